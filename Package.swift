@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hmq",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hmq", targets: ["hmq"]),
+        .library(name: "Heymarket", targets: ["Heymarket"]),
+        .library(name: "HeymarketSandbox", targets: ["HeymarketSandbox"]),
+        .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The API client: credentials and JWT, models, transport, retry, pacing, batching.
+        .target(
+            name: "Heymarket",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A faithful local fake of the API. Imports nothing of ours, on purpose.
+        .target(
+            name: "HeymarketSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The language front end: text -> AST and diagnostics. No I/O, no dependencies.
+        .target(name: "HMQSyntax"),
+        .executableTarget(
+            name: "hmq",
+            dependencies: [
+                "Heymarket",
+                "HeymarketSandbox",
+                "HMQSyntax",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "HeymarketTests",
+            dependencies: [
+                "Heymarket",
+                "HeymarketSandbox",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

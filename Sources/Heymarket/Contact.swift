@@ -1,0 +1,51 @@
+/// A contact as the API returned it.
+///
+/// Every field is optional and nullable, and fields the schema does not list are
+/// kept (in ``fields``, in the order the server sent them), so users can show them.
+/// The typed accessors are conveniences over ``fields``.
+public struct Contact: Sendable, Hashable {
+    /// Every field the server sent, in its order.
+    public var fields: JSONObject
+
+    public init(fields: JSONObject) { self.fields = fields }
+
+    /// Decodes one element of the answer array; an element that is not an object is rejected.
+    public init?(json: JSONValue) {
+        guard case .object(let object) = json else { return nil }
+        self.fields = object
+    }
+
+    public subscript(field: String) -> JSONValue? { fields[field] }
+
+    public var id: Int64? { fields["id"]?.integerValue ?? fields["id"]?.stringValue.flatMap { Int64($0) } }
+    public var displayName: String? { fields["display_name"]?.stringValue }
+    public var first: String? { fields["first"]?.stringValue }
+    public var last: String? { fields["last"]?.stringValue }
+    public var phone: String? { fields["phone"]?.stringValue }
+    public var email: String? { fields["email"]?.stringValue }
+    public var isOptedOut: Bool? {
+        if case .bool(let b)? = fields["is_opted_out"] { return b }
+        return nil
+    }
+
+    /// The name to show: `display_name` when non-empty, else `first last`, else nil.
+    public var name: String? {
+        if let displayName, !displayName.trimmingWhitespace().isEmpty { return displayName }
+        let parts = [first, last].compactMap { $0?.trimmingWhitespace() }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    /// Tag names, whether the API sent strings, numbers or tag objects (`{"tag": ...}` or `{"name": ...}`).
+    public var tagNames: [String] {
+        guard case .array(let tags)? = fields["tags"] else { return [] }
+        return tags.compactMap { tag in
+            switch tag {
+            case .string(let s): return s
+            case .integer(let i): return String(i)
+            case .double(let d): return JSONWriter.format(d)
+            case .object(let o): return o["tag"]?.stringValue ?? o["name"]?.stringValue
+            default: return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+extension HeymarketClient {
+    /// What one batch came to: its contacts, or a failure holding its values.
+    public struct BatchOutcome: Sendable {
+        public var batch: ChannelBatch
+        public var result: Result<[Contact], BatchFailure>
+        /// Requests this batch sent, retries included.
+        public var attempts: Int
+    }
+
+    /// Searches for `values`: normalised, de-duplicated, batched, paced and retried.
+    ///
+    /// A batch that fails after its retries does not stop the others; it is in
+    /// ``SearchResult/failures`` with every value it held. Authentication failures
+    /// (401 after a fresh token, 403) stop the whole search and are thrown, since
+    /// every other batch would fail the same way.
+    public func search(_ values: [ChannelValue]) async throws -> SearchResult {
+        try await search(plan: plan(values))
+    }
+
+    /// Runs a plan made by ``plan(_:)``.
+    public func search(plan: SearchPlan) async throws -> SearchResult {
+        var outcomes: [BatchOutcome] = []
+        outcomes.reserveCapacity(plan.batches.count)
+        for try await outcome in batchOutcomes(plan: plan) { outcomes.append(outcome) }
+        return assemble(plan: plan, outcomes: outcomes)
+    }
+
+    /// Runs the batches of `plan`, up to ``SearchOptions/concurrency`` at once,
+    /// and yields their outcomes in batch order as soon as each is ready.
+    /// Cancelling the consuming task cancels the requests in flight.
+    public func batchOutcomes(plan: SearchPlan) -> AsyncThrowingStream<BatchOutcome, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<BatchOutcome, any Error>.makeStream()
+        let task = Task {
+            do {
+                try await withThrowingTaskGroup(of: BatchOutcome.self) { group in
+                    var next = 0
+                    var ready: [Int: BatchOutcome] = [:]
+                    var yielded = 0
+                    func startNext() {
+                        guard next < plan.batches.count else { return }
+                        let batch = plan.batches[next]
+                        next += 1
+                        group.addTask { try await run(batch, of: plan.batches.count) }
+                    }
+                    for _ in 0..<options.concurrency { startNext() }
+                    while let outcome = try await group.next() {
+                        ready[outcome.batch.index] = outcome
+                        while let inOrder = ready.removeValue(forKey: yielded) {
+                            continuation.yield(inOrder)
+                            yielded += 1
+                        }
+                        startNext()
+                    }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Sends one batch with retries. Throws only for authentication failures and cancellation.
+    private func run(_ batch: ChannelBatch, of total: Int) async throws -> BatchOutcome {
+        let label = "POST \(Self.searchPath) batch \(batch.index + 1)/\(total) (\(batch.values.count) ids)"
+        var contacts: [Contact] = []
+        var attempts = 0
+        do {
+            _ = try await send(request(for: batch), label: label, attempts: &attempts) { response throws(HeymarketError) in
+                contacts = try Self.decodeContacts(response)
+            }
+            logger.trace("\(label): \(contacts.count) contacts")
+            return BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
+        } catch let error as HeymarketError where !error.isAuthentication {
+            logger.debug("\(label) failed: \(error)")
+            return BatchOutcome(
+                batch: batch,
+                result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: error, attempts: attempts)),
+                attempts: attempts)
+        }
+    }
+
+    /// The contacts of a search answer: a JSON array of objects.
+    static func decodeContacts(_ response: HTTPResponseData) throws(HeymarketError) -> [Contact] {
+        let requestID = response.header("X-Request-Id")
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(response.body)
+        } catch {
+            throw HeymarketError(.malformedResponse, status: response.status, message: "the answer is not JSON (\(error))", requestID: requestID)
+        }
+        guard case .array(let elements) = json else {
+            throw HeymarketError(.malformedResponse, status: response.status, message: "expected a JSON array of contacts", requestID: requestID)
+        }
+        var contacts: [Contact] = []
+        contacts.reserveCapacity(elements.count)
+        for element in elements {
+            guard let contact = Contact(json: element) else {
+                throw HeymarketError(.malformedResponse, status: response.status, message: "a contact in the answer is not a JSON object", requestID: requestID)
+            }
+            contacts.append(contact)
+        }
+        return contacts
+    }
+
+    /// Puts the batch outcomes back in input order and says what became of every input.
+    public func assemble(plan: SearchPlan, outcomes: [BatchOutcome]) -> SearchResult {
+        let matcher = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode))
+        // For each distinct value: the contacts that carry it, or why it has none.
+        var contactsOfValue: [NormalizedChannelValue: [Int]] = [:]
+        var failureOfValue: [NormalizedChannelValue: HeymarketError] = [:]
+        var undeterminedValues = Set<NormalizedChannelValue>()
+        var found: [(contact: Contact, values: [NormalizedChannelValue])] = []
+        var indexOfID: [Int64: Int] = [:]
+        var failures: [BatchFailure] = []
+        var requests = 0
+
+        for outcome in outcomes {
+            requests += outcome.attempts
+            switch outcome.result {
+            case .failure(let failure):
+                failures.append(failure)
+                for v in failure.values { failureOfValue[v] = failure.error }
+            case .success(let contacts):
+                let values = outcome.batch.values
+                let hits = matcher.match(contacts: contacts, values: values)
+                var unattributed = false
+                for (contact, hitIndexes) in zip(contacts, hits) {
+                    if hitIndexes.isEmpty { unattributed = true }
+                    let position: Int
+                    if let id = contact.id, let existing = indexOfID[id] {
+                        position = existing
+                    } else {
+                        position = found.count
+                        found.append((contact, []))
+                        if let id = contact.id { indexOfID[id] = position }
+                    }
+                    for i in hitIndexes {
+                        found[position].values.append(values[i])
+                        contactsOfValue[values[i], default: []].append(position)
+                    }
+                }
+                if unattributed {
+                    // Values no field can show (other channel types) may be what matched.
+                    for v in values where v.type != "phone" && v.type != "email" && contactsOfValue[v] == nil {
+                        if v.type != nil { undeterminedValues.insert(v) }
+                    }
+                }
+            }
+        }
+
+        var inputs: [SearchResult.InputOutcome] = []
+        inputs.reserveCapacity(plan.inputs.count)
+        var firstInputOfValue: [NormalizedChannelValue: Int] = [:]
+        var originalsOfValue: [NormalizedChannelValue: [ChannelValue]] = [:]
+        for (index, input) in plan.inputs.enumerated() {
+            switch input.normalized {
+            case .failure(let error):
+                inputs.append(.init(value: input.value, normalized: nil, outcome: .invalid(error)))
+            case .success(let n):
+                if firstInputOfValue[n] == nil { firstInputOfValue[n] = index }
+                if !(originalsOfValue[n]?.contains(input.value) ?? false) { originalsOfValue[n, default: []].append(input.value) }
+                let outcome: SearchResult.Outcome
+                if let error = failureOfValue[n] {
+                    outcome = .failed(error)
+                } else if let positions = contactsOfValue[n] {
+                    outcome = .matched(contactCount: Set(positions).count)
+                } else if undeterminedValues.contains(n) {
+                    outcome = .undetermined
+                } else {
+                    outcome = .unmatched
+                }
+                inputs.append(.init(value: input.value, normalized: n, outcome: outcome))
+            }
+        }
+
+        // Input order: by the earliest input a contact matched; unattributed ones last, in answer order.
+        let ordered = found.enumerated().sorted { a, b in
+            let ka = a.element.values.compactMap { firstInputOfValue[$0] }.min() ?? Int.max
+            let kb = b.element.values.compactMap { firstInputOfValue[$0] }.min() ?? Int.max
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }
+        let matches = ordered.map { entry in
+            var originals: [ChannelValue] = []
+            for v in entry.element.values {
+                for original in originalsOfValue[v] ?? [] where !originals.contains(original) { originals.append(original) }
+            }
+            return SearchResult.Match(contact: entry.element.contact, matchedValues: originals)
+        }
+        return SearchResult(matches: matches, inputs: inputs, failures: failures, requestCount: requests)
+    }
+}

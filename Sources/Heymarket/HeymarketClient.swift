@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The Heymarket contact-search client.
+///
+/// One client holds one set of credentials, one token cache and one request
+/// pacer, so every search made through it shares the per-key rate budget.
+///
+/// ```swift
+/// let client = try HeymarketClient(credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
+/// let result = try await client.search([.phone("14155551234"), .email("ada@example.com")])
+/// for match in result.matches { print(match.contact.name ?? "-", match.matchedValues) }
+/// print("no contact for:", result.unmatched)
+/// ```
+public struct HeymarketClient: Sendable {
+    /// The search endpoint's path.
+    public static let searchPath = "/v2/contacts/search"
+    /// The documented cheap credential check.
+    public static let inboxesPath = "/v1/inboxes"
+
+    public let baseURL: BaseURL
+    public let options: SearchOptions
+    let tokens: TokenProvider
+    let transport: any HTTPTransport
+    let pacer: RequestPacer?
+    let logger: Logger
+    let sentRequests = RequestCounter()
+
+    /// - Parameters:
+    ///   - credentials: a Secret ID + Secret Key (JWT) or a legacy API key.
+    ///   - baseURL: production by default; the sandbox's URL in tests and demos.
+    ///   - options: batching, concurrency, pacing, retries, timeout.
+    ///   - transport: AsyncHTTPClient by default; tests may pass their own.
+    ///   - logger: request and retry events at `debug`, bodies at `trace`. Never credentials.
+    ///   - now: the clock for JWT `iat`.
+    public init(
+        credentials: Credentials,
+        baseURL: BaseURL = .production,
+        options: SearchOptions = SearchOptions(),
+        transport: any HTTPTransport = AsyncHTTPClientTransport(),
+        logger: Logger = Logger(label: "hmq.heymarket", factory: { _ in SwiftLogNoOpLogHandler() }),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.baseURL = baseURL
+        self.options = options
+        self.tokens = TokenProvider(credentials: credentials, now: now)
+        self.transport = transport
+        self.pacer = options.rateLimit.map { RequestPacer(limit: $0, window: options.rateWindow) }
+        self.logger = logger
+    }
+
+    /// HTTP requests this client has sent so far (retries included).
+    public var requestsSent: Int { sentRequests.value }
+
+    /// The plan for `values` with this client's batch size and country code.
+    public func plan(_ values: [ChannelValue]) -> SearchPlan {
+        SearchPlanner(batchSize: options.batchSize, normalizer: ChannelNormalizer(countryCode: options.countryCode)).plan(values)
+    }
+
+    /// The request a batch sends, without its `Authorization` header (for `explain`).
+    public func request(for batch: ChannelBatch) -> HTTPRequestData {
+        HTTPRequestData(
+            method: "POST",
+            url: baseURL.url(path: Self.searchPath),
+            headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+            body: batch.body.bytes,
+            timeout: options.timeout
+        )
+    }
+
+    /// Lists the team's inboxes (`GET /v1/inboxes`): the documented credential check.
+    public func inboxes() async throws -> JSONValue {
+        let request = HTTPRequestData(
+            method: "GET", url: baseURL.url(path: Self.inboxesPath),
+            headers: [("Accept", "application/json")], timeout: options.timeout)
+        var attempts = 0
+        let response = try await send(request, label: "GET \(Self.inboxesPath)", attempts: &attempts)
+        do {
+            return try JSONParser.parse(response.body)
+        } catch {
+            throw HeymarketError(.malformedResponse, status: response.status, message: "\(error)", requestID: response.header("X-Request-Id"))
+        }
+    }
+
+    /// Sends `request` with pacing and retries; returns a 2xx response, or throws
+    /// the last ``HeymarketError``. `attempts` counts the requests sent.
+    ///
+    /// 401 is retried once with a freshly signed token; 403 and other 4xx are not
+    /// retried; 429, 5xx, network errors and timeouts are, with backoff.
+    func send(
+        _ request: HTTPRequestData,
+        label: String,
+        attempts attempt: inout Int,
+        validate: (HTTPResponseData) throws(HeymarketError) -> Void = { _ throws(HeymarketError) in }
+    ) async throws -> HTTPResponseData {
+        var refreshedToken = false
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            if let pacer { try await pacer.acquire() }
+            var outgoing = request
+            outgoing.authorization = try await tokens.authorization()
+            sentRequests.increment()
+            logger.debug("\(label) attempt \(attempt)")
+            let started = ContinuousClock.now
+            var failure: HeymarketError
+            var retryAfter: Double?
+            do {
+                let response = try await transport.send(outgoing)
+                let requestID = response.header("X-Request-Id")
+                logger.debug("\(label) -> HTTP \(response.status) in \(ContinuousClock.now - started) (request id \(requestID ?? "none"))")
+                switch response.status {
+                case 200..<300:
+                    do throws(HeymarketError) {
+                        try validate(response)
+                        return response
+                    } catch {
+                        failure = error
+                    }
+                case 401 where !refreshedToken && tokens.signsTokens:
+                    refreshedToken = true
+                    await tokens.invalidate()
+                    logger.debug("\(label): 401, retrying once with a new token")
+                    continue
+                default:
+                    failure = Self.error(for: response)
+                    retryAfter = RetryPolicy.parseRetryAfter(response.header("Retry-After"))
+                    if !failure.isRetryable { throw failure }
+                }
+            } catch let error as HeymarketError where error.code == .transport || error.code == .timeout {
+                failure = error
+            }
+            guard attempt < options.retry.maximumAttempts else { throw failure }
+            if let retryAfter, retryAfter > options.retry.maximumRetryAfter {
+                throw HeymarketError(failure.code, status: failure.status, message: failure.message + " (the server asks to wait \(Int(retryAfter)) s)", requestID: failure.requestID)
+            }
+            let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            logger.debug("\(label): \(failure); retrying in \(String(format: "%.2f", wait)) s")
+            try await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+        }
+    }
+
+    /// The error for a non-2xx response: its status, the server's message and request id.
+    static func error(for response: HTTPResponseData) -> HeymarketError {
+        let code: HeymarketError.Code
+        switch response.status {
+        case 400: code = .badRequest
+        case 401: code = .unauthorized
+        case 403: code = .forbidden
+        case 404: code = .notFound
+        case 429: code = .rateLimited
+        case 500..<600: code = .server
+        default: code = .unexpectedStatus
+        }
+        return HeymarketError(code, status: response.status, message: serverMessage(response.body), requestID: response.header("X-Request-Id"))
+    }
+
+    /// JSON `message`, `error` and `error_code` when present, else the text (shortened).
+    static func serverMessage(_ body: [UInt8]) -> String {
+        if let json = try? JSONParser.parse(body), case .object(let object) = json {
+            let parts = ["message", "error", "error_code"].compactMap { key -> String? in
+                guard let value = object[key] else { return nil }
+                return value.stringValue ?? JSONWriter().string(value)
+            }
+            if !parts.isEmpty {
+                var unique: [String] = []
+                for p in parts where !unique.contains(p) { unique.append(p) }
+                return unique.joined(separator: " · ")
+            }
+        }
+        let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingWhitespace()
+        if text.isEmpty { return "(empty body)" }
+        return body.count > 300 ? text + "…" : text
+    }
+}
+
+/// A thread-safe count of requests sent.
+final class RequestCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+

@@ -1,0 +1,36 @@
+/// The knobs of a bulk search. Every one is a setting in the language and the CLI.
+public struct SearchOptions: Sendable, Hashable {
+    /// Ids per request (default 100).
+    public var batchSize: Int
+    /// Requests in flight at once (default 4).
+    public var concurrency: Int
+    /// Client-side pacing: at most this many requests per ``rateWindow``
+    /// (default 500 per minute); nil turns pacing off.
+    public var rateLimit: Int?
+    /// The window ``rateLimit`` counts in (default 60 s).
+    public var rateWindow: Duration
+    /// Prepended to 10-digit national phone numbers (default `1`).
+    public var countryCode: String
+    /// Retries and backoff.
+    public var retry: RetryPolicy
+    /// Seconds to wait for one response (default 30).
+    public var timeout: Double
+
+    public init(
+        batchSize: Int = 100,
+        concurrency: Int = 4,
+        rateLimit: Int? = 500,
+        rateWindow: Duration = .seconds(60),
+        countryCode: String = "1",
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: Double = 30
+    ) {
+        self.batchSize = max(1, batchSize)
+        self.concurrency = max(1, concurrency)
+        self.rateLimit = rateLimit
+        self.rateWindow = rateWindow
+        self.countryCode = countryCode
+        self.retry = retry
+        self.timeout = timeout
+    }
+}

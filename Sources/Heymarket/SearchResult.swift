@@ -1,0 +1,73 @@
+/// The answer to a bulk search: the contacts in input order, what became of
+/// every input value, and any batch that failed with the values it held.
+public struct SearchResult: Sendable {
+    /// A contact and the input values it matched.
+    public struct Match: Sendable, Hashable {
+        public var contact: Contact
+        /// The input values (as the user gave them) that led to this contact.
+        /// Empty when the answer cannot be traced back (e.g. a `facebook` id
+        /// the contact does not show): the contact is still returned.
+        public var matchedValues: [ChannelValue]
+    }
+
+    /// What happened to one input value.
+    public enum Outcome: Sendable, Hashable {
+        /// Found these contacts (by id, where the contact has one).
+        case matched(contactCount: Int)
+        /// The server answered and no contact carries this value.
+        case unmatched
+        /// The server answered with contacts this value may belong to, but no
+        /// field of theirs shows it (other channel types), so hmq cannot tell.
+        case undetermined
+        /// Not sent: the value is not valid for its type.
+        case invalid(HeymarketError)
+        /// Sent, but its batch failed after every retry.
+        case failed(HeymarketError)
+    }
+
+    /// An input value and its outcome.
+    public struct InputOutcome: Sendable, Hashable {
+        public var value: ChannelValue
+        public var normalized: NormalizedChannelValue?
+        public var outcome: Outcome
+    }
+
+    /// Matching contacts, de-duplicated by id, ordered by the first input value they matched.
+    public var matches: [Match]
+    /// Every input value in the order given, with its outcome.
+    public var inputs: [InputOutcome]
+    /// Batches that failed after their retries.
+    public var failures: [BatchFailure]
+    /// HTTP requests sent, retries included.
+    public var requestCount: Int
+
+    /// Just the contacts.
+    public var contacts: [Contact] { matches.map(\.contact) }
+
+    /// Input values that matched no contact (the server answered, nothing carried them).
+    public var unmatched: [ChannelValue] {
+        inputs.compactMap { if case .unmatched = $0.outcome { return $0.value } else { return nil } }
+    }
+
+    /// Input values that were not sent because they are invalid.
+    public var invalid: [(value: ChannelValue, error: HeymarketError)] {
+        inputs.compactMap { if case .invalid(let e) = $0.outcome { return ($0.value, e) } else { return nil } }
+    }
+
+    /// True when every batch succeeded.
+    public var isComplete: Bool { failures.isEmpty }
+}
+
+/// A batch that still failed after its retries, with every value it held, so
+/// nothing is lost silently.
+public struct BatchFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var batchIndex: Int
+    public var values: [NormalizedChannelValue]
+    public var error: HeymarketError
+    public var attempts: Int
+
+    public var description: String {
+        let ids = values.map(\.value).joined(separator: ", ")
+        return "batch \(batchIndex + 1) failed after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(error); its \(values.count) value\(values.count == 1 ? "" : "s"): \(ids)"
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// The sandbox's deterministic demo dataset: 320 contacts with non-ASCII names,
+/// tags as strings and as objects, custom fields, notes, opted-out contacts,
+/// two contacts sharing an email, and a field the schema does not list.
+///
+/// Known entries (for examples and tests):
+/// - id 1001 Ada Lovelace, phone 14155551234, email ada@example.com, tags vip, customer
+/// - id 1002 José Núñez, phone 14155559876, email jose.nunez@example.com
+/// - id 1003 李小龍 (first 小龍, last 李), phone 14155552003
+/// - ids 1004 and 1005 Priya and Raj Patel share patel.family@example.com
+/// - every contact with id n from 1003 to 1320 has phone 1415555 followed by n+1000
+///   (id 1010 -> 14155552010), except every 29th (ids 1029, 1058, ...: email only);
+///   from 1006 on, email is first.last.n@example.com (ASCII), except every 23rd (no email)
+/// - tags are objects `{id, tag, color}` on every 5th contact from 1003 on (1003, 1008, ...)
+/// - `company` and `facebook` are fields the schema does not list
+public enum DemoDataset {
+    /// How many contacts the demo dataset holds.
+    public static let count = 320
+
+    /// The dataset as JSON objects, in id order.
+    public static func contacts() -> [DemoContact] {
+        (0..<count).map(contact(at:))
+    }
+
+    static func store() -> SandboxContactStore {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let entries = contacts().map { c -> SandboxContactStore.Entry in
+            // The encoder cannot fail on these plain values.
+            let json = (try? encoder.encode(c)) ?? Data("{}".utf8)
+            var others: [String: String] = [:]
+            if let fb = c.facebook { others["facebook"] = fb }
+            return .init(json: json, phone: c.phone, email: c.email, otherChannels: others)
+        }
+        return SandboxContactStore(entries: entries)
+    }
+
+    private struct Person {
+        var first: String
+        var last: String
+        var slug: String
+    }
+
+    private static let people: [Person] = [
+        .init(first: "Ada", last: "Lovelace", slug: "ada"),
+        .init(first: "José", last: "Núñez", slug: "jose.nunez"),
+        .init(first: "小龍", last: "李", slug: "li.xiaolong"),
+        .init(first: "Priya", last: "Patel", slug: "patel.family"),
+        .init(first: "Raj", last: "Patel", slug: "patel.family"),
+    ]
+    private static let firstNames: [(String, String)] = [
+        ("Grace", "grace"), ("Zoë", "zoe"), ("Søren", "soren"), ("Amélie", "amelie"), ("Björn", "bjorn"),
+        ("Chloé", "chloe"), ("Łukasz", "lukasz"), ("Ngozi", "ngozi"), ("Mei", "mei"), ("Ольга", "olga"),
+        ("Αλέξανδρος", "alexandros"), ("François", "francois"), ("Alan", "alan"), ("Maya", "maya"),
+        ("Kenji", "kenji"), ("Fatima", "fatima"), ("Liam", "liam"), ("Renée", "renee"), ("Diego", "diego"),
+        ("Aroha", "aroha"), ("Ines", "ines"), ("Tomás", "tomas"), ("Yuki", "yuki"), ("Oskar", "oskar"),
+    ]
+    private static let lastNames: [(String, String)] = [
+        ("Hopper", "hopper"), ("Müller", "muller"), ("Kierkegaard", "kierkegaard"), ("Dubois", "dubois"),
+        ("Andersson", "andersson"), ("Okafor", "okafor"), ("Kowalski", "kowalski"), ("Chen", "chen"),
+        ("Иванова", "ivanova"), ("Παπαδόπουλος", "papadopoulos"), ("Turing", "turing"), ("García", "garcia"),
+        ("山田", "yamada"), ("Haddad", "haddad"), ("O'Brien", "obrien"), ("Ngata", "ngata"), ("Silva", "silva"),
+        ("Nguyễn", "nguyen"), ("Smith", "smith"), ("Kim", "kim"),
+    ]
+    private static let tagPool = ["customer", "lead", "newsletter", "enterprise", "support", "beta", "partner", "churn-risk", "café"]
+    private static let colors = ["#e11d48", "#2563eb", "#16a34a", "#d97706", "#7c3aed"]
+    private static let plans = ["Free", "Pro", "Enterprise"]
+    private static let regions = ["West", "East", "Central", "EMEA", "APAC"]
+
+    static func contact(at i: Int) -> DemoContact {
+        let id = 1001 + i
+        let person: Person
+        if i < people.count {
+            person = people[i]
+        } else {
+            let f = firstNames[(i * 7) % firstNames.count]
+            let l = lastNames[(i * 11 + i / firstNames.count) % lastNames.count]
+            person = Person(first: f.0, last: l.0, slug: "\(f.1).\(l.1).\(id)")
+        }
+        let phone: String?
+        switch i {
+        case 0: phone = "14155551234"
+        case 1: phone = "14155559876"
+        default: phone = i % 29 == 28 ? nil : "1415555" + String(id + 1000)
+        }
+        var tagNames: [String] = []
+        if i == 0 { tagNames = ["vip", "customer"] }
+        else {
+            if i % 3 == 0 { tagNames.append(tagPool[i % tagPool.count]) }
+            if i % 4 == 1 { tagNames.append(tagPool[(i / 4) % tagPool.count]) }
+            if i % 10 == 0 { tagNames.append("vip") }
+        }
+        tagNames = tagNames.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        let tags: [DemoContact.Tag] = tagNames.enumerated().map { n, name in
+            i % 5 == 2 ? .object(id: 700 + (tagPool.firstIndex(of: name) ?? 9), tag: name, color: colors[(i + n) % colors.count]) : .name(name)
+        }
+        var custom: [String: String] = [:]
+        if i % 5 != 4 { custom["12"] = plans[i % plans.count] }
+        if i % 2 == 0 { custom["7"] = regions[i % regions.count] }
+        var notes: [DemoContact.Note] = []
+        if i % 4 == 0 {
+            notes.append(.init(date: timestamp(day: i, hour: 10), id: "n\(id)a", name: "Sam Agent", text: i == 0 ? "Prefers SMS after 5pm. Asked about the Enterprise plan." : "Called about order #\(40000 + i).", user_id: 9001))
+        }
+        if i % 12 == 0 {
+            notes.append(.init(date: timestamp(day: i + 3, hour: 15), id: "n\(id)b", name: "Kim Lead", text: "Follow up next quarter — “renewal” pending.", user_id: 9002))
+        }
+        let displayName: String?
+        if i % 7 == 6 { displayName = nil }
+        else if i == 2 { displayName = "李小龍" }
+        else if i % 11 == 10 { displayName = person.first + " “" + person.last.prefix(1) + ".”" }
+        else { displayName = person.first + " " + person.last }
+        return DemoContact(
+            id: id,
+            display_name: displayName,
+            first: person.first,
+            last: person.last,
+            phone: phone,
+            email: i % 23 == 22 ? nil : (i < people.count ? person.slug + "@example.com" : person.slug + "@example.com"),
+            tags: tags,
+            custom: custom,
+            note: notes,
+            is_opted_out: i % 17 == 16 ? nil : (i % 13 == 12),
+            inbox_id: i % 3 == 0 ? 502 : 501,
+            team_id: 42,
+            creator_id: 9001 + i % 3,
+            assigned_user_id: i % 6 == 0 ? nil : 9001 + i % 4,
+            parent_id: 0,
+            rev: 1 + i % 5,
+            shared: i % 3 == 0,
+            type: "contact",
+            op: "",
+            avatar: i % 8 == 0 ? "https://example.com/avatars/\(id).png" : "",
+            external_id: i % 2 == 0 ? "crm-\(id)" : "",
+            external_ref: "",
+            created: timestamp(day: i, hour: 9),
+            updated: timestamp(day: i + 30 + i % 17, hour: 14),
+            company: i % 9 == 0 ? ["Acme Corp", "Globex", "Initech", "Umbrella"][i / 9 % 4] : nil,
+            facebook: i % 40 == 5 ? "1000\(id)" : nil
+        )
+    }
+
+    private static func timestamp(day: Int, hour: Int) -> String {
+        let date = Date(timeIntervalSince1970: 1_704_067_200 + Double(day) * 86_400 + Double(hour) * 3_600)
+        return date.formatted(.iso8601)
+    }
+}
+
+/// One demo contact, in the shape of the API's answer (plus `company` and
+/// `facebook`, fields the schema does not list).
+public struct DemoContact: Encodable, Sendable {
+    public enum Tag: Encodable, Sendable {
+        case name(String)
+        case object(id: Int, tag: String, color: String)
+
+        public func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .name(let s):
+                var c = encoder.singleValueContainer()
+                try c.encode(s)
+            case .object(let id, let tag, let color):
+                var c = encoder.container(keyedBy: TagKeys.self)
+                try c.encode(id, forKey: .id)
+                try c.encode(tag, forKey: .tag)
+                try c.encode(color, forKey: .color)
+            }
+        }
+        private enum TagKeys: String, CodingKey { case id, tag, color }
+    }
+
+    public struct Note: Encodable, Sendable {
+        public var date: String
+        public var id: String
+        public var name: String
+        public var text: String
+        public var user_id: Int
+    }
+
+    public var id: Int
+    public var display_name: String?
+    public var first: String
+    public var last: String
+    public var phone: String?
+    public var email: String?
+    public var tags: [Tag]
+    public var custom: [String: String]
+    public var note: [Note]
+    public var is_opted_out: Bool?
+    public var inbox_id: Int
+    public var team_id: Int
+    public var creator_id: Int
+    public var assigned_user_id: Int?
+    public var parent_id: Int
+    public var rev: Int
+    public var shared: Bool
+    public var type: String
+    public var op: String
+    public var avatar: String
+    public var external_id: String
+    public var external_ref: String
+    public var created: String
+    public var updated: String
+    public var company: String?
+    public var facebook: String?
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Writing to the standard streams, and what they are attached to.
+enum Terminal {
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// Writes `text` to stdout as-is.
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Writes one line to stderr.
+    static func err(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// `hmq: error: message` on stderr (bold red on a colour terminal).
+    static func error(_ message: String) {
+        err(prefix("error", color: "31") + message)
+    }
+
+    /// `hmq: warning: message` on stderr.
+    static func warning(_ message: String) {
+        err(prefix("warning", color: "33") + message)
+    }
+
+    /// `hmq: note: message` on stderr.
+    static func note(_ message: String) {
+        err(prefix("note", color: "36") + message)
+    }
+
+    private static func prefix(_ kind: String, color: String) -> String {
+        stderrUsesColor ? "hmq: \u{1B}[1;\(color)m\(kind):\u{1B}[0m " : "hmq: \(kind): "
+    }
+
+    /// Colour on stderr only on a terminal, with `NO_COLOR` unset and `TERM` not `dumb`.
+    static let stderrUsesColor: Bool = {
+        let env = ProcessInfo.processInfo.environment
+        if env["NO_COLOR"].map({ !$0.isEmpty }) ?? false { return false }
+        if env["TERM"] == "dumb" { return false }
+        return isTerminal(STDERR_FILENO)
+    }()
+}

@@ -1,0 +1,38 @@
+import Testing
+
+@testable import Heymarket
+
+@Suite struct JSONParserTests {
+    @Test func keepsKeyOrderAndIntegers() throws {
+        let value = try JSONParser.parse(#"{"z":1,"a":[true,null,-2.5e1],"m":{"k":"v"},"big":9007199254740993}"#)
+        #expect(value.objectValue?.keys == ["z", "a", "m", "big"])
+        #expect(value["z"] == .integer(1))
+        #expect(value["a"] == [true, nil, .double(-25)])
+        #expect(value["big"] == .integer(9_007_199_254_740_993))
+    }
+
+    @Test(arguments: [
+        (#""é\u00e9\ud83d\ude00\n\"\\\/""#, "éé😀\n\"\\/"),
+        (#""李小龍""#, "李小龍"),
+    ])
+    func decodesStrings(json: String, expected: String) throws {
+        #expect(try JSONParser.parse(json) == .string(expected))
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "\"\\ud800\"", "01", "1.", "tru", "[1] x", "\"a\u{01}\"", "{\"a\":1,}"])
+    func rejectsInvalid(json: String) {
+        #expect(throws: JSONParser.Error.self) { try JSONParser.parse(json) }
+    }
+
+    @Test func refusesDeepNestingWithoutCrashing() {
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(throws: JSONParser.Error.self) { try JSONParser.parse(deep) }
+    }
+
+    @Test func writerRoundTrips() throws {
+        let text = #"{"id":1001,"name":"José \"J\" Núñez","tags":[{"id":7,"tag":"vip"},"a\tb"],"x":null,"f":1.5}"#
+        let value = try JSONParser.parse(text)
+        #expect(JSONWriter().string(value) == text)
+        #expect(try JSONParser.parse(JSONWriter(indent: 2).string(value)) == value)
+    }
+}
