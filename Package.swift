@@ -48,6 +48,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks (scripts/bench), not tests.
+        .executableTarget(name: "hmq-parse-bench", dependencies: ["HMQSyntax"], path: "Benchmarks/ParserBenchmark"),
         .testTarget(
             name: "HeymarketTests",
             dependencies: [
@@ -57,7 +59,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax"]),
         .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
     ],
     swiftLanguageModes: [.v6]

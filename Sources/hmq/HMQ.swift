@@ -13,5 +13,5 @@ struct HMQ: AsyncParsableCommand {
             HEYMARKET_API_KEY), never from the command line. --sandbox needs none.
             """,
         version: "0.1.0",
-        subcommands: [SearchCommand.self, TokenCommand.self, SandboxCommand.self])
+        subcommands: [SearchCommand.self, CheckCommand.self, FormatCommand.self, TokenCommand.self, SandboxCommand.self])
 }

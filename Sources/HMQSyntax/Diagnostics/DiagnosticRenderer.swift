@@ -1,0 +1,69 @@
+/// Renders diagnostics like compilers do:
+///
+///     script.hmq:3:16: error: unknown stage 'shwo'
+///       3 | find phone 1 | shwo name
+///         |                ^~~~ did you mean 'show'?
+///
+/// Columns count characters; the caret is padded by display width, so it sits
+/// under the right character after `é` or `李`. Colour is a decorator, on only
+/// when asked (see ``colorByDefault(environment:isTerminal:)``).
+public struct DiagnosticRenderer: Sendable {
+    public var useColor: Bool
+
+    public init(useColor: Bool = false) { self.useColor = useColor }
+
+    /// Colour when stderr is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
+    public static func colorByDefault(environment: [String: String], isTerminal: Bool) -> Bool {
+        if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+        if environment["TERM"] == "dumb" { return false }
+        return isTerminal
+    }
+
+    /// All diagnostics, each followed by a blank line.
+    public func render(_ diagnostics: [Diagnostic], in source: Source) -> String {
+        diagnostics.map { render($0, in: source) }.joined(separator: "\n")
+    }
+
+    /// One diagnostic: the location line, the source line, the caret line.
+    public func render(_ diagnostic: Diagnostic, in source: Source) -> String {
+        let start = source.location(of: diagnostic.range.start)
+        let severityColor: String
+        switch diagnostic.severity {
+        case .error: severityColor = "1;31"
+        case .warning: severityColor = "1;33"
+        case .note: severityColor = "1;36"
+        }
+        var out = paint("\(source.name):\(start.line):\(start.column):", "1") + " "
+            + paint("\(diagnostic.severity.rawValue):", severityColor) + " "
+            + paint(diagnostic.message, "1") + "\n"
+        let lineText = source.line(start.line)
+        let gutter = String(start.line)
+        let pad = String(repeating: " ", count: gutter.count)
+        out += paint(" \(gutter) |", "34") + " " + Self.visible(lineText) + "\n"
+
+        // The caret covers the range on this line (at least one column).
+        let lineStart = source.lineStart(start.line)
+        let lineBytes = Array(lineText.utf8)
+        let startInLine = min(lineBytes.count, diagnostic.range.start - lineStart)
+        let endInLine = min(lineBytes.count, max(startInLine, diagnostic.range.end - lineStart))
+        let before = String(decoding: lineBytes[0..<startInLine], as: UTF8.self)
+        let marked = String(decoding: lineBytes[startInLine..<endInLine], as: UTF8.self)
+        let indent = before.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DisplayWidth.of($0)) }.joined()
+        let width = max(1, DisplayWidth.of(Self.visible(marked)))
+        var caret = "^" + String(repeating: "~", count: width - 1)
+        if let suggestion = diagnostic.suggestion { caret += " " + suggestion }
+        out += paint(" \(pad) |", "34") + " " + indent + paint(caret, "1;32") + "\n"
+        return out
+    }
+
+    /// Control characters shown as a visible replacement so the line stays one line.
+    static func visible(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { s in
+            s.value < 0x20 && s != "\t" ? "\u{FFFD}" : s
+        }))
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        useColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
