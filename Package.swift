@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Heymarket", targets: ["Heymarket"]),
         .library(name: "HeymarketSandbox", targets: ["HeymarketSandbox"]),
         .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
+        .library(name: "HMQRuntime", targets: ["HMQRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,12 +40,18 @@ let package = Package(
         ),
         // The language front end: text -> AST and diagnostics. No I/O, no dependencies.
         .target(name: "HMQSyntax"),
+        // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
+        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket"]),
+        // The built-in output formatters, as plugins over HMQRuntime's protocol.
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "Heymarket"]),
         .executableTarget(
             name: "hmq",
             dependencies: [
                 "Heymarket",
                 "HeymarketSandbox",
                 "HMQSyntax",
+                "HMQRuntime",
+                "HMQFormatters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

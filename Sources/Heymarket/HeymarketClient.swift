@@ -20,10 +20,10 @@ public struct HeymarketClient: Sendable {
     public static let inboxesPath = "/v1/inboxes"
 
     public let baseURL: BaseURL
-    public let options: SearchOptions
+    public private(set) var options: SearchOptions
     let tokens: TokenProvider
     let transport: any HTTPTransport
-    let pacer: RequestPacer?
+    private(set) var pacer: RequestPacer?
     let logger: Logger
     let sentRequests = RequestCounter()
 
@@ -48,6 +48,17 @@ public struct HeymarketClient: Sendable {
         self.transport = transport
         self.pacer = options.rateLimit.map { RequestPacer(limit: $0, window: options.rateWindow) }
         self.logger = logger
+    }
+
+    /// A client with other options that shares this one's credentials, token
+    /// cache, request count and (when the rate is unchanged) pacer.
+    public func with(options newOptions: SearchOptions) -> HeymarketClient {
+        var copy = self
+        copy.options = newOptions
+        if newOptions.rateLimit != options.rateLimit || newOptions.rateWindow != options.rateWindow {
+            copy.pacer = newOptions.rateLimit.map { RequestPacer(limit: $0, window: newOptions.rateWindow) }
+        }
+        return copy
     }
 
     /// HTTP requests this client has sent so far (retries included).

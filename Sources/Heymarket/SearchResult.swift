@@ -8,6 +8,11 @@ public struct SearchResult: Sendable {
         /// Empty when the answer cannot be traced back (e.g. a `facebook` id
         /// the contact does not show): the contact is still returned.
         public var matchedValues: [ChannelValue]
+
+        public init(contact: Contact, matchedValues: [ChannelValue]) {
+            self.contact = contact
+            self.matchedValues = matchedValues
+        }
     }
 
     /// What happened to one input value.
@@ -30,6 +35,12 @@ public struct SearchResult: Sendable {
         public var value: ChannelValue
         public var normalized: NormalizedChannelValue?
         public var outcome: Outcome
+
+        public init(value: ChannelValue, normalized: NormalizedChannelValue?, outcome: Outcome) {
+            self.value = value
+            self.normalized = normalized
+            self.outcome = outcome
+        }
     }
 
     /// Matching contacts, de-duplicated by id, ordered by the first input value they matched.
@@ -40,6 +51,13 @@ public struct SearchResult: Sendable {
     public var failures: [BatchFailure]
     /// HTTP requests sent, retries included.
     public var requestCount: Int
+
+    public init(matches: [Match], inputs: [InputOutcome], failures: [BatchFailure], requestCount: Int) {
+        self.matches = matches
+        self.inputs = inputs
+        self.failures = failures
+        self.requestCount = requestCount
+    }
 
     /// Just the contacts.
     public var contacts: [Contact] { matches.map(\.contact) }

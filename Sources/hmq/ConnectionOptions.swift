@@ -10,14 +10,19 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Run against an in-process sandbox with demo data and demo credentials (no account needed).")
     var sandbox = false
 
-    @Option(help: ArgumentHelp("The API's base URL (https://, or http:// on loopback only).", valueName: "url"))
-    var baseURL: String?
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("The API's base URL (https://, or http:// on loopback only; default $HMQ_BASE_URL, else production).", valueName: "url"))
+    var baseURLOption: String?
+
+    /// `--base-url`, else `HMQ_BASE_URL`.
+    var baseURL: String? {
+        baseURLOption ?? ProcessInfo.processInfo.environment["HMQ_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     @Flag(name: [.short, .long], help: "Log requests, retries and timings to stderr (never credentials).")
     var verbose = false
 
     func validate() throws {
-        if sandbox, baseURL != nil {
+        if sandbox, baseURLOption != nil {
             throw ValidationError("--sandbox and --base-url cannot be used together")
         }
     }
@@ -56,6 +61,24 @@ struct ConnectionOptions: ParsableArguments {
         let credentials = try Credentials.fromEnvironment(ProcessInfo.processInfo.environment)
         let client = HeymarketClient(credentials: credentials, baseURL: base, options: options, logger: makeLogger())
         return try await body(client)
+    }
+
+    /// Like ``withClient(options:_:)``, but with no client (and no credentials
+    /// needed) when `needsClient` is false, for `--dry-run`.
+    func withOptionalClient<T>(
+        options: SearchOptions,
+        needsClient: Bool,
+        _ body: (HeymarketClient?) async throws -> T
+    ) async throws -> T {
+        if needsClient || sandbox { return try await withClient(options: options) { try await body($0) } }
+        if let baseURL {
+            // Validate the URL even when nothing is sent; explain shows it.
+            let base = try BaseURL(baseURL)
+            if let credentials = try? Credentials.fromEnvironment(ProcessInfo.processInfo.environment) {
+                return try await body(HeymarketClient(credentials: credentials, baseURL: base, options: options))
+            }
+        }
+        return try await body(nil)
     }
 
     /// The credentials `hmq token` signs with.

@@ -1,17 +1,169 @@
 import ArgumentParser
+import Foundation
+import HMQFormatters
+import HMQRuntime
+import HMQSyntax
+import Heymarket
+import HeymarketSandbox
 
-/// The `hmq` command.
+/// The `hmq` command: runs hmq scripts, `-e` text or a script on stdin; the
+/// subcommands are the raw lookup, parsing tools, tokens and the sandbox.
 struct HMQ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmq",
         abstract: "Query Heymarket contacts with a small pipeline language.",
+        usage: """
+            hmq [<options>] -e 'find phone 14155551234 | show name' ...
+            hmq [<options>] SCRIPT.hmq [<argument> ...]
+            command | hmq [<options>]
+            hmq <subcommand>
+            """,
         discussion: """
-            Exit codes: 0 ok · 2 usage or invalid input · 3 syntax error · 4 API or network error \
+            Options go before the script file; what follows the file is the script's \
+            arguments ($1, $2, ...). Output is NDJSON (one JSON object per line); \
+            diagnostics and notes go to stderr.
+
+            Exit codes: 0 ok · 2 usage, invalid input or a runtime error in the script \
+            (unknown field, missing file) · 3 syntax error · 4 API or network error \
             (including a partially failed bulk lookup) · 5 authentication · 130 interrupted.
 
             Credentials come from HEYMARKET_SECRET_ID and HEYMARKET_SECRET_KEY (or the legacy \
             HEYMARKET_API_KEY), never from the command line. --sandbox needs none.
             """,
         version: "0.1.0",
-        subcommands: [SearchCommand.self, CheckCommand.self, FormatCommand.self, TokenCommand.self, SandboxCommand.self])
+        subcommands: [SearchCommand.self, CheckCommand.self, FormatCommand.self, FormatsCommand.self, TokenCommand.self, SandboxCommand.self])
+
+    @Option(name: [.customShort("e"), .customLong("expression")], help: ArgumentHelp("hmq text to run (repeatable; run in order).", valueName: "text"))
+    var expressions: [String] = []
+
+    @Option(name: .customLong("var"), help: ArgumentHelp("Bind $NAME to VALUE (repeatable).", valueName: "name=value"))
+    var variables: [String] = []
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Output format (see 'hmq formats').", valueName: "name"))
+    var format: String?
+
+    @Flag(help: "Print the HTTP requests each lookup would send, and send nothing.")
+    var dryRun = false
+
+    @Flag(help: "Run the remaining statements after one fails (the exit code still reports the failure).")
+    var continueOnError = false
+
+    @OptionGroup(title: "Connection") var connection: ConnectionOptions
+    @OptionGroup(title: "Tuning") var tuning: SearchTuningOptions
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("A script file, then its arguments.", valueName: "script"))
+    var scriptAndArguments: [String] = []
+
+    func validate() throws {
+        for variable in variables {
+            guard let eq = variable.firstIndex(of: "="), eq != variable.startIndex,
+                variable[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !variable[..<eq].first!.isNumber
+            else {
+                throw ValidationError("--var '\(variable)' must be NAME=VALUE, with NAME made of letters, digits and '_'")
+            }
+        }
+        if !expressions.isEmpty, let first = scriptAndArguments.first {
+            throw ValidationError("give either -e text or a script file ('\(first)'), not both")
+        }
+    }
+
+    func run() async throws {
+        var sources: [Source] = []
+        var arguments: [String] = []
+        if !expressions.isEmpty {
+            for (i, text) in expressions.enumerated() {
+                sources.append(Source(name: expressions.count == 1 ? "<-e>" : "<-e #\(i + 1)>", text: text))
+            }
+        } else if let file = scriptAndArguments.first {
+            sources.append(try ScriptFile.read(file))
+            arguments = Array(scriptAndArguments.dropFirst())
+        } else if !Terminal.isTerminal(STDIN_FILENO) {
+            sources.append(try ScriptFile.read("-"))
+        } else {
+            throw CommandFailure(status: .usage, message: "nothing to run: give -e 'find ...', a script file, or pipe a script on stdin (the interactive prompt is not built yet; see hmq --help)")
+        }
+        let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
+        // Parse everything first: a syntax error anywhere runs nothing.
+        var parsed: [ParseResult] = []
+        var syntaxErrors = false
+        for source in sources {
+            let result = Parser.parse(source)
+            if !result.diagnostics.isEmpty {
+                FileHandle.standardError.write(Data(renderer.render(result.diagnostics, in: source).utf8))
+            }
+            syntaxErrors = syntaxErrors || result.hasErrors
+            parsed.append(result)
+        }
+        if syntaxErrors { throw CommandFailure(status: .syntax, message: nil) }
+
+        let registry = PluginRegistry()
+        BuiltinFormatters.register(in: registry)
+        var settings = Settings(format: "ndjson")
+        if let format {
+            guard registry.formatter(named: format) != nil else {
+                throw CommandFailure(status: .usage, message: "unknown format '\(format)'; formats: " + registry.allFormatters.map(\.name).joined(separator: ", "))
+            }
+            settings.format = format.lowercased()
+        }
+        settings.batch = tuning.batch
+        settings.concurrency = tuning.concurrency
+        settings.rate = tuning.rate
+        settings.retries = tuning.retries
+        settings.timeout = tuning.timeout
+        settings.countryCode = tuning.countryCode
+        var named: [String: String] = [:]
+        for variable in variables {
+            let eq = variable.firstIndex(of: "=")!
+            named[String(variable[..<eq])] = String(variable[variable.index(after: eq)...])
+        }
+        let inputs = ScriptInputs(arguments: arguments, variables: named, environment: ProcessInfo.processInfo.environment)
+        let stdout = FileSink(handle: FileHandle.standardOutput)
+        let status: ExitStatus = try await connection.withOptionalClient(options: settings.searchOptions, needsClient: !dryRun) { client in
+            let evaluator = Evaluator(client: client, registry: registry, output: stdout, settings: settings, inputs: inputs, dryRun: dryRun)
+            var worst = ExitStatus.ok
+            for result in parsed {
+                evaluator.onNote = { note in
+                    FileHandle.standardError.write(Data(renderer.render(note, in: result.source).utf8))
+                }
+                let errors = await evaluator.run(result.script, continueOnError: continueOnError)
+                try? stdout.flush()
+                for error in errors {
+                    FileHandle.standardError.write(Data(renderer.render(error.diagnostic, in: result.source).utf8))
+                    worst = Self.worse(worst, Self.status(for: error))
+                }
+                if !errors.isEmpty, !continueOnError { break }
+            }
+            return worst
+        }
+        try? stdout.flush()
+        if status != .ok { throw CommandFailure(status: status, message: nil) }
+    }
+
+    static func status(for error: RuntimeError) -> ExitStatus {
+        switch error {
+        case .diagnostic: return .usage
+        case .partialFailure: return .api
+        case .api(let e, _): return e.isAuthentication ? .authentication : (e.code == .invalidValue ? .usage : .api)
+        }
+    }
+
+    /// The status that says more: authentication over API over usage.
+    static func worse(_ a: ExitStatus, _ b: ExitStatus) -> ExitStatus {
+        let rank: [ExitStatus: Int] = [.ok: 0, .usage: 1, .syntax: 2, .api: 3, .authentication: 4, .interrupted: 5]
+        return (rank[b] ?? 0) > (rank[a] ?? 0) ? b : a
+    }
+}
+
+/// `hmq formats`: the registered output formats.
+struct FormatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "formats", abstract: "List the output formats.")
+
+    func run() throws {
+        let registry = PluginRegistry()
+        BuiltinFormatters.register(in: registry)
+        for plugin in registry.allFormatters {
+            let aliases = plugin.aliases.isEmpty ? "" : " (" + plugin.aliases.joined(separator: ", ") + ")"
+            Terminal.out("\(plugin.name)\(aliases)\t\(plugin.summary)\n")
+        }
+    }
 }

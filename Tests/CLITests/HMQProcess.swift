@@ -21,9 +21,10 @@ struct HMQProcess {
 
     /// Runs `hmq args...` with `environment` added to a clean environment (no
     /// inherited credentials), feeding `stdin`.
-    static func run(_ args: [String], environment: [String: String] = [:], stdin: String = "") throws -> Output {
+    static func run(_ args: [String], environment: [String: String] = [:], stdin: String = "", directory: URL? = nil) throws -> Output {
         let process = Process()
         process.executableURL = binary
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = args
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "NO_COLOR": "1"]
         env.merge(environment) { $1 }

@@ -1,0 +1,77 @@
+import HMQRuntime
+import Heymarket
+
+/// `ndjson`: one JSON object per line (fields a row lacks are left out).
+public struct NDJSONFormatterPlugin: FormatterPlugin {
+    public init() {}
+    public let name = "ndjson"
+    public let aliases = ["jsonl"]
+    public let summary = "one JSON object per line (the default when stdout is not a terminal)"
+    public let fileExtensions = ["ndjson", "jsonl"]
+
+    public func makeFormatter(sink: any OutputSink, options: [String: String?]) throws(FormatterOptionError) -> any RowFormatter {
+        if let unknown = options.keys.first { throw FormatterOptionError("unknown option --\(unknown) (ndjson has none)") }
+        return JSONRowsFormatter(sink: sink, array: false, indent: nil)
+    }
+}
+
+/// `json`: one JSON array of objects.
+public struct JSONFormatterPlugin: FormatterPlugin {
+    public init() {}
+    public let name = "json"
+    public let aliases: [String] = []
+    public let summary = "a JSON array of objects (--pretty to indent)"
+    public let fileExtensions = ["json"]
+
+    public func makeFormatter(sink: any OutputSink, options: [String: String?]) throws(FormatterOptionError) -> any RowFormatter {
+        for key in options.keys where key != "pretty" { throw FormatterOptionError("unknown option --\(key) (json has --pretty)") }
+        return JSONRowsFormatter(sink: sink, array: true, indent: options.keys.contains("pretty") ? 2 : nil)
+    }
+}
+
+/// Writes rows as JSON objects, streaming.
+final class JSONRowsFormatter: RowFormatter {
+    private let sink: any OutputSink
+    private let array: Bool
+    private let writer: JSONWriter
+    private var columns: [String] = []
+    private var count = 0
+
+    init(sink: any OutputSink, array: Bool, indent: Int?) {
+        self.sink = sink
+        self.array = array
+        self.writer = JSONWriter(indent: indent)
+    }
+
+    func begin(columns: [String]) throws {
+        self.columns = columns
+        if array { try sink.write("[") }
+    }
+
+    func row(_ values: [JSONValue?]) throws {
+        var members: [JSONObject.Member] = []
+        for (column, value) in zip(columns, values) {
+            if let value { members.append(.init(key: column, value: value)) }
+        }
+        let text = writer.string(.object(JSONObject(members)))
+        if array {
+            try sink.write((count == 0 ? "" : ",") + (writer.indent == nil ? "" : "\n") + text)
+        } else {
+            try sink.write(text + "\n")
+        }
+        count += 1
+    }
+
+    func end() throws {
+        if array { try sink.write((writer.indent == nil || count == 0 ? "" : "\n") + "]\n") }
+    }
+}
+
+/// Registers the built-in formatters.
+public enum BuiltinFormatters {
+    public static let all: [FormatterPlugin] = [NDJSONFormatterPlugin(), JSONFormatterPlugin()]
+
+    public static func register(in registry: PluginRegistry) {
+        for plugin in all { try? registry.register(formatter: plugin) }
+    }
+}

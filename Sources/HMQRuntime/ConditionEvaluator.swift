@@ -1,0 +1,156 @@
+import Foundation
+import HMQSyntax
+import Heymarket
+
+/// Decides `where` conditions for rows. Numbers compare as numbers; strings
+/// case-insensitively unless `case_sensitive` is on; a missing field (or null)
+/// equals nothing, is unequal to everything, and sorts last.
+struct ConditionEvaluator {
+    var caseSensitive: Bool
+    var resolve: (Literal) throws(RuntimeError) -> JSONValue
+    private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
+
+    init(caseSensitive: Bool, resolve: @escaping (Literal) throws(RuntimeError) -> JSONValue) {
+        self.caseSensitive = caseSensitive
+        self.resolve = resolve
+    }
+
+    mutating func test(_ condition: Condition, _ row: Row) throws(RuntimeError) -> Bool {
+        switch condition {
+        case .and(let a, let b, _):
+            guard try test(a, row) else { return false }
+            return try test(b, row)
+        case .or(let a, let b, _):
+            if try test(a, row) { return true }
+            return try test(b, row)
+        case .not(let a, _): return try !test(a, row)
+        case .group(let a, _): return try test(a, row)
+        case .exists(let path, _):
+            guard let value = row.value(at: path.components.map(\.name)) else { return false }
+            return !value.isNull
+        case .truthy(let path, _):
+            return row.value(at: path.components.map(\.name)) == .bool(true)
+        case .comparison(let path, let op, let literal, _):
+            let expected = try resolve(literal)
+            guard let actual = row.value(at: path.components.map(\.name)), !actual.isNull else {
+                return op == .notEqual && !expected.isNull
+            }
+            if expected.isNull { return op == .notEqual }
+            switch op {
+            case .equal: return equal(actual, expected)
+            case .notEqual: return !equal(actual, expected)
+            default:
+                guard let order = try compare(actual, expected, path: path, literal: literal) else { return false }
+                switch op {
+                case .less: return order < 0
+                case .lessOrEqual: return order <= 0
+                case .greater: return order > 0
+                default: return order >= 0
+                }
+            }
+        case .contains(let path, let literal, _):
+            let needle = text(try resolve(literal))
+            guard let actual = row.value(at: path.components.map(\.name)) else { return false }
+            let haystacks: [JSONValue] = actual.arrayValue ?? [actual]
+            return haystacks.contains { value in
+                guard let t = value.isNull ? nil : text(value) else { return false }
+                return caseSensitive ? t.contains(needle) : t.localizedLowercase.contains(needle.localizedLowercase)
+            }
+        case .has(let path, let literal, let range):
+            let expected = try resolve(literal)
+            guard let actual = row.value(at: path.components.map(\.name)), !actual.isNull else { return false }
+            guard case .array(let elements) = actual else {
+                throw .at(range, "'has' tests a list, and '\(path.dotted)' is \(describe(actual))", suggestion: "use 'contains' for text or '==' for one value")
+            }
+            return elements.contains { element in
+                if case .object(let o) = element, let tag = o["tag"] ?? o["name"] { return equal(tag, expected) }
+                return equal(element, expected)
+            }
+        case .matches(let path, let literal, let range):
+            guard case .string(let pattern, let patternRange) = literal else { return false }
+            let regex = try regexFor(pattern, range: patternRange)
+            guard let actual = row.value(at: path.components.map(\.name)) else { return false }
+            _ = range
+            let values: [JSONValue] = actual.arrayValue ?? [actual]
+            return values.contains { v in
+                guard !v.isNull else { return false }
+                return (try? regex.firstMatch(in: text(v))) != nil
+            }
+        case .in(let path, let literals, _):
+            var expected: [JSONValue] = []
+            for literal in literals { expected.append(try resolve(literal)) }
+            guard let actual = row.value(at: path.components.map(\.name)), !actual.isNull else { return false }
+            let values: [JSONValue] = actual.arrayValue ?? [actual]
+            return values.contains { v in expected.contains { equal(v, $0) } }
+        }
+    }
+
+    private mutating func regexFor(_ pattern: String, range: SourceRange) throws(RuntimeError) -> Regex<AnyRegexOutput> {
+        let key = (caseSensitive ? "s:" : "i:") + pattern
+        if let cached = regexCache[key] { return cached }
+        do {
+            var regex = try Regex(pattern)
+            if !caseSensitive { regex = regex.ignoresCase() }
+            regexCache[key] = regex
+            return regex
+        } catch {
+            throw .at(range, "invalid regular expression: \(error)")
+        }
+    }
+
+    func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        if let x = number(a), let y = number(b) { return x == y }
+        switch (a, b) {
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.null, .null): return true
+        case (.array, _), (.object, _), (_, .array), (_, .object): return a == b
+        default:
+            let x = text(a), y = text(b)
+            return caseSensitive ? x == y : x.compare(y, options: [.caseInsensitive]) == .orderedSame
+        }
+    }
+
+    /// -1, 0, 1; nil when the values cannot be ordered (a missing or null side).
+    func compare(_ a: JSONValue, _ b: JSONValue, path: FieldPath, literal: Literal) throws(RuntimeError) -> Int? {
+        if let x = number(a), let y = number(b) { return x < y ? -1 : (x > y ? 1 : 0) }
+        switch (a, b) {
+        case (.string, .string):
+            let result = text(a).compare(text(b), options: caseSensitive ? [] : [.caseInsensitive])
+            return result == .orderedAscending ? -1 : (result == .orderedDescending ? 1 : 0)
+        case (.array, _), (.object, _), (.bool, _):
+            throw .at(literal.range, "cannot order '\(path.dotted)' (\(describe(a))) against \(describe(b))")
+        default:
+            throw .at(literal.range, "cannot compare '\(path.dotted)' (\(describe(a))) with \(describe(b))", suggestion: "compare numbers with numbers and text with quoted text")
+        }
+    }
+
+    func number(_ v: JSONValue) -> Double? {
+        switch v {
+        case .integer(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
+    func text(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return s
+        case .integer(let i): return String(i)
+        case .double(let d): return JSONWriter().string(.double(d))
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return ""
+        default: return JSONWriter().string(v)
+        }
+    }
+
+    func describe(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return "the text \"\(s.prefix(40))\""
+        case .integer, .double: return "the number \(text(v))"
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .array: return "a list"
+        case .object: return "an object"
+        }
+    }
+}

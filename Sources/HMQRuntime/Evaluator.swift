@@ -1,0 +1,190 @@
+import Foundation
+import HMQSyntax
+import Heymarket
+
+/// Runs parsed scripts: plans the lookups, calls Heymarket, applies the stages
+/// and hands rows to formatters. One evaluator is one session: settings and
+/// `let` bindings persist from one script (or REPL line) to the next.
+public final class Evaluator: @unchecked Sendable {
+    /// Fields the API documents for a contact (plus the virtual ones), for
+    /// "unknown field" checks and completion.
+    public static let contactFields = [
+        "id", "display_name", "first", "last", "phone", "email", "tags", "custom", "note", "is_opted_out",
+        "avatar", "created", "updated", "creator_id", "inbox_id", "parent_id", "rev", "team_id",
+        "assigned_user_id", "external_id", "external_ref", "op", "type", "shared",
+    ] + Row.virtualFields
+
+    public private(set) var settings: Settings
+    public let registry: PluginRegistry
+    public var inputs: ScriptInputs
+    /// Print requests instead of sending them (`--dry-run`).
+    public var dryRun: Bool
+    /// Called with notes for the user (values that matched no contact); the CLI prints them on stderr.
+    public var onNote: (@Sendable (Diagnostic) -> Void)?
+    /// Results bound with `let`.
+    public private(set) var bindings: [String: Relation] = [:]
+    /// Field names seen in results (for completion and suggestions).
+    public private(set) var seenFields: Set<String> = []
+    /// HTTP requests sent, retries included.
+    public var requestsSent: Int { client?.requestsSent ?? 0 }
+
+    let client: HeymarketClient?
+    let output: any OutputSink
+    /// Search results prepared for the finds of the running script, by request shape.
+    var prefetched: [[String]: PrefetchGroup] = [:]
+
+    /// - Parameters:
+    ///   - client: the API client; nil allows only `--dry-run` and `explain`.
+    ///   - output: where rows and explanations go (stdout in the CLI).
+    public init(client: HeymarketClient?, registry: PluginRegistry, output: any OutputSink, settings: Settings = Settings(), inputs: ScriptInputs = ScriptInputs(), dryRun: Bool = false) {
+        self.client = client
+        self.registry = registry
+        self.output = output
+        self.settings = settings
+        self.inputs = inputs
+        self.dryRun = dryRun
+    }
+
+    /// Runs every statement of `script` in order. Stops at the first failing
+    /// statement unless `continueOnError`; returns the errors met.
+    public func run(_ script: Script, continueOnError: Bool = false) async -> [RuntimeError] {
+        prepareLookups(for: script)
+        defer { prefetched = [:] }
+        var errors: [RuntimeError] = []
+        for statement in script.statements {
+            do {
+                try Task.checkCancellation()
+                try await execute(statement)
+            } catch let error as RuntimeError {
+                errors.append(error)
+                if !continueOnError { break }
+                if case .api(let e, _) = error, e.isAuthentication { break }
+            } catch is CancellationError {
+                break
+            } catch {
+                errors.append(.at(statement.range, "\(error)"))
+                if !continueOnError { break }
+            }
+        }
+        return errors
+    }
+
+    /// Runs one statement.
+    public func execute(_ statement: Statement) async throws {
+        switch statement {
+        case .set(let s):
+            let value = try literalText(s.value)
+            try settings.apply(s.name.name, value, range: s.value.range, nameRange: s.name.range)
+            if s.name.name.lowercased() == "format", registry.formatter(named: value) == nil {
+                throw RuntimeError.at(s.value.range, "unknown format '\(value)'", suggestion: formatSuggestion(value))
+            }
+        case .let(let l):
+            if dryRun {
+                try explain(l.pipeline)
+                return
+            }
+            let relation = try await evaluate(l.pipeline)
+            bindings[l.name.name] = relation
+            noteUnmatched(relation, pipeline: l.pipeline)
+            if !relation.failures.isEmpty { throw RuntimeError.partialFailure(relation.failures, range: l.pipeline.range) }
+        case .explain(let e):
+            try explain(e.pipeline)
+        case .pipeline(let p):
+            if dryRun {
+                try explain(p)
+                return
+            }
+            let relation = try await evaluate(p)
+            try emit(relation, pipeline: p)
+            noteUnmatched(relation, pipeline: p)
+            if !relation.failures.isEmpty { throw RuntimeError.partialFailure(relation.failures, range: p.source.range) }
+        }
+    }
+
+    /// The rows of a pipeline, with its stages applied (`format` and `save` are output, not here).
+    public func evaluate(_ pipeline: Pipeline) async throws -> Relation {
+        var relation: Relation
+        switch pipeline.source {
+        case .variable(let v):
+            guard let bound = bindings[v.name] else {
+                if variableText(v) != nil {
+                    throw RuntimeError.at(v.range, "$\(v.name) is a value, not a result; use it inside find: find $\(v.name)")
+                }
+                throw RuntimeError.at(v.range, "$\(v.name) is not bound", suggestion: bindings.isEmpty ? "bind a result first: let \(v.name) = find ..." : Suggestion.closest(to: v.name, among: Array(bindings.keys)).map { "did you mean '$\($0)'?" })
+            }
+            relation = bound
+        case .find(let find):
+            relation = try await lookUp(find)
+        }
+        for row in relation.rows { seenFields.formUnion(row.fields.keys) }
+        for stage in pipeline.stages {
+            relation = try apply(stage, to: relation)
+        }
+        return relation
+    }
+
+    /// Values that found no contact are never dropped silently: unless the
+    /// pipeline lists them with `unmatched`, a note says how many and which.
+    func noteUnmatched(_ relation: Relation, pipeline: Pipeline) {
+        guard case .find(let find) = pipeline.source, !relation.unmatched.isEmpty else { return }
+        if pipeline.stages.contains(where: { if case .unmatched = $0 { true } else { false } }) { return }
+        let values = relation.unmatched.compactMap { $0.fields["value"]?.stringValue }
+        let shown = values.prefix(10).joined(separator: ", ") + (values.count > 10 ? ", …" : "")
+        onNote?(Diagnostic(id: .runtime, severity: .note, range: find.range,
+                           message: "\(values.count) value\(values.count == 1 ? "" : "s") matched no contact: \(shown)",
+                           suggestion: "list them with '| unmatched'"))
+    }
+
+    // MARK: Values
+
+    /// The text of a variable: `$1`, `--var` names, `$env.NAME`; nil when unset.
+    func variableText(_ v: VariableReference) -> String? {
+        if let position = v.position {
+            return position >= 1 && position <= inputs.arguments.count ? inputs.arguments[position - 1] : nil
+        }
+        if let name = v.environmentName { return inputs.environment[name] }
+        return inputs.variables[v.name]
+    }
+
+    func requireVariable(_ v: VariableReference) throws(RuntimeError) -> String {
+        if let text = variableText(v) { return text }
+        if let position = v.position {
+            throw .at(v.range, "$\(position) is not set: the script was given \(inputs.arguments.count) argument\(inputs.arguments.count == 1 ? "" : "s")")
+        }
+        if let name = v.environmentName { throw .at(v.range, "the environment variable \(name) is not set") }
+        if bindings[v.name] != nil { throw .at(v.range, "$\(v.name) is a result, not a value; start a pipeline with it: $\(v.name) | ...") }
+        throw .at(v.range, "$\(v.name) is not set", suggestion: "pass it with --var \(v.name)=VALUE")
+    }
+
+    /// A literal as text (for `set` and options).
+    func literalText(_ literal: Literal) throws(RuntimeError) -> String {
+        switch literal {
+        case .number(let s, _), .string(let s, _), .email(let s, _), .word(let s, _): return s
+        case .bool(let b, _): return b ? "true" : "false"
+        case .null: return "null"
+        case .variable(let v): return try requireVariable(v)
+        }
+    }
+
+    /// A literal as a value for conditions.
+    func literalValue(_ literal: Literal) throws(RuntimeError) -> JSONValue {
+        switch literal {
+        case .number(let s, _):
+            if let i = Int64(s) { return .integer(i) }
+            return Double(s).map(JSONValue.double) ?? .string(s)
+        case .string(let s, _), .email(let s, _), .word(let s, _): return .string(s)
+        case .bool(let b, _): return .bool(b)
+        case .null: return .null
+        case .variable(let v):
+            let text = try requireVariable(v)
+            if let i = Int64(text) { return .integer(i) }
+            return .string(text)
+        }
+    }
+
+    func formatSuggestion(_ name: String) -> String {
+        let names = registry.allFormatters.map(\.name)
+        if let guess = Suggestion.closest(to: name, among: names) { return "did you mean '\(guess)'?" }
+        return "formats: " + names.joined(separator: ", ")
+    }
+}

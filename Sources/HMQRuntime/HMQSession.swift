@@ -1,0 +1,77 @@
+import Foundation
+import HMQSyntax
+import Heymarket
+
+/// hmq for Swift programs: run query text against Heymarket and get rows back.
+///
+/// ```swift
+/// let session = HMQSession(client: HeymarketClient(credentials: credentials))
+/// for row in try await session.rows("find phone 14155551234 | show name") {
+///     print(row.fields["name"] ?? "-")
+/// }
+/// ```
+/// A session keeps settings and `let` bindings from one call to the next.
+public final class HMQSession: @unchecked Sendable {
+    private let evaluator: Evaluator
+    private let sink = CollectingSink()
+
+    /// - Parameters:
+    ///   - client: a configured ``HeymarketClient`` (production or a sandbox).
+    ///   - registry: output formats (needed only for `save`); empty by default.
+    ///   - inputs: `$1`, `$name` and `$env.NAME` values.
+    public init(client: HeymarketClient, registry: PluginRegistry = PluginRegistry(), inputs: ScriptInputs = ScriptInputs()) {
+        evaluator = Evaluator(client: client, registry: registry, output: sink, inputs: inputs)
+    }
+
+    /// Parses and runs `text`; returns the rows of every pipeline in it, in order.
+    /// Syntax errors throw ``HMQError/syntax(_:)``; runtime and API errors ``HMQError/runtime(_:)``.
+    public func rows(_ text: String) async throws(HMQError) -> [Row] {
+        let parsed = Parser.parse(text, name: "<session>")
+        if parsed.hasErrors { throw .syntax(parsed.diagnostics) }
+        var rows: [Row] = []
+        for statement in parsed.script.statements {
+            do {
+                switch statement {
+                case .pipeline(let pipeline):
+                    let relation = try await evaluator.evaluate(pipeline)
+                    rows += relation.rows
+                    if !relation.failures.isEmpty { throw RuntimeError.partialFailure(relation.failures, range: pipeline.range) }
+                default:
+                    try await evaluator.execute(statement)
+                }
+            } catch let error as RuntimeError {
+                throw .runtime(error)
+            } catch {
+                throw .runtime(.at(statement.range, "\(error)"))
+            }
+        }
+        return rows
+    }
+
+    /// The same rows as an async sequence, for `for try await row in session.run(...)`.
+    public func run(_ text: String) -> AsyncThrowingStream<Row, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for row in try await self.rows(text) { continuation.yield(row) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+/// What went wrong running hmq text from Swift.
+public enum HMQError: Error, Sendable {
+    case syntax([Diagnostic])
+    case runtime(RuntimeError)
+}
+
+/// Collects text a session writes (explain output), for library use.
+final class CollectingSink: OutputSink, @unchecked Sendable {
+    private(set) var text = ""
+    func write(_ text: String) throws { self.text += text }
+}

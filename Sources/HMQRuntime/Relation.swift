@@ -1,0 +1,32 @@
+import Heymarket
+
+/// A pipeline's result: rows, the columns to show (nil: every field, in order
+/// of first appearance), and the input values that matched nothing (for `unmatched`).
+public struct Relation: Sendable {
+    public var rows: [Row]
+    public var columns: [String]?
+    /// One row per input value that found no contact: type, value, reason.
+    public var unmatched: [Row]
+    /// Batches that failed after their retries (their values are in `unmatched` too).
+    public var failures: [BatchFailure]
+
+    public init(rows: [Row], columns: [String]? = nil, unmatched: [Row] = [], failures: [BatchFailure] = []) {
+        self.rows = rows
+        self.columns = columns
+        self.unmatched = unmatched
+        self.failures = failures
+    }
+
+    /// The columns to print: the explicit ones, or every field in order of first appearance.
+    public var effectiveColumns: [String] {
+        if let columns { return columns }
+        var seen = Set<String>()
+        var ordered: [String] = []
+        for row in rows {
+            for key in row.fields.keys where seen.insert(key).inserted { ordered.append(key) }
+        }
+        return ordered
+    }
+
+    static let unmatchedColumns = ["type", "value", "reason"]
+}

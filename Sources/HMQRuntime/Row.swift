@@ -1,0 +1,52 @@
+import Heymarket
+
+/// One row flowing through a pipeline: a contact's fields as the API sent them
+/// (or a computed row, e.g. from `count`), and the input values that found it.
+public struct Row: Sendable, Hashable {
+    /// The fields, in order.
+    public var fields: JSONObject
+    /// The input values that matched this contact (for the virtual field `matched`).
+    public var matched: [ChannelValue]
+
+    public init(fields: JSONObject, matched: [ChannelValue] = []) {
+        self.fields = fields
+        self.matched = matched
+    }
+
+    /// Fields every row can answer although the API does not send them.
+    public static let virtualFields = ["name", "matched"]
+
+    /// The value at a dotted path, or nil when missing. Virtual fields: `name`
+    /// (display_name, else first + last) and `matched` (the input values, as text).
+    /// Through an array, a name maps over the elements (`note.text`) and a number indexes it (`note.0`).
+    public func value(at path: [String]) -> JSONValue? {
+        guard let head = path.first else { return .object(fields) }
+        var value: JSONValue
+        if let field = fields[head] {
+            value = field
+        } else if head == "name" {
+            guard let name = Contact(fields: fields).name else { return nil }
+            value = .string(name)
+        } else if head == "matched" {
+            value = .array(matched.map { .string($0.value) })
+        } else {
+            return nil
+        }
+        for component in path.dropFirst() {
+            guard let next = Self.step(value, component) else { return nil }
+            value = next
+        }
+        return value
+    }
+
+    static func step(_ value: JSONValue, _ component: String) -> JSONValue? {
+        switch value {
+        case .object(let object): return object[component]
+        case .array(let elements):
+            if let index = Int(component) { return elements.indices.contains(index) ? elements[index] : nil }
+            let mapped = elements.compactMap { step($0, component) }
+            return mapped.isEmpty ? nil : .array(mapped)
+        default: return nil
+        }
+    }
+}

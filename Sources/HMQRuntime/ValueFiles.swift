@@ -1,0 +1,60 @@
+import Foundation
+import HMQSyntax
+
+/// Reads the values of `file "..."` and `csv "..." column ...` (paths relative
+/// to the current directory).
+enum ValueFiles {
+    /// One value per line; blank lines and `#` comment lines are skipped.
+    static func lines(_ path: StringLiteral) throws(RuntimeError) -> [String] {
+        let text = try read(path)
+        return text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    /// One column of a CSV file with a header row; empty cells are skipped.
+    static func csvColumn(_ path: StringLiteral, _ column: ColumnReference) throws(RuntimeError) -> [String] {
+        let text = try read(path)
+        let records: [[String]]
+        do {
+            records = try CSVReader.records(text)
+        } catch {
+            throw .at(path.range, "\(path.value): \(error.message)")
+        }
+        guard let header = records.first else { throw .at(path.range, "\(path.value) is empty (a header row is needed)") }
+        let index: Int
+        switch column {
+        case .position(let n, let range):
+            guard n <= header.count else { throw .at(range, "\(path.value) has \(header.count) column\(header.count == 1 ? "" : "s"), not \(n)") }
+            index = n - 1
+        case .name(let name):
+            let trimmed = header.map { $0.trimmingCharacters(in: .whitespaces) }
+            if let exact = trimmed.firstIndex(of: name.value) {
+                index = exact
+            } else if let folded = trimmed.firstIndex(where: { $0.lowercased() == name.value.lowercased() }) {
+                index = folded
+            } else {
+                throw .at(name.range, "\(path.value) has no column \"\(name.value)\"", suggestion: "columns: " + trimmed.map { "\"\($0)\"" }.joined(separator: ", "))
+            }
+        }
+        return records.dropFirst().compactMap { record in
+            guard index < record.count else { return nil }
+            let value = record[index].trimmingCharacters(in: .whitespaces)
+            return value.isEmpty ? nil : value
+        }
+    }
+
+    private static func read(_ path: StringLiteral) throws(RuntimeError) -> String {
+        guard let data = FileManager.default.contents(atPath: path.value) else {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path.value, isDirectory: &isDirectory) {
+                throw .at(path.range, isDirectory.boolValue ? "\(path.value) is a directory" : "cannot read \(path.value)")
+            }
+            throw .at(path.range, "no such file: \(path.value)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .at(path.range, "\(path.value) is not UTF-8 text")
+        }
+        return text
+    }
+}
