@@ -55,6 +55,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The library used from a Swift program (README: "The Swift library").
+        .executableTarget(
+            name: "hmq-library-example",
+            dependencies: ["HMQRuntime", "Heymarket", "HeymarketSandbox"],
+            path: "Examples/LibraryExample"),
         // Benchmarks (scripts/bench), not tests.
         .executableTarget(name: "hmq-parse-bench", dependencies: ["HMQSyntax"], path: "Benchmarks/ParserBenchmark"),
         .testTarget(

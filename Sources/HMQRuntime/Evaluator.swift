@@ -20,7 +20,7 @@ public final class Evaluator: @unchecked Sendable {
     /// Print requests instead of sending them (`--dry-run`).
     public var dryRun: Bool
     /// Called with notes for the user (values that matched no contact); the CLI prints them on stderr.
-    public var onNote: (@Sendable (Diagnostic) -> Void)?
+    public var onNote: ((Diagnostic) -> Void)?
     /// Results bound with `let`.
     public private(set) var bindings: [String: Relation] = [:]
     /// Field names seen in results (for completion and suggestions).

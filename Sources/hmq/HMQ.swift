@@ -6,8 +6,11 @@ import HMQSyntax
 import Heymarket
 import HeymarketSandbox
 
-/// The `hmq` command: runs hmq scripts, `-e` text or a script on stdin; the
-/// subcommands are the raw lookup, parsing tools, tokens and the sandbox.
+/// The `hmq` command: runs hmq scripts, `-e` text or a script on stdin.
+///
+/// Its subcommands (the raw lookup, parsing tools, tokens, the sandbox) live in
+/// ``HMQTools``: a script file name and a subcommand name would otherwise compete
+/// for the first argument, so `main` picks the parser by that argument.
 struct HMQ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmq",
@@ -29,9 +32,16 @@ struct HMQ: AsyncParsableCommand {
 
             Credentials come from HEYMARKET_SECRET_ID and HEYMARKET_SECRET_KEY (or the legacy \
             HEYMARKET_API_KEY), never from the command line. --sandbox needs none.
+
+            Subcommands (hmq help <subcommand> for their options):
+              search    look up contacts by channel values, printed as JSON (the raw layer)
+              check     check scripts for syntax errors without running them
+              fmt       print scripts in canonical form
+              formats   list the output formats
+              token     print a fresh JWT for curl
+              sandbox   run the local Heymarket sandbox (hmq sandbox serve)
             """,
-        version: "0.1.0",
-        subcommands: [SearchCommand.self, CheckCommand.self, FormatCommand.self, FormatsCommand.self, TokenCommand.self, SandboxCommand.self])
+        version: HMQTools.version)
 
     @Option(name: [.customShort("e"), .customLong("expression")], help: ArgumentHelp("hmq text to run (repeatable; run in order).", valueName: "text"))
     var expressions: [String] = []
@@ -123,6 +133,7 @@ struct HMQ: AsyncParsableCommand {
             var worst = ExitStatus.ok
             for result in parsed {
                 evaluator.onNote = { note in
+                    try? stdout.flush()
                     FileHandle.standardError.write(Data(renderer.render(note, in: result.source).utf8))
                 }
                 let errors = await evaluator.run(result.script, continueOnError: continueOnError)
@@ -151,6 +162,21 @@ struct HMQ: AsyncParsableCommand {
     static func worse(_ a: ExitStatus, _ b: ExitStatus) -> ExitStatus {
         let rank: [ExitStatus: Int] = [.ok: 0, .usage: 1, .syntax: 2, .api: 3, .authentication: 4, .interrupted: 5]
         return (rank[b] ?? 0) > (rank[a] ?? 0) ? b : a
+    }
+}
+
+/// The subcommands of `hmq`, parsed when the first argument names one.
+struct HMQTools: AsyncParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "hmq",
+        abstract: "Query Heymarket contacts with a small pipeline language.",
+        version: version,
+        subcommands: [SearchCommand.self, CheckCommand.self, FormatCommand.self, FormatsCommand.self, TokenCommand.self, SandboxCommand.self])
+
+    /// The names that select ``HMQTools`` instead of ``HMQ``.
+    static var commandNames: Set<String> {
+        Set(configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"])
     }
 }
 

@@ -99,7 +99,12 @@ struct SandboxCommand: AsyncParsableCommand {
             await stop()
             await running.stop()
             let stats = service.statistics
-            Terminal.err("hmq sandbox: stopped after \(stats.requests) requests")
+            let statuses = stats.byStatus.keys.sorted().map { "\($0): \(stats.byStatus[$0] ?? 0)" }.joined(separator: ", ")
+            var rate = ""
+            if let first = stats.firstRequestAt, let last = stats.lastRequestAt, last > first, stats.requests > 1 {
+                rate = String(format: " over %.1f s (%.1f requests/s)", last - first, Double(stats.requests - 1) / (last - first))
+            }
+            Terminal.err("hmq sandbox: stopped after \(stats.requests) requests\(rate)\(statuses.isEmpty ? "" : " (" + statuses + ")")")
         }
     }
 }

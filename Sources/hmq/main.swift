@@ -4,16 +4,32 @@ import Heymarket
 
 /// Parses, runs, and maps every outcome to a documented exit status.
 func runHMQ() async -> Int32 {
-    let command: any ParsableCommand
-    do {
-        command = try await HMQ.asyncParseAsRoot()
-    } catch {
-        let code = HMQ.exitCode(for: error)
-        if code == .success {
-            Terminal.out(HMQ.fullMessage(for: error) + "\n")
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    // A subcommand name first selects the tools; anything else is a script run.
+    let root: any ParsableCommand.Type = arguments.first.map(HMQTools.commandNames.contains) == true ? HMQTools.self : HMQ.self
+    // The script's arguments are passed through untouched, so help and version
+    // flags given before any script are answered here.
+    if root == HMQ.self {
+        let leading = arguments.prefix { $0.hasPrefix("-") }
+        if leading.contains("-h") || leading.contains("--help") {
+            Terminal.out(HMQ.helpMessage() + "\n")
             return ExitStatus.ok.rawValue
         }
-        Terminal.err(HMQ.fullMessage(for: error))
+        if leading.contains("--version") {
+            Terminal.out(HMQTools.version + "\n")
+            return ExitStatus.ok.rawValue
+        }
+    }
+    let command: any ParsableCommand
+    do {
+        command = try root.parseAsRoot(arguments)
+    } catch {
+        let code = root.exitCode(for: error)
+        if code == .success {
+            Terminal.out(root.fullMessage(for: error) + "\n")
+            return ExitStatus.ok.rawValue
+        }
+        Terminal.err(root.fullMessage(for: error))
         return ExitStatus.usage.rawValue
     }
     do {
@@ -34,13 +50,13 @@ func runHMQ() async -> Int32 {
     } catch is CancellationError {
         return ExitStatus.interrupted.rawValue
     } catch {
-        let code = HMQ.exitCode(for: error)
+        let code = root.exitCode(for: error)
         if code == .success {
-            let message = HMQ.fullMessage(for: error)
+            let message = root.fullMessage(for: error)
             if !message.isEmpty { Terminal.out(message + "\n") }
             return ExitStatus.ok.rawValue
         }
-        Terminal.err(HMQ.fullMessage(for: error))
+        Terminal.err(root.fullMessage(for: error))
         return code == .validationFailure ? ExitStatus.usage.rawValue : ExitStatus.api.rawValue
     }
 }

@@ -10,10 +10,10 @@ func containsJWT(_ text: String) -> Bool {
 @Suite(.serialized) struct FoundationCLITests {
     static let knownKey = "sk_live_CANARY_7f3a9c0e5b2d4f61_do_not_print"
 
-    func withServer<T>(_ configuration: SandboxConfiguration, _ body: (String) throws -> T) async throws -> T {
+    func withServer<T>(_ configuration: SandboxConfiguration, _ body: (String) async throws -> T) async throws -> T {
         let running = try await SandboxServer.start(service: SandboxService(configuration: configuration))
         do {
-            let result = try body(running.baseURL)
+            let result = try await body(running.baseURL)
             await running.stop()
             return result
         } catch {
@@ -22,16 +22,16 @@ func containsJWT(_ text: String) -> Bool {
         }
     }
 
-    @Test func sandboxSearchPrintsRealContacts() throws {
-        let out = try HMQProcess.run(["search", "--sandbox", "--phone", "14155551234", "--email", "patel.family@example.com", "--phone", "14155550000"])
+    @Test func sandboxSearchPrintsRealContacts() async throws {
+        let out = try await HMQProcess.run(["search", "--sandbox", "--phone", "14155551234", "--email", "patel.family@example.com", "--phone", "14155550000"])
         #expect(out.status == 0)
         let contacts = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]
         #expect(contacts?.compactMap { $0["id"] as? Int } == [1001, 1004, 1005])
         #expect(out.stderr.contains("no contact for 1 value: phone:14155550000"))
     }
 
-    @Test func reportListsMatchesAndMisses() throws {
-        let out = try HMQProcess.run(["search", "--sandbox", "--report", "14155559876", "nobody@example.com"])
+    @Test func reportListsMatchesAndMisses() async throws {
+        let out = try await HMQProcess.run(["search", "--sandbox", "--report", "14155559876", "nobody@example.com"])
         #expect(out.status == 0)
         let report = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
         let unmatched = report?["unmatched"] as? [[String: Any]]
@@ -51,14 +51,14 @@ func containsJWT(_ text: String) -> Bool {
         (["--help"], 0),
         (["search", "--help"], 0),
     ] as [([String], Int32)])
-    func exitCodes(args: [String], status: Int32) throws {
-        let out = try HMQProcess.run(args)
+    func exitCodes(args: [String], status: Int32) async throws {
+        let out = try await HMQProcess.run(args)
         #expect(out.status == status, "\(args): \(out.stderr)")
     }
 
     @Test func aBatchThatAlwaysFailsExitsFourAndNamesItsIds() async throws {
         try await withServer(SandboxConfiguration(faults: FaultInjection(serverErrorRate: 1))) { url in
-            let out = try HMQProcess.run(
+            let out = try await HMQProcess.run(
                 ["search", "--base-url", url, "--retries", "2", "--phone", "14155551234", "--phone", "14155559876"],
                 environment: ["HEYMARKET_SECRET_ID": SandboxConfiguration.demoSecret.id, "HEYMARKET_SECRET_KEY": SandboxConfiguration.demoSecret.key])
             #expect(out.status == 4)
@@ -70,7 +70,7 @@ func containsJWT(_ text: String) -> Bool {
 
     @Test func aWrongKeyExitsFiveAndSaysWhy() async throws {
         try await withServer(SandboxConfiguration()) { url in
-            let out = try HMQProcess.run(
+            let out = try await HMQProcess.run(
                 ["search", "--base-url", url, "--phone", "14155551234"],
                 environment: ["HEYMARKET_SECRET_ID": SandboxConfiguration.demoSecret.id, "HEYMARKET_SECRET_KEY": Self.knownKey])
             #expect(out.status == 5)
@@ -95,7 +95,7 @@ func containsJWT(_ text: String) -> Bool {
                 ["token", "--verbose"],
             ]
             for args in runs {
-                let out = try HMQProcess.run(args, environment: env)
+                let out = try await HMQProcess.run(args, environment: env)
                 #expect(!out.all.contains(Self.knownKey), "\(args)")
                 if args.first == "token" {
                     #expect(out.status == 0)
@@ -105,13 +105,13 @@ func containsJWT(_ text: String) -> Bool {
                     #expect(!containsJWT(out.all), "\(args)")
                 }
             }
-            let verbose = try HMQProcess.run(runs[0], environment: env)
+            let verbose = try await HMQProcess.run(runs[0], environment: env)
             #expect(verbose.stderr.contains("POST /v2/contacts/search batch 1/1"), "verbose logs requests")
         }
     }
 
     @Test func tokenIsAcceptedByTheSandbox() async throws {
-        let out = try HMQProcess.run(["token", "--sandbox"])
+        let out = try await HMQProcess.run(["token", "--sandbox"])
         #expect(out.status == 0)
         let token = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let response = await SandboxService().handle(SandboxRequest(method: "GET", path: "/v1/inboxes", authorization: "Bearer " + token, body: []))
@@ -128,7 +128,7 @@ func containsJWT(_ text: String) -> Bool {
         try process.run()
         let line = String(decoding: out.fileHandleForReading.availableDataLine(), as: UTF8.self)
         #expect(line.hasPrefix("http://127.0.0.1:"))
-        let search = try HMQProcess.run(
+        let search = try await HMQProcess.run(
             ["search", "--base-url", line, "--phone", "14155551234"],
             environment: ["HEYMARKET_API_KEY": SandboxConfiguration.demoAPIKey])
         #expect(search.status == 0)

@@ -21,7 +21,17 @@ struct HMQProcess {
 
     /// Runs `hmq args...` with `environment` added to a clean environment (no
     /// inherited credentials), feeding `stdin`.
-    static func run(_ args: [String], environment: [String: String] = [:], stdin: String = "", directory: URL? = nil) throws -> Output {
+    /// Runs on a thread of its own: waiting for the child must not block Swift's
+    /// cooperative pool, where the in-process sandbox that answers it runs.
+    static func run(_ args: [String], environment: [String: String] = [:], stdin: String = "", directory: URL? = nil) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(args, environment: environment, stdin: stdin, directory: directory) })
+            }
+        }
+    }
+
+    static func runBlocking(_ args: [String], environment: [String: String], stdin: String, directory: URL?) throws -> Output {
         let process = Process()
         process.executableURL = binary
         if let directory { process.currentDirectoryURL = directory }

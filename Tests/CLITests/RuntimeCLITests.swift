@@ -7,14 +7,14 @@ import Testing
     static let credentials = ["HEYMARKET_SECRET_ID": SandboxConfiguration.demoSecret.id, "HEYMARKET_SECRET_KEY": SandboxConfiguration.demoSecret.key]
 
     /// Runs `body` with a sandbox and a scratch directory (the current directory of hmq).
-    func withSandbox(_ body: (String, SandboxService, URL) throws -> Void) async throws {
+    func withSandbox(_ body: (String, SandboxService, URL) async throws -> Void) async throws {
         let service = SandboxService()
         let running = try await SandboxServer.start(service: service)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-run-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
-            try body(running.baseURL, service, directory)
+            try await body(running.baseURL, service, directory)
             await running.stop()
         } catch {
             await running.stop()
@@ -22,13 +22,13 @@ import Testing
         }
     }
 
-    func hmq(_ args: [String], url: String, in directory: URL? = nil, stdin: String = "", env: [String: String] = [:]) throws -> HMQProcess.Output {
-        try HMQProcess.run(["--base-url", url] + args, environment: Self.credentials.merging(env) { $1 }, stdin: stdin, directory: directory)
+    func hmq(_ args: [String], url: String, in directory: URL? = nil, stdin: String = "", env: [String: String] = [:]) async throws -> HMQProcess.Output {
+        try await HMQProcess.run(["--base-url", url] + args, environment: Self.credentials.merging(env) { $1 }, stdin: stdin, directory: directory)
     }
 
     @Test func oneShotPrintsNDJSON() async throws {
         try await withSandbox { url, _, _ in
-            let out = try hmq(["-e", "find phone 14155551234, 14155559876 | show id, name, tags"], url: url)
+            let out = try await hmq(["-e", "find phone 14155551234, 14155559876 | show id, name, tags"], url: url)
             #expect(out.status == 0)
             #expect(out.stdout == """
                 {"id":1001,"name":"Ada Lovelace","tags":["vip","customer"]}
@@ -55,7 +55,7 @@ import Testing
     ])
     func stages(query: String, expected: String) async throws {
         try await withSandbox { url, _, _ in
-            let out = try hmq(["-e", query], url: url)
+            let out = try await hmq(["-e", query], url: url)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout == expected + "\n")
         }
@@ -71,10 +71,10 @@ import Testing
                 find phone $env.HMQ_TEST_PHONE | show name
 
                 """.utf8).write(to: script)
-            let out = try hmq(["--var", "who=jose.nunez@example.com", script.path, "14155551234"], url: url, env: ["HMQ_TEST_PHONE": "14155552003"])
+            let out = try await hmq(["--var", "who=jose.nunez@example.com", script.path, "14155551234"], url: url, env: ["HMQ_TEST_PHONE": "14155552003"])
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout == "{\"name\":\"Ada Lovelace\"}\n{\"name\":\"José Núñez\"}\n{\"name\":\"李小龍\"}\n")
-            let missing = try hmq([script.path], url: url, env: ["HMQ_TEST_PHONE": "1"])
+            let missing = try await hmq([script.path], url: url, env: ["HMQ_TEST_PHONE": "1"])
             #expect(missing.status == 2)
             #expect(missing.stderr.contains("lookup.hmq:2:12: error: $1 is not set: the script was given 0 arguments"))
         }
@@ -106,7 +106,7 @@ import Testing
 
     @Test func scriptOnStdin() async throws {
         try await withSandbox { url, _, _ in
-            let out = try hmq([], url: url, stdin: "set format json\nfind phone 14155551234 | show id\n")
+            let out = try await hmq([], url: url, stdin: "set format json\nfind phone 14155551234 | show id\n")
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout == "[{\"id\":1001}]\n")
         }
@@ -124,14 +124,14 @@ import Testing
             }
             let script = dir.appendingPathComponent("five.hmq")
             try Data(lines.joined(separator: "\n").utf8).write(to: script)
-            let out = try hmq([script.path], url: url)
+            let out = try await hmq([script.path], url: url)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.split(separator: "\n").count == 5)
             #expect(service.statistics.searchRequests <= 12)
             #expect(service.statistics.searchRequests == 12)
 
             let before = service.statistics.searchRequests
-            let reuse = try hmq(["-e", "let a = find phone 14155551234, 14155559876; $a | count; $a | where tags has \"vip\" | show name; $a | show id"], url: url)
+            let reuse = try await hmq(["-e", "let a = find phone 14155551234, 14155559876; $a | count; $a | where tags has \"vip\" | show name; $a | show id"], url: url)
             #expect(reuse.status == 0, "\(reuse.stderr)")
             #expect(reuse.stdout == "{\"count\":2}\n{\"name\":\"Ada Lovelace\"}\n{\"id\":1001}\n{\"id\":1002}\n")
             #expect(service.statistics.searchRequests - before == 1, "let reuse sends no request")
@@ -142,10 +142,10 @@ import Testing
         try await withSandbox { url, _, dir in
             try Data("# phones\n14155551234\n\n19990000001\n+1 (415) 555-9876\n19990000002\n".utf8).write(to: dir.appendingPathComponent("phones.txt"))
             try Data("Name,Email\n\"Patel, P\",patel.family@example.com\nNobody,nobody@example.com\n".utf8).write(to: dir.appendingPathComponent("leads.csv"))
-            let out = try hmq(["-e", "find phone file \"phones.txt\", email csv \"leads.csv\" column \"Email\" | unmatched | show value"], url: url, in: dir)
+            let out = try await hmq(["-e", "find phone file \"phones.txt\", email csv \"leads.csv\" column \"Email\" | unmatched | show value"], url: url, in: dir)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout == "{\"value\":\"19990000001\"}\n{\"value\":\"19990000002\"}\n{\"value\":\"nobody@example.com\"}\n")
-            let found = try hmq(["-e", "find phone file \"phones.txt\", email csv \"leads.csv\" column 2 | show id"], url: url, in: dir)
+            let found = try await hmq(["-e", "find phone file \"phones.txt\", email csv \"leads.csv\" column 2 | show id"], url: url, in: dir)
             #expect(found.stdout == "{\"id\":1001}\n{\"id\":1002}\n{\"id\":1004}\n{\"id\":1005}\n")
             #expect(found.stderr.contains("note: 3 values matched no contact: 19990000001, 19990000002, nobody@example.com"))
         }
@@ -165,12 +165,12 @@ import Testing
                 find phone 14155552003 | show id
 
                 """.utf8).write(to: script)
-            let stop = try hmq([script.path], url: url)
+            let stop = try await hmq([script.path], url: url)
             #expect(stop.status == 2)
             #expect(stop.stdout == "{\"id\":1001}\n{\"id\":1002}\n")
             #expect(stop.stderr.contains("seven.hmq:7:31: error: unknown field 'idd'"))
             #expect(stop.stderr.contains("^~~ did you mean 'id'?"))
-            let goOn = try hmq(["--continue-on-error", script.path], url: url)
+            let goOn = try await hmq(["--continue-on-error", script.path], url: url)
             #expect(goOn.status == 2)
             #expect(goOn.stdout == "{\"id\":1001}\n{\"id\":1002}\n{\"id\":1003}\n")
         }
@@ -178,11 +178,11 @@ import Testing
 
     @Test func saveWritesAFileAtomically() async throws {
         try await withSandbox { url, _, dir in
-            let out = try hmq(["-e", "find phone 14155551234 | show id, name | save \"out.json\""], url: url, in: dir)
+            let out = try await hmq(["-e", "find phone 14155551234 | show id, name | save \"out.json\""], url: url, in: dir)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.isEmpty)
             #expect(try String(contentsOf: dir.appendingPathComponent("out.json"), encoding: .utf8) == "[{\"id\":1001,\"name\":\"Ada Lovelace\"}]\n")
-            let bad = try hmq(["-e", "find phone 14155551234 | save \"out.unknown\""], url: url, in: dir)
+            let bad = try await hmq(["-e", "find phone 14155551234 | save \"out.unknown\""], url: url, in: dir)
             #expect(bad.status == 2)
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.json"])
         }
@@ -190,16 +190,16 @@ import Testing
 
     @Test func dryRunAndExplainSendNothing() async throws {
         try await withSandbox { url, service, _ in
-            let out = try hmq(["--dry-run", "-e", "find phone 14155551234, \"(415) 555-9876\", email A@B.com | show name"], url: url)
+            let out = try await hmq(["--dry-run", "-e", "find phone 14155551234, \"(415) 555-9876\", email A@B.com | show name"], url: url)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.contains("POST \(url)/v2/contacts/search"))
             #expect(out.stdout.contains("\"14155559876\""))
             #expect(out.stdout.contains("\"a@b.com\""))
             #expect(!out.stdout.contains("eyJ"))
-            let explain = try hmq(["-e", "explain find phone 14155551234"], url: url)
+            let explain = try await hmq(["-e", "explain find phone 14155551234"], url: url)
             #expect(explain.stdout.contains("\"channel_type\": \"phone\""))
             #expect(service.statistics.requests == 0)
-            let noCredentials = try HMQProcess.run(["--dry-run", "-e", "find phone 14155551234"])
+            let noCredentials = try await HMQProcess.run(["--dry-run", "-e", "find phone 14155551234"])
             #expect(noCredentials.status == 0)
             #expect(noCredentials.stdout.contains("POST https://api.heymarket.com/v2/contacts/search"))
         }
@@ -219,7 +219,7 @@ import Testing
     ] as [([String], Int32)])
     func errorsExitWithTheirCodes(args: [String], status: Int32) async throws {
         try await withSandbox { url, _, _ in
-            let out = try hmq(args, url: url)
+            let out = try await hmq(args, url: url)
             #expect(out.status == status, "\(args): \(out.stderr)")
             #expect(out.stderr.lowercased().contains("error"), "\(args)")
         }
