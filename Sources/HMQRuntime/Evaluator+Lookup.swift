@@ -36,6 +36,7 @@ extension Evaluator {
 
     /// The input values of a `find`, with files read and variables bound.
     func channelValues(of find: FindSource) throws(RuntimeError) -> [ChannelValue] {
+        if let cached = findValues?[find.range] { return cached }
         var values: [ChannelValue] = []
         for item in find.items {
             let type = item.type?.name
@@ -50,6 +51,7 @@ extension Evaluator {
                 values += try ValueFiles.csvColumn(path, column).map { ChannelValue(type: type, value: $0) }
             }
         }
+        findValues?[find.range] = values
         return values
     }
 

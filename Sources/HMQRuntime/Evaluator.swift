@@ -32,6 +32,9 @@ public final class Evaluator: @unchecked Sendable {
     let output: any OutputSink
     /// Search results prepared for the finds of the running script, by request shape.
     var prefetched: [[String]: PrefetchGroup] = [:]
+    /// The values of each `find` of the running script, read once (files included),
+    /// by its range in that script; nil outside ``run(_:continueOnError:)``.
+    var findValues: [SourceRange: [ChannelValue]]?
 
     /// - Parameters:
     ///   - client: the API client; nil allows only `--dry-run` and `explain`.
@@ -48,8 +51,12 @@ public final class Evaluator: @unchecked Sendable {
     /// Runs every statement of `script` in order. Stops at the first failing
     /// statement unless `continueOnError`; returns the errors met.
     public func run(_ script: Script, continueOnError: Bool = false) async -> [RuntimeError] {
+        findValues = [:]
         prepareLookups(for: script)
-        defer { prefetched = [:] }
+        defer {
+            prefetched = [:]
+            findValues = nil
+        }
         var errors: [RuntimeError] = []
         for statement in script.statements {
             do {

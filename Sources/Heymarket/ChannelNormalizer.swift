@@ -40,19 +40,22 @@ public struct ChannelNormalizer: Sendable {
 
     /// E.164 digits without `+`, or nil if `text` is not a phone number.
     public func phoneDigits(_ text: String) -> String? {
-        var digits = ""
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
         var hasPlus = false
-        for (offset, ch) in text.unicodeScalars.enumerated() {
-            switch ch {
-            case "0"..."9": digits.unicodeScalars.append(ch)
-            case "+" where offset == 0: hasPlus = true
-            case " ", "-", ".", "(", ")": continue
+        var first = true
+        for b in text.utf8 {
+            defer { first = false }
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(b)
+            case UInt8(ascii: "+") where first: hasPlus = true
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"): continue
             default: return nil
             }
         }
-        if !hasPlus, digits.count == 10 { digits = countryCode + digits }
-        guard (8...15).contains(digits.count), digits.first != "0" else { return nil }
-        return digits
+        if !hasPlus, digits.count == 10 { digits.insert(contentsOf: countryCode.utf8, at: 0) }
+        guard (8...15).contains(digits.count), digits.first != UInt8(ascii: "0") else { return nil }
+        return String(decoding: digits, as: UTF8.self)
     }
 
     static func looksLikeEmail(_ text: String) -> Bool {
@@ -68,6 +71,8 @@ public struct ChannelNormalizer: Sendable {
 
 extension String {
     func trimmingWhitespace() -> String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
+        if !first.properties.isWhitespace, !last.properties.isWhitespace { return self }
         var scalars = Substring(self).unicodeScalars
         while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
