@@ -64,24 +64,12 @@ extension Evaluator {
             plugin = p
         }
         if let format { options.merge(try optionValues(format.options)) { a, _ in a } }
-        let target = URL(fileURLWithPath: save.path.value)
-        let temporary = target.deletingLastPathComponent()
-            .appendingPathComponent(".\(target.lastPathComponent).hmq-\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil), let handle = try? FileHandle(forWritingTo: temporary) else {
-            throw RuntimeError.at(save.path.range, "cannot write \(save.path.value): \(String(cString: strerror(errno)))")
-        }
-        let sink = FileSink(handle: handle)
         do {
-            try write(relation, with: plugin, options: options, to: sink, at: save.range)
-            try sink.flush()
-            try handle.close()
-            guard rename(temporary.path, target.path) == 0 else {
-                throw RuntimeError.at(save.path.range, "cannot write \(save.path.value): \(String(cString: strerror(errno)))")
+            try AtomicFile.write(save.path.value) { sink in
+                try write(relation, with: plugin, options: options, to: sink, at: save.range)
             }
-        } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        } catch let error as AtomicFile.WriteError {
+            throw RuntimeError.at(save.path.range, error.description)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HMQRuntime
 import HMQSyntax
 
 /// `hmq check`: parse only, print every diagnostic.
@@ -73,7 +74,7 @@ struct FormatCommand: ParsableCommand {
                 do {
                     try ScriptFile.replace(file, with: formatted)
                 } catch {
-                    throw CommandFailure(status: .usage, message: "cannot write \(file): \(error.localizedDescription)")
+                    throw CommandFailure(status: .usage, message: "\(error)")
                 }
             } else {
                 Terminal.out(formatted)
@@ -98,19 +99,8 @@ enum ScriptFile {
         return Source(name: path, bytes: Array(data))
     }
 
-    /// Writes `text` to a temporary file beside `path`, then renames it over `path`,
-    /// so an error never leaves a half-written file.
+    /// Replaces the file's content atomically (see ``AtomicFile``).
     static func replace(_ path: String, with text: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).hmq-\(ProcessInfo.processInfo.processIdentifier).tmp")
-        try Data(text.utf8).write(to: temporary)
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path), let mode = attributes[.posixPermissions] {
-            try? FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary.path)
-        }
-        if rename(temporary.path, path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
+        try AtomicFile.write(path) { try $0.write(text) }
     }
 }
