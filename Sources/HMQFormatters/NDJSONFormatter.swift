@@ -1,3 +1,4 @@
+import Foundation
 import HMQRuntime
 import Heymarket
 
@@ -53,7 +54,11 @@ final class JSONRowsFormatter: RowFormatter {
         for (column, value) in zip(columns, values) {
             if let value { members.append(.init(key: column, value: value)) }
         }
-        let text = writer.string(.object(JSONObject(members)))
+        var text = writer.string(.object(JSONObject(members)))
+        if array, let indent = writer.indent {
+            let pad = String(repeating: " ", count: indent)
+            text = pad + text.replacingOccurrences(of: "\n", with: "\n" + pad)
+        }
         if array {
             try sink.write((count == 0 ? "" : ",") + (writer.indent == nil ? "" : "\n") + text)
         } else {

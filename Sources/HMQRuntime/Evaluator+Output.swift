@@ -26,7 +26,7 @@ extension Evaluator {
 
     func optionValues(_ options: [FormatStage.Option]) throws(RuntimeError) -> [String: String?] {
         var values: [String: String?] = [:]
-        for option in options { values[option.name] = try option.value.map(literalText) }
+        for option in options { values.updateValue(try option.value.map(literalText), forKey: option.name) }
         return values
     }
 

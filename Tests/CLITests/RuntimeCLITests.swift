@@ -51,6 +51,7 @@ import Testing
         ("find phone 14155551234, 19990000000, email nobody@example.com | unmatched", "{\"type\":\"phone\",\"value\":\"19990000000\",\"reason\":\"no contact\"}\n{\"type\":\"email\",\"value\":\"nobody@example.com\",\"reason\":\"no contact\"}"),
         ("find phone 14155551234 | where tags has \"VIP\" and email matches \"^ada@\" and custom.12 in [\"Free\", \"Pro\"] and company exists | show id", #"{"id":1001}"#),
         ("find phone 14155551234 | where display_name contains \"LOVE\" | show id | format json", #"[{"id":1001}]"#),
+        ("find phone 14155551234, 14155559876 | show id | format json --pretty", "[\n  {\n    \"id\": 1001\n  },\n  {\n    \"id\": 1002\n  }\n]"),
         ("find 14155551234, ada@example.com | show id, matched", #"{"id":1001,"matched":["14155551234","ada@example.com"]}"#),
     ])
     func stages(query: String, expected: String) async throws {
@@ -212,6 +213,7 @@ import Testing
         (["-e", "find phone file \"/nonexistent/phones.txt\""], 2),
         (["-e", "set bacth 50"], 2),
         (["-e", "find phone 14155551234 | format xml"], 2),
+        (["-e", "find phone 14155551234 | format json --bogus"], 2),
         (["-e", "find phone abc"], 3),
         (["-e", "find phone \"abc\""], 2),
         (["-e", "$nothing | count"], 2),
