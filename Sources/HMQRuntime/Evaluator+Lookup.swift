@@ -5,6 +5,7 @@ import Heymarket
 /// The finds of a script that share request settings: searched together, once.
 struct PrefetchGroup {
     var values: [ChannelValue]
+    var finds = 0
     var result: SearchResult?
 }
 
@@ -30,8 +31,10 @@ extension Evaluator {
             }
             guard case .find(let find) = pipeline.source, let values = try? channelValues(of: find) else { continue }
             groups[shadow.requestShape, default: PrefetchGroup(values: [])].values += values
+            groups[shadow.requestShape]?.finds += 1
         }
-        prefetched = groups
+        // A find alone in its group gains nothing from sharing: it searches by itself.
+        prefetched = groups.filter { $0.value.finds > 1 }
     }
 
     /// The input values of a `find`, with files read and variables bound.
