@@ -178,9 +178,11 @@ extension Evaluator {
             if case .failure(let e) = input.normalized { text += "# not sent: \(e.message)\n" }
         }
         for batch in plan.batches {
-            text += "POST \(base.url(path: HeymarketClient.searchPath))\n"
-            text += "Content-Type: application/json\nAuthorization: Bearer <JWT, not shown>\n\n"
-            text += JSONWriter(indent: 2).string(batch.body.json) + "\n\n"
+            let request = HeymarketClient.searchRequest(for: batch, baseURL: base, timeout: options.timeout)
+            text += "\(request.method) \(request.url)\n"
+            for header in request.headers { text += "\(header.name): \(header.value)\n" }
+            text += "Authorization: Bearer <a fresh JWT, not shown>\n\n"
+            text += String(decoding: request.body, as: UTF8.self) + "\n\n"
         }
         try output.write(text)
     }

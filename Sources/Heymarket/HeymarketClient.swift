@@ -71,12 +71,17 @@ public struct HeymarketClient: Sendable {
 
     /// The request a batch sends, without its `Authorization` header (for `explain`).
     public func request(for batch: ChannelBatch) -> HTTPRequestData {
+        Self.searchRequest(for: batch, baseURL: baseURL, timeout: options.timeout)
+    }
+
+    /// The search request for a batch at `baseURL`, without `Authorization`.
+    public static func searchRequest(for batch: ChannelBatch, baseURL: BaseURL, timeout: Double = 30) -> HTTPRequestData {
         HTTPRequestData(
             method: "POST",
-            url: baseURL.url(path: Self.searchPath),
+            url: baseURL.url(path: searchPath),
             headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
             body: batch.body.bytes,
-            timeout: options.timeout
+            timeout: timeout
         )
     }
 

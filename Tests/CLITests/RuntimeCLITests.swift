@@ -198,7 +198,7 @@ import Testing
             #expect(out.stdout.contains("\"a@b.com\""))
             #expect(!out.stdout.contains("eyJ"))
             let explain = try await hmq(["-e", "explain find phone 14155551234"], url: url)
-            #expect(explain.stdout.contains("\"channel_type\": \"phone\""))
+            #expect(explain.stdout.contains(#"{"contact_channels":[{"channel_ids":["14155551234"],"channel_type":"phone"}]}"#))
             #expect(service.statistics.requests == 0)
             let noCredentials = try await HMQProcess.run(["--dry-run", "-e", "find phone 14155551234"])
             #expect(noCredentials.status == 0)
