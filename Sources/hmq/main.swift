@@ -10,7 +10,15 @@ func runHMQ() async -> Int32 {
     // The script's arguments are passed through untouched, so help and version
     // flags given before any script are answered here.
     if root == HMQ.self {
-        let leading = arguments.prefix { $0.hasPrefix("-") }
+        // The options before the script file (skipping the values of options that take one).
+        let takesValue: Set<String> = ["-e", "--expression", "--var", "-f", "--format", "--base-url", "--batch",
+                                       "--concurrency", "--rate", "--retries", "--timeout", "--country-code"]
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count, arguments[index].hasPrefix("-") {
+            leading.append(arguments[index])
+            index += takesValue.contains(arguments[index]) ? 2 : 1
+        }
         if leading.contains("-h") || leading.contains("--help") {
             Terminal.out(HMQ.helpMessage() + "\n")
             return ExitStatus.ok.rawValue
