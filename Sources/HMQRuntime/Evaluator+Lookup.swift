@@ -86,12 +86,12 @@ extension Evaluator {
         do {
             if var group = prefetched[shape] {
                 if group.result == nil {
-                    group.result = try await client.search(group.values)
+                    group.result = try await client.search(group.values, progress: onProgress)
                     prefetched[shape] = group
                 }
                 result = Self.narrow(group.result!, to: plan, normalizer: ChannelNormalizer(countryCode: settings.countryCode))
             } else {
-                result = try await client.search(plan: plan)
+                result = try await client.search(plan: plan, progress: onProgress)
             }
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)

@@ -21,6 +21,8 @@ public final class Evaluator: @unchecked Sendable {
     public var dryRun: Bool
     /// Called with notes for the user (values that matched no contact); the CLI prints them on stderr.
     public var onNote: ((Diagnostic) -> Void)?
+    /// Called as a lookup's batches finish: (done, in all). The CLI draws a progress line on a terminal.
+    public var onProgress: (@Sendable (Int, Int) -> Void)?
     /// Results bound with `let`.
     public private(set) var bindings: [String: Relation] = [:]
     /// Field names seen in results (for completion and suggestions).

@@ -13,15 +13,19 @@ extension HeymarketClient {
     /// ``SearchResult/failures`` with every value it held. Authentication failures
     /// (401 after a fresh token, 403) stop the whole search and are thrown, since
     /// every other batch would fail the same way.
-    public func search(_ values: [ChannelValue]) async throws -> SearchResult {
-        try await search(plan: plan(values))
+    public func search(_ values: [ChannelValue], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SearchResult {
+        try await search(plan: plan(values), progress: progress)
     }
 
-    /// Runs a plan made by ``plan(_:)``.
-    public func search(plan: SearchPlan) async throws -> SearchResult {
+    /// Runs a plan made by ``plan(_:)``. `progress` is called with (batches done,
+    /// batches in all) as batches finish in order.
+    public func search(plan: SearchPlan, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SearchResult {
         var outcomes: [BatchOutcome] = []
         outcomes.reserveCapacity(plan.batches.count)
-        for try await outcome in batchOutcomes(plan: plan) { outcomes.append(outcome) }
+        for try await outcome in batchOutcomes(plan: plan) {
+            outcomes.append(outcome)
+            progress?(outcomes.count, plan.batches.count)
+        }
         return assemble(plan: plan, outcomes: outcomes)
     }
 

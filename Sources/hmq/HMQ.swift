@@ -130,6 +130,9 @@ struct HMQ: AsyncParsableCommand {
         let stdout = FileSink(handle: FileHandle.standardOutput)
         let status: ExitStatus = try await connection.withOptionalClient(options: settings.searchOptions, needsClient: !dryRun) { client in
             let evaluator = Evaluator(client: client, registry: registry, output: stdout, settings: settings, inputs: inputs, dryRun: dryRun)
+            if Terminal.isTerminal(STDERR_FILENO), ProcessInfo.processInfo.environment["TERM"] != "dumb" {
+                evaluator.onProgress = Terminal.progress(label: "looking up")
+            }
             var worst = ExitStatus.ok
             for result in parsed {
                 evaluator.onNote = { note in

@@ -33,6 +33,16 @@ enum Terminal {
         stderrUsesColor ? "hmq: \u{1B}[1;\(color)m\(kind):\u{1B}[0m " : "hmq: \(kind): "
     }
 
+    /// A progress callback drawing `hmq: looking up… 12/100 batches` on one
+    /// stderr line (only for lookups of more than one batch), erased when done.
+    static func progress(label: String) -> @Sendable (Int, Int) -> Void {
+        { done, total in
+            guard total > 1 else { return }
+            let line = done < total ? "\rhmq: \(label)… \(done)/\(total) batches\u{1B}[K" : "\r\u{1B}[K"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
     /// Colour on stderr only on a terminal, with `NO_COLOR` unset and `TERM` not `dumb`.
     static let stderrUsesColor: Bool = {
         let env = ProcessInfo.processInfo.environment

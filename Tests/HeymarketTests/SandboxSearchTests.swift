@@ -1,5 +1,6 @@
 import Foundation
 import HeymarketSandbox
+import Synchronization
 import Testing
 
 @testable import Heymarket
@@ -84,6 +85,17 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
             let withPhone = (1003...1320).filter { ($0 - 1001) % 29 != 28 }.count
             #expect(result.contacts.count == withPhone)
             #expect(result.unmatched.count + result.inputs.filter { if case .matched = $0.outcome { true } else { false } }.count == 1000)
+        }
+    }
+
+    @Test func progressIsReportedPerBatchInOrder() async throws {
+        try await withSandbox(options: SearchOptions(batchSize: 10, rateLimit: nil)) { client, _ in
+            let seen = Mutex<[Int]>([])
+            _ = try await client.search((0..<35).map { ChannelValue.phone(String(14_155_552_000 + $0)) }) { done, total in
+                #expect(total == 4)
+                seen.withLock { $0.append(done) }
+            }
+            #expect(seen.withLock { $0 } == [1, 2, 3, 4])
         }
     }
 
