@@ -3,6 +3,7 @@ import Foundation
 /// Writes a file so that readers see the old content or the new, never half:
 /// into a temporary file beside it, then renamed over it (keeping its mode).
 public enum AtomicFile {
+    /// The file could not be written; the message names it and says why.
     public struct WriteError: Error, Sendable, CustomStringConvertible {
         public var description: String
     }

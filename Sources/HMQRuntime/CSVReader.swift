@@ -63,6 +63,8 @@ public enum CSVReader {
     }
 }
 
+/// CSV text that cannot be read.
 public struct CSVError: Error, Sendable, Hashable {
+    /// What is wrong and on which line.
     public var message: String
 }

@@ -79,13 +79,16 @@ public final class FileSink: OutputSink {
     private let handle: FileHandle
     private var buffer: [UInt8] = []
 
+    /// A sink writing to `handle`.
     public init(handle: FileHandle) { self.handle = handle }
 
+    /// Buffers `text`, writing out every 64 KiB.
     public func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= 64 * 1024 { try flush() }
     }
 
+    /// Writes out what is buffered.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         try handle.write(contentsOf: buffer)

@@ -15,7 +15,9 @@ public final class Evaluator: @unchecked Sendable {
     ] + Row.virtualFields
 
     public private(set) var settings: Settings
+    /// The formatters output goes through.
     public let registry: PluginRegistry
+    /// `$1`, `--var` values and the environment.
     public var inputs: ScriptInputs
     /// Print requests instead of sending them (`--dry-run`).
     public var dryRun: Bool

@@ -32,7 +32,9 @@ public protocol FormatterPlugin: Sendable {
 
 /// An option a formatter does not know, or a bad value for one.
 public struct FormatterOptionError: Error, Sendable, Hashable {
+    /// What is wrong, for the user.
     public var message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
 }
 
@@ -41,6 +43,7 @@ public struct FormatterOptionError: Error, Sendable, Hashable {
 public final class PluginRegistry: @unchecked Sendable {
     private var formatters: [FormatterPlugin] = []
 
+    /// An empty registry.
     public init() {}
 
     /// Adds a formatter; a name or alias already taken is refused.

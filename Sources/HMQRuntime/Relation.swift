@@ -3,13 +3,16 @@ import Heymarket
 /// A pipeline's result: rows, the columns to show (nil: every field, in order
 /// of first appearance), and the input values that matched nothing (for `unmatched`).
 public struct Relation: Sendable {
+    /// The rows, in order.
     public var rows: [Row]
+    /// The columns to show; nil shows every field.
     public var columns: [String]?
     /// One row per input value that found no contact: type, value, reason.
     public var unmatched: [Row]
     /// Batches that failed after their retries (their values are in `unmatched` too).
     public var failures: [BatchFailure]
 
+    /// A result of `rows`, showing `columns` (nil: every field).
     public init(rows: [Row], columns: [String]? = nil, unmatched: [Row] = [], failures: [BatchFailure] = []) {
         self.rows = rows
         self.columns = columns

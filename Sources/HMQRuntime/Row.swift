@@ -8,6 +8,7 @@ public struct Row: Sendable, Hashable {
     /// The input values that matched this contact (for the virtual field `matched`).
     public var matched: [ChannelValue]
 
+    /// A row of `fields`, found by the input values `matched`.
     public init(fields: JSONObject, matched: [ChannelValue] = []) {
         self.fields = fields
         self.matched = matched

@@ -2,10 +2,14 @@
 /// named variables (`--var name=value`, `$name`) and the environment (`$env.NAME`).
 /// Values are bound, never spliced into query text.
 public struct ScriptInputs: Sendable {
+    /// `$1`, `$2`, ...
     public var arguments: [String]
+    /// `--var NAME=VALUE`, read as `$NAME`.
     public var variables: [String: String]
+    /// Read as `$env.NAME`.
     public var environment: [String: String]
 
+    /// Inputs for a script; all empty by default.
     public init(arguments: [String] = [], variables: [String: String] = [:], environment: [String: String] = [:]) {
         self.arguments = arguments
         self.variables = variables

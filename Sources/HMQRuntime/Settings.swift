@@ -5,16 +5,22 @@ import Heymarket
 public struct Settings: Sendable, Hashable {
     /// The output format (`ndjson` when stdout is not a terminal).
     public var format: String
+    /// Ids per request.
     public var batch = 100
+    /// Requests in flight at once.
     public var concurrency = 4
     /// Requests per minute; 0 turns client-side pacing off.
     public var rate = 500
+    /// Prepended to 10-digit national phone numbers.
     public var countryCode = "1"
+    /// Attempts per batch.
     public var retries = 8
+    /// Seconds to wait for one response.
     public var timeout = 30.0
     /// Compare strings with case in `where` (off by default).
     public var caseSensitive = false
 
+    /// Defaults, with `format` as the output format.
     public init(format: String = "ndjson") { self.format = format }
 
     /// The setting names, for `set` and completion.

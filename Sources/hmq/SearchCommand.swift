@@ -120,6 +120,10 @@ enum SearchReport {
         if listUnmatched, !result.unmatched.isEmpty {
             Terminal.note("no contact for \(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s"): " + result.unmatched.map(\.description).joined(separator: ", "))
         }
+        let undetermined = result.inputs.filter { if case .undetermined = $0.outcome { return true } else { return false } }
+        if !undetermined.isEmpty {
+            Terminal.note("\(undetermined.count) value\(undetermined.count == 1 ? "" : "s") may have matched a contact that does not show it: " + undetermined.map(\.value.description).joined(separator: ", "))
+        }
         for failure in result.failures {
             Terminal.error(failure.description)
         }
