@@ -23,6 +23,9 @@ public final class HMQSession: @unchecked Sendable {
         evaluator = Evaluator(client: client, registry: registry, output: sink, inputs: inputs)
     }
 
+    /// What `explain` statements have written so far (the requests they would send).
+    public var explanations: String { sink.text }
+
     /// Parses and runs `text`; returns the rows of every pipeline in it, in order.
     /// Syntax errors throw ``HMQError/syntax(_:)``; runtime and API errors ``HMQError/runtime(_:)``.
     public func rows(_ text: String) async throws(HMQError) -> [Row] {

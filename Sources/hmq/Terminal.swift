@@ -19,11 +19,6 @@ enum Terminal {
         err(prefix("error", color: "31") + message)
     }
 
-    /// `hmq: warning: message` on stderr.
-    static func warning(_ message: String) {
-        err(prefix("warning", color: "33") + message)
-    }
-
     /// `hmq: note: message` on stderr.
     static func note(_ message: String) {
         err(prefix("note", color: "36") + message)
