@@ -72,6 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax"]),
+        .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,56 @@
+import HMQSyntax
+import Heymarket
+import Testing
+
+@testable import HMQRuntime
+
+/// `where` semantics on rows, without the network.
+@Suite struct ConditionTests {
+    static let fields: JSONValue = [
+        "id": 1001, "display_name": "José Núñez", "email": "Jose@Example.com", "tags": ["vip", ["id": 7, "tag": "Beta"]],
+        "custom": ["12": "Pro", "5": "150"], "is_opted_out": false, "note": [["text": "Call after 5"]], "assigned_user_id": nil,
+    ]
+    let row = Row(fields: ConditionTests.fields.objectValue!, matched: [.phone("14155559876")])
+
+    func holds(_ condition: String, caseSensitive: Bool = false) throws -> Bool {
+        let parsed = Parser.parse("find 1 | where " + condition)
+        #expect(parsed.diagnostics.isEmpty, "\(condition)")
+        guard case .pipeline(let p)? = parsed.script.statements.first, case .where(let w)? = p.stages.first else {
+            Issue.record("no where in \(condition)")
+            return false
+        }
+        let evaluator = Evaluator(client: nil, registry: PluginRegistry(), output: FileSinkStub())
+        var conditions = ConditionEvaluator(caseSensitive: caseSensitive) { literal throws(RuntimeError) in try evaluator.literalValue(literal) }
+        return try conditions.test(w.condition, row)
+    }
+
+    @Test(arguments: [
+        ("id == 1001", true), ("id > 1000 and id < 1002", true), ("id >= 1002", false),
+        ("display_name == \"josé núñez\"", true), ("email contains \"example\"", true),
+        ("tags has \"VIP\"", true), ("tags has \"beta\"", true), ("tags has \"gamma\"", false),
+        ("custom.12 in [\"Free\", \"Pro\"]", true), ("custom.12 not in [\"Pro\"]", false),
+        ("email matches \"^jose@\"", true), ("not is_opted_out", true), ("is_opted_out", false),
+        ("missing == 1", false), ("missing != 1", true), ("missing < 1", false), ("missing exists", false),
+        ("assigned_user_id exists", false), ("assigned_user_id == null", false), ("company contains \"x\"", false),
+        ("note.text contains \"after\"", true), ("name == \"José Núñez\"", true), ("matched has \"14155559876\"", true),
+        ("(id == 1 or id == 1001) and not (tags has \"x\")", true),
+    ])
+    func semantics(condition: String, expected: Bool) throws {
+        #expect(try holds(condition) == expected, "\(condition)")
+    }
+
+    @Test func caseSensitiveWhenAsked() throws {
+        #expect(try holds("display_name == \"josé núñez\"", caseSensitive: true) == false)
+        #expect(try holds("email matches \"^jose@\"", caseSensitive: true) == false)
+    }
+
+    @Test(arguments: ["tags > 3", "email has \"x\"", "display_name < 5", "email matches \"(\""])
+    func typeMismatchesAreErrors(condition: String) {
+        #expect(throws: RuntimeError.self) { try holds(condition) }
+    }
+}
+
+final class FileSinkStub: OutputSink {
+    var text = ""
+    func write(_ text: String) throws { self.text += text }
+}
