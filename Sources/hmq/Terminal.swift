@@ -1,4 +1,5 @@
 import Foundation
+import HMQSyntax
 
 /// Writing to the standard streams, and what they are attached to.
 enum Terminal {
@@ -39,10 +40,6 @@ enum Terminal {
     }
 
     /// Colour on stderr only on a terminal, with `NO_COLOR` unset and `TERM` not `dumb`.
-    static let stderrUsesColor: Bool = {
-        let env = ProcessInfo.processInfo.environment
-        if env["NO_COLOR"].map({ !$0.isEmpty }) ?? false { return false }
-        if env["TERM"] == "dumb" { return false }
-        return isTerminal(STDERR_FILENO)
-    }()
+    static let stderrUsesColor = DiagnosticRenderer.colorByDefault(
+        environment: ProcessInfo.processInfo.environment, isTerminal: isTerminal(STDERR_FILENO))
 }
