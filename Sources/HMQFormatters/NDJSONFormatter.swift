@@ -67,6 +67,8 @@ final class JSONRowsFormatter: RowFormatter {
         count += 1
     }
 
+    func add(columns: [String]) throws { self.columns += columns }
+
     func end() throws {
         if array { try sink.write((writer.indent == nil || count == 0 ? "" : "\n") + "]\n") }
     }

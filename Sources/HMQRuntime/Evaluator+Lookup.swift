@@ -65,8 +65,11 @@ extension Evaluator {
         return client.with(options: settings.searchOptions)
     }
 
-    /// Looks up a find's values and says what became of each.
-    func lookUp(_ find: FindSource) async throws -> Relation {
+    /// Looks up a find's values, handing rows to `onRows` in input order as
+    /// they settle; `onRows` returns false when it needs no more, which stops
+    /// the lookup (batches not sent are never sent). With `wholeResult`, rows
+    /// come only once every batch is in (so that `matched` is complete).
+    func lookUp(_ find: FindSource, wholeResult: Bool, onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
         let values = try channelValues(of: find)
         let client = try currentClient()
         let plan = client.plan(values)
@@ -82,21 +85,34 @@ extension Evaluator {
             }
         }
         let shape = settings.requestShape
-        let result: SearchResult
+        let normalizer = ChannelNormalizer(countryCode: settings.countryCode)
         do {
+            let result: SearchResult
             if var group = prefetched[shape] {
                 if group.result == nil {
                     group.result = try await client.search(group.values, progress: onProgress)
                     prefetched[shape] = group
                 }
-                result = Self.narrow(group.result!, to: plan, normalizer: ChannelNormalizer(countryCode: settings.countryCode))
-            } else {
+                result = Self.narrow(group.result!, to: plan, normalizer: normalizer)
+            } else if wholeResult {
                 result = try await client.search(plan: plan, progress: onProgress)
+            } else {
+                var assembler = SearchAssembler(plan: plan, normalizer: normalizer)
+                var done = 0
+                for try await outcome in client.batchOutcomes(plan: plan) {
+                    assembler.add(outcome)
+                    done += 1
+                    onProgress?(done, plan.batches.count)
+                    let settled = assembler.takeSettled().map { Row(fields: $0.contact.fields, matched: $0.matchedValues) }
+                    if try !onRows(settled) { break }
+                }
+                return Self.summary(of: assembler.finish())
             }
+            _ = try onRows(result.matches.map { Row(fields: $0.contact.fields, matched: $0.matchedValues) })
+            return Self.summary(of: result)
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)
         }
-        return Self.relation(from: result)
     }
 
     /// The part of a shared search result that answers one find: its contacts in
@@ -138,14 +154,13 @@ extension Evaluator {
         return SearchResult(matches: matches.map(\.1), inputs: inputs, failures: failures, requestCount: shared.requestCount)
     }
 
-    /// Rows for the contacts and for the values that found none.
-    static func relation(from result: SearchResult) -> Relation {
-        let rows = result.matches.map { Row(fields: $0.contact.fields, matched: $0.matchedValues) }
+    /// The values that found no contact (a row each: type, value, reason) and the failed batches.
+    static func summary(of result: SearchResult) -> SourceSummary {
         var unmatched: [Row] = []
         for input in result.inputs {
             let reason: String
             switch input.outcome {
-            case .matched: continue
+            case .matched, .notSearched: continue
             case .unmatched: reason = "no contact"
             case .undetermined: reason = "undetermined: contacts came back that show no such field"
             case .invalid(let e): reason = "invalid: " + e.message
@@ -157,7 +172,7 @@ extension Evaluator {
                 .init(key: "reason", value: .string(reason)),
             ])))
         }
-        return Relation(rows: rows, unmatched: unmatched, failures: result.failures)
+        return SourceSummary(unmatched: unmatched, failures: result.failures)
     }
 
     /// Writes the requests a pipeline would send (never the Authorization header).

@@ -3,9 +3,10 @@ import HMQSyntax
 import Heymarket
 
 extension Evaluator {
-    /// Prints a pipeline's rows (with its `format`, else the `format` setting), or
-    /// saves them (`save "file"`), through the formatter plugins.
-    func emit(_ relation: Relation, pipeline: Pipeline) throws {
+    /// Runs a pipeline and prints its rows as they come (with its `format`, else
+    /// the `format` setting), or saves them (`save "file"`), through the
+    /// formatter plugins.
+    func emit(_ pipeline: Pipeline) async throws -> SourceSummary {
         var formatStage: FormatStage?
         var saveStage: SaveStage?
         for stage in pipeline.stages {
@@ -13,15 +14,14 @@ extension Evaluator {
             if case .save(let s) = stage { saveStage = s }
         }
         if let save = saveStage {
-            try saveRows(relation, to: save, format: formatStage)
-            return
+            return try await saveRows(pipeline, to: save, format: formatStage)
         }
         let name = formatStage?.name.name ?? settings.format
         guard let plugin = registry.formatter(named: name) else {
             throw RuntimeError.at(formatStage?.name.range ?? pipeline.range, "unknown format '\(name)'", suggestion: formatSuggestion(name))
         }
         let options = try formatStage.map { try optionValues($0.options) } ?? [:]
-        try write(relation, with: plugin, options: options, to: output, at: formatStage?.range ?? pipeline.range)
+        return try await write(pipeline, with: plugin, options: options, to: output, at: formatStage?.range ?? pipeline.range)
     }
 
     func optionValues(_ options: [FormatStage.Option]) throws(RuntimeError) -> [String: String?] {
@@ -30,24 +30,27 @@ extension Evaluator {
         return values
     }
 
-    func write(_ relation: Relation, with plugin: FormatterPlugin, options: [String: String?], to sink: any OutputSink, at range: SourceRange) throws {
+    /// Streams a pipeline's rows into a formatter made by `plugin`.
+    func write(_ pipeline: Pipeline, with plugin: FormatterPlugin, options: [String: String?], to sink: any OutputSink, at range: SourceRange) async throws -> SourceSummary {
         let formatter: any RowFormatter
         do {
             formatter = try plugin.makeFormatter(sink: sink, options: options)
         } catch {
             throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
         }
-        let columns = relation.effectiveColumns
-        try formatter.begin(columns: columns)
-        for row in relation.rows {
-            try formatter.row(columns.map { row.fields[$0] })
+        let emitter = RowEmitter(formatter: formatter, sink: sink)
+        do {
+            let (columns, summary) = try await stream(pipeline) { rows, columns in try emitter.emit(rows, columns: columns) }
+            try emitter.end(columns: columns)
+            return summary
+        } catch let error as FormatterOptionError {
+            throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
         }
-        try formatter.end()
     }
 
     /// Writes to a temporary file beside the target and renames it into place,
     /// so an error never leaves a half-written file.
-    func saveRows(_ relation: Relation, to save: SaveStage, format: FormatStage?) throws {
+    func saveRows(_ pipeline: Pipeline, to save: SaveStage, format: FormatStage?) async throws -> SourceSummary {
         var options = try optionValues(save.options)
         let explicit = (options.removeValue(forKey: "format") ?? nil) ?? format?.name.name
         let plugin: FormatterPlugin
@@ -64,23 +67,82 @@ extension Evaluator {
             plugin = p
         }
         if let format { options.merge(try optionValues(format.options)) { a, _ in a } }
+        let file: AtomicFile
         do {
-            try AtomicFile.write(save.path.value) { sink in
-                try write(relation, with: plugin, options: options, to: sink, at: save.range)
-            }
-        } catch let error as AtomicFile.WriteError {
+            file = try AtomicFile(save.path.value)
+        } catch {
             throw RuntimeError.at(save.path.range, error.description)
+        }
+        do {
+            let summary = try await write(pipeline, with: plugin, options: options, to: file.sink, at: save.range)
+            try file.commit()
+            return summary
+        } catch let error as AtomicFile.WriteError {
+            file.abort()
+            throw RuntimeError.at(save.path.range, error.description)
+        } catch {
+            file.abort()
+            throw error
         }
     }
 }
 
-/// An output sink over a file handle, buffered.
+/// Feeds rows to a formatter as they come: `begin` with the first rows (or at
+/// the end, when there are none), then `row` for each, then `end`.
+final class RowEmitter {
+    private let formatter: any RowFormatter
+    private let sink: any OutputSink
+    private var columns: [String]?
+    private var implicit = false
+
+    init(formatter: any RowFormatter, sink: any OutputSink) {
+        self.formatter = formatter
+        self.sink = sink
+    }
+
+    /// `declared` is nil when the columns are every field of the rows: then a
+    /// field first seen in a later row is added as a column.
+    func emit(_ rows: [Row], columns declared: [String]?) throws {
+        guard !rows.isEmpty else { return }
+        if columns == nil {
+            let first = declared ?? Relation(rows: rows).effectiveColumns
+            implicit = declared == nil
+            columns = first
+            try formatter.begin(columns: first)
+        } else if implicit, var known = columns {
+            let added = Relation(rows: rows).effectiveColumns.filter { !known.contains($0) }
+            if !added.isEmpty {
+                try formatter.add(columns: added)
+                known += added
+                columns = known
+            }
+        }
+        let columns = self.columns ?? []
+        for row in rows { try formatter.row(columns.map { row.fields[$0] }) }
+        try sink.flush()
+    }
+
+    func end(columns declared: [String]?) throws {
+        if columns == nil { try formatter.begin(columns: declared ?? []) }
+        try formatter.end()
+        try sink.flush()
+    }
+}
+
+/// An output sink over a file descriptor, buffered.
 public final class FileSink: OutputSink {
+    /// The reader went away (`hmq ... | head -1`): nothing more can be written.
+    public struct Closed: Error, Sendable {}
+
+    private let descriptor: Int32
     private let handle: FileHandle
     private var buffer: [UInt8] = []
 
     /// A sink writing to `handle`.
-    public init(handle: FileHandle) { self.handle = handle }
+    public init(handle: FileHandle) {
+        self.handle = handle
+        descriptor = handle.fileDescriptor
+    }
 
     /// Buffers `text`, writing out every 64 KiB.
     public func write(_ text: String) throws {
@@ -88,11 +150,22 @@ public final class FileSink: OutputSink {
         if buffer.count >= 64 * 1024 { try flush() }
     }
 
-    /// Writes out what is buffered.
+    /// Writes out what is buffered. Throws ``Closed`` when the reader has gone.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
-        try handle.write(contentsOf: buffer)
-        buffer.removeAll(keepingCapacity: true)
+        defer { buffer.removeAll(keepingCapacity: true) }
+        try buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE { throw Closed() }
+                    throw AtomicFile.WriteError(description: "cannot write output: \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
     }
 
     deinit { try? flush() }

@@ -2,109 +2,113 @@ import Foundation
 import HMQSyntax
 import Heymarket
 
-extension Evaluator {
-    /// Applies one stage. `format` and `save` leave the rows as they are (they are output).
-    func apply(_ stage: Stage, to relation: Relation) throws -> Relation {
-        var result = relation
-        switch stage {
-        case .show(let show):
-            try checkFields(show.columns.compactMap { if case .field(let p, _) = $0 { return p } else { return nil } }, in: relation)
-            var columns: [String] = []
-            var getters: [(String, [String]?)] = []  // column name, path (nil: copy field of that name)
-            for column in show.columns {
-                switch column {
-                case .all:
-                    for key in Relation(rows: relation.rows).effectiveColumns where !columns.contains(key) {
-                        columns.append(key)
-                        getters.append((key, nil))
-                    }
-                case .field(let path, let alias):
-                    let name = alias?.name ?? path.dotted
-                    if let existing = columns.firstIndex(of: name) {
-                        columns.remove(at: existing)
-                        getters.remove(at: existing)
-                    }
-                    columns.append(name)
-                    getters.append((name, path.components.map(\.name)))
-                }
-            }
-            result.rows = relation.rows.map { row in
-                var fields: [JSONObject.Member] = []
-                for (name, path) in getters {
-                    let value = path.map { row.value(at: $0) } ?? row.fields[name]
-                    fields.append(.init(key: name, value: value ?? .null))
-                }
-                return Row(fields: JSONObject(fields), matched: row.matched)
-            }
-            result.columns = columns
-        case .where(let w):
-            var evaluator = ConditionEvaluator(caseSensitive: settings.caseSensitive) { [self] literal throws(RuntimeError) in
-                try literalValue(literal)
-            }
-            try checkFields(paths(in: w.condition), in: relation)
-            var kept: [Row] = []
-            for row in relation.rows where try evaluator.test(w.condition, row) { kept.append(row) }
-            result.rows = kept
-        case .sort(let sort):
-            try checkFields(sort.keys.map(\.path), in: relation)
-            let comparator = ConditionEvaluator(caseSensitive: settings.caseSensitive) { _ throws(RuntimeError) in .null }
-            let keys = sort.keys.map { ($0.path.components.map(\.name), $0.descending) }
-            let decorated = relation.rows.enumerated().map { (offset: $0.offset, row: $0.element, values: keys.map { $0.0 }.map($0.element.value(at:))) }
-            result.rows = decorated.sorted { a, b in
-                for (i, key) in keys.enumerated() {
-                    let order = Self.order(a.values[i], b.values[i], descending: key.1, comparator: comparator)
-                    if order != 0 { return order < 0 }
-                }
-                return a.offset < b.offset
-            }.map(\.row)
-        case .limit(let limit):
-            result.rows = Array(relation.rows.prefix(limit.count))
-        case .count(let count):
-            if let by = count.by {
-                try checkFields([by], in: relation)
-                let path = by.components.map(\.name)
-                var counts: [JSONValue: Int] = [:]
-                var order: [JSONValue] = []
-                for row in relation.rows {
-                    let value = row.value(at: path) ?? .null
-                    var keys: [JSONValue] = value.arrayValue ?? [value]
-                    keys = keys.map { if case .object(let o) = $0, let tag = o["tag"] ?? o["name"] { return tag } else { return $0 } }
-                    var once = Set<JSONValue>()
-                    for key in keys where once.insert(key).inserted {
-                        if counts[key] == nil { order.append(key) }
-                        counts[key, default: 0] += 1
-                    }
-                }
-                let ranked = order.enumerated().sorted { a, b in
-                    let (ca, cb) = (counts[a.element] ?? 0, counts[b.element] ?? 0)
-                    return ca != cb ? ca > cb : a.offset < b.offset
-                }
-                let name = by.dotted
-                result.rows = ranked.map { entry in
-                    Row(fields: JSONObject([.init(key: name, value: entry.element), .init(key: "count", value: .integer(Int64(counts[entry.element] ?? 0)))]))
-                }
-                result.columns = [name, "count"]
-            } else {
-                result.rows = [Row(fields: JSONObject([.init(key: "count", value: .integer(Int64(relation.rows.count)))]))]
-                result.columns = ["count"]
-            }
-        case .unique(let unique):
-            try checkFields(unique.paths, in: relation)
-            var seen = Set<[JSONValue?]>()
-            result.rows = relation.rows.filter { row in
-                let key: [JSONValue?] = unique.paths.isEmpty
-                    ? (relation.columns ?? row.fields.keys).map { row.fields[$0] } + [.array(row.fields.keys.map(JSONValue.string))]
-                    : unique.paths.map { row.value(at: $0.components.map(\.name)) }
-                return seen.insert(key).inserted
-            }
-        case .unmatched:
-            result.rows = relation.unmatched
-            result.columns = Relation.unmatchedColumns
-            result.unmatched = []
-        case .format, .save:
-            break
+/// What a source knows once it has given all its rows: the values that found
+/// no contact, and the batches that failed.
+struct SourceSummary {
+    var unmatched: [Row] = []
+    var failures: [BatchFailure] = []
+}
+
+/// One stage as a step over a stream of rows. Streaming steps (`where`, `show`,
+/// `limit`, `unique`) pass rows on as they come; blocking ones (`sort`, `count`,
+/// `unmatched`) keep them and give their result in ``finish(_:)``.
+class StageStep {
+    /// The rows this step passes on for `rows` (whose columns are `columns`).
+    func accept(_ rows: [Row], columns: [String]?) throws -> [Row] { rows }
+    /// The rows a blocking step gives once its input has ended.
+    func finish(_ summary: SourceSummary) throws -> [Row] { [] }
+    /// The columns of this step's output, given those of its input (nil: every field).
+    func columns(after input: [String]?) -> [String]? { input }
+    /// True once no further input can change this step's output (a `limit` that is full).
+    var saturated: Bool { false }
+}
+
+/// The stages of a pipeline, driven chunk by chunk.
+final class StageChain {
+    private let steps: [StageStep]
+    private let sourceColumns: [String]?
+
+    init(_ steps: [StageStep], sourceColumns: [String]?) {
+        self.steps = steps
+        self.sourceColumns = sourceColumns
+    }
+
+    /// The columns after step `index` (after the source for -1).
+    private func columns(through index: Int) -> [String]? {
+        var columns = sourceColumns
+        for step in steps.prefix(index + 1) { columns = step.columns(after: columns) }
+        return columns
+    }
+
+    /// The columns of the chain's output (nil: every field).
+    var outputColumns: [String]? { columns(through: steps.count - 1) }
+
+    /// True when no more source rows can change the output.
+    var saturated: Bool { steps.contains { $0.saturated } }
+
+    /// Runs source rows through every step; returns what comes out.
+    func push(_ rows: [Row]) throws -> [Row] {
+        try push(rows, from: 0)
+    }
+
+    private func push(_ rows: [Row], from first: Int) throws -> [Row] {
+        var rows = rows
+        var columns = columns(through: first - 1)
+        for step in steps[first...] {
+            if rows.isEmpty { return [] }
+            rows = try step.accept(rows, columns: columns)
+            columns = step.columns(after: columns)
         }
-        return result
+        return rows
+    }
+
+    /// Ends the input: each blocking step gives its rows to the steps after it.
+    func finish(_ summary: SourceSummary) throws -> [Row] {
+        var out: [Row] = []
+        for (index, step) in steps.enumerated() {
+            out += try push(try step.finish(summary), from: index + 1)
+        }
+        return out
+    }
+}
+
+extension Evaluator {
+    /// The steps of a pipeline's stages (`format` and `save` are output, not steps).
+    func steps(for pipeline: Pipeline) -> [StageStep] {
+        pipeline.stages.compactMap { stage -> StageStep? in
+            switch stage {
+            case .show(let s): return ShowStep(s, evaluator: self)
+            case .where(let w): return WhereStep(w, evaluator: self)
+            case .sort(let s): return SortStep(s, evaluator: self)
+            case .limit(let l): return LimitStep(count: l.count)
+            case .count(let c): return CountStep(c, evaluator: self)
+            case .unique(let u): return UniqueStep(u, evaluator: self)
+            case .unmatched: return UnmatchedStep()
+            case .format, .save: return nil
+            }
+        }
+    }
+
+    /// Whether a stage reads `matched`, which is complete only when the whole lookup is.
+    static func readsMatched(_ pipeline: Pipeline) -> Bool {
+        func isMatched(_ path: FieldPath) -> Bool { path.components.first?.name == "matched" }
+        for stage in pipeline.stages {
+            switch stage {
+            case .show(let s):
+                if s.columns.contains(where: { if case .field(let p, _) = $0 { isMatched(p) } else { false } }) { return true }
+            case .where(let w):
+                if paths(in: w.condition).contains(where: isMatched) { return true }
+            case .sort(let s):
+                if s.keys.contains(where: { isMatched($0.path) }) { return true }
+            case .count(let c):
+                if let by = c.by, isMatched(by) { return true }
+            case .unique(let u):
+                if u.paths.contains(where: isMatched) { return true }
+            case .limit, .format, .save, .unmatched:
+                continue
+            }
+        }
+        return false
     }
 
     /// Missing values sort last whichever the direction; otherwise numbers as numbers, text case-insensitively.
@@ -124,7 +128,7 @@ extension Evaluator {
     }
 
     /// Every path a condition reads.
-    func paths(in condition: Condition) -> [FieldPath] {
+    static func paths(in condition: Condition) -> [FieldPath] {
         switch condition {
         case .and(let a, let b, _), .or(let a, let b, _): return paths(in: a) + paths(in: b)
         case .not(let a, _), .group(let a, _): return paths(in: a)
@@ -135,18 +139,232 @@ extension Evaluator {
     }
 
     /// A field no row has and the API does not document is most likely a typo:
-    /// an error with a suggestion. (With no rows there is nothing to check.)
-    func checkFields(_ paths: [FieldPath], in relation: Relation) throws(RuntimeError) {
-        guard !relation.rows.isEmpty else { return }
-        let present = Set(relation.rows.flatMap(\.fields.keys))
+    /// an error with a suggestion. Checked against the first rows that reach the
+    /// stage (with no rows there is nothing to check).
+    static func checkFields(_ paths: [FieldPath], rows: [Row], columns: [String]?) throws(RuntimeError) {
+        guard !rows.isEmpty else { return }
+        let present = Set(rows.flatMap(\.fields.keys))
         for path in paths {
             let head = path.components[0].name
             if present.contains(head) { continue }
-            if relation.columns == nil, Self.contactFields.contains(head) { continue }
-            let known = Array(present) + (relation.columns == nil ? Self.contactFields : [])
+            if columns == nil, contactFields.contains(head) { continue }
+            let known = Array(present) + (columns == nil ? contactFields : [])
             let guess = Suggestion.closest(to: head, among: known)
             throw .at(path.components[0].range, "unknown field '\(head)'",
                       suggestion: guess.map { "did you mean '\($0)'?" } ?? "fields: " + known.sorted().prefix(12).joined(separator: ", "))
         }
     }
+}
+
+/// A step that checks its field names once, on the first rows it sees.
+class CheckedStep: StageStep {
+    private let paths: [FieldPath]
+    private var checked = false
+
+    init(paths: [FieldPath]) { self.paths = paths }
+
+    func check(_ rows: [Row], columns: [String]?) throws {
+        guard !checked, !rows.isEmpty else { return }
+        checked = true
+        try Evaluator.checkFields(paths, rows: rows, columns: columns)
+    }
+}
+
+/// `show`: picks, renames and orders fields. `*` is every field of the first
+/// rows seen, plus any field a later row adds.
+final class ShowStep: CheckedStep {
+    private let show: ShowStage
+    private var allFields: [String]?
+
+    init(_ show: ShowStage, evaluator: Evaluator) {
+        self.show = show
+        super.init(paths: show.columns.compactMap { if case .field(let p, _) = $0 { return p } else { return nil } })
+    }
+
+    private var hasAll: Bool { show.columns.contains { if case .all = $0 { true } else { false } } }
+
+    /// (column name, path to read; nil copies the field of that name)
+    private func getters(for row: Row?, input: [String]?) -> [(String, [String]?)] {
+        var getters: [(String, [String]?)] = []
+        for column in show.columns {
+            switch column {
+            case .all:
+                var keys = allFields ?? input ?? []
+                if let row { for key in row.fields.keys where !keys.contains(key) { keys.append(key) } }
+                for key in keys where !getters.contains(where: { $0.0 == key }) { getters.append((key, nil)) }
+            case .field(let path, let alias):
+                let name = alias?.name ?? path.dotted
+                getters.removeAll { $0.0 == name }
+                getters.append((name, path.components.map(\.name)))
+            }
+        }
+        return getters
+    }
+
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
+        try check(rows, columns: columns)
+        if hasAll, allFields == nil, !rows.isEmpty {
+            allFields = columns ?? Relation(rows: rows).effectiveColumns
+        }
+        let fixed = hasAll ? nil : getters(for: nil, input: columns)
+        return rows.map { row in
+            var fields: [JSONObject.Member] = []
+            for (name, path) in fixed ?? getters(for: row, input: columns) {
+                let value = path.map { row.value(at: $0) } ?? row.fields[name]
+                fields.append(.init(key: name, value: value ?? .null))
+            }
+            return Row(fields: JSONObject(fields), matched: row.matched)
+        }
+    }
+
+    override func columns(after input: [String]?) -> [String]? {
+        // With `*`, the columns are those of the rows (a later row may add one).
+        hasAll && input == nil ? nil : getters(for: nil, input: input).map(\.0)
+    }
+}
+
+/// `where`: keeps the rows the condition holds for.
+final class WhereStep: CheckedStep {
+    private let condition: Condition
+    private var tester: ConditionEvaluator
+
+    init(_ stage: WhereStage, evaluator: Evaluator) {
+        condition = stage.condition
+        tester = ConditionEvaluator(caseSensitive: evaluator.settings.caseSensitive) { [evaluator] literal throws(RuntimeError) in
+            try evaluator.literalValue(literal)
+        }
+        super.init(paths: Evaluator.paths(in: stage.condition))
+    }
+
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
+        try check(rows, columns: columns)
+        var kept: [Row] = []
+        for row in rows where try tester.test(condition, row) { kept.append(row) }
+        return kept
+    }
+}
+
+/// `sort`: stable, by each key in turn; missing values last.
+final class SortStep: CheckedStep {
+    private let keys: [([String], Bool)]
+    private let comparator: ConditionEvaluator
+    private var rows: [Row] = []
+
+    init(_ stage: SortStage, evaluator: Evaluator) {
+        keys = stage.keys.map { ($0.path.components.map(\.name), $0.descending) }
+        comparator = ConditionEvaluator(caseSensitive: evaluator.settings.caseSensitive) { _ throws(RuntimeError) in .null }
+        super.init(paths: stage.keys.map(\.path))
+    }
+
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
+        try check(rows, columns: columns)
+        self.rows += rows
+        return []
+    }
+
+    override func finish(_ summary: SourceSummary) throws -> [Row] {
+        let decorated = rows.enumerated().map { entry in
+            (offset: entry.offset, row: entry.element, values: keys.map { entry.element.value(at: $0.0) })
+        }
+        rows = []
+        return decorated.sorted { a, b in
+            for (i, key) in keys.enumerated() {
+                let order = Evaluator.order(a.values[i], b.values[i], descending: key.1, comparator: comparator)
+                if order != 0 { return order < 0 }
+            }
+            return a.offset < b.offset
+        }.map(\.row)
+    }
+}
+
+/// `limit N` / `first N`: the first N rows; once full, the lookup can stop.
+final class LimitStep: StageStep {
+    private var remaining: Int
+
+    init(count: Int) { remaining = count }
+
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
+        let taken = Array(rows.prefix(remaining))
+        remaining -= taken.count
+        return taken
+    }
+
+    override var saturated: Bool { remaining <= 0 }
+}
+
+/// `count`, or `count by path` (an array value counts once per distinct element;
+/// tags count by their name).
+final class CountStep: CheckedStep {
+    private let by: FieldPath?
+    private var total = 0
+    private var counts: [JSONValue: Int] = [:]
+    private var order: [JSONValue] = []
+
+    init(_ stage: CountStage, evaluator: Evaluator) {
+        by = stage.by
+        super.init(paths: stage.by.map { [$0] } ?? [])
+    }
+
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
+        try check(rows, columns: columns)
+        total += rows.count
+        guard let by else { return [] }
+        let path = by.components.map(\.name)
+        for row in rows {
+            let value = row.value(at: path) ?? .null
+            var keys: [JSONValue] = value.arrayValue ?? [value]
+            keys = keys.map { if case .object(let o) = $0, let tag = o["tag"] ?? o["name"] { return tag } else { return $0 } }
+            var once = Set<JSONValue>()
+            for key in keys where once.insert(key).inserted {
+                if counts[key] == nil { order.append(key) }
+                counts[key, default: 0] += 1
+            }
+        }
+        return []
+    }
+
+    override func finish(_ summary: SourceSummary) throws -> [Row] {
+        guard let by else {
+            return [Row(fields: JSONObject([.init(key: "count", value: .integer(Int64(total)))]))]
+        }
+        let ranked = order.enumerated().sorted { a, b in
+            let (ca, cb) = (counts[a.element] ?? 0, counts[b.element] ?? 0)
+            return ca != cb ? ca > cb : a.offset < b.offset
+        }
+        return ranked.map { entry in
+            Row(fields: JSONObject([.init(key: by.dotted, value: entry.element), .init(key: "count", value: .integer(Int64(counts[entry.element] ?? 0)))]))
+        }
+    }
+
+    override func columns(after input: [String]?) -> [String]? {
+        by.map { [$0.dotted, "count"] } ?? ["count"]
+    }
+}
+
+/// `unique`, or `unique path, ...`: the first row of each distinct key.
+final class UniqueStep: CheckedStep {
+    private let paths: [FieldPath]
+    private var seen = Set<[JSONValue?]>()
+
+    init(_ stage: UniqueStage, evaluator: Evaluator) {
+        paths = stage.paths
+        super.init(paths: stage.paths)
+    }
+
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
+        try check(rows, columns: columns)
+        return rows.filter { row in
+            let key: [JSONValue?] = paths.isEmpty
+                ? (columns ?? row.fields.keys).map { row.fields[$0] } + [.array(row.fields.keys.map(JSONValue.string))]
+                : paths.map { row.value(at: $0.components.map(\.name)) }
+            return seen.insert(key).inserted
+        }
+    }
+}
+
+/// `unmatched`: instead of the contacts, the input values that found none.
+final class UnmatchedStep: StageStep {
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] { [] }
+    override func finish(_ summary: SourceSummary) throws -> [Row] { summary.unmatched }
+    override func columns(after input: [String]?) -> [String]? { Relation.unmatchedColumns }
 }

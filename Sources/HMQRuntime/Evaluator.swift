@@ -72,6 +72,8 @@ public final class Evaluator: @unchecked Sendable {
                 if case .api(let e, _) = error, e.isAuthentication { break }
             } catch is CancellationError {
                 break
+            } catch is FileSink.Closed {
+                break  // the reader of our output went away: nothing left to do
             } catch {
                 errors.append(.at(statement.range, "\(error)"))
                 if !continueOnError { break }
@@ -96,7 +98,7 @@ public final class Evaluator: @unchecked Sendable {
             }
             let relation = try await evaluate(l.pipeline)
             bindings[l.name.name] = relation
-            noteUnmatched(relation, pipeline: l.pipeline)
+            noteUnmatched(relation.unmatched, pipeline: l.pipeline)
             if !relation.failures.isEmpty { throw RuntimeError.partialFailure(relation.failures, range: l.pipeline.range) }
         case .explain(let e):
             try explain(e.pipeline)
@@ -105,16 +107,28 @@ public final class Evaluator: @unchecked Sendable {
                 try explain(p)
                 return
             }
-            let relation = try await evaluate(p)
-            try emit(relation, pipeline: p)
-            noteUnmatched(relation, pipeline: p)
-            if !relation.failures.isEmpty { throw RuntimeError.partialFailure(relation.failures, range: p.source.range) }
+            let summary = try await emit(p)
+            noteUnmatched(summary.unmatched, pipeline: p)
+            if !summary.failures.isEmpty { throw RuntimeError.partialFailure(summary.failures, range: p.source.range) }
         }
     }
 
     /// The rows of a pipeline, with its stages applied (`format` and `save` are output, not here).
     public func evaluate(_ pipeline: Pipeline) async throws -> Relation {
-        var relation: Relation
+        var rows: [Row] = []
+        let (columns, summary) = try await stream(pipeline) { chunk, _ in rows += chunk }
+        let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
+        return Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : summary.unmatched, failures: summary.failures)
+    }
+
+    /// Runs a pipeline and hands its rows to `deliver` as they settle, a chunk
+    /// at a time, with the output columns known so far (nil: every field).
+    /// A `limit` that is full stops the lookup: the batches not yet sent are
+    /// never sent. Returns the output columns and what the source knew at its end.
+    func stream(_ pipeline: Pipeline, deliver: ([Row], [String]?) throws -> Void) async throws -> (columns: [String]?, summary: SourceSummary) {
+        let steps = steps(for: pipeline)
+        let chain: StageChain
+        let summary: SourceSummary
         switch pipeline.source {
         case .variable(let v):
             guard let bound = bindings[v.name] else {
@@ -123,23 +137,32 @@ public final class Evaluator: @unchecked Sendable {
                 }
                 throw RuntimeError.at(v.range, "$\(v.name) is not bound", suggestion: bindings.isEmpty ? "bind a result first: let \(v.name) = find ..." : Suggestion.closest(to: v.name, among: Array(bindings.keys)).map { "did you mean '$\($0)'?" })
             }
-            relation = bound
+            chain = StageChain(steps, sourceColumns: bound.columns)
+            summary = SourceSummary(unmatched: bound.unmatched, failures: bound.failures)
+            let out = try chain.push(bound.rows)
+            if !out.isEmpty { try deliver(out, chain.outputColumns) }
         case .find(let find):
-            relation = try await lookUp(find)
+            chain = StageChain(steps, sourceColumns: nil)
+            let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
+            summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline)) { rows in
+                for row in rows { seenFields.formUnion(row.fields.keys) }
+                let out = try chain.push(rows)
+                if !out.isEmpty { try deliver(out, chain.outputColumns) }
+                // `unmatched` needs every value's outcome, so the lookup must finish.
+                return listsUnmatched || !chain.saturated
+            }
         }
-        for row in relation.rows { seenFields.formUnion(row.fields.keys) }
-        for stage in pipeline.stages {
-            relation = try apply(stage, to: relation)
-        }
-        return relation
+        let rest = try chain.finish(summary)
+        if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
+        return (chain.outputColumns, summary)
     }
 
     /// Values that found no contact are never dropped silently: unless the
     /// pipeline lists them with `unmatched`, a note says how many and which.
-    func noteUnmatched(_ relation: Relation, pipeline: Pipeline) {
-        guard case .find(let find) = pipeline.source, !relation.unmatched.isEmpty else { return }
+    func noteUnmatched(_ unmatched: [Row], pipeline: Pipeline) {
+        guard case .find(let find) = pipeline.source, !unmatched.isEmpty else { return }
         if pipeline.stages.contains(where: { if case .unmatched = $0 { true } else { false } }) { return }
-        let values = relation.unmatched.compactMap { $0.fields["value"]?.stringValue }
+        let values = unmatched.compactMap { $0.fields["value"]?.stringValue }
         let shown = values.prefix(10).joined(separator: ", ") + (values.count > 10 ? ", …" : "")
         onNote?(Diagnostic(id: .runtime, severity: .note, range: find.range,
                            message: "\(values.count) value\(values.count == 1 ? "" : "s") matched no contact: \(shown)",

@@ -29,40 +29,47 @@ public final class HMQSession: @unchecked Sendable {
     /// Parses and runs `text`; returns the rows of every pipeline in it, in order.
     /// Syntax errors throw ``HMQError/syntax(_:)``; runtime and API errors ``HMQError/runtime(_:)``.
     public func rows(_ text: String) async throws(HMQError) -> [Row] {
-        let parsed = Parser.parse(text, name: "<session>")
-        if parsed.hasErrors { throw .syntax(parsed.diagnostics) }
         var rows: [Row] = []
-        for statement in parsed.script.statements {
-            do {
-                switch statement {
-                case .pipeline(let pipeline):
-                    let relation = try await evaluator.evaluate(pipeline)
-                    rows += relation.rows
-                    if !relation.failures.isEmpty { throw RuntimeError.partialFailure(relation.failures, range: pipeline.range) }
-                default:
-                    try await evaluator.execute(statement)
-                }
-            } catch let error as RuntimeError {
-                throw .runtime(error)
-            } catch {
-                throw .runtime(.at(statement.range, "\(error)"))
-            }
-        }
+        try await each(text) { rows += $0 }
         return rows
     }
 
     /// The same rows as an async sequence, for `for try await row in session.run(...)`.
+    /// Rows arrive as the lookup's batches do; stopping early (a `break`)
+    /// cancels the requests still out.
     public func run(_ text: String) -> AsyncThrowingStream<Row, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
-                do {
-                    for row in try await self.rows(text) { continuation.yield(row) }
+                do throws(HMQError) {
+                    try await self.each(text) { for row in $0 { continuation.yield(row) } }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private func each(_ text: String, _ deliver: ([Row]) -> Void) async throws(HMQError) {
+        let parsed = Parser.parse(text, name: "<session>")
+        if parsed.hasErrors { throw .syntax(parsed.diagnostics) }
+        for statement in parsed.script.statements {
+            do {
+                switch statement {
+                case .pipeline(let pipeline):
+                    let (_, summary) = try await evaluator.stream(pipeline) { rows, _ in deliver(rows) }
+                    if !summary.failures.isEmpty { throw RuntimeError.partialFailure(summary.failures, range: pipeline.range) }
+                default:
+                    try await evaluator.execute(statement)
+                }
+            } catch let error as RuntimeError {
+                throw .runtime(error)
+            } catch is CancellationError {
+                return
+            } catch {
+                throw .runtime(.at(statement.range, "\(error)"))
+            }
         }
     }
 }

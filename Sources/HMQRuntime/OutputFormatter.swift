@@ -3,6 +3,13 @@ import Heymarket
 /// Where formatted output goes: stdout, a file, a pipe.
 public protocol OutputSink: AnyObject {
     func write(_ text: String) throws
+    /// Writes out anything buffered (rows are flushed as each lookup batch settles).
+    func flush() throws
+}
+
+extension OutputSink {
+    /// Nothing buffered.
+    public func flush() throws {}
 }
 
 /// A streaming formatter: `begin(columns:)`, then `row(_:)` per row, then `end()`,
@@ -14,6 +21,18 @@ public protocol RowFormatter: AnyObject {
     func begin(columns: [String]) throws
     func row(_ values: [JSONValue?]) throws
     func end() throws
+    /// Columns first seen after `begin` (rows are printed as they come, and
+    /// without `show` the columns are the fields of the rows). Later rows carry
+    /// values for them at the end. Formats with a header already written throw.
+    func add(columns: [String]) throws
+}
+
+extension RowFormatter {
+    /// Refuses: the header is written. A format that names fields per row (json) overrides this.
+    public func add(columns: [String]) throws {
+        let list = columns.map { "'\($0)'" }.joined(separator: ", ")
+        throw FormatterOptionError("field \(list) first appears after the header was written; name the columns with '| show ...'")
+    }
 }
 
 /// A named output format, registered in the ``PluginRegistry``.

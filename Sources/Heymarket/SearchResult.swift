@@ -28,6 +28,9 @@ public struct SearchResult: Sendable {
         case invalid(HeymarketError)
         /// Sent, but its batch failed after every retry.
         case failed(HeymarketError)
+        /// Never sent: the search was stopped early because the rest was not
+        /// needed (a `limit` was reached).
+        case notSearched
     }
 
     /// An input value and its outcome.

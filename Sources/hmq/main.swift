@@ -69,4 +69,6 @@ func runHMQ() async -> Int32 {
     }
 }
 
+// A closed output (`hmq ... | head -1`) is an EPIPE error hmq handles by stopping quietly, not a signal.
+signal(SIGPIPE, SIG_IGN)
 exit(await runHMQ())

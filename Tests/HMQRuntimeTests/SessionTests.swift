@@ -1,3 +1,4 @@
+import Foundation
 import Heymarket
 import HeymarketSandbox
 import Testing
@@ -62,6 +63,66 @@ import Testing
             _ = try await session.rows("explain find phone 14155551234")
             #expect(session.explanations.contains("POST "))
             #expect(client.requestsSent == 0)
+        }
+    }
+}
+
+/// Stages stream: rows leave as batches arrive, and a full `limit` stops the lookup.
+@Suite(.serialized) struct StreamingTests {
+    let phones: String
+
+    init() throws {
+        // 1,000 demo phones (ids 1001–1320 have 1415555 + (id + 1000)), in 10 batches of 100.
+        phones = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-streaming-\(getpid()).txt").path
+        try (0..<1000).map { String(14_155_552_001 + $0) }.joined(separator: "\n").write(toFile: phones, atomically: true, encoding: .utf8)
+    }
+
+    @Test func aFullLimitStopsTheLookup() async throws {
+        try await SessionTests().withSession { session, client in
+            let all = try await session.rows("find phone file \"\(phones)\" | show id")
+            let sentForAll = client.requestsSent
+            #expect(sentForAll == 10)
+            let three = try await session.rows("find phone file \"\(phones)\" | limit 3 | show id")
+            #expect(three == Array(all.prefix(3)))
+            // Concurrency 4: the first batch answers, at most a few more were in flight.
+            #expect(client.requestsSent - sentForAll < 6)
+        }
+    }
+
+    @Test func streamedOrderIsTheWholeResultsOrder() async throws {
+        try await SessionTests().withSession { session, _ in
+            // Emails of contacts also found by phone, in reverse order, so batches overlap.
+            let found = try await session.rows("find phone file \"\(phones)\" | show email")
+            let emails = found.compactMap { $0.fields["email"]?.stringValue }.reversed().enumerated()
+                .filter { $0.offset % 7 == 0 }.map { "\"\($0.element)\"" }.joined(separator: ", ")
+            let query = "set batch 30\nset rate 0\nfind phone file \"\(phones)\", email \(emails)"
+            // `matched` needs the whole lookup; without it rows stream. Same order either way.
+            let streamed = try await session.rows(query + " | show id")
+            let whole = try await session.rows(query + " | show id, matched")
+            #expect(streamed.count > 300)
+            #expect(streamed.map { $0.fields["id"] } == whole.map { $0.fields["id"] })
+        }
+    }
+
+    @Test func aLimitWithUnmatchedStillLooksUpEverything() async throws {
+        try await SessionTests().withSession { session, client in
+            let misses = try await session.rows("find phone file \"\(phones)\" | limit 1 | unmatched")
+            #expect(client.requestsSent == 10)
+            // Ids 1001, 1002 and every 29th have another phone or none; 680 values are past the dataset.
+            #expect(misses.count == 1000 - 320 + 13)
+        }
+    }
+
+    @Test func breakingOutOfRunCancelsTheRest() async throws {
+        try await SessionTests().withSession { session, client in
+            var first: Row?
+            for try await row in session.run("find phone file \"\(phones)\" | show id") {
+                first = row
+                break
+            }
+            #expect(first?.fields["id"] == .integer(1003))  // 14155552001 and 2001 are not demo phones
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(client.requestsSent < 10)
         }
     }
 }
