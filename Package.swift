@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "HeymarketSandbox", targets: ["HeymarketSandbox"]),
         .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
         .library(name: "HMQRuntime", targets: ["HMQRuntime"]),
+        .library(name: "HMQFormatters", targets: ["HMQFormatters"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Tests only: an independent CSV reader for round trips.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // The API client: credentials and JWT, models, transport, retry, pacing, batching.
@@ -43,7 +47,7 @@ let package = Package(
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
         .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket"]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
-        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "Heymarket"]),
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "hmq",
             dependencies: [
@@ -73,6 +77,11 @@ let package = Package(
         .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax"]),
         .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
+        .testTarget(
+            name: "HMQFormattersTests",
+            dependencies: ["HMQFormatters", "HMQRuntime", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
+            exclude: ["Golden"]
+        ),
         .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,7 +21,7 @@ extension Evaluator {
             throw RuntimeError.at(formatStage?.name.range ?? pipeline.range, "unknown format '\(name)'", suggestion: formatSuggestion(name))
         }
         let options = try formatStage.map { try optionValues($0.options) } ?? [:]
-        return try await write(pipeline, with: plugin, options: options, to: output, at: formatStage?.range ?? pipeline.range)
+        return try await write(pipeline, with: plugin, options: options, to: output, context: outputContext, at: formatStage?.range ?? pipeline.range)
     }
 
     func optionValues(_ options: [FormatStage.Option]) throws(RuntimeError) -> [String: String?] {
@@ -31,10 +31,10 @@ extension Evaluator {
     }
 
     /// Streams a pipeline's rows into a formatter made by `plugin`.
-    func write(_ pipeline: Pipeline, with plugin: FormatterPlugin, options: [String: String?], to sink: any OutputSink, at range: SourceRange) async throws -> SourceSummary {
+    func write(_ pipeline: Pipeline, with plugin: FormatterPlugin, options: [String: String?], to sink: any OutputSink, context: OutputContext, at range: SourceRange) async throws -> SourceSummary {
         let formatter: any RowFormatter
         do {
-            formatter = try plugin.makeFormatter(sink: sink, options: options)
+            formatter = try plugin.makeFormatter(sink: sink, rawOptions: options, context: context)
         } catch {
             throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
         }
@@ -74,7 +74,7 @@ extension Evaluator {
             throw RuntimeError.at(save.path.range, error.description)
         }
         do {
-            let summary = try await write(pipeline, with: plugin, options: options, to: file.sink, at: save.range)
+            let summary = try await write(pipeline, with: plugin, options: options, to: file.sink, context: .file, at: save.range)
             try file.commit()
             return summary
         } catch let error as AtomicFile.WriteError {

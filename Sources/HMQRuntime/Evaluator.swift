@@ -25,6 +25,8 @@ public final class Evaluator: @unchecked Sendable {
     public var onNote: ((Diagnostic) -> Void)?
     /// Called as a lookup's batches finish: (done, in all). The CLI draws a progress line on a terminal.
     public var onProgress: (@Sendable (Int, Int) -> Void)?
+    /// What stdout is attached to (terminal width, colour), for formats that adapt.
+    public var outputContext = OutputContext.file
     /// Results bound with `let`.
     public private(set) var bindings: [String: Relation] = [:]
     /// Field names seen in results (for completion and suggestions).

@@ -1,3 +1,4 @@
+import Foundation
 import Heymarket
 
 /// Where formatted output goes: stdout, a file, a pipe.
@@ -35,6 +36,88 @@ extension RowFormatter {
     }
 }
 
+/// What the output is attached to, for formats that adapt (table width, colour, pretty JSON).
+public struct OutputContext: Sendable, Hashable {
+    /// Output goes to a terminal (not a file or a pipe).
+    public var isTerminal: Bool
+    /// The terminal's width in columns, when known.
+    public var width: Int?
+    /// The terminal shows UTF-8 (box drawing, `…`); otherwise ASCII stand-ins.
+    public var unicode: Bool
+    /// ANSI colour is wanted.
+    public var color: Bool
+
+    public init(isTerminal: Bool = false, width: Int? = nil, unicode: Bool = true, color: Bool = false) {
+        self.isTerminal = isTerminal
+        self.width = width
+        self.unicode = unicode
+        self.color = color
+    }
+
+    /// A file or a pipe: no width, no colour, UTF-8.
+    public static let file = OutputContext()
+}
+
+/// An option a formatter takes: `--pretty` (a flag), `--max-width 40` (a number), `--null "-"` (text).
+public struct PluginOption: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case flag, integer, text
+    }
+    /// The name without dashes.
+    public var name: String
+    public var kind: Kind
+    /// One line for `hmq formats`.
+    public var summary: String
+
+    public init(_ name: String, _ kind: Kind, _ summary: String) {
+        self.name = name
+        self.kind = kind
+        self.summary = summary
+    }
+
+    /// `--name`, `--name N` or `--name TEXT`, for help.
+    public var usage: String {
+        switch kind {
+        case .flag: return "--\(name)"
+        case .integer: return "--\(name) N"
+        case .text: return "--\(name) TEXT"
+        }
+    }
+}
+
+/// Option values, checked against the plugin's declared options.
+public struct PluginOptions: Sendable, Hashable {
+    /// The raw values by name (nil for a flag).
+    public private(set) var values: [String: String?]
+
+    /// Checks `values` against `declared`: unknown names, flags given a value,
+    /// options missing one and numbers that are not numbers are errors.
+    public init(_ values: [String: String?], declared: [PluginOption], pluginName: String) throws(FormatterOptionError) {
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard let option = declared.first(where: { $0.name == name }) else {
+                let known = declared.isEmpty ? "\(pluginName) has none" : "\(pluginName) has " + declared.map(\.usage).joined(separator: ", ")
+                throw FormatterOptionError("unknown option --\(name) (\(known))")
+            }
+            switch option.kind {
+            case .flag where value != nil: throw FormatterOptionError("--\(name) takes no value")
+            case .integer:
+                guard let value, let n = Int(value), n > 0 else { throw FormatterOptionError("--\(name) needs a positive whole number") }
+                _ = n
+            case .text where value == nil: throw FormatterOptionError("--\(name) needs a value")
+            default: break
+            }
+        }
+        self.values = values
+    }
+
+    /// Unchecked values (for plugins taking any option, like external ones).
+    public init(unchecked values: [String: String?]) { self.values = values }
+
+    public func flag(_ name: String) -> Bool { values.keys.contains(name) }
+    public func integer(_ name: String) -> Int? { (values[name] ?? nil).flatMap { Int($0) } }
+    public func text(_ name: String) -> String? { values[name] ?? nil }
+}
+
 /// A named output format, registered in the ``PluginRegistry``.
 public protocol FormatterPlugin: Sendable {
     /// The name used by `format NAME`, `set format NAME` and `--format NAME`.
@@ -45,11 +128,44 @@ public protocol FormatterPlugin: Sendable {
     var summary: String { get }
     /// File extensions `save` infers this format from (without the dot).
     var fileExtensions: [String] { get }
-    /// A formatter writing to `sink`, configured by `options` (`--pretty` is `["pretty": nil]`).
-    func makeFormatter(sink: any OutputSink, options: [String: String?]) throws(FormatterOptionError) -> any RowFormatter
+    /// The options it takes (checked before ``makeFormatter(sink:options:context:)``).
+    var options: [PluginOption] { get }
+    /// Whether it checks its own options (external plugins); otherwise the registry checks them against ``options``.
+    var acceptsAnyOption: Bool { get }
+    /// A formatter writing to `sink`.
+    func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter
 }
 
-/// An option a formatter does not know, or a bad value for one.
+extension FormatterPlugin {
+    public var acceptsAnyOption: Bool { false }
+
+    /// Checks raw option values and makes the formatter.
+    public func makeFormatter(sink: any OutputSink, rawOptions: [String: String?], context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
+        let checked = acceptsAnyOption ? PluginOptions(unchecked: rawOptions) : try PluginOptions(rawOptions, declared: options, pluginName: name)
+        return try makeFormatter(sink: sink, options: checked, context: context)
+    }
+}
+
+/// A stage provided by a plugin (a future `| geocode` or `| dedupe-fuzzy`):
+/// the same shape as a formatter plugin, registered in the same registry.
+/// It sees rows in chunks as they stream and may hold them until the end.
+public protocol StagePlugin: Sendable {
+    var name: String { get }
+    var summary: String { get }
+    var options: [PluginOption] { get }
+    /// A transform for one run of the stage.
+    func makeTransform(options: PluginOptions) throws(FormatterOptionError) -> any RowTransform
+}
+
+/// A stage plugin's work on one stream of rows.
+public protocol RowTransform: AnyObject {
+    /// The rows to pass on for `rows`.
+    func accept(_ rows: [Row]) throws -> [Row]
+    /// The rows to pass on once the input has ended.
+    func finish() throws -> [Row]
+}
+
+/// An option a plugin does not know, a bad value for one, or a plugin that failed.
 public struct FormatterOptionError: Error, Sendable, Hashable {
     /// What is wrong, for the user.
     public var message: String
@@ -57,10 +173,12 @@ public struct FormatterOptionError: Error, Sendable, Hashable {
     public init(_ message: String) { self.message = message }
 }
 
-/// The plugins hmq knows. The runtime finds formatters only through here; the
-/// CLI registers the built-in ones at start-up.
+/// The plugins hmq knows: formatters and stages. The runtime finds them only
+/// through here; the CLI registers the built-in formatters and the external
+/// ones it finds at start-up.
 public final class PluginRegistry: @unchecked Sendable {
     private var formatters: [FormatterPlugin] = []
+    private var stages: [StagePlugin] = []
 
     /// An empty registry.
     public init() {}
@@ -73,10 +191,23 @@ public final class PluginRegistry: @unchecked Sendable {
         formatters.append(formatter)
     }
 
+    /// Adds a stage plugin; a name already taken (by a plugin or a built-in stage) is refused.
+    public func register(stage: StagePlugin, builtinStages: [String] = []) throws(FormatterOptionError) {
+        if builtinStages.contains(stage.name) || self.stage(named: stage.name) != nil {
+            throw FormatterOptionError("a stage named '\(stage.name)' already exists")
+        }
+        stages.append(stage)
+    }
+
     /// The formatter called `name` (or with that alias).
     public func formatter(named name: String) -> FormatterPlugin? {
         let lower = name.lowercased()
         return formatters.first { $0.name == lower || $0.aliases.contains(lower) }
+    }
+
+    /// The stage plugin called `name`.
+    public func stage(named name: String) -> StagePlugin? {
+        stages.first { $0.name == name.lowercased() }
     }
 
     /// The formatter `save` uses for a file name, by its extension.
@@ -88,4 +219,20 @@ public final class PluginRegistry: @unchecked Sendable {
 
     /// Every registered formatter, in registration order.
     public var allFormatters: [FormatterPlugin] { formatters }
+    /// Every registered stage plugin.
+    public var allStages: [StagePlugin] { stages }
+
+    /// The listing `hmq formats` and `.formats` print: name, aliases, summary, options.
+    public func formatterListing() -> String {
+        var text = ""
+        let width = (formatters.map { $0.name.count }.max() ?? 0) + 2
+        for plugin in formatters {
+            let aliases = plugin.aliases.isEmpty ? "" : " (also " + plugin.aliases.joined(separator: ", ") + ")"
+            text += plugin.name.padding(toLength: width, withPad: " ", startingAt: 0) + plugin.summary + aliases + "\n"
+            for option in plugin.options {
+                text += String(repeating: " ", count: width + 2) + option.usage.padding(toLength: 18, withPad: " ", startingAt: 0) + option.summary + "\n"
+            }
+        }
+        return text
+    }
 }

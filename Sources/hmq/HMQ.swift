@@ -23,8 +23,9 @@ struct HMQ: AsyncParsableCommand {
             """,
         discussion: """
             Options go before the script file; what follows the file is the script's \
-            arguments ($1, $2, ...). Output is NDJSON (one JSON object per line); \
-            diagnostics and notes go to stderr.
+            arguments ($1, $2, ...). Output is a table on a terminal and NDJSON (one \
+            JSON object per line) otherwise; choose with --format, 'set format NAME' or \
+            '| format NAME'. Diagnostics and notes go to stderr.
 
             Exit codes: 0 ok · 2 usage, invalid input or a runtime error in the script \
             (unknown field, missing file) · 3 syntax error · 4 API or network error \
@@ -51,6 +52,9 @@ struct HMQ: AsyncParsableCommand {
 
     @Option(name: [.short, .long], help: ArgumentHelp("Output format (see 'hmq formats').", valueName: "name"))
     var format: String?
+
+    @Option(help: ArgumentHelp("Colour: auto (on a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR forces it), always or never.", valueName: "when"))
+    var color: ColorChoice = .auto
 
     @Flag(help: "Print the HTTP requests each lookup would send, and send nothing.")
     var dryRun = false
@@ -92,6 +96,7 @@ struct HMQ: AsyncParsableCommand {
         } else {
             throw CommandFailure(status: .usage, message: "nothing to run: give -e 'find ...', a script file, or pipe a script on stdin (the interactive prompt is not built yet; see hmq --help)")
         }
+        Terminal.colorChoice = color
         let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
         // Parse everything first: a syntax error anywhere runs nothing.
         var parsed: [ParseResult] = []
@@ -106,9 +111,9 @@ struct HMQ: AsyncParsableCommand {
         }
         if syntaxErrors { throw CommandFailure(status: .syntax, message: nil) }
 
-        let registry = PluginRegistry()
-        BuiltinFormatters.register(in: registry)
-        var settings = Settings(format: "ndjson")
+        let (registry, _) = Plugins.registry()
+        let output = Terminal.outputContext(color: color)
+        var settings = Settings(format: output.isTerminal ? "table" : "ndjson")
         if let format {
             guard registry.formatter(named: format) != nil else {
                 throw CommandFailure(status: .usage, message: "unknown format '\(format)'; formats: " + registry.allFormatters.map(\.name).joined(separator: ", "))
@@ -130,6 +135,7 @@ struct HMQ: AsyncParsableCommand {
         let stdout = FileSink(handle: FileHandle.standardOutput)
         let status: ExitStatus = try await connection.withOptionalClient(options: settings.searchOptions, needsClient: !dryRun) { client in
             let evaluator = Evaluator(client: client, registry: registry, output: stdout, settings: settings, inputs: inputs, dryRun: dryRun)
+            evaluator.outputContext = output
             if Terminal.isTerminal(STDERR_FILENO), ProcessInfo.processInfo.environment["TERM"] != "dumb" {
                 evaluator.onProgress = Terminal.progress(label: "looking up")
             }
@@ -185,14 +191,13 @@ struct HMQTools: AsyncParsableCommand {
 
 /// `hmq formats`: the registered output formats.
 struct FormatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "formats", abstract: "List the output formats.")
+    static let configuration = CommandConfiguration(
+        commandName: "formats", abstract: "List the output formats, with their options.",
+        discussion: "External formats are executables named hmq-format-NAME in ~/.config/hmq/plugins or on PATH (docs/plugins.md).")
 
     func run() throws {
-        let registry = PluginRegistry()
-        BuiltinFormatters.register(in: registry)
-        for plugin in registry.allFormatters {
-            let aliases = plugin.aliases.isEmpty ? "" : " (" + plugin.aliases.joined(separator: ", ") + ")"
-            Terminal.out("\(plugin.name)\(aliases)\t\(plugin.summary)\n")
-        }
+        let (registry, warnings) = Plugins.registry()
+        Terminal.out(registry.formatterListing())
+        for warning in warnings { Terminal.note(warning) }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import ArgumentParser
+import HMQRuntime
 import HMQSyntax
 
 /// Writing to the standard streams, and what they are attached to.
@@ -39,7 +41,38 @@ enum Terminal {
         }
     }
 
-    /// Colour on stderr only on a terminal, with `NO_COLOR` unset and `TERM` not `dumb`.
-    static let stderrUsesColor = DiagnosticRenderer.colorByDefault(
-        environment: ProcessInfo.processInfo.environment, isTerminal: isTerminal(STDERR_FILENO))
+    /// `--color`; set once at start-up, before any output.
+    nonisolated(unsafe) static var colorChoice = ColorChoice.auto
+
+    /// Colour on stderr: `--color`, else on a terminal with `NO_COLOR` unset and
+    /// `TERM` not `dumb` (`FORCE_COLOR` forces it).
+    static var stderrUsesColor: Bool { uses(color: colorChoice, fd: STDERR_FILENO) }
+
+    static func uses(color choice: ColorChoice, fd: Int32) -> Bool {
+        switch choice {
+        case .always: return true
+        case .never: return false
+        case .auto: return DiagnosticRenderer.colorByDefault(environment: ProcessInfo.processInfo.environment, isTerminal: isTerminal(fd))
+        }
+    }
+
+    /// What stdout is: a terminal (its width, whether it shows UTF-8) and whether to colour.
+    static func outputContext(color: ColorChoice) -> HMQRuntime.OutputContext {
+        let environment = ProcessInfo.processInfo.environment
+        let terminal = isTerminal(STDOUT_FILENO)
+        var size = winsize()
+        var width: Int?
+        if terminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { width = Int(size.ws_col) }
+        if width == nil, let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 { width = columns }
+        if terminal, width == nil { width = 80 }
+        // The locale says whether the terminal shows UTF-8 (LC_ALL over LC_CTYPE over LANG).
+        let locale = [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+        let unicode = !terminal || locale.lowercased().replacingOccurrences(of: "-", with: "").contains("utf8")
+        return HMQRuntime.OutputContext(isTerminal: terminal, width: width, unicode: unicode, color: uses(color: color, fd: STDOUT_FILENO))
+    }
+}
+
+/// `--color auto|always|never`.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case auto, always, never
 }

@@ -12,8 +12,10 @@ public struct DiagnosticRenderer: Sendable {
 
     public init(useColor: Bool = false) { self.useColor = useColor }
 
-    /// Colour when stderr is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
+    /// Colour when `FORCE_COLOR` is set (and not `0`), or when the stream is a
+    /// terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
     public static func colorByDefault(environment: [String: String], isTerminal: Bool) -> Bool {
+        if let force = environment["FORCE_COLOR"], !force.isEmpty, force != "0" { return true }
         if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
         if environment["TERM"] == "dumb" { return false }
         return isTerminal

@@ -9,10 +9,10 @@ public struct NDJSONFormatterPlugin: FormatterPlugin {
     public let aliases = ["jsonl"]
     public let summary = "one JSON object per line (the default when stdout is not a terminal)"
     public let fileExtensions = ["ndjson", "jsonl"]
+    public let options: [PluginOption] = []
 
-    public func makeFormatter(sink: any OutputSink, options: [String: String?]) throws(FormatterOptionError) -> any RowFormatter {
-        if let unknown = options.keys.first { throw FormatterOptionError("unknown option --\(unknown) (ndjson has none)") }
-        return JSONRowsFormatter(sink: sink, array: false, indent: nil)
+    public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
+        JSONRowsFormatter(sink: sink, array: false, indent: nil)
     }
 }
 
@@ -21,12 +21,17 @@ public struct JSONFormatterPlugin: FormatterPlugin {
     public init() {}
     public let name = "json"
     public let aliases: [String] = []
-    public let summary = "a JSON array of objects (--pretty to indent)"
+    public let summary = "a JSON array of objects (indented on a terminal)"
     public let fileExtensions = ["json"]
+    public let options = [
+        PluginOption("pretty", .flag, "indent (the default on a terminal)"),
+        PluginOption("compact", .flag, "one line (the default elsewhere)"),
+    ]
 
-    public func makeFormatter(sink: any OutputSink, options: [String: String?]) throws(FormatterOptionError) -> any RowFormatter {
-        for key in options.keys where key != "pretty" { throw FormatterOptionError("unknown option --\(key) (json has --pretty)") }
-        return JSONRowsFormatter(sink: sink, array: true, indent: options.keys.contains("pretty") ? 2 : nil)
+    public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
+        if options.flag("pretty"), options.flag("compact") { throw FormatterOptionError("--pretty and --compact contradict each other") }
+        let pretty = options.flag("pretty") || (context.isTerminal && !options.flag("compact"))
+        return JSONRowsFormatter(sink: sink, array: true, indent: pretty ? 2 : nil)
     }
 }
 
@@ -76,7 +81,10 @@ final class JSONRowsFormatter: RowFormatter {
 
 /// Registers the built-in formatters.
 public enum BuiltinFormatters {
-    public static let all: [FormatterPlugin] = [NDJSONFormatterPlugin(), JSONFormatterPlugin()]
+    public static let all: [FormatterPlugin] = [
+        TableFormatterPlugin(), VerticalFormatterPlugin(), JSONFormatterPlugin(), NDJSONFormatterPlugin(),
+        CSVFormatterPlugin(), TSVFormatterPlugin(), YAMLFormatterPlugin(), MarkdownFormatterPlugin(),
+    ]
 
     public static func register(in registry: PluginRegistry) {
         for plugin in all { try? registry.register(formatter: plugin) }

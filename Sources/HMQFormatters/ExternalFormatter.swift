@@ -1,0 +1,247 @@
+import Foundation
+import HMQRuntime
+import Heymarket
+
+/// A formatter in another program: an executable named `hmq-format-NAME` on
+/// `PATH` or in the plugins folder is format `NAME` (docs/plugins.md).
+///
+/// hmq starts it with the format's options, then `--`, then the column names
+/// as arguments; writes the rows to its stdin as NDJSON; and copies its stdout
+/// to the output as it comes. A non-zero exit is an error with its status and
+/// stderr. A plugin that stops reading, or goes quiet for `timeout` seconds,
+/// is killed and reported, so a broken plugin never hangs hmq.
+public struct ExternalFormatterPlugin: FormatterPlugin {
+    public let name: String
+    public let aliases: [String] = []
+    /// The executable's path.
+    public let path: String
+    /// Seconds without progress (no input read, no output written) before the plugin is killed.
+    public let timeout: Double
+    public var summary: String { "external plugin \(path)" }
+    public let fileExtensions: [String] = []
+    public let options: [PluginOption] = []
+    public var acceptsAnyOption: Bool { true }
+
+    public init(name: String, path: String, timeout: Double = 30) {
+        self.name = name
+        self.path = path
+        self.timeout = timeout
+    }
+
+    public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
+        var arguments: [String] = []
+        for (key, value) in options.values.sorted(by: { $0.key < $1.key }) {
+            arguments.append("--" + key)
+            if let value { arguments.append(value) }
+        }
+        return ExternalFormatter(plugin: self, sink: sink, options: arguments)
+    }
+
+    /// The plugins in `directories` (in order; the first of a name wins), skipping
+    /// names in `taken`. Returns them and a warning per plugin skipped.
+    public static func discover(in directories: [String], taken: Set<String>, timeout: Double = 30) -> (plugins: [ExternalFormatterPlugin], warnings: [String]) {
+        var plugins: [ExternalFormatterPlugin] = []
+        var warnings: [String] = []
+        var seen = taken
+        let prefix = "hmq-format-"
+        for directory in directories where !directory.isEmpty {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            for entry in entries.sorted() where entry.hasPrefix(prefix) && entry.count > prefix.count {
+                let path = (directory as NSString).appendingPathComponent(entry)
+                guard FileManager.default.isExecutableFile(atPath: path) else { continue }
+                let name = String(entry.dropFirst(prefix.count)).lowercased()
+                if taken.contains(name) {
+                    warnings.append("\(path) is ignored: '\(name)' is a built-in format")
+                    continue
+                }
+                guard seen.insert(name).inserted else { continue }
+                plugins.append(ExternalFormatterPlugin(name: name, path: path, timeout: timeout))
+            }
+        }
+        return (plugins, warnings)
+    }
+}
+
+/// Runs the plugin from `begin` to `end`, moving bytes both ways with poll(2).
+final class ExternalFormatter: RowFormatter {
+    private let plugin: ExternalFormatterPlugin
+    private let sink: any OutputSink
+    private let options: [String]
+    private var process: Process?
+    private var input: Int32 = -1
+    private var output: Int32 = -1
+    private var errors: Int32 = -1
+    private var columns: [String] = []
+    private var pendingOutput: [UInt8] = []
+    private var stderrText: [UInt8] = []
+    private let writer = JSONWriter()
+
+    init(plugin: ExternalFormatterPlugin, sink: any OutputSink, options: [String]) {
+        self.plugin = plugin
+        self.sink = sink
+        self.options = options
+    }
+
+    deinit {
+        if let process, process.isRunning { process.terminate() }
+        for fd in [input, output, errors] where fd >= 0 { close(fd) }
+    }
+
+    private func failure(_ message: String) -> FormatterOptionError {
+        // What the plugin wrote to stderr so far (it has usually exited by now).
+        while errors >= 0, (try? drain(errors)) == true, stderrText.count < 65536 {}
+        let stderr = String(decoding: stderrText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let tail = stderr.split(separator: "\n").suffix(5).joined(separator: "\n    ")
+        return FormatterOptionError("plugin \(plugin.path) \(message)" + (tail.isEmpty ? "" : "; it said:\n    " + tail))
+    }
+
+    func begin(columns: [String]) throws {
+        self.columns = columns
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: plugin.path)
+        process.arguments = options + ["--"] + columns
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        do {
+            try process.run()
+        } catch {
+            throw FormatterOptionError("cannot start plugin \(plugin.path): \(error.localizedDescription)")
+        }
+        self.process = process
+        input = dup(stdin.fileHandleForWriting.fileDescriptor)
+        output = dup(stdout.fileHandleForReading.fileDescriptor)
+        errors = dup(stderr.fileHandleForReading.fileDescriptor)
+        try? stdin.fileHandleForWriting.close()
+        try? stdout.fileHandleForReading.close()
+        try? stderr.fileHandleForReading.close()
+        for fd in [input, output, errors] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+    }
+
+    func row(_ values: [JSONValue?]) throws {
+        var members: [JSONObject.Member] = []
+        for (column, value) in zip(columns, values) {
+            if let value { members.append(.init(key: column, value: value)) }
+        }
+        try send(Array((writer.string(.object(JSONObject(members))) + "\n").utf8))
+    }
+
+    func end() throws {
+        if process == nil { try begin(columns: columns) }
+        close(input)
+        input = -1
+        // Read until the plugin closes its output, then collect its status.
+        try pump(until: { output < 0 && errors < 0 })
+        guard let process else { return }
+        let deadline = Date().addingTimeInterval(plugin.timeout)
+        while process.isRunning, Date() < deadline { usleep(2_000) }
+        if process.isRunning {
+            process.terminate()
+            throw failure("closed its output but did not exit within \(Int(plugin.timeout)) s; stopped it")
+        }
+        try flushOutput(final: true)
+        if process.terminationReason == .uncaughtSignal {
+            throw failure("was killed by signal \(process.terminationStatus)")
+        }
+        if process.terminationStatus != 0 {
+            throw failure("exited with status \(process.terminationStatus)")
+        }
+    }
+
+    /// Writes `bytes` to the plugin's stdin while draining its stdout and stderr.
+    private func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        try pump(until: { offset >= bytes.count }) {
+            let n = bytes.withUnsafeBytes { write(self.input, $0.baseAddress! + offset, bytes.count - offset) }
+            if n > 0 {
+                offset += n
+                return true
+            }
+            if n < 0, errno == EAGAIN || errno == EINTR { return false }
+            throw self.failure(errno == EPIPE ? self.earlyExit() : "cannot be written to: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Why the plugin's input closed early: its exit status when it has exited.
+    private func earlyExit() -> String {
+        guard let process else { return "stopped reading its input" }
+        let deadline = Date().addingTimeInterval(1)
+        while process.isRunning, Date() < deadline { usleep(2_000) }
+        if process.isRunning { return "closed its input before the last row" }
+        return "exited with status \(process.terminationStatus) before reading all its input"
+    }
+
+    /// Polls until `done`, copying the plugin's stdout to the sink and keeping its
+    /// stderr; `writeReady` is called when stdin can take more. Fails when nothing
+    /// moves for `timeout` seconds.
+    private func pump(until done: () -> Bool, writeReady: (() throws -> Bool)? = nil) throws {
+        var lastProgress = Date()
+        while !done() {
+            var fds: [pollfd] = []
+            if writeReady != nil, input >= 0 { fds.append(pollfd(fd: input, events: Int16(POLLOUT), revents: 0)) }
+            if output >= 0 { fds.append(pollfd(fd: output, events: Int16(POLLIN), revents: 0)) }
+            if errors >= 0 { fds.append(pollfd(fd: errors, events: Int16(POLLIN), revents: 0)) }
+            if fds.isEmpty { return }
+            let ready = poll(&fds, nfds_t(fds.count), 100)
+            if ready < 0, errno != EINTR { throw failure("cannot be watched: \(String(cString: strerror(errno)))") }
+            var progressed = false
+            for fd in fds where fd.revents != 0 {
+                if fd.fd == input {
+                    if try writeReady?() == true { progressed = true }
+                } else if try drain(fd.fd) {
+                    progressed = true
+                }
+            }
+            if progressed {
+                lastProgress = Date()
+            } else if Date().timeIntervalSince(lastProgress) > plugin.timeout {
+                process?.terminate()
+                throw failure(writeReady != nil ? "did not read its input for \(Int(plugin.timeout)) s; stopped it" : "did not finish within \(Int(plugin.timeout)) s of its input ending; stopped it")
+            }
+        }
+    }
+
+    /// Reads what is there from the plugin's stdout or stderr; closes it at end of file.
+    private func drain(_ fd: Int32) throws -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        if n > 0 {
+            if fd == output {
+                pendingOutput += buffer[0..<n]
+                try flushOutput(final: false)
+            } else if stderrText.count < 65536 {
+                stderrText += buffer[0..<n]
+            }
+            return true
+        }
+        if n == 0 || (errno != EAGAIN && errno != EINTR) {
+            close(fd)
+            if fd == output { output = -1 } else { errors = -1 }
+            return true
+        }
+        return false
+    }
+
+    /// Passes the plugin's output on, whole UTF-8 characters at a time.
+    private func flushOutput(final: Bool) throws {
+        var cut = pendingOutput.count
+        if !final {
+            // Do not split a character: back up to the start of an incomplete sequence.
+            var i = pendingOutput.count - 1
+            var continuation = 0
+            while i >= 0, pendingOutput[i] & 0xC0 == 0x80, continuation < 3 {
+                i -= 1
+                continuation += 1
+            }
+            if i >= 0 {
+                let lead = pendingOutput[i]
+                let length = lead < 0x80 ? 1 : (lead >= 0xF0 ? 4 : (lead >= 0xE0 ? 3 : 2))
+                if continuation + 1 < length { cut = i }
+            }
+        }
+        guard cut > 0 else { return }
+        try sink.write(String(decoding: pendingOutput[0..<cut], as: UTF8.self))
+        pendingOutput.removeFirst(cut)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import HMQFormatters
+import HMQRuntime
+
+/// The plugin registry the CLI uses: the built-in formatters, then external
+/// `hmq-format-NAME` executables from the plugins folder and `PATH`.
+enum Plugins {
+    /// `$XDG_CONFIG_HOME/hmq/plugins`, by default `~/.config/hmq/plugins`.
+    static func folder(environment: [String: String]) -> String {
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return config + "/hmq/plugins"
+    }
+
+    /// Every formatter hmq can use here; warnings name plugins that were skipped.
+    static func registry(environment: [String: String] = ProcessInfo.processInfo.environment) -> (PluginRegistry, [String]) {
+        let registry = PluginRegistry()
+        BuiltinFormatters.register(in: registry)
+        let taken = Set(registry.allFormatters.flatMap { [$0.name] + $0.aliases })
+        let directories = [folder(environment: environment)] + (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        let timeout = environment["HMQ_PLUGIN_TIMEOUT"].flatMap(Double.init) ?? 30
+        let (external, warnings) = ExternalFormatterPlugin.discover(in: directories, taken: taken, timeout: timeout)
+        for plugin in external { try? registry.register(formatter: plugin) }
+        return (registry, warnings)
+    }
+}
