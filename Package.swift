@@ -66,6 +66,7 @@ let package = Package(
             path: "Examples/LibraryExample"),
         // Benchmarks (scripts/bench), not tests.
         .executableTarget(name: "hmq-parse-bench", dependencies: ["HMQSyntax"], path: "Benchmarks/ParserBenchmark"),
+        .executableTarget(name: "hmq-format-bench", dependencies: ["HMQFormatters", "HMQRuntime", "Heymarket", "HeymarketSandbox"], path: "Benchmarks/FormatBenchmark"),
         .testTarget(
             name: "HeymarketTests",
             dependencies: [

@@ -121,6 +121,13 @@ public struct JSONParser {
             guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                if out.isEmpty {
+                    // No escapes: make the string straight from the input (most strings).
+                    let (start, end) = (runStart, index)
+                    index += 1
+                    guard let string = Self.string(bytes, start, end) else { throw error("string is not valid UTF-8") }
+                    return string
+                }
                 out.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 break
@@ -163,10 +170,23 @@ public struct JSONParser {
             }
             runStart = index
         }
-        guard let string = String(validating: out, as: UTF8.self) else {
+        guard let string = Self.string(out, 0, out.count) else {
             throw error("string is not valid UTF-8")
         }
         return string
+    }
+
+    /// `bytes[start..<end]` as a string; nil when it is not valid UTF-8.
+    private static func string(_ bytes: [UInt8], _ start: Int, _ end: Int) -> String? {
+        bytes.withUnsafeBufferPointer { buffer in
+            let slice = UnsafeBufferPointer(rebasing: buffer[start..<end])
+            var ascii = true
+            for byte in slice where byte >= 0x80 {
+                ascii = false
+                break
+            }
+            return ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+        }
     }
 
     private mutating func parseHex4() throws(Error) -> UInt32 {

@@ -7,50 +7,59 @@ public struct JSONWriter: Sendable {
 
     /// The JSON text of `value`.
     public func string(_ value: JSONValue) -> String {
-        var out = ""
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    /// The JSON text of `value` as UTF-8 bytes.
+    public func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(value, into: &out, level: 0)
         return out
     }
 
-    /// The JSON text of `value` as UTF-8 bytes.
-    public func bytes(_ value: JSONValue) -> [UInt8] { Array(string(value).utf8) }
+    /// Appends the JSON text of `value` to `out`.
+    public func write(_ value: JSONValue, into out: inout [UInt8]) {
+        write(value, into: &out, level: 0)
+    }
 
-    private func write(_ value: JSONValue, into out: inout String, level: Int) {
+    private func write(_ value: JSONValue, into out: inout [UInt8], level: Int) {
         switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .integer(let i): out += String(i)
-        case .double(let d): out += Self.format(d)
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .integer(let i): out += String(i).utf8
+        case .double(let d): out += Self.format(d).utf8
         case .string(let s): Self.writeString(s, into: &out)
         case .array(let elements):
-            guard !elements.isEmpty else { out += "[]"; return }
-            out += "["
+            guard !elements.isEmpty else { out += "[]".utf8; return }
+            out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(into: &out, level: level + 1)
                 write(element, into: &out, level: level + 1)
             }
             newline(into: &out, level: level)
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let object):
-            guard !object.isEmpty else { out += "{}"; return }
-            out += "{"
+            guard !object.isEmpty else { out += "{}".utf8; return }
+            out.append(UInt8(ascii: "{"))
             for (i, member) in object.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(into: &out, level: level + 1)
                 Self.writeString(member.key, into: &out)
-                out += indent == nil ? ":" : ": "
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
                 write(member.value, into: &out, level: level + 1)
             }
             newline(into: &out, level: level)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(into out: inout String, level: Int) {
+    private func newline(into out: inout [UInt8], level: Int) {
         guard let indent else { return }
-        out += "\n"
-        out += String(repeating: " ", count: indent * level)
+        out.append(10)
+        out += repeatElement(UInt8(ascii: " "), count: indent * level)
     }
 
     static func format(_ d: Double) -> String {
@@ -61,22 +70,38 @@ public struct JSONWriter: Sendable {
 
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        writeString(s, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `s` as a JSON string literal (UTF-8), escaping quotes, backslashes
+    /// and control characters; runs that need no escape are copied whole.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { utf8 in
+            out.append(UInt8(ascii: "\""))
+            var runStart = 0
+            for i in 0..<utf8.count {
+                let byte = utf8[i]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                runStart = i + 1
+                switch byte {
+                case UInt8(ascii: "\""): out += #"\""#.utf8
+                case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case 10: out += #"\n"#.utf8
+                case 13: out += #"\r"#.utf8
+                case 9: out += #"\t"#.utf8
+                case 8: out += #"\b"#.utf8
+                case 12: out += #"\f"#.utf8
+                default:
+                    let hex = String(byte, radix: 16)
+                    out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+            out.append(UInt8(ascii: "\""))
         }
-        out += "\""
     }
 }
