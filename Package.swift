@@ -44,6 +44,12 @@ let package = Package(
         ),
         // The language front end: text -> AST and diagnostics. No I/O, no dependencies.
         .target(name: "HMQSyntax"),
+        // libedit, through its readline-compatible header (<editline/readline.h>).
+        .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
+        // Reading lines: the LineReader protocol, libedit and plain readers, the history file.
+        .target(name: "LineEditing", dependencies: ["CLibedit"]),
+        // The interactive REPL: statements over lines, completion, dot-commands, history policy.
+        .target(name: "HMQShell", dependencies: ["LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket"]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
         .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket"]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
@@ -56,6 +62,8 @@ let package = Package(
                 "HMQSyntax",
                 "HMQRuntime",
                 "HMQFormatters",
+                "HMQShell",
+                "LineEditing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +91,7 @@ let package = Package(
             dependencies: ["HMQFormatters", "HMQRuntime", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
             exclude: ["Golden"]
         ),
+        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
     ],
     swiftLanguageModes: [.v6]

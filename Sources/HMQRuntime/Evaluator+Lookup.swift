@@ -106,6 +106,8 @@ extension Evaluator {
                     let settled = assembler.takeSettled().map { Row(fields: $0.contact.fields, matched: $0.matchedValues) }
                     if try !onRows(settled) { break }
                 }
+                // A cancelled task ends the stream early without an error: never pass that off as the result.
+                try Task.checkCancellation()
                 return Self.summary(of: assembler.finish())
             }
             _ = try onRows(result.matches.map { Row(fields: $0.contact.fields, matched: $0.matchedValues) })

@@ -29,7 +29,7 @@ public final class Evaluator: @unchecked Sendable {
     public var outputContext = OutputContext.file
     /// Results bound with `let`.
     public private(set) var bindings: [String: Relation] = [:]
-    /// Field names seen in results (for completion and suggestions).
+    /// Field names seen in results, custom fields as `custom.KEY` (for completion).
     public private(set) var seenFields: Set<String> = []
     /// HTTP requests sent, retries included.
     public var requestsSent: Int { client?.requestsSent ?? 0 }
@@ -147,7 +147,11 @@ public final class Evaluator: @unchecked Sendable {
             chain = StageChain(steps, sourceColumns: nil)
             let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
             summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline)) { rows in
-                for row in rows { seenFields.formUnion(row.fields.keys) }
+                for row in rows {
+                    seenFields.formUnion(row.fields.keys)
+                    // Custom fields by their paths (`custom.12`), for completion.
+                    if case .object(let custom)? = row.fields["custom"] { seenFields.formUnion(custom.keys.map { "custom." + $0 }) }
+                }
                 let out = try chain.push(rows)
                 if !out.isEmpty { try deliver(out, chain.outputColumns) }
                 // `unmatched` needs every value's outcome, so the lookup must finish.

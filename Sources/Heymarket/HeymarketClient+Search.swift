@@ -26,6 +26,8 @@ extension HeymarketClient {
             outcomes.append(outcome)
             progress?(outcomes.count, plan.batches.count)
         }
+        // Cancelling ends the stream early without an error; a partial result must not look whole.
+        try Task.checkCancellation()
         return assemble(plan: plan, outcomes: outcomes)
     }
 

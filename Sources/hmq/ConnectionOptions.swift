@@ -39,6 +39,7 @@ struct ConnectionOptions: ParsableArguments {
     /// afterwards) or the configured base URL with credentials from the environment.
     func withClient<T>(
         options: SearchOptions,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (HeymarketClient) async throws -> T
     ) async throws -> T {
         if sandbox {

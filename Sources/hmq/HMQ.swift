@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import HMQFormatters
 import HMQRuntime
+import HMQShell
+import LineEditing
 import HMQSyntax
 import Heymarket
 import HeymarketSandbox
@@ -16,6 +18,7 @@ struct HMQ: AsyncParsableCommand {
         commandName: "hmq",
         abstract: "Query Heymarket contacts with a small pipeline language.",
         usage: """
+            hmq [<options>]                        (the interactive prompt, on a terminal)
             hmq [<options>] -e 'find phone 14155551234 | show name' ...
             hmq [<options>] SCRIPT.hmq [<argument> ...]
             command | hmq [<options>]
@@ -62,6 +65,9 @@ struct HMQ: AsyncParsableCommand {
     @Flag(help: "Run the remaining statements after one fails (the exit code still reports the failure).")
     var continueOnError = false
 
+    @Flag(name: .customLong("no-rc"), help: "At the interactive prompt, skip ~/.config/hmq/hmqrc.")
+    var noRC = false
+
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @OptionGroup(title: "Tuning") var tuning: SearchTuningOptions
 
@@ -94,7 +100,8 @@ struct HMQ: AsyncParsableCommand {
         } else if !Terminal.isTerminal(STDIN_FILENO) {
             sources.append(try ScriptFile.read("-"))
         } else {
-            throw CommandFailure(status: .usage, message: "nothing to run: give -e 'find ...', a script file, or pipe a script on stdin (the interactive prompt is not built yet; see hmq --help)")
+            try await runREPL()
+            return
         }
         Terminal.colorChoice = color
         let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
@@ -111,27 +118,8 @@ struct HMQ: AsyncParsableCommand {
         }
         if syntaxErrors { throw CommandFailure(status: .syntax, message: nil) }
 
-        let (registry, _) = Plugins.registry()
-        let output = Terminal.outputContext(color: color)
-        var settings = Settings(format: output.isTerminal ? "table" : "ndjson")
-        if let format {
-            guard registry.formatter(named: format) != nil else {
-                throw CommandFailure(status: .usage, message: "unknown format '\(format)'; formats: " + registry.allFormatters.map(\.name).joined(separator: ", "))
-            }
-            settings.format = format.lowercased()
-        }
-        settings.batch = tuning.batch
-        settings.concurrency = tuning.concurrency
-        settings.rate = tuning.rate
-        settings.retries = tuning.retries
-        settings.timeout = tuning.timeout
-        settings.countryCode = tuning.countryCode
-        var named: [String: String] = [:]
-        for variable in variables {
-            let eq = variable.firstIndex(of: "=")!
-            named[String(variable[..<eq])] = String(variable[variable.index(after: eq)...])
-        }
-        let inputs = ScriptInputs(arguments: arguments, variables: named, environment: ProcessInfo.processInfo.environment)
+        let (registry, output, settings) = try session()
+        let inputs = self.inputs(arguments: arguments)
         let stdout = FileSink(handle: FileHandle.standardOutput)
         let status: ExitStatus = try await connection.withOptionalClient(options: settings.searchOptions, needsClient: !dryRun) { client in
             let evaluator = Evaluator(client: client, registry: registry, output: stdout, settings: settings, inputs: inputs, dryRun: dryRun)
@@ -157,6 +145,76 @@ struct HMQ: AsyncParsableCommand {
         }
         try? stdout.flush()
         if status != .ok { throw CommandFailure(status: status, message: nil) }
+    }
+
+    /// The formats, what stdout is, and the settings from the flags.
+    func session() throws -> (PluginRegistry, HMQRuntime.OutputContext, Settings) {
+        let (registry, _) = Plugins.registry()
+        let output = Terminal.outputContext(color: color)
+        var settings = Settings(format: output.isTerminal ? "table" : "ndjson")
+        if let format {
+            guard registry.formatter(named: format) != nil else {
+                throw CommandFailure(status: .usage, message: "unknown format '\(format)'; formats: " + registry.allFormatters.map(\.name).joined(separator: ", "))
+            }
+            settings.format = format.lowercased()
+        }
+        settings.batch = tuning.batch
+        settings.concurrency = tuning.concurrency
+        settings.rate = tuning.rate
+        settings.retries = tuning.retries
+        settings.timeout = tuning.timeout
+        settings.countryCode = tuning.countryCode
+        return (registry, output, settings)
+    }
+
+    /// `$1...`, `--var` values and the environment.
+    func inputs(arguments: [String]) -> ScriptInputs {
+        var named: [String: String] = [:]
+        for variable in variables {
+            let eq = variable.firstIndex(of: "=")!
+            named[String(variable[..<eq])] = String(variable[variable.index(after: eq)...])
+        }
+        return ScriptInputs(arguments: arguments, variables: named, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The interactive prompt (stdin is a terminal and there is nothing else to run).
+    @MainActor
+    func runREPL() async throws {
+        Terminal.colorChoice = color
+        let (registry, output, settings) = try session()
+        let environment = ProcessInfo.processInfo.environment
+        let stdout = CountingSink(FileSink(handle: FileHandle.standardOutput))
+        let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
+        let dumb = environment["TERM"] == "dumb"
+        let reader: LineReader = dumb ? PlainLineReader(showPrompt: true) : LibeditLineReader(name: "hmq")
+        let target: String
+        if connection.sandbox {
+            target = "sandbox"
+        } else if let url = connection.baseURL {
+            target = URL(string: url)?.host ?? url
+        } else {
+            target = "prod"
+        }
+        let config = Plugins.configFolder(environment: environment)
+        var secrets: [String] = []
+        for name in ["HEYMARKET_SECRET_KEY", "HEYMARKET_API_KEY"] { if let value = environment[name] { secrets.append(value) } }
+        let limit = environment["HMQ_HISTORY_SIZE"].flatMap(Int.init) ?? 5000
+        let configuration = REPL.Configuration(
+            target: target,
+            history: dumb ? nil : HistoryFile(path: HistoryFile.defaultPath(environment: environment), limit: limit),
+            historyPolicy: HistoryPolicy(secrets: secrets),
+            rcFile: noRC ? nil : config + "/hmqrc",
+            welcome: true, version: HMQTools.version,
+            builtinFormats: Set(BuiltinFormatters.all.map(\.name)))
+        try await connection.withClient(options: settings.searchOptions) { client in
+            let evaluator = Evaluator(client: client, registry: registry, output: stdout, settings: settings, inputs: inputs(arguments: []))
+            evaluator.outputContext = output
+            if !dumb { evaluator.onProgress = Terminal.progress(label: "looking up") }
+            let repl = REPL(reader: reader, evaluator: evaluator, output: stdout, configuration: configuration, renderer: renderer,
+                            writeError: { FileHandle.standardError.write(Data($0.utf8)) },
+                            interruptCount: { LibeditLineReader.interruptCount })
+            _ = await repl.run()
+        }
     }
 
     static func status(for error: RuntimeError) -> ExitStatus {

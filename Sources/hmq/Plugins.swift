@@ -5,11 +5,16 @@ import HMQRuntime
 /// The plugin registry the CLI uses: the built-in formatters, then external
 /// `hmq-format-NAME` executables from the plugins folder and `PATH`.
 enum Plugins {
-    /// `$XDG_CONFIG_HOME/hmq/plugins`, by default `~/.config/hmq/plugins`.
-    static func folder(environment: [String: String]) -> String {
+    /// `$XDG_CONFIG_HOME/hmq`, by default `~/.config/hmq`.
+    static func configFolder(environment: [String: String]) -> String {
         let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
-        return config + "/hmq/plugins"
+        return config + "/hmq"
+    }
+
+    /// `$XDG_CONFIG_HOME/hmq/plugins`, by default `~/.config/hmq/plugins`.
+    static func folder(environment: [String: String]) -> String {
+        configFolder(environment: environment) + "/plugins"
     }
 
     /// Every formatter hmq can use here; warnings name plugins that were skipped.

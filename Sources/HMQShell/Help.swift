@@ -1,0 +1,117 @@
+import HMQSyntax
+
+extension REPL {
+    /// `.help TOPIC`: the language by example.
+    public nonisolated static let helpTopics: [(name: String, text: String)] = [
+        ("find", """
+            find VALUES: look contacts up by channel values. A type word applies to the values after it.
+              find phone 14155551234, 14155559876
+              find email ada@example.com, phone 14155551234
+              find 14155551234, "ada@example.com"        # untyped: the server infers the type
+              find phone file "phones.txt"               # one value per line
+              find email csv "people.csv" column "Email"
+            Values are normalised (+1 (415) 555-1234 = 14155551234), de-duplicated, batched and paced.
+            """),
+        ("show", """
+            | show FIELDS: pick, rename and order fields.
+              | show name, email, tags
+              | show id, custom.12 as plan, note.text
+              | show *, matched                          # every field, plus the values that found it
+            Virtual fields: name (display name, else first + last), matched (the input values).
+            """),
+        ("where", """
+            | where CONDITION: keep the rows it holds for.
+              | where tags has "vip" and not is_opted_out
+              | where custom.12 == "pro" or id >= 1200
+              | where email contains "@example.com"
+              | where name matches "^A"
+              | where phone in ["14155551234", "14155559876"]
+              | where exists email
+            Numbers compare as numbers, text case-insensitively (set case_sensitive on).
+            A missing field equals nothing.
+            """),
+        ("sort", """
+            | sort FIELD [desc], ...: stable; missing values last.
+              | sort last, first
+              | sort created desc
+            """),
+        ("limit", """
+            | limit N  or  | first N: the first N rows. The lookup stops once it has them.
+            """),
+        ("count", """
+            | count: the number of rows.   | count by tags: rows per value, most first.
+            """),
+        ("unique", """
+            | unique: drop repeated rows.   | unique email: the first row per email.
+            """),
+        ("unmatched", """
+            | unmatched: instead of contacts, the input values that found none (type, value, reason).
+              find phone file "phones.txt" | unmatched | save "misses.csv"
+            """),
+        ("format", """
+            | format NAME [options]: print this pipeline's rows in a format (.formats lists them).
+              | format csv --no-header
+              | format table --max-width 30
+              | format json --pretty
+            set format NAME changes the default; hmq -f NAME on the command line.
+            """),
+        ("save", """
+            | save "FILE": write the rows to a file, the format from its extension (--format NAME to choose).
+              | save "vips.csv"
+              | save "out.txt" --format tsv
+            The file is written whole or not at all.
+            """),
+        ("let", """
+            let NAME = PIPELINE: bind a result; $NAME | ... reuses it with no new request.
+              let team = find phone file "team.txt"
+              $team | where tags has "vip" | count
+            """),
+        ("set", """
+            set NAME VALUE: format, batch, concurrency, rate, country_code, retries, timeout, case_sensitive.
+              set format csv
+              set batch 50
+            .settings shows them.
+            """),
+        ("explain", """
+            explain PIPELINE: print the HTTP requests a lookup would send, and send nothing.
+              explain find phone file "phones.txt"
+            """),
+        ("variables", """
+            $1, $2: script arguments.  $NAME: --var NAME=VALUE or a let.  $env.HOME: the environment.
+              find phone $1 | show name
+            """),
+        ("keys", """
+            Editing: Up/Down recall statements (a multi-line one whole), Ctrl-R searches history, Tab completes
+            keywords, stages, fields, formats, variables and (inside quotes) file names.
+            A statement goes on to the next line while it ends with | or , or has an open bracket or quote.
+            Ctrl-C clears the line, or cancels a running query. Ctrl-D on an empty line leaves.
+            """),
+        ("commands", """
+            .help [TOPIC]   this help            .formats    output formats and their options
+            .plugins        formatter plugins    .vars       bound results and variables
+            .settings       current settings     .history [N]  the last N statements
+            .timing on|off  time each query      .read FILE  run a script in this session
+            .quit           leave (also Ctrl-D)
+            """),
+    ]
+
+    nonisolated static func help(_ topic: String) -> String {
+        let wanted = topic.lowercased().trimmingCharacters(in: .whitespaces)
+        if wanted.isEmpty {
+            return """
+                hmq: find contacts, then pipe them through stages.
+                  find phone 14155551234, email ada@example.com | show name, tags
+                  find phone file "phones.txt" | where tags has "vip" | sort name | save "vips.csv"
+                Stages: show where sort limit/first count unique unmatched format save.
+                Statements: find ..., let NAME = ..., set NAME VALUE, explain ...
+                Help on one: .help find   .help where   .help format   .help keys   .help commands
+                Topics: \(helpTopics.map(\.name).joined(separator: ", "))
+                """
+        }
+        let aliases = ["first": "limit", "dot": "commands", "editing": "keys", "$": "variables", "vars": "variables", "csv": "format", "json": "format", "table": "format"]
+        let name = aliases[wanted] ?? wanted
+        if let entry = helpTopics.first(where: { $0.name == name }) { return entry.text }
+        let guess = Suggestion.closest(to: wanted, among: helpTopics.map(\.name))
+        return "no help on '\(topic)'" + (guess.map { "; did you mean .help \($0)?" } ?? "") + "\nTopics: " + helpTopics.map(\.name).joined(separator: ", ")
+    }
+}

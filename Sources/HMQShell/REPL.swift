@@ -1,0 +1,280 @@
+import Foundation
+import HMQRuntime
+import HMQSyntax
+import Heymarket
+import LineEditing
+
+/// The interactive prompt: reads statements (over several lines when they go
+/// on), runs them in one session, and never ends on an error. Ctrl-C clears
+/// the line at the prompt and cancels a running query; Ctrl-D (or `.quit`) leaves.
+@MainActor
+public final class REPL {
+    public struct Configuration {
+        /// What the prompt shows: `sandbox`, `prod`, or a host.
+        public var target: String
+        /// The history file (nil: no history on disk).
+        public var history: HistoryFile?
+        public var historyPolicy: HistoryPolicy
+        /// A script run at start (`~/.config/hmq/hmqrc`), if it exists.
+        public var rcFile: String?
+        /// Show the welcome line.
+        public var welcome: Bool
+        public var version: String
+        /// Names of the built-in formats (the rest are external plugins), for `.plugins`.
+        public var builtinFormats: Set<String>
+
+        public init(target: String, history: HistoryFile? = nil, historyPolicy: HistoryPolicy = HistoryPolicy(), rcFile: String? = nil,
+                    welcome: Bool = true, version: String = "", builtinFormats: Set<String> = []) {
+            self.target = target
+            self.history = history
+            self.historyPolicy = historyPolicy
+            self.rcFile = rcFile
+            self.welcome = welcome
+            self.version = version
+            self.builtinFormats = builtinFormats
+        }
+    }
+
+    private let reader: LineReader
+    private let evaluator: Evaluator
+    private let configuration: Configuration
+    private let output: CountingSink
+    private let renderer: DiagnosticRenderer
+    private let writeError: (String) -> Void
+    private let interruptCount: () -> Int
+    private var timing = false
+    private var lastEntry: String?
+    private var entries: [String] = []
+
+    /// - Parameters:
+    ///   - evaluator: the session; its output sink must be `output`.
+    ///   - output: what the evaluator writes to (counted, to tell a cancelled query's partial rows apart).
+    ///   - interruptCount: how many Ctrl-Cs so far (a change cancels the running query).
+    public init(reader: LineReader, evaluator: Evaluator, output: CountingSink, configuration: Configuration, renderer: DiagnosticRenderer,
+                writeError: @escaping (String) -> Void, interruptCount: @escaping () -> Int) {
+        self.reader = reader
+        self.evaluator = evaluator
+        self.output = output
+        self.configuration = configuration
+        self.renderer = renderer
+        self.writeError = writeError
+        self.interruptCount = interruptCount
+        let completer = Completer(
+            fields: { [evaluator] in Evaluator.contactFields + evaluator.seenFields.sorted() },
+            formats: { [evaluator] in evaluator.registry.allFormatters.map(\.name) },
+            formatOptions: { [evaluator] in evaluator.registry.formatter(named: $0)?.options.map { "--" + $0.name } ?? [] },
+            variables: { [evaluator] in Array(evaluator.bindings.keys) + Array(evaluator.inputs.variables.keys) })
+        reader.completer = { [weak self] text in
+            completer.complete((self?.buffer.isEmpty ?? true) ? text : (self?.buffer.text ?? "") + "\n" + text)
+        }
+    }
+
+    /// The lines of the statement being typed.
+    private var buffer = StatementBuffer()
+
+    public var prompt: String { "hmq(\(configuration.target))> " }
+    public var continuationPrompt: String { String(repeating: " ", count: max(0, prompt.count - 5)) + "...> " }
+
+    /// Runs until Ctrl-D or `.quit`; returns the exit status (0).
+    public func run() async -> Int32 {
+        if configuration.welcome {
+            let on = configuration.target == "sandbox" ? "on the sandbox (demo data, no account needed)" : "on \(configuration.target)"
+            print("hmq \(configuration.version) \(on). Type .help for help, .quit or Ctrl-D to leave.")
+        }
+        if let history = configuration.history {
+            entries = history.load()
+            for entry in entries { reader.addHistory(entry) }
+            lastEntry = entries.last
+        }
+        if let rc = configuration.rcFile, FileManager.default.fileExists(atPath: rc) {
+            await runFile(rc)
+        }
+        while true {
+            switch reader.readLine(prompt: buffer.isEmpty ? prompt : continuationPrompt) {
+            case .endOfInput:
+                print("")
+                return 0
+            case .interrupted:
+                // The line (and a statement being continued) is dropped.
+                buffer.clear()
+            case .line(let line):
+                if buffer.isEmpty {
+                    let trimmed = line.trimmingCharacters(in: .whitespaces)
+                    if trimmed.isEmpty { continue }
+                    if trimmed.hasPrefix(".") {
+                        remember(trimmed)
+                        if await dotCommand(trimmed) == .quit { return 0 }
+                        continue
+                    }
+                }
+                buffer.append(line)
+                if buffer.needsMore { continue }
+                let text = buffer.text
+                buffer.clear()
+                remember(text)
+                await execute(text, name: "<stdin>")
+            }
+        }
+    }
+
+    private func print(_ text: String) {
+        try? output.write(text + "\n")
+        try? output.flush()
+    }
+
+    /// Adds a statement to the history (in memory, then appended to the file).
+    private func remember(_ entry: String) {
+        guard configuration.historyPolicy.shouldStore(entry, after: lastEntry) else { return }
+        lastEntry = entry
+        entries.append(entry)
+        reader.addHistory(entry)
+        if let history = configuration.history {
+            do {
+                try history.append(entry)
+            } catch {
+                writeError("hmq: note: cannot write history to \(history.path): \(error.localizedDescription)\n")
+            }
+        }
+    }
+
+    /// Parses and runs `text`; errors are printed and the session goes on.
+    /// Ctrl-C while it runs cancels it (its requests too).
+    func execute(_ text: String, name: String) async {
+        let source = Source(name: name, text: text)
+        let parsed = Parser.parse(source)
+        if !parsed.diagnostics.isEmpty { writeError(renderer.render(parsed.diagnostics, in: source)) }
+        if parsed.hasErrors { return }
+        evaluator.onNote = { [renderer, writeError] note in writeError(renderer.render(note, in: source)) }
+        let started = Date()
+        let requestsBefore = evaluator.requestsSent
+        let bytesBefore = output.count
+        let interruptsBefore = interruptCount()
+        let evaluator = self.evaluator
+        let run = Task.detached { await evaluator.run(parsed.script) }
+        let watcher = Task { @MainActor [interruptCount] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+                if interruptCount() != interruptsBefore {
+                    run.cancel()
+                    return true
+                }
+            }
+            return false
+        }
+        let errors = await run.value
+        watcher.cancel()
+        let interrupted = await watcher.value
+        try? output.flush()
+        if interrupted {
+            let partial = output.count != bytesBefore
+            writeError("hmq: cancelled" + (partial ? "; the rows above are incomplete" : "") + "\n")
+            return
+        }
+        for error in errors { writeError(renderer.render(error.diagnostic, in: source)) }
+        if timing {
+            let requests = evaluator.requestsSent - requestsBefore
+            writeError(String(format: "Time: %.3f s, %d request%@\n", Date().timeIntervalSince(started), requests, requests == 1 ? "" : "s"))
+        }
+    }
+
+    /// Runs a script file in this session (`.read`, the rc file).
+    func runFile(_ path: String) async {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            writeError("hmq: error: cannot read \(path)\n")
+            return
+        }
+        await execute(String(decoding: data, as: UTF8.self), name: path)
+    }
+
+    enum DotResult { case `continue`, quit }
+
+    func dotCommand(_ line: String) async -> DotResult {
+        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+        let command = parts[0].lowercased()
+        let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        switch command {
+        case ".quit", ".exit", ".q":
+            return .quit
+        case ".help", ".h":
+            print(Self.help(argument))
+        case ".formats":
+            try? output.write(evaluator.registry.formatterListing())
+        case ".plugins":
+            var text = ""
+            for plugin in evaluator.registry.allFormatters {
+                let kind = configuration.builtinFormats.contains(plugin.name) ? "built-in" : "external"
+                text += "format \(plugin.name) (\(kind)): \(plugin.summary)\n"
+            }
+            for stage in evaluator.registry.allStages { text += "stage \(stage.name): \(stage.summary)\n" }
+            try? output.write(text + "(external formats: executables named hmq-format-NAME in ~/.config/hmq/plugins or on PATH; see docs/plugins.md)\n")
+        case ".vars":
+            var text = ""
+            for (name, relation) in evaluator.bindings.sorted(by: { $0.key < $1.key }) {
+                text += "$\(name)\t\(relation.rows.count) row\(relation.rows.count == 1 ? "" : "s") (let)\n"
+            }
+            for (name, value) in evaluator.inputs.variables.sorted(by: { $0.key < $1.key }) { text += "$\(name)\t\(value) (--var)\n" }
+            for (i, value) in evaluator.inputs.arguments.enumerated() { text += "$\(i + 1)\t\(value)\n" }
+            try? output.write(text.isEmpty ? "no variables: bind one with let NAME = find ...\n" : text)
+        case ".settings":
+            let s = evaluator.settings
+            try? output.write("""
+                format          \(s.format)
+                batch           \(s.batch)
+                concurrency     \(s.concurrency)
+                rate            \(s.rate == 0 ? "0 (no pacing)" : "\(s.rate) requests/minute")
+                country_code    \(s.countryCode)
+                retries         \(s.retries)
+                timeout         \(s.timeout) s
+                case_sensitive  \(s.caseSensitive ? "on" : "off")
+                timing          \(timing ? "on" : "off")
+
+                """)
+        case ".history":
+            let count = Int(argument) ?? 20
+            let shown = entries.suffix(count)
+            var text = ""
+            for (i, entry) in zip((entries.count - shown.count + 1)..., shown) {
+                text += String(format: "%5d  ", i) + entry.replacingOccurrences(of: "\n", with: "\n       ") + "\n"
+            }
+            try? output.write(text)
+        case ".timing":
+            switch argument.lowercased() {
+            case "on": timing = true
+            case "off": timing = false
+            case "": timing.toggle()
+            default:
+                writeError("hmq: error: .timing takes on or off\n")
+                return .continue
+            }
+            print("timing \(timing ? "on" : "off")")
+        case ".read":
+            guard !argument.isEmpty else {
+                writeError("hmq: error: .read needs a file: .read lookups.hmq\n")
+                return .continue
+            }
+            let path = argument.hasPrefix("\"") && argument.hasSuffix("\"") && argument.count > 1 ? String(argument.dropFirst().dropLast()) : argument
+            await runFile(path.hasPrefix("~/") ? NSHomeDirectory() + path.dropFirst(1) : path)
+        default:
+            let guess = Suggestion.closest(to: command, among: Completer.dotCommands)
+            writeError("hmq: error: unknown command \(command)" + (guess.map { "; did you mean \($0)?" } ?? "; .help lists them") + "\n")
+        }
+        try? output.flush()
+        return .continue
+    }
+}
+
+/// An output sink that counts what passes through (to tell whether a cancelled
+/// query printed anything).
+public final class CountingSink: OutputSink {
+    private let base: any OutputSink
+    public private(set) var count = 0
+
+    public init(_ base: any OutputSink) { self.base = base }
+
+    public func write(_ text: String) throws {
+        count += text.utf8.count
+        try base.write(text)
+    }
+
+    public func flush() throws { try base.flush() }
+}
