@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // Tests only: an independent CSV reader for round trips.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
@@ -50,6 +51,8 @@ let package = Package(
         .target(name: "LineEditing", dependencies: ["CLibedit"]),
         // The interactive REPL: statements over lines, completion, dot-commands, history policy.
         .target(name: "HMQShell", dependencies: ["LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket"]),
+        // The config file (profiles) and where Secret Keys come from.
+        .target(name: "HMQConfig", dependencies: ["Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
         .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket"]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
@@ -63,6 +66,7 @@ let package = Package(
                 "HMQRuntime",
                 "HMQFormatters",
                 "HMQShell",
+                "HMQConfig",
                 "LineEditing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -92,6 +96,7 @@ let package = Package(
             exclude: ["Golden"]
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
+        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "Heymarket"]),
         .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
     ],
     swiftLanguageModes: [.v6]

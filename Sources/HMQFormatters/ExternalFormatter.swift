@@ -17,15 +17,18 @@ public struct ExternalFormatterPlugin: FormatterPlugin {
     public let path: String
     /// Seconds without progress (no input read, no output written) before the plugin is killed.
     public let timeout: Double
+    /// The plugin's environment (nil: hmq's). The CLI passes hmq's without any credential variables.
+    public var environment: [String: String]?
     public var summary: String { "external plugin \(path)" }
     public let fileExtensions: [String] = []
     public let options: [PluginOption] = []
     public var acceptsAnyOption: Bool { true }
 
-    public init(name: String, path: String, timeout: Double = 30) {
+    public init(name: String, path: String, timeout: Double = 30, environment: [String: String]? = nil) {
         self.name = name
         self.path = path
         self.timeout = timeout
+        self.environment = environment
     }
 
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
@@ -39,7 +42,7 @@ public struct ExternalFormatterPlugin: FormatterPlugin {
 
     /// The plugins in `directories` (in order; the first of a name wins), skipping
     /// names in `taken`. Returns them and a warning per plugin skipped.
-    public static func discover(in directories: [String], taken: Set<String>, timeout: Double = 30) -> (plugins: [ExternalFormatterPlugin], warnings: [String]) {
+    public static func discover(in directories: [String], taken: Set<String>, timeout: Double = 30, environment: [String: String]? = nil) -> (plugins: [ExternalFormatterPlugin], warnings: [String]) {
         var plugins: [ExternalFormatterPlugin] = []
         var warnings: [String] = []
         var seen = taken
@@ -55,7 +58,7 @@ public struct ExternalFormatterPlugin: FormatterPlugin {
                     continue
                 }
                 guard seen.insert(name).inserted else { continue }
-                plugins.append(ExternalFormatterPlugin(name: name, path: path, timeout: timeout))
+                plugins.append(ExternalFormatterPlugin(name: name, path: path, timeout: timeout, environment: environment))
             }
         }
         return (plugins, warnings)
@@ -100,6 +103,7 @@ final class ExternalFormatter: RowFormatter {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: plugin.path)
         process.arguments = options + ["--"] + columns
+        if let environment = plugin.environment { process.environment = environment }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout

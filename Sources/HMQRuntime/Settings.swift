@@ -35,6 +35,13 @@ public struct Settings: Sendable, Hashable {
     /// The part of the settings that shapes requests (finds sharing it are searched together).
     var requestShape: [String] { [String(batch), String(concurrency), String(rate), countryCode, String(retries), String(timeout)] }
 
+    /// Applies a setting given outside a script (a profile, the environment, a
+    /// flag); the error's message says what is wrong.
+    public mutating func apply(_ name: String, _ value: String) throws(RuntimeError) {
+        let none = SourceRange(start: 0, end: 0)
+        try apply(name, value, range: none, nameRange: none)
+    }
+
     /// Applies `set name value`, or says what is wrong with it.
     mutating func apply(_ name: String, _ value: String, range: SourceRange, nameRange: SourceRange) throws(RuntimeError) {
         func integer(_ minimum: Int) throws(RuntimeError) -> Int {

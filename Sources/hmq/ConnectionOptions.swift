@@ -1,21 +1,90 @@
 import ArgumentParser
 import Foundation
+import HMQConfig
+import HMQRuntime
 import Heymarket
 import HeymarketSandbox
 import Logging
 
-/// Where to send requests and with which credentials: `--sandbox` or `--base-url`,
-/// credentials from the environment. Secrets are never command-line values.
+/// Where to send requests and with which credentials: a profile of the config
+/// file (`--profile`, `HMQ_PROFILE`, `default_profile`), `--sandbox`, or
+/// `--base-url` and the environment. Secrets are never command-line values.
 struct ConnectionOptions: ParsableArguments {
-    @Flag(help: "Run against an in-process sandbox with demo data and demo credentials (no account needed).")
+    @Flag(help: "Run against an in-process sandbox with demo data and demo credentials (no account needed); the same as --profile sandbox.")
     var sandbox = false
+
+    @Option(help: ArgumentHelp("A profile of ~/.config/hmq/config.toml (default $HMQ_PROFILE, else default_profile).", valueName: "name"))
+    var profile: String?
 
     @Option(name: .customLong("base-url"), help: ArgumentHelp("The API's base URL (https://, or http:// on loopback only; default $HMQ_BASE_URL, else production).", valueName: "url"))
     var baseURLOption: String?
 
-    /// `--base-url`, else `HMQ_BASE_URL`.
+    /// `--base-url`, else `HMQ_BASE_URL`, else the profile's `base_url`.
     var baseURL: String? {
         baseURLOption ?? ProcessInfo.processInfo.environment["HMQ_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (try? selection())?.profile?.baseURL
+    }
+
+    /// The config file and the selected profile (`--sandbox` is the sandbox profile).
+    /// Warnings about the file go to stderr once.
+    func selection() throws -> (configuration: Configuration, profile: Profile?) {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = try Configuration.load(path: Configuration.defaultPath(environment: environment))
+        Self.warnOnce(configuration.warnings)
+        let profile = sandbox ? Profile.sandbox : try configuration.select(flag: profile, environment: environment)
+        return (configuration, profile)
+    }
+
+    /// Whether requests go to the embedded sandbox.
+    var usesSandbox: Bool { sandbox || (try? selection())?.profile?.isSandbox == true }
+
+    /// What the REPL's prompt shows: the profile's name, or the host.
+    var targetName: String {
+        if let profile = (try? selection())?.profile { return profile.name }
+        if let url = baseURL { return URL(string: url)?.host ?? url }
+        return "prod"
+    }
+
+    nonisolated(unsafe) private static var warned: Set<String> = []
+    static func warnOnce(_ warnings: [String]) {
+        for warning in warnings where warned.insert(warning).inserted { Terminal.note(warning) }
+    }
+
+    /// Settings from, in rising order: built-in defaults, the profile, the
+    /// environment (`HMQ_FORMAT`, `HMQ_BATCH`, ...), the command-line flags.
+    func settings(tuning: SearchTuningOptions, format: String?, defaultFormat: String) throws -> Settings {
+        var settings = Settings(format: defaultFormat)
+        let environment = ProcessInfo.processInfo.environment
+        func apply(_ name: String, _ value: String?, from origin: String) throws {
+            guard let value else { return }
+            do {
+                try settings.apply(name, value)
+            } catch {
+                throw CommandFailure(status: .usage, message: "\(origin): \(error.diagnostic.message)")
+            }
+        }
+        if let profile = try selection().profile {
+            let origin = "profile '\(profile.name)'"
+            try apply("format", profile.format, from: origin)
+            try apply("batch", profile.batch.map(String.init), from: origin)
+            try apply("concurrency", profile.concurrency.map(String.init), from: origin)
+            try apply("rate", profile.rate.map(String.init), from: origin)
+            try apply("country_code", profile.countryCode, from: origin)
+            try apply("retries", profile.retries.map(String.init), from: origin)
+            try apply("timeout", profile.timeout.map { String($0) }, from: origin)
+        }
+        for name in Settings.names where name != "case_sensitive" {
+            let variable = "HMQ_" + name.uppercased()
+            try apply(name, environment[variable].flatMap { $0.isEmpty ? nil : $0 }, from: variable)
+        }
+        try apply("format", format, from: "--format")
+        try apply("batch", tuning.batch.map(String.init), from: "--batch")
+        try apply("concurrency", tuning.concurrency.map(String.init), from: "--concurrency")
+        try apply("rate", tuning.rate.map(String.init), from: "--rate")
+        try apply("retries", tuning.retries.map(String.init), from: "--retries")
+        try apply("timeout", tuning.timeout.map { String($0) }, from: "--timeout")
+        try apply("country_code", tuning.countryCode, from: "--country-code")
+        return settings
     }
 
     @Flag(name: [.short, .long], help: "Log requests, retries and timings to stderr (never credentials).")
@@ -24,6 +93,9 @@ struct ConnectionOptions: ParsableArguments {
     func validate() throws {
         if sandbox, baseURLOption != nil {
             throw ValidationError("--sandbox and --base-url cannot be used together")
+        }
+        if sandbox, let profile, profile != "sandbox" {
+            throw ValidationError("--sandbox and --profile \(profile) cannot be used together")
         }
     }
 
@@ -42,7 +114,7 @@ struct ConnectionOptions: ParsableArguments {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (HeymarketClient) async throws -> T
     ) async throws -> T {
-        if sandbox {
+        if usesSandbox {
             let running = try await SandboxServer.start(service: SandboxService())
             do {
                 let client = HeymarketClient(
@@ -59,8 +131,7 @@ struct ConnectionOptions: ParsableArguments {
             }
         }
         let base = try baseURL.map { url throws(HeymarketError) in try BaseURL(url) } ?? .production
-        let credentials = try Credentials.fromEnvironment(ProcessInfo.processInfo.environment)
-        let client = HeymarketClient(credentials: credentials, baseURL: base, options: options, logger: makeLogger())
+        let client = HeymarketClient(credentials: try credentials(), baseURL: base, options: options, logger: makeLogger())
         return try await body(client)
     }
 
@@ -71,60 +142,56 @@ struct ConnectionOptions: ParsableArguments {
         needsClient: Bool,
         _ body: (HeymarketClient?) async throws -> T
     ) async throws -> T {
-        if needsClient || sandbox { return try await withClient(options: options) { try await body($0) } }
+        if needsClient || usesSandbox { return try await withClient(options: options) { try await body($0) } }
         if let baseURL {
             // Validate the URL even when nothing is sent; explain shows it.
             let base = try BaseURL(baseURL)
-            if let credentials = try? Credentials.fromEnvironment(ProcessInfo.processInfo.environment) {
+            if let credentials = try? credentials() {
                 return try await body(HeymarketClient(credentials: credentials, baseURL: base, options: options))
             }
         }
         return try await body(nil)
     }
 
-    /// The credentials `hmq token` signs with.
+    /// The credentials of the selected profile (or the environment's).
     func credentials() throws -> Credentials {
-        if sandbox {
+        if usesSandbox {
             return .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key))
         }
-        return try Credentials.fromEnvironment(ProcessInfo.processInfo.environment)
+        let (credentials, warnings) = try SecretResolver(environment: ProcessInfo.processInfo.environment).credentials(for: try selection().profile)
+        Self.warnOnce(warnings)
+        return credentials
     }
 }
 
 /// The search knobs as command-line options.
 struct SearchTuningOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Ids per request.", valueName: "n"))
-    var batch = 100
+    @Option(help: ArgumentHelp("Ids per request (default 100).", valueName: "n"))
+    var batch: Int?
 
-    @Option(help: ArgumentHelp("Requests in flight at once.", valueName: "n"))
-    var concurrency = 4
+    @Option(help: ArgumentHelp("Requests in flight at once (default 4).", valueName: "n"))
+    var concurrency: Int?
 
-    @Option(help: ArgumentHelp("Client-side pacing in requests per minute; 0 turns pacing off.", valueName: "n"))
-    var rate = 500
+    @Option(help: ArgumentHelp("Client-side pacing in requests per minute; 0 turns pacing off (default 500).", valueName: "n"))
+    var rate: Int?
 
-    @Option(help: ArgumentHelp("Attempts per batch before it is reported as failed.", valueName: "n"))
-    var retries = 8
+    @Option(help: ArgumentHelp("Attempts per batch before it is reported as failed (default 8).", valueName: "n"))
+    var retries: Int?
 
-    @Option(help: ArgumentHelp("Seconds to wait for one response.", valueName: "seconds"))
-    var timeout: Double = 30
+    @Option(help: ArgumentHelp("Seconds to wait for one response (default 30).", valueName: "seconds"))
+    var timeout: Double?
 
-    @Option(help: ArgumentHelp("Country code for 10-digit national phone numbers.", valueName: "digits"))
-    var countryCode = "1"
+    @Option(help: ArgumentHelp("Country code for 10-digit national phone numbers (default 1).", valueName: "digits"))
+    var countryCode: String?
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard rate >= 0 else { throw ValidationError("--rate must be 0 (off) or more") }
-        guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be more than 0") }
-        guard !countryCode.isEmpty, countryCode.allSatisfy({ $0.isASCII && $0.isNumber }), countryCode.count <= 3 else {
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let rate, rate < 0 { throw ValidationError("--rate must be 0 (off) or more") }
+        if let retries, retries < 1 { throw ValidationError("--retries must be at least 1") }
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be more than 0") }
+        if let countryCode, countryCode.isEmpty || !countryCode.allSatisfy({ $0.isASCII && $0.isNumber }) || countryCode.count > 3 {
             throw ValidationError("--country-code must be 1 to 3 digits, e.g. 1 or 44")
         }
-    }
-
-    var searchOptions: SearchOptions {
-        SearchOptions(
-            batchSize: batch, concurrency: concurrency, rateLimit: rate == 0 ? nil : rate,
-            countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries), timeout: timeout)
     }
 }

@@ -34,11 +34,16 @@ struct HMQ: AsyncParsableCommand {
             (unknown field, missing file) · 3 syntax error · 4 API or network error \
             (including a partially failed bulk lookup) · 5 authentication · 130 interrupted.
 
-            Credentials come from HEYMARKET_SECRET_ID and HEYMARKET_SECRET_KEY (or the legacy \
-            HEYMARKET_API_KEY), never from the command line. --sandbox needs none.
+            Credentials and defaults come from a profile of ~/.config/hmq/config.toml \
+            (--profile NAME, HMQ_PROFILE, or default_profile; see hmq config), else from \
+            HEYMARKET_SECRET_ID and HEYMARKET_SECRET_KEY (or the legacy HEYMARKET_API_KEY); \
+            never from the command line. --sandbox (the sandbox profile) needs none. \
+            Settings: flag > environment (HMQ_FORMAT, HMQ_BATCH, ...) > profile > default.
 
             Subcommands (hmq help <subcommand> for their options):
               search    look up contacts by channel values, printed as JSON (the raw layer)
+              config    the config file: path, show, init
+              auth      check the credentials against the API (hmq auth check)
               check     check scripts for syntax errors without running them
               fmt       print scripts in canonical form
               formats   list the output formats
@@ -151,19 +156,10 @@ struct HMQ: AsyncParsableCommand {
     func session() throws -> (PluginRegistry, HMQRuntime.OutputContext, Settings) {
         let (registry, _) = Plugins.registry()
         let output = Terminal.outputContext(color: color)
-        var settings = Settings(format: output.isTerminal ? "table" : "ndjson")
-        if let format {
-            guard registry.formatter(named: format) != nil else {
-                throw CommandFailure(status: .usage, message: "unknown format '\(format)'; formats: " + registry.allFormatters.map(\.name).joined(separator: ", "))
-            }
-            settings.format = format.lowercased()
+        let settings = try connection.settings(tuning: tuning, format: format, defaultFormat: output.isTerminal ? "table" : "ndjson")
+        guard registry.formatter(named: settings.format) != nil else {
+            throw CommandFailure(status: .usage, message: "unknown format '\(settings.format)'; formats: " + registry.allFormatters.map(\.name).joined(separator: ", "))
         }
-        settings.batch = tuning.batch
-        settings.concurrency = tuning.concurrency
-        settings.rate = tuning.rate
-        settings.retries = tuning.retries
-        settings.timeout = tuning.timeout
-        settings.countryCode = tuning.countryCode
         return (registry, output, settings)
     }
 
@@ -187,17 +183,16 @@ struct HMQ: AsyncParsableCommand {
         let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
         let dumb = environment["TERM"] == "dumb"
         let reader: LineReader = dumb ? PlainLineReader(showPrompt: true) : LibeditLineReader(name: "hmq")
-        let target: String
-        if connection.sandbox {
-            target = "sandbox"
-        } else if let url = connection.baseURL {
-            target = URL(string: url)?.host ?? url
-        } else {
-            target = "prod"
-        }
+        let target = connection.targetName
         let config = Plugins.configFolder(environment: environment)
         var secrets: [String] = []
         for name in ["HEYMARKET_SECRET_KEY", "HEYMARKET_API_KEY"] { if let value = environment[name] { secrets.append(value) } }
+        // The profile's key too, wherever it comes from: never into the history file.
+        switch try? connection.credentials() {
+        case .secret(_, let key)?: secrets.append(key.exposedValue)
+        case .apiKey(let key)?: secrets.append(key.exposedValue)
+        case nil: break
+        }
         let limit = environment["HMQ_HISTORY_SIZE"].flatMap(Int.init) ?? 5000
         let configuration = REPL.Configuration(
             target: target,
@@ -239,7 +234,7 @@ struct HMQTools: AsyncParsableCommand {
         commandName: "hmq",
         abstract: "Query Heymarket contacts with a small pipeline language.",
         version: version,
-        subcommands: [SearchCommand.self, CheckCommand.self, FormatCommand.self, FormatsCommand.self, TokenCommand.self, SandboxCommand.self])
+        subcommands: [SearchCommand.self, CheckCommand.self, FormatCommand.self, FormatsCommand.self, ConfigCommand.self, AuthCommand.self, TokenCommand.self, SandboxCommand.self])
 
     /// The names that select ``HMQTools`` instead of ``HMQ``.
     static var commandNames: Set<String> {

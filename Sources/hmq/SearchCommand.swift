@@ -62,7 +62,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let values = channelValues
-        let result = try await connection.withClient(options: tuning.searchOptions) { client in
+        let options = try connection.settings(tuning: tuning, format: nil, defaultFormat: "ndjson").searchOptions
+        let result = try await connection.withClient(options: options) { client in
             let plan = client.plan(values)
             let invalid = plan.inputs.compactMap { input -> HeymarketError? in
                 if case .failure(let e) = input.normalized { return e } else { return nil }

@@ -8,8 +8,8 @@ struct TokenCommand: AsyncParsableCommand {
         abstract: "Print a fresh JWT from the configured credentials (valid 5 minutes).",
         discussion: """
             Signs {"iss": <Secret ID>, "iat": <now>} with HS256 and the key '<Secret ID>||<Secret Key>', \
-            as Heymarket documents. Credentials come from HEYMARKET_SECRET_ID and HEYMARKET_SECRET_KEY \
-            (never from the command line). For example:
+            as Heymarket documents. Credentials come from the selected profile (--profile), else \
+            HEYMARKET_SECRET_ID and HEYMARKET_SECRET_KEY (never from the command line). For example:
 
               curl -H "Authorization: Bearer $(hmq token)" https://api.heymarket.com/v1/inboxes
             """)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HMQConfig
 import Heymarket
 
 /// Parses, runs, and maps every outcome to a documented exit status.
@@ -55,6 +56,9 @@ func runHMQ() async -> Int32 {
         Terminal.error(error.description)
         return error.isAuthentication ? ExitStatus.authentication.rawValue
             : (error.code == .invalidBaseURL || error.code == .invalidValue ? ExitStatus.usage.rawValue : ExitStatus.api.rawValue)
+    } catch let error as ConfigError {
+        Terminal.error(error.description)
+        return ExitStatus.usage.rawValue
     } catch is CancellationError {
         return ExitStatus.interrupted.rawValue
     } catch {

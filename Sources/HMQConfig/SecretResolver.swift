@@ -1,0 +1,139 @@
+import Foundation
+import Heymarket
+
+/// Turns a profile into credentials, reading its Secret Key from the
+/// environment, a file or a command. The key is read, never printed.
+public struct SecretResolver {
+    public var environment: [String: String]
+    /// Seconds a `secret_key_command` may take.
+    public var commandTimeout: Double
+
+    public init(environment: [String: String], commandTimeout: Double = 10) {
+        self.environment = environment
+        self.commandTimeout = commandTimeout
+    }
+
+    /// The credentials for `profile` (nil: no profile), and warnings (a key file readable by others).
+    ///
+    /// A profile that names a Secret Key source uses it (and its `secret_id`,
+    /// or the variable `secret_id_env` names). A profile that names none, or no
+    /// profile, uses `HEYMARKET_SECRET_ID` / `HEYMARKET_SECRET_KEY` (or the
+    /// legacy `HEYMARKET_API_KEY`), with the profile's `secret_id` if it has one.
+    public func credentials(for profile: Profile?) throws -> (Credentials, [String]) {
+        guard let profile, !profile.isSandbox else {
+            return (try Credentials.fromEnvironment(environment), [])
+        }
+        let id = profile.secretID ?? profile.secretIDEnvironment.flatMap { environment[$0] }
+        guard let source = profile.secretKey else {
+            if let id, let key = environment["HEYMARKET_SECRET_KEY"], !key.isEmpty { return (.secret(id: id, key: Secret(key)), []) }
+            return (try Credentials.fromEnvironment(environment), [])
+        }
+        guard let id, !id.isEmpty else {
+            throw ConfigError(path: "profile '\(profile.name)'", line: nil,
+                              message: profile.secretIDEnvironment.map { "the environment variable \($0) (secret_id_env) is not set" } ?? "no secret_id: add secret_id = \"...\" to [profiles.\(profile.name)]")
+        }
+        var warnings: [String] = []
+        let key = try readKey(source, profile: profile.name, warnings: &warnings)
+        return (.secret(id: id, key: Secret(key)), warnings)
+    }
+
+    func readKey(_ source: SecretSource, profile: String, warnings: inout [String]) throws -> String {
+        let key: String
+        switch source {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw ConfigError(path: "profile '\(profile)'", line: nil, message: "the environment variable \(name) (secret_key_env) is not set")
+            }
+            key = value
+        case .file(let raw):
+            let path = raw.hasPrefix("~/") ? (environment["HOME"] ?? NSHomeDirectory()) + raw.dropFirst(1) : raw
+            guard let mode = Permissions.mode(of: path), let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigError(path: "profile '\(profile)'", line: nil, message: "cannot read the key file \(path) (secret_key_file)")
+            }
+            if mode & 0o002 != 0 {
+                throw ConfigError(path: "profile '\(profile)'", line: nil, message: "refusing the key file \(path): anyone can write it (mode \(String(mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+            }
+            if mode & 0o077 != 0 {
+                warnings.append("the key file \(path) is readable by others (mode \(String(mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+            }
+            key = String(decoding: data, as: UTF8.self)
+        case .command(let argv):
+            key = try run(argv, profile: profile)
+        }
+        let trimmed = key.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw ConfigError(path: "profile '\(profile)'", line: nil, message: "the Secret Key from \(source.description) is empty")
+        }
+        return trimmed
+    }
+
+    /// Runs a command without a shell; its stdout is the key.
+    func run(_ argv: [String], profile: String) throws -> String {
+        let fail = { (message: String) in ConfigError(path: "profile '\(profile)'", line: nil, message: "secret_key_command: " + message) }
+        guard let executable = Self.find(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin") else { throw fail("\(argv[0]) not found") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = Array(argv.dropFirst())
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { throw fail("cannot start \(executable): \(error.localizedDescription)") }
+        // Read both pipes while waiting, so a chatty command cannot block; give up after the timeout.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var stdout = Data(), stderr = Data()
+        group.enter()
+        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if group.wait(timeout: .now() + commandTimeout) == .timedOut {
+            process.terminate()
+            throw fail("\(argv[0]) did not finish within \(Int(commandTimeout)) s; stopped it")
+        }
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            let said = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init) ?? ""
+            throw fail("\(argv[0]) exited with status \(process.terminationStatus)" + (said.isEmpty ? "" : ": " + said))
+        }
+        return String(decoding: stdout, as: UTF8.self)
+    }
+
+    static func find(_ name: String, path: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
+
+/// `hmq config show`: the file, its profiles and their settings, secrets masked.
+public enum ConfigReport {
+    /// The last 4 characters of an id, masked: `****0001`.
+    public static func mask(_ id: String) -> String { "****" + id.suffix(4) }
+
+    public static func render(_ configuration: Configuration, selected: Profile?) -> String {
+        var text = "# \(configuration.path ?? "(no file)")\(configuration.path.map { FileManager.default.fileExists(atPath: $0) ? "" : " (not created yet: hmq config init)" } ?? "")\n"
+        text += "# selected profile: \(selected?.name ?? "none (HEYMARKET_SECRET_ID / HEYMARKET_SECRET_KEY from the environment, production)")\n"
+        if let name = configuration.defaultProfile { text += "default_profile = \"\(name)\"\n" }
+        for name in configuration.profiles.keys.sorted() {
+            let p = configuration.profiles[name]!
+            text += "\n[profiles.\(name)]\n"
+            if let v = p.baseURL { text += "base_url = \"\(v)\"\n" }
+            if let v = p.secretID { text += "secret_id = \"\(mask(v))\"\n" }
+            if let v = p.secretIDEnvironment { text += "secret_id_env = \"\(v)\"\n" }
+            if let v = p.secretKey { text += v.description + "\n" }
+            if let v = p.format { text += "format = \"\(v)\"\n" }
+            if let v = p.batch { text += "batch = \(v)\n" }
+            if let v = p.concurrency { text += "concurrency = \(v)\n" }
+            if let v = p.rate { text += "rate = \(v)\n" }
+            if let v = p.countryCode { text += "country_code = \"\(v)\"\n" }
+            if let v = p.retries { text += "retries = \(v)\n" }
+            if let v = p.timeout { text += "timeout = \(v)\n" }
+        }
+        text += "\n[profiles.sandbox]  # built in: the embedded sandbox and its demo credentials (--sandbox)\n"
+        return text
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import HMQConfig
+import Heymarket
+import Testing
+
+@Suite struct ConfigParsingTests {
+    let example = """
+        default_profile = "prod"
+
+        [profiles.prod]
+        secret_id = "prod-id-00000000001234"
+        secret_key_command = "printf 'k e y'"
+        format = "csv"
+        batch = 50
+        timeout = 12.5
+
+        [profiles.test]
+        base_url = "https://test.example.com"
+        secret_id_env = "TEST_ID"
+        secret_key_env = "TEST_KEY"
+        """
+
+    @Test func profilesAndTheDefault() throws {
+        let config = try Configuration.parse(example, path: "c.toml")
+        #expect(config.defaultProfile == "prod")
+        let prod = try #require(config.profiles["prod"])
+        #expect(prod.secretKey == .command(["printf", "k e y"]))
+        #expect(prod.format == "csv" && prod.batch == 50 && prod.timeout == 12.5)
+        #expect(config.profiles["test"]?.secretKey == .environment("TEST_KEY"))
+        #expect(try config.select(flag: nil, environment: [:])?.name == "prod")
+        #expect(try config.select(flag: nil, environment: ["HMQ_PROFILE": "test"])?.name == "test")
+        #expect(try config.select(flag: "sandbox", environment: ["HMQ_PROFILE": "test"])?.isSandbox == true)
+        #expect(throws: ConfigError.self) { try config.select(flag: "nope", environment: [:]) }
+    }
+
+    @Test(arguments: [
+        ("default_profile = \"prod\"\n[profiles.prod\nsecret_id = \"x\"\n", "c.toml:2: "),
+        ("[profiles.prod]\nsecret_id = \"x\"\nbacth = 50\n", "c.toml:3: [profiles.prod] unknown key 'bacth'"),
+        ("[profiles.prod]\n\nbatch = \"fifty\"\n", "c.toml:3: [profiles.prod] batch must be a whole number"),
+        ("[profiles.prod]\nrate = -1\n", "c.toml:2: [profiles.prod] rate must be at least 0"),
+        ("[profiles.prod]\nsecret_key = \"sk_live_123\"\n", "c.toml:2: [profiles.prod] the Secret Key is never written in the config file"),
+        ("[profiles.prod]\nbase_url = \"http://example.com\"\n", "c.toml:2: [profiles.prod] base_url: "),
+        ("colour = \"red\"\n", "c.toml:1: unknown key 'colour'"),
+        ("default_profile = \"staging\"\n[profiles.prod]\nbatch = 5\n", "c.toml:1: default_profile 'staging' is not a profile"),
+        ("[profiles.sandbox]\nbatch = 5\n", "c.toml:1: 'sandbox' is the built-in sandbox profile"),
+        ("[profiles.prod]\nsecret_key_file = \"a\"\nsecret_key_env = \"B\"\n", "c.toml:"),
+    ])
+    func errorsNameTheFileLineAndKey(text: String, prefix: String) {
+        do {
+            _ = try Configuration.parse(text, path: "c.toml")
+            Issue.record("expected an error for \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(prefix), "\(error.description)")
+        }
+    }
+
+    @Test func commandLinesSplitLikeAShell() {
+        #expect(CommandLineSplitter.split("pass show heymarket/prod") == ["pass", "show", "heymarket/prod"])
+        #expect(CommandLineSplitter.split("op read 'op://vault/heymarket key' --no-newline") == ["op", "read", "op://vault/heymarket key", "--no-newline"])
+        #expect(CommandLineSplitter.split("echo \"a \\\"b\\\"\"") == ["echo", "a \"b\""])
+        #expect(CommandLineSplitter.split("echo 'unclosed") == nil)
+    }
+
+    @Test func showMasksSecretIDs() throws {
+        let config = try Configuration.parse(example, path: "c.toml")
+        let text = ConfigReport.render(config, selected: config.profiles["prod"])
+        #expect(text.contains("secret_id = \"****1234\""))
+        #expect(!text.contains("prod-id-0000"))
+        #expect(text.contains("secret_key_command = \"printf k e y\""))
+    }
+}
+
+@Suite struct SecretSourceTests {
+    let folder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-secrets-\(UUID())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    func profile(_ source: SecretSource?, id: String? = "id-0001") -> Profile {
+        var p = Profile(name: "prod")
+        p.secretID = id
+        p.secretKey = source
+        return p
+    }
+
+    func key(_ credentials: Credentials) -> String? {
+        if case .secret(_, let key) = credentials { return key.exposedValue }
+        return nil
+    }
+
+    @Test func fromTheEnvironment() throws {
+        let resolver = SecretResolver(environment: ["PROD_KEY": "env-secret-value"])
+        let (credentials, warnings) = try resolver.credentials(for: profile(.environment("PROD_KEY")))
+        #expect(key(credentials) == "env-secret-value" && warnings.isEmpty)
+        #expect(throws: ConfigError.self) { try SecretResolver(environment: [:]).credentials(for: profile(.environment("PROD_KEY"))) }
+    }
+
+    @Test func fromAFileWithPermissionChecks() throws {
+        let path = folder.appendingPathComponent("prod.key").path
+        try "file-secret-value\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let resolver = SecretResolver(environment: [:])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        var (credentials, warnings) = try resolver.credentials(for: profile(.file(path)))
+        #expect(key(credentials) == "file-secret-value" && warnings.isEmpty)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        (credentials, warnings) = try resolver.credentials(for: profile(.file(path)))
+        #expect(warnings == ["the key file \(path) is readable by others (mode 644); run: chmod 600 \(path)"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: path)
+        do {
+            _ = try resolver.credentials(for: profile(.file(path)))
+            Issue.record("a world-writable key file must be refused")
+        } catch {
+            #expect("\(error)".contains("refusing the key file \(path): anyone can write it (mode 666)"))
+        }
+    }
+
+    @Test func fromACommandWithoutAShell() throws {
+        let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin"])
+        let (credentials, _) = try resolver.credentials(for: profile(.command(["printf", "%s", "cmd-secret-value; not a shell"])))
+        #expect(key(credentials) == "cmd-secret-value; not a shell")
+        do {
+            _ = try resolver.credentials(for: profile(.command(["sh", "-c", "echo locked >&2; exit 3"])))
+            Issue.record("a failing command must be an error")
+        } catch {
+            #expect("\(error)".contains("secret_key_command: sh exited with status 3: locked"))
+        }
+        let slow = SecretResolver(environment: ["PATH": "/usr/bin:/bin"], commandTimeout: 0.5)
+        do {
+            _ = try slow.credentials(for: profile(.command(["sleep", "5"])))
+            Issue.record("a stuck command must be stopped")
+        } catch {
+            #expect("\(error)".contains("secret_key_command: sleep did not finish within 0 s; stopped it"))
+        }
+    }
+
+    @Test func aProfileWithoutASourceUsesTheEnvironment() throws {
+        let env = ["HEYMARKET_SECRET_ID": "env-id-0002", "HEYMARKET_SECRET_KEY": "env-key-value"]
+        let (credentials, _) = try SecretResolver(environment: env).credentials(for: profile(nil, id: nil))
+        guard case .secret(let id, let envKey) = credentials else { Issue.record("expected a secret"); return }
+        #expect(id == "env-id-0002" && envKey.exposedValue == "env-key-value")
+        // A profile's own source wins over the environment's key.
+        let (own, _) = try SecretResolver(environment: env.merging(["PROD_KEY": "profile-key"]) { $1 }).credentials(for: profile(.environment("PROD_KEY")))
+        #expect(key(own) == "profile-key")
+    }
+
+    @Test func aConfigFileReadableByOthersIsWarnedAbout() throws {
+        let path = folder.appendingPathComponent("config.toml").path
+        try "[profiles.prod]\nbatch = 5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect(try Configuration.load(path: path).warnings == ["\(path) is readable by others (mode 644); run: chmod 600 \(path)"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        #expect(try Configuration.load(path: path).warnings.isEmpty)
+    }
+}
