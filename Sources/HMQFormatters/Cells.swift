@@ -59,6 +59,7 @@ enum Cell {
             out.append(character)
             used += w
         }
+        while out.last == " " { out.removeLast() }
         return out + ellipsis
     }
 

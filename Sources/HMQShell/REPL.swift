@@ -78,8 +78,8 @@ public final class REPL {
     /// Runs until Ctrl-D or `.quit`; returns the exit status (0).
     public func run() async -> Int32 {
         if configuration.welcome {
-            let on = configuration.target == "sandbox" ? "on the sandbox (demo data, no account needed)" : "on \(configuration.target)"
-            print("hmq \(configuration.version) \(on). Type .help for help, .quit or Ctrl-D to leave.")
+            let on = configuration.target == "sandbox" ? "on the sandbox (demo data)" : "on \(configuration.target)"
+            print("hmq \(configuration.version) \(on). .help for help, Ctrl-D to leave.")
         }
         if let history = configuration.history {
             entries = history.load()
