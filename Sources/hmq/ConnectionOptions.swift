@@ -158,10 +158,17 @@ struct ConnectionOptions: ParsableArguments {
         if usesSandbox {
             return .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key))
         }
-        let (credentials, warnings) = try SecretResolver(environment: ProcessInfo.processInfo.environment).credentials(for: try selection().profile)
+        let profile = try selection().profile
+        // Read once per run: a secret_key_command may ask for a passphrase.
+        let cacheKey = profile?.name ?? ""
+        if let cached = Self.resolved[cacheKey] { return cached }
+        let (credentials, warnings) = try SecretResolver(environment: ProcessInfo.processInfo.environment).credentials(for: profile)
         Self.warnOnce(warnings)
+        Self.resolved[cacheKey] = credentials
         return credentials
     }
+
+    nonisolated(unsafe) private static var resolved: [String: Credentials] = [:]
 }
 
 /// The search knobs as command-line options.
