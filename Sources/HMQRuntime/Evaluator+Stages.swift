@@ -74,8 +74,8 @@ final class StageChain {
 
 extension Evaluator {
     /// The steps of a pipeline's stages (`format` and `save` are output, not steps).
-    func steps(for pipeline: Pipeline) -> [StageStep] {
-        pipeline.stages.compactMap { stage -> StageStep? in
+    func steps(for pipeline: Pipeline) throws -> [StageStep] {
+        try pipeline.stages.compactMap { stage throws -> StageStep? in
             switch stage {
             case .show(let s): return ShowStep(s, evaluator: self)
             case .where(let w): return WhereStep(w, evaluator: self)
@@ -84,6 +84,7 @@ extension Evaluator {
             case .count(let c): return CountStep(c, evaluator: self)
             case .unique(let u): return UniqueStep(u, evaluator: self)
             case .unmatched: return UnmatchedStep()
+            case .plugin(let p): return try PluginStep(p, evaluator: self)
             case .format, .save: return nil
             }
         }
@@ -104,6 +105,8 @@ extension Evaluator {
                 if let by = c.by, isMatched(by) { return true }
             case .unique(let u):
                 if u.paths.contains(where: isMatched) { return true }
+            case .plugin:
+                return true  // a plugin may read `matched`: give it whole rows
             case .limit, .format, .save, .unmatched:
                 continue
             }
@@ -360,6 +363,28 @@ final class UniqueStep: CheckedStep {
             return seen.insert(key).inserted
         }
     }
+}
+
+/// A stage from a plugin (``StagePlugin``), over the same chunks of rows.
+final class PluginStep: StageStep {
+    private let transform: any RowTransform
+
+    init(_ stage: PluginStage, evaluator: Evaluator) throws {
+        guard let plugin = evaluator.registry.stage(named: stage.name.name) else {
+            throw RuntimeError.at(stage.name.range, "no stage plugin named '\(stage.name.name)' is registered")
+        }
+        do {
+            let options = try PluginOptions(try evaluator.optionValues(stage.options), declared: plugin.options, pluginName: plugin.name)
+            transform = try plugin.makeTransform(options: options)
+        } catch let error as FormatterOptionError {
+            throw RuntimeError.at(stage.range, "\(plugin.name): \(error.message)")
+        }
+    }
+
+    override func accept(_ rows: [Row], columns: [String]?) throws -> [Row] { try transform.accept(rows) }
+    override func finish(_ summary: SourceSummary) throws -> [Row] { try transform.finish() }
+    // A plugin decides its rows' fields: the columns are theirs.
+    override func columns(after input: [String]?) -> [String]? { nil }
 }
 
 /// `unmatched`: instead of the contacts, the input values that found none.

@@ -128,7 +128,7 @@ public final class Evaluator: @unchecked Sendable {
     /// A `limit` that is full stops the lookup: the batches not yet sent are
     /// never sent. Returns the output columns and what the source knew at its end.
     func stream(_ pipeline: Pipeline, deliver: ([Row], [String]?) throws -> Void) async throws -> (columns: [String]?, summary: SourceSummary) {
-        let steps = steps(for: pipeline)
+        let steps = try steps(for: pipeline)
         let chain: StageChain
         let summary: SourceSummary
         switch pipeline.source {

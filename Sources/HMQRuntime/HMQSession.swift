@@ -52,7 +52,7 @@ public final class HMQSession: @unchecked Sendable {
     }
 
     private func each(_ text: String, _ deliver: ([Row]) -> Void) async throws(HMQError) {
-        let parsed = Parser.parse(text, name: "<session>")
+        let parsed = Parser.parse(text, name: "<session>", pluginStages: evaluator.registry.stageNames)
         if parsed.hasErrors { throw .syntax(parsed.diagnostics) }
         for statement in parsed.script.statements {
             do {

@@ -1,4 +1,5 @@
 import Foundation
+import HMQSyntax
 import Heymarket
 
 /// Where formatted output goes: stdout, a file, a pipe.
@@ -192,8 +193,8 @@ public final class PluginRegistry: @unchecked Sendable {
     }
 
     /// Adds a stage plugin; a name already taken (by a plugin or a built-in stage) is refused.
-    public func register(stage: StagePlugin, builtinStages: [String] = []) throws(FormatterOptionError) {
-        if builtinStages.contains(stage.name) || self.stage(named: stage.name) != nil {
+    public func register(stage: StagePlugin) throws(FormatterOptionError) {
+        if StageName.all.contains(stage.name.lowercased()) || self.stage(named: stage.name) != nil {
             throw FormatterOptionError("a stage named '\(stage.name)' already exists")
         }
         stages.append(stage)
@@ -221,6 +222,8 @@ public final class PluginRegistry: @unchecked Sendable {
     public var allFormatters: [FormatterPlugin] { formatters }
     /// Every registered stage plugin.
     public var allStages: [StagePlugin] { stages }
+    /// Their names, for the parser (`Parser.parse(_:pluginStages:)`).
+    public var stageNames: Set<String> { Set(stages.map(\.name)) }
 
     /// The listing `hmq formats` and `.formats` print: name, aliases, summary, options.
     public func formatterListing() -> String {

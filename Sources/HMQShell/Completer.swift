@@ -17,6 +17,8 @@ public struct Completer {
     public var formatOptions: (String) -> [String]
     /// Variable names, without `$`.
     public var variables: () -> [String]
+    /// Stage names plugins provide.
+    public var pluginStages: () -> [String] = { [] }
     /// Where relative paths start.
     public var directory: String
 
@@ -78,7 +80,7 @@ public struct Completer {
         }
         func word(_ token: Token) -> String { source.text(token.range).lowercased() }
         guard let last = tokens.last else { return Self.statementKeywords }
-        if last.kind == .pipe { return StageName.all }
+        if last.kind == .pipe { return StageName.all + pluginStages() }
         // The clause being typed: from the last `|` (or the statement start).
         let clause = Array(tokens.suffix(from: (tokens.lastIndex { $0.kind == .pipe }).map { $0 + 1 } ?? 0))
         guard let head = clause.first else { return StageName.all }

@@ -59,11 +59,12 @@ public final class REPL {
         self.renderer = renderer
         self.writeError = writeError
         self.interruptCount = interruptCount
-        let completer = Completer(
+        var completer = Completer(
             fields: { [evaluator] in Evaluator.contactFields + evaluator.seenFields.sorted() },
             formats: { [evaluator] in evaluator.registry.allFormatters.map(\.name) },
             formatOptions: { [evaluator] in evaluator.registry.formatter(named: $0)?.options.map { "--" + $0.name } ?? [] },
             variables: { [evaluator] in Array(evaluator.bindings.keys) + Array(evaluator.inputs.variables.keys) })
+        completer.pluginStages = { [evaluator] in evaluator.registry.allStages.map(\.name) }
         reader.completer = { [weak self] text in
             completer.complete((self?.buffer.isEmpty ?? true) ? text : (self?.buffer.text ?? "") + "\n" + text)
         }
@@ -141,7 +142,7 @@ public final class REPL {
     /// Ctrl-C while it runs cancels it (its requests too).
     func execute(_ text: String, name: String) async {
         let source = Source(name: name, text: text)
-        let parsed = Parser.parse(source)
+        let parsed = Parser.parse(source, pluginStages: evaluator.registry.stageNames)
         if !parsed.diagnostics.isEmpty { writeError(renderer.render(parsed.diagnostics, in: source)) }
         if parsed.hasErrors { return }
         evaluator.onNote = { [renderer, writeError] note in writeError(renderer.render(note, in: source)) }

@@ -114,7 +114,7 @@ struct HMQ: AsyncParsableCommand {
         var parsed: [ParseResult] = []
         var syntaxErrors = false
         for source in sources {
-            let result = Parser.parse(source)
+            let result = Parser.parse(source, pluginStages: Plugins.registry().0.stageNames)
             if !result.diagnostics.isEmpty {
                 FileHandle.standardError.write(Data(renderer.render(result.diagnostics, in: source).utf8))
             }

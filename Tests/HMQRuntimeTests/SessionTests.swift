@@ -126,3 +126,60 @@ import Testing
         }
     }
 }
+
+/// A stage from a plugin: `| dedupe --by FIELD` keeps the first row per value.
+struct DedupeStage: StagePlugin {
+    let name = "dedupe"
+    let summary = "the first row per value of --by"
+    let options = [PluginOption("by", .text, "the field")]
+
+    func makeTransform(options: PluginOptions) throws(FormatterOptionError) -> any RowTransform {
+        guard let field = options.text("by") else { throw FormatterOptionError("--by FIELD is needed") }
+        return Transform(field: field)
+    }
+
+    final class Transform: RowTransform {
+        let field: String
+        var seen = Set<JSONValue?>()
+        init(field: String) { self.field = field }
+        func accept(_ rows: [Row]) throws -> [Row] { rows.filter { seen.insert($0.value(at: [field])).inserted } }
+        func finish() throws -> [Row] { [] }
+    }
+}
+
+@Suite(.serialized) struct StagePluginTests {
+    @Test func aRegisteredStagePluginRunsInPipelines() async throws {
+        let registry = PluginRegistry()
+        try registry.register(stage: DedupeStage())
+        #expect(throws: FormatterOptionError("a stage named 'show' already exists")) {
+            struct Show: StagePlugin {
+                let name = "show", summary = "", options: [PluginOption] = []
+                func makeTransform(options: PluginOptions) throws(FormatterOptionError) -> any RowTransform { fatalError() }
+            }
+            try registry.register(stage: Show())
+        }
+        let sandbox = try await SandboxServer.start(service: SandboxService())
+        let client = HeymarketClient(
+            credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
+            baseURL: try BaseURL(sandbox.baseURL), options: SearchOptions(rateLimit: nil))
+        defer { Task { await sandbox.stop() } }
+        let session = HMQSession(client: client, registry: registry)
+        let rows = try await session.rows("find email patel.family@example.com, phone 14155551234 | dedupe --by last | show name")
+        #expect(rows.map { $0.fields["name"] } == [.string("Priya Patel"), .string("Ada Lovelace")])  // input order; Raj Patel dropped
+        do {
+            _ = try await session.rows("find phone 14155551234 | dedupe")
+            Issue.record("expected an option error")
+        } catch {
+            guard case .runtime(let failure) = error else { Issue.record("\(error)"); return }
+            #expect(failure.diagnostic.message == "dedupe: --by FIELD is needed")
+        }
+        // Without the plugin, the name is an unknown stage.
+        do {
+            _ = try await HMQSession(client: client).rows("find phone 14155551234 | dedupe --by last")
+            Issue.record("expected a syntax error")
+        } catch {
+            guard case .syntax(let diagnostics) = error else { Issue.record("\(error)"); return }
+            #expect(diagnostics.first?.message == "unknown stage 'dedupe'")
+        }
+    }
+}

@@ -111,6 +111,7 @@ enum Coverage {
             case .format(let f): seen.insert("stage.format"); if !f.options.isEmpty { seen.insert("format.option") }
             case .save: seen.insert("stage.save")
             case .unmatched: seen.insert("stage.unmatched")
+            case .plugin: seen.insert("stage.plugin")
             }
         }
     }

@@ -94,3 +94,18 @@ import Testing
         #expect(refs.map(\.environmentName) == [nil, nil, "HOME"])
     }
 }
+
+@Suite struct PluginStageParsingTests {
+    @Test func aPluginStageParsesAndPrintsWhenItsNameIsKnown() throws {
+        let result = Parser.parse("find phone 1 | dedupe --by last --keep 2 | show name", pluginStages: ["dedupe"])
+        #expect(!result.hasErrors)
+        guard case .pipeline(let p) = result.script.statements.first, case .plugin(let stage) = p.stages.first else {
+            Issue.record("expected a plugin stage")
+            return
+        }
+        #expect(stage.name.name == "dedupe" && stage.options.map(\.name) == ["by", "keep"])
+        #expect(ASTPrinter().print(result.script) == "find phone 1 | dedupe --by last --keep 2 | show name\n")
+        let unknown = Parser.parse("find phone 1 | dedupe --by last")
+        #expect(unknown.diagnostics.first?.message == "unknown stage 'dedupe'")
+    }
+}

@@ -18,6 +18,8 @@ public enum Stage: Sendable, Hashable {
     case save(SaveStage)
     /// `unmatched`: the values that matched no contact, instead of the contacts.
     case unmatched(SourceRange)
+    /// A stage a plugin provides (`dedupe --by email`): a name the parser was told of, and options.
+    case plugin(PluginStage)
 
     public var range: SourceRange {
         switch self {
@@ -30,6 +32,7 @@ public enum Stage: Sendable, Hashable {
         case .format(let s): return s.range
         case .save(let s): return s.range
         case .unmatched(let r): return r
+        case .plugin(let s): return s.range
         }
     }
 }
@@ -102,6 +105,13 @@ public struct FormatStage: Sendable, Hashable {
     }
     public var name: Identifier
     public var options: [Option]
+    public var range: SourceRange
+}
+
+/// A plugin's stage: its name and `--options`.
+public struct PluginStage: Sendable, Hashable {
+    public var name: Identifier
+    public var options: [FormatStage.Option]
     public var range: SourceRange
 }
 

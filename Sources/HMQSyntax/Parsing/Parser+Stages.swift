@@ -71,14 +71,20 @@ extension Parser {
             advance()
             return .unmatched(keyword.range)
         default:
-            if let guess = Suggestion.closest(to: word, among: StageName.all) {
+            if pluginStages.contains(word) {
+                advance()
+                let options = try parseOptions()
+                return .plugin(PluginStage(name: Identifier(name: word, range: keyword.range), options: options,
+                                           range: keyword.range.union(options.last?.range ?? keyword.range)))
+            }
+            if let guess = Suggestion.closest(to: word, among: StageName.all + pluginStages.sorted()) {
                 throw fail(.unknownStage, "unknown stage '\(text(keyword))'", suggestion: "did you mean '\(guess)'?",
                            fixIt: .init(range: keyword.range, replacement: guess))
             }
             if Self.statementKeywords.contains(word) {
                 throw fail(.unknownStage, "'\(text(keyword))' starts a statement, not a stage; put it on a new line or after ';'")
             }
-            throw fail(.unknownStage, "unknown stage '\(text(keyword))'", suggestion: "stages: " + StageName.all.joined(separator: ", "))
+            throw fail(.unknownStage, "unknown stage '\(text(keyword))'", suggestion: "stages: " + (StageName.all + pluginStages.sorted()).joined(separator: ", "))
         }
     }
 

@@ -33,21 +33,25 @@ public struct Parser {
     var comments: [Token] = []
     var diagnostics: [Diagnostic] = []
     var depth = 0
+    /// Stage names plugins provide (`| dedupe`), parsed as ``Stage/plugin(_:)``.
+    var pluginStages: Set<String> = []
 
     /// Thrown after a diagnostic has been recorded; caught at the statement level.
     struct Recovery: Error {}
 
-    /// Parses a whole script.
-    public static func parse(_ source: Source) -> ParseResult {
+    /// Parses a whole script. `pluginStages` are the stage names plugins
+    /// provide (from the plugin registry); any other unknown stage is an error.
+    public static func parse(_ source: Source, pluginStages: Set<String> = []) -> ParseResult {
         var parser = Parser(source: source)
+        parser.pluginStages = Set(pluginStages.map { $0.lowercased() })
         let script = parser.parseScript()
         let diagnostics = (parser.lexer.diagnostics + parser.diagnostics).sorted { $0.range.start < $1.range.start }
         return ParseResult(script: script, diagnostics: diagnostics, source: source)
     }
 
     /// Parses text given directly (`-e`, a REPL line).
-    public static func parse(_ text: String, name: String = "<input>") -> ParseResult {
-        parse(Source(name: name, text: text))
+    public static func parse(_ text: String, name: String = "<input>", pluginStages: Set<String> = []) -> ParseResult {
+        parse(Source(name: name, text: text), pluginStages: pluginStages)
     }
 
     private init(source: Source) {

@@ -90,6 +90,7 @@ public struct ASTPrinter: Sendable {
         case .format(let f): return "format " + f.name.name + print(f.options)
         case .save(let s): return "save " + Self.quote(s.path.value) + print(s.options)
         case .unmatched: return "unmatched"
+        case .plugin(let p): return p.name.name + print(p.options)
         }
     }
 
