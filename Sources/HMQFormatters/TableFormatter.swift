@@ -156,7 +156,7 @@ final class TableFormatter: RowFormatter {
         var text = ""
         for (n, row) in rows.enumerated() {
             let title = "-[ RECORD \(n + 1) ]"
-            text += title + String(repeating: "-", count: max(0, keyWidth + 2 - title.count)) + "+" + String(repeating: "-", count: 10) + "\n"
+            text += title + String(repeating: "-", count: max(0, keyWidth + 1 - title.count)) + "+" + String(repeating: "-", count: 10) + "\n"
             for (i, cell) in row.enumerated() {
                 let lines = cell.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
                 for (k, line) in lines.enumerated() {
