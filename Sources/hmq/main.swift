@@ -13,7 +13,7 @@ func runHMQ() async -> Int32 {
     if root == HMQ.self {
         // The options before the script file (skipping the values of options that take one).
         let takesValue: Set<String> = ["-e", "--expression", "--var", "-f", "--format", "--base-url", "--batch",
-                                       "--concurrency", "--rate", "--retries", "--timeout", "--country-code", "--color"]
+                                       "--concurrency", "--rate", "--retries", "--timeout", "--country-code", "--color", "--profile"]
         var leading: [String] = []
         var index = 0
         while index < arguments.count, arguments[index].hasPrefix("-") {
