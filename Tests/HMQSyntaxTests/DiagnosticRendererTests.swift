@@ -28,6 +28,19 @@ import Testing
         #expect(rendered == expected)
     }
 
+    @Test func aVeryLongLineIsShownAsAWindowAroundTheError() {
+        let values = (0..<400).map { String(14_155_550_000 + $0) }.joined(separator: ", ")
+        let result = Parser.parse("find phone \(values) | shwo name", name: "long.hmq")
+        let lines = DiagnosticRenderer().render(result.diagnostics[0], in: result.source).split(separator: "\n").map(String.init)
+        #expect(lines[1] == " 1 | …4155550397, 14155550398, 14155550399 | shwo name")
+        #expect(lines[2] == "   |                                         ^~~~ did you mean 'show'?")
+        // A long range is cut too: the note under a find of 400 values.
+        let note = Diagnostic(id: .runtime, severity: .note, range: SourceRange(start: 0, end: result.source.bytes.count - 12), message: "n")
+        let noteLines = DiagnosticRenderer().render(note, in: result.source).split(separator: "\n").map(String.init)
+        #expect(noteLines[1].count <= 6 + 160 + 2)
+        #expect(noteLines[2] == "   | ^" + String(repeating: "~", count: 79))
+    }
+
     @Test func pointsAtTheEndOfLineForMissingThings() {
         let result = Parser.parse("find 1 |", name: "t")
         #expect(DiagnosticRenderer().render(result.diagnostics[0], in: result.source) == """

@@ -41,21 +41,48 @@ public struct DiagnosticRenderer: Sendable {
         let lineText = source.line(start.line)
         let gutter = String(start.line)
         let pad = String(repeating: " ", count: gutter.count)
-        out += paint(" \(gutter) |", "34") + " " + Self.visible(lineText) + "\n"
 
         // The caret covers the range on this line (at least one column).
         let lineStart = source.lineStart(start.line)
         let lineBytes = Array(lineText.utf8)
         let startInLine = min(lineBytes.count, diagnostic.range.start - lineStart)
         let endInLine = min(lineBytes.count, max(startInLine, diagnostic.range.end - lineStart))
-        let before = String(decoding: lineBytes[0..<startInLine], as: UTF8.self)
-        let marked = String(decoding: lineBytes[startInLine..<endInLine], as: UTF8.self)
+        var before = Self.visible(String(decoding: lineBytes[0..<startInLine], as: UTF8.self))
+        var marked = Self.visible(String(decoding: lineBytes[startInLine..<endInLine], as: UTF8.self))
+        var after = Self.visible(String(decoding: lineBytes[endInLine...], as: UTF8.self))
+        // A very long line (thousands of inline values) is shown as a window
+        // around the range, cut with `…`, so the caret stays on screen.
+        if DisplayWidth.of(before) + DisplayWidth.of(marked) + DisplayWidth.of(after) > Self.longLine {
+            before = Self.keep(before, columns: Self.context, fromEnd: true)
+            marked = Self.keep(marked, columns: Self.longLine - 2 * Self.context, fromEnd: false)
+            after = Self.keep(after, columns: Self.context, fromEnd: false)
+        }
+        out += paint(" \(gutter) |", "34") + " " + before + marked + after + "\n"
         let indent = before.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DisplayWidth.of($0)) }.joined()
-        let width = max(1, DisplayWidth.of(Self.visible(marked)))
+        let width = max(1, DisplayWidth.of(marked))
         var caret = "^" + String(repeating: "~", count: width - 1)
         if let suggestion = diagnostic.suggestion { caret += " " + suggestion }
         out += paint(" \(pad) |", "34") + " " + indent + paint(caret, "1;32") + "\n"
         return out
+    }
+
+    /// Lines wider than this are shown as a window around the range.
+    static let longLine = 160
+    /// Columns of context kept on each side of the range in such a window.
+    static let context = 40
+
+    /// At most `columns` display columns of `text` (its end when `fromEnd`), with `…` where it was cut.
+    static func keep(_ text: String, columns: Int, fromEnd: Bool) -> String {
+        guard DisplayWidth.of(text) > columns else { return text }
+        var kept: [Character] = []
+        var used = 1  // the `…`
+        for character in fromEnd ? Array(text.reversed()) : Array(text) {
+            let w = DisplayWidth.of(character)
+            if used + w > columns { break }
+            kept.append(character)
+            used += w
+        }
+        return fromEnd ? "…" + String(kept.reversed()) : String(kept) + "…"
     }
 
     /// Control characters shown as a visible replacement so the line stays one line.
