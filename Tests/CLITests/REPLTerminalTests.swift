@@ -140,6 +140,11 @@ import Testing
         try tmux.keys("Enter")
         _ = try await tmux.wait { $0.contains("error: email 'José 李': not an email address") }
 
+        // A statement holding the configured Secret Key runs but is not kept in history.
+        try tmux.type("find email \"\(SandboxConfiguration.demoSecret.key)\"")
+        try tmux.keys("Enter")
+        _ = try await tmux.wait { $0.contains("not an email address") && $0.components(separatedBy: "error: email").count == 3 }
+
         // Ctrl-C at the prompt drops the line.
         try tmux.type("find phone 1 | show nothing-to-run")
         try tmux.keys("C-c")
@@ -164,7 +169,9 @@ import Testing
         // The history: owner-only, one entry per statement, the two-line one whole.
         let attributes = try FileManager.default.attributesOfItem(atPath: history)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let entries = try String(contentsOfFile: history, encoding: .utf8).split(separator: "\n").map(String.init)
+        let historyText = try String(contentsOfFile: history, encoding: .utf8)
+        #expect(!historyText.contains(SandboxConfiguration.demoSecret.key))
+        let entries = historyText.split(separator: "\n").map(String.init)
         #expect(entries == [
             "find phone 14155551234, 14155552003 | show id, name",
             "find phone 14155559876 |\\n  show name",
