@@ -124,7 +124,10 @@ public final class REPL {
     }
 
     /// Adds a statement to the history (in memory, then appended to the file).
-    private func remember(_ entry: String) {
+    private func remember(_ text: String) {
+        // Trailing blanks (a space Tab left after a word) are not part of the statement.
+        var entry = text
+        while let last = entry.last, last.isWhitespace { entry.removeLast() }
         guard configuration.historyPolicy.shouldStore(entry, after: lastEntry) else { return }
         lastEntry = entry
         entries.append(entry)
