@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
         for file in files { sources.append(try ScriptFile.read(file)) }
         let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
         for source in sources {
-            let result = Parser.parse(source, pluginStages: Plugins.registry().0.stageNames)
+            let result = Parser.parse(source, pluginStages: Plugins.shared.registry.stageNames)
             if !result.diagnostics.isEmpty {
                 FileHandle.standardError.write(Data(renderer.render(result.diagnostics, in: source).utf8))
             }
@@ -63,7 +63,7 @@ struct FormatCommand: ParsableCommand {
         let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
         for file in files {
             let source = try ScriptFile.read(file)
-            let result = Parser.parse(source, pluginStages: Plugins.registry().0.stageNames)
+            let result = Parser.parse(source, pluginStages: Plugins.shared.registry.stageNames)
             if result.hasErrors {
                 FileHandle.standardError.write(Data(renderer.render(result.diagnostics, in: source).utf8))
                 failed = true

@@ -29,8 +29,16 @@ struct ConnectionOptions: ParsableArguments {
     /// Warnings about the file go to stderr once.
     func selection() throws -> (configuration: Configuration, profile: Profile?) {
         let environment = ProcessInfo.processInfo.environment
-        let configuration = try Configuration.load(path: Configuration.defaultPath(environment: environment))
-        Self.warnOnce(configuration.warnings)
+        let path = Configuration.defaultPath(environment: environment)
+        let configuration: Configuration
+        if let loaded = Self.loaded[path] {
+            configuration = loaded
+        } else {
+            // Read once per run: the base URL, the settings and the credentials all ask.
+            configuration = try Configuration.load(path: path)
+            Self.loaded[path] = configuration
+            Self.warnOnce(configuration.warnings)
+        }
         let profile = sandbox ? Profile.sandbox : try configuration.select(flag: profile, environment: environment)
         return (configuration, profile)
     }
@@ -169,6 +177,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     nonisolated(unsafe) private static var resolved: [String: Credentials] = [:]
+    nonisolated(unsafe) private static var loaded: [String: Configuration] = [:]
 }
 
 /// The search knobs as command-line options.

@@ -114,7 +114,7 @@ struct HMQ: AsyncParsableCommand {
         var parsed: [ParseResult] = []
         var syntaxErrors = false
         for source in sources {
-            let result = Parser.parse(source, pluginStages: Plugins.registry().0.stageNames)
+            let result = Parser.parse(source, pluginStages: Plugins.shared.registry.stageNames)
             if !result.diagnostics.isEmpty {
                 FileHandle.standardError.write(Data(renderer.render(result.diagnostics, in: source).utf8))
             }
@@ -154,7 +154,7 @@ struct HMQ: AsyncParsableCommand {
 
     /// The formats, what stdout is, and the settings from the flags.
     func session() throws -> (PluginRegistry, HMQRuntime.OutputContext, Settings) {
-        let (registry, _) = Plugins.registry()
+        let registry = Plugins.shared.registry
         let output = Terminal.outputContext(color: color)
         let settings = try connection.settings(tuning: tuning, format: format, defaultFormat: output.isTerminal ? "table" : "ndjson")
         guard registry.formatter(named: settings.format) != nil else {
@@ -249,7 +249,7 @@ struct FormatsCommand: ParsableCommand {
         discussion: "External formats are executables named hmq-format-NAME in ~/.config/hmq/plugins or on PATH (docs/plugins.md).")
 
     func run() throws {
-        let (registry, warnings) = Plugins.registry()
+        let (registry, warnings) = Plugins.shared
         Terminal.out(registry.formatterListing())
         for warning in warnings { Terminal.note(warning) }
     }

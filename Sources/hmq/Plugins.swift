@@ -31,6 +31,9 @@ enum Plugins {
         return environment.filter { !names.contains($0.key) }
     }
 
+    /// The registry of this process, made once (discovery reads PATH and the config file).
+    static let shared: (registry: PluginRegistry, warnings: [String]) = registry()
+
     /// Every formatter hmq can use here; warnings name plugins that were skipped.
     static func registry(environment: [String: String] = ProcessInfo.processInfo.environment) -> (PluginRegistry, [String]) {
         let registry = PluginRegistry()
