@@ -14,6 +14,7 @@ import Foundation
 ///   from 1006 on, email is first.last.n@example.com (ASCII), except every 23rd (no email)
 /// - tags are objects `{id, tag, color}` on every 5th contact from 1003 on (1003, 1008, ...)
 /// - `company` and `facebook` are fields the schema does not list
+/// - some contacts have channels no field shows (``hiddenChannels(at:)``)
 public enum DemoDataset {
     /// How many contacts the demo dataset holds.
     public static let count = 320
@@ -29,11 +30,29 @@ public enum DemoDataset {
         let entries = contacts().map { c -> SandboxContactStore.Entry in
             // The encoder cannot fail on these plain values.
             let json = (try? encoder.encode(c)) ?? Data("{}".utf8)
-            var others: [String: String] = [:]
-            if let fb = c.facebook { others["facebook"] = fb }
-            return .init(json: json, phone: c.phone, email: c.email, otherChannels: others)
+            var channels: [SandboxContactStore.Channel] = []
+            if let phone = c.phone { channels.append(.init(type: "phone", value: phone)) }
+            if let email = c.email { channels.append(.init(type: "email", value: email)) }
+            if let fb = c.facebook { channels.append(.init(type: "facebook", value: fb)) }
+            return .init(json: json, channels: channels + hiddenChannels(at: c.id - 1001))
         }
         return SandboxContactStore(entries: entries)
+    }
+
+    /// Channels a contact can be found by that none of its fields show, as on
+    /// the real service (a second phone, an old email):
+    /// - every 25th contact from id 1010 on (1010, 1035, ...) has a second phone
+    ///   `1212300` + its index as four digits (id 1010 -> 12123000009);
+    /// - every 50th from id 1035 on (1035, 1085, ...) has an old email `alt.N@example.org`
+    ///   (id 1035 -> alt.1035@example.org);
+    /// - id 1020 shares the phone of id 1150 (14155552150) without showing it
+    ///   (a family number): searching it finds 1150 and 1020.
+    public static func hiddenChannels(at i: Int) -> [SandboxContactStore.Channel] {
+        var channels: [SandboxContactStore.Channel] = []
+        if i % 25 == 9 { channels.append(.init(type: "phone", value: "1212300" + String(repeating: "0", count: 4 - String(i).count) + String(i))) }
+        if i % 50 == 34 { channels.append(.init(type: "email", value: "alt.\(1001 + i)@example.org")) }
+        if i == 19 { channels.append(.init(type: "phone", value: "14155552150")) }
+        return channels
     }
 
     private struct Person {

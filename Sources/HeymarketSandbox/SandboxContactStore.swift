@@ -1,38 +1,50 @@
 import Foundation
 
 /// The sandbox's contacts: each kept as the JSON bytes it answers with, plus
-/// the channel values it can be found by.
+/// every channel it can be found by. As on the real service, a contact's
+/// channels can be more than its `phone` and `email` fields show (a second
+/// phone, an old email): search matches them all, the answer shows only the fields.
 public struct SandboxContactStore: Sendable {
-    struct Entry: Sendable {
-        var json: Data
-        var phone: String?
-        var email: String?
-        /// Other channel types this contact can be found by: field name -> value.
-        var otherChannels: [String: String]
+    /// A channel a contact can be found by: `phone`/`14155551234`, `email`/`a@b.com`, `facebook`/`1000`.
+    public struct Channel: Sendable, Hashable {
+        public var type: String
+        public var value: String
+        public init(type: String, value: String) {
+            self.type = type.lowercased()
+            self.value = type.lowercased() == "email" ? value.lowercased() : value
+        }
     }
 
+    struct Entry: Sendable {
+        var json: Data
+        /// Every channel, those the fields show first.
+        var channels: [Channel]
+    }
+
+    /// The key of a dataset file's contact that lists channels its fields do not
+    /// show; it is taken out of the answer.
+    public static let hiddenChannelsKey = "_channels"
+
     let entries: [Entry]
-    private let byPhone: [String: [Int]]
-    private let byEmail: [String: [Int]]
+    private let index: [String: [String: [Int]]]
 
     /// How many contacts there are.
     public var count: Int { entries.count }
 
     init(entries: [Entry]) {
         self.entries = entries
-        var byPhone: [String: [Int]] = [:]
-        var byEmail: [String: [Int]] = [:]
+        var index: [String: [String: [Int]]] = [:]
         for (i, e) in entries.enumerated() {
-            if let p = e.phone { byPhone[p, default: []].append(i) }
-            if let m = e.email { byEmail[m.lowercased(), default: []].append(i) }
+            for channel in Set(e.channels) { index[channel.type, default: [:]][channel.value, default: []].append(i) }
         }
-        self.byPhone = byPhone
-        self.byEmail = byEmail
+        for (type, values) in index { index[type] = values.mapValues { $0.sorted() } }
+        self.index = index
     }
 
     /// Loads a dataset file: a JSON array of contact objects, answered as they are.
-    /// Contacts are found by `phone`, `email` and, for other channel types, the
-    /// string field of that name.
+    /// Contacts are found by `phone`, `email`, for other channel types by the
+    /// string field of that name, and by the channels listed under `_channels`
+    /// (`[{"type": "phone", "id": "12125550100"}]`), which the answer leaves out.
     public init(contentsOf url: URL) throws {
         let data = try Data(contentsOf: url)
         guard let array = try JSONSerialization.jsonObject(with: data) as? [Any] else {
@@ -40,18 +52,25 @@ public struct SandboxContactStore: Sendable {
         }
         var entries: [Entry] = []
         for (i, element) in array.enumerated() {
-            guard let object = element as? [String: Any] else {
+            guard var object = element as? [String: Any] else {
                 throw SandboxDatasetError(message: "\(url.path): element \(i) is not a JSON object")
             }
-            var others: [String: String] = [:]
-            for (key, value) in object where key != "phone" && key != "email" {
-                if let s = value as? String { others[key] = s }
+            var channels: [Channel] = []
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) where key != Self.hiddenChannelsKey {
+                if let s = value as? String, !s.isEmpty { channels.append(Channel(type: key, value: s)) }
             }
-            entries.append(Entry(
-                json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
-                phone: object["phone"] as? String,
-                email: object["email"] as? String,
-                otherChannels: others))
+            if let hidden = object.removeValue(forKey: Self.hiddenChannelsKey) {
+                guard let list = hidden as? [[String: Any]] else {
+                    throw SandboxDatasetError(message: "\(url.path): element \(i): \(Self.hiddenChannelsKey) must be an array of {\"type\", \"id\"} objects")
+                }
+                for item in list {
+                    guard let type = item["type"] as? String, let id = item["id"] as? String else {
+                        throw SandboxDatasetError(message: "\(url.path): element \(i): each of \(Self.hiddenChannelsKey) needs a string type and id")
+                    }
+                    channels.append(Channel(type: type, value: id))
+                }
+            }
+            entries.append(Entry(json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), channels: channels))
         }
         self.init(entries: entries)
     }
@@ -60,15 +79,14 @@ public struct SandboxContactStore: Sendable {
     public static let demo: SandboxContactStore = DemoDataset.store()
 
     /// Indexes of the contacts matching one channel value, per the documented rules:
-    /// phones exactly (E.164 digits, no `+`), emails case-insensitively, other types by
-    /// the field of that name, and untyped values inferred (`@` -> email, digits -> phone).
+    /// phones exactly (E.164 digits, no `+`), emails case-insensitively, other types
+    /// exactly, and untyped values inferred (`@` -> email, digits -> phone).
     func lookup(type: String?, value: String) -> [Int] {
         switch type ?? Self.inferType(value) {
-        case "phone" where type == nil: return byPhone[String(value.drop(while: { $0 == "+" }))] ?? []
-        case "phone": return byPhone[value] ?? []
-        case "email": return byEmail[value.lowercased()] ?? []
+        case "phone" where type == nil: return index["phone"]?[String(value.drop(while: { $0 == "+" }))] ?? []
+        case "email": return index["email"]?[value.lowercased()] ?? []
         case nil: return []
-        case let other?: return entries.indices.filter { entries[$0].otherChannels[other] == value }
+        case let other?: return index[other]?[value] ?? []
         }
     }
 
