@@ -52,7 +52,7 @@ let package = Package(
         // The interactive REPL: statements over lines, completion, dot-commands, history policy.
         .target(name: "HMQShell", dependencies: ["LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket"]),
         // The config file (profiles) and where Secret Keys come from.
-        .target(name: "HMQConfig", dependencies: ["Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "HMQConfig", dependencies: ["HMQRuntime", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
         .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket"]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
@@ -84,11 +84,15 @@ let package = Package(
             dependencies: [
                 "Heymarket",
                 "HeymarketSandbox",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["Oracles"]
         ),
         .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax"]),
+        // Helpers the test targets share (a seeded generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax", "TestSupport"]),
         .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(
             name: "HMQFormattersTests",
@@ -96,7 +100,7 @@ let package = Package(
             exclude: ["Golden"]
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
-        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "Heymarket"]),
+        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket"]),
         .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
     ],
     swiftLanguageModes: [.v6]

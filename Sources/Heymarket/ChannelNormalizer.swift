@@ -1,15 +1,15 @@
 /// Turns what a user typed into what the API expects.
 ///
-/// - `phone`: keeps the digits of `+1 (415) 555-1234`-style input; a 10-digit
-///   national number gets ``countryCode`` in front; the result must be 8 to 15
-///   digits (E.164), sent without `+`.
+/// - `phone`: E.164 digits without `+`, read by ``PhoneNumberNormalizer``
+///   (international prefixes, trunk prefixes, national numbers under
+///   ``countryCode``); letters and extensions are refused.
 /// - `email`: trimmed and lowercased; must be `local@domain` with no spaces.
-/// - untyped: sent without `channel_type` (the server infers it). A value that
-///   reads as a phone number is normalised like one and one that reads as an
-///   email like one, but the type is never guessed into the request.
+/// - untyped: sent without `channel_type` (the server infers it). A value made
+///   of phone characters is normalised like a phone (and refused if it is not
+///   one), one with `@` like an email, but the type is never guessed into the request.
 /// - any other type: trimmed, must be non-empty.
 public struct ChannelNormalizer: Sendable {
-    /// Prepended to 10-digit national phone numbers (default `1`, North America).
+    /// The country calling code of national phone numbers (default `1`, North America).
     public var countryCode: String
 
     public init(countryCode: String = "1") { self.countryCode = countryCode }
@@ -20,17 +20,22 @@ public struct ChannelNormalizer: Sendable {
         guard !trimmed.isEmpty else { return .failure(invalid(input, "the value is empty")) }
         switch input.type {
         case "phone":
-            guard let digits = phoneDigits(trimmed) else {
-                return .failure(invalid(input, "not a phone number (expected digits, e.g. 14155551234)"))
+            switch PhoneNumberNormalizer(countryCode: countryCode).normalize(trimmed) {
+            case .success(let digits): return .success(NormalizedChannelValue(type: "phone", value: digits))
+            case .failure(let error): return .failure(invalid(input, "not a phone number: " + error.message))
             }
-            return .success(NormalizedChannelValue(type: "phone", value: digits))
         case "email":
             guard Self.looksLikeEmail(trimmed) else {
                 return .failure(invalid(input, "not an email address"))
             }
             return .success(NormalizedChannelValue(type: "email", value: trimmed.lowercased()))
         case nil:
-            if let digits = phoneDigits(trimmed) { return .success(NormalizedChannelValue(type: nil, value: digits)) }
+            if Self.looksLikePhone(trimmed) {
+                switch PhoneNumberNormalizer(countryCode: countryCode).normalize(trimmed) {
+                case .success(let digits): return .success(NormalizedChannelValue(type: nil, value: digits))
+                case .failure(let error): return .failure(invalid(input, "not a phone number: " + error.message))
+                }
+            }
             if Self.looksLikeEmail(trimmed) { return .success(NormalizedChannelValue(type: nil, value: trimmed.lowercased())) }
             return .success(NormalizedChannelValue(type: nil, value: trimmed))
         case let type?:
@@ -40,22 +45,19 @@ public struct ChannelNormalizer: Sendable {
 
     /// E.164 digits without `+`, or nil if `text` is not a phone number.
     public func phoneDigits(_ text: String) -> String? {
-        var digits: [UInt8] = []
-        digits.reserveCapacity(16)
-        var hasPlus = false
-        var first = true
-        for b in text.utf8 {
-            defer { first = false }
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(b)
-            case UInt8(ascii: "+") where first: hasPlus = true
-            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"): continue
-            default: return nil
-            }
+        try? PhoneNumberNormalizer(countryCode: countryCode).normalize(text.trimmingWhitespace()).get()
+    }
+
+    /// Digits with phone punctuation only (and at least 7 digits): what an untyped phone number looks like.
+    static func looksLikePhone(_ text: String) -> Bool {
+        var digits = 0
+        for (i, c) in text.enumerated() {
+            if c.isASCII, c.isNumber { digits += 1; continue }
+            if c == "+", i == 0 { continue }
+            if " -.()/\u{A0}".contains(c) { continue }
+            return false
         }
-        if !hasPlus, digits.count == 10 { digits.insert(contentsOf: countryCode.utf8, at: 0) }
-        guard (8...15).contains(digits.count), digits.first != UInt8(ascii: "0") else { return nil }
-        return String(decoding: digits, as: UTF8.self)
+        return digits >= 7
     }
 
     static func looksLikeEmail(_ text: String) -> Bool {

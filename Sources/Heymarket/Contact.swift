@@ -17,6 +17,13 @@ public struct Contact: Sendable, Hashable {
 
     public subscript(field: String) -> JSONValue? { fields[field] }
 
+    /// The fields the API documents for a contact (every one optional).
+    public static let documentedFields = [
+        "id", "display_name", "first", "last", "phone", "email", "tags", "custom", "note", "is_opted_out",
+        "avatar", "created", "updated", "creator_id", "inbox_id", "parent_id", "rev", "team_id",
+        "assigned_user_id", "external_id", "external_ref", "op", "type", "shared",
+    ]
+
     public var id: Int64? { fields["id"]?.integerValue ?? fields["id"]?.stringValue.flatMap { Int64($0) } }
     public var displayName: String? { fields["display_name"]?.stringValue }
     public var first: String? { fields["first"]?.stringValue }

@@ -23,8 +23,11 @@ struct ContactMatcher {
         }
         return contacts.map { contact in
             var hits: [Int] = []
-            if let phone = contact.phone, let digits = normalizer.phoneDigits(phone) ?? Optional(phone) {
+            if let phone = contact.phone {
+                // The API stores E.164 digits; a formatted field is read as the user's input would be.
+                let digits = String(phone.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init))
                 hits += phoneIndex[digits] ?? []
+                if let normalized = normalizer.phoneDigits(phone), normalized != digits { hits += phoneIndex[normalized] ?? [] }
             }
             if let email = contact.email?.trimmingWhitespace().lowercased() {
                 hits += emailIndex[email] ?? []

@@ -3,8 +3,16 @@ extension HeymarketClient {
     public struct BatchOutcome: Sendable {
         public var batch: ChannelBatch
         public var result: Result<[Contact], BatchFailure>
-        /// Requests this batch sent, retries included.
+        /// Requests this batch sent, retries included (exact attribution's too).
         public var attempts: Int
+        /// What exact attribution learned by asking again (nil: it did not run).
+        var findings: AttributionProbe.Findings?
+
+        public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
+            self.batch = batch
+            self.result = result
+            self.attempts = attempts
+        }
     }
 
     /// Searches for `values`: normalised, de-duplicated, batched, paced and retried.
@@ -77,7 +85,25 @@ extension HeymarketClient {
                 contacts = try Self.decodeContacts(response)
             }
             logger.trace("\(label): \(contacts.count) contacts")
-            return BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
+            var outcome = BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
+            if options.attribution == .exact {
+                let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: contacts, values: batch.values)
+                if AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) {
+                    let findings = try await AttributionProbe(contacts: contacts, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
+                        let part = ChannelBatch(index: batch.index, values: indexes.map { batch.values[$0] })
+                        var partAttempts = 0
+                        var answer: [Contact] = []
+                        _ = try await send(request(for: part), label: "\(label): attribution, \(indexes.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
+                            answer = try Self.decodeContacts(response)
+                        }
+                        return (answer, partAttempts)
+                    }.run()
+                    if let failure = findings.failure { logger.debug("\(label): exact attribution stopped: \(failure)") }
+                    outcome.attempts += findings.attempts
+                    outcome.findings = findings
+                }
+            }
+            return outcome
         } catch let error as HeymarketError where !error.isAuthentication {
             logger.debug("\(label) failed: \(error)")
             return BatchOutcome(

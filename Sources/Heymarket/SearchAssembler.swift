@@ -19,7 +19,10 @@ public struct SearchAssembler {
     private var contactsOfValue: [NormalizedChannelValue: [Int]] = [:]
     private var failureOfValue: [NormalizedChannelValue: HeymarketError] = [:]
     private var undeterminedValues = Set<NormalizedChannelValue>()
-    private var found: [(contact: Contact, values: [NormalizedChannelValue])] = []
+    // Each contact found, the values tied to it, and the last input position of
+    // the batch that first returned it (a contact tied to no value comes after that batch's rows).
+    private var found: [(contact: Contact, values: [NormalizedChannelValue], batchEnd: Int, candidates: [NormalizedChannelValue])] = []
+    private var batchEnd: [Int: Int] = [:]
     private var indexOfID: [Int64: Int] = [:]
     private var pending: [Int] = []
     private var failures: [BatchFailure] = []
@@ -35,7 +38,9 @@ public struct SearchAssembler {
             if !(originalsOfValue[n]?.contains(input.value) ?? false) { originalsOfValue[n, default: []].append(input.value) }
         }
         for batch in plan.batches {
-            outstanding[batch.index] = batch.values.compactMap { firstInputOfValue[$0] }.min() ?? Int.max
+            let firsts = batch.values.compactMap { firstInputOfValue[$0] }
+            outstanding[batch.index] = firsts.min() ?? Int.max
+            batchEnd[batch.index] = firsts.max() ?? Int.max
         }
     }
 
@@ -49,16 +54,15 @@ public struct SearchAssembler {
             for v in failure.values { failureOfValue[v] = failure.error }
         case .success(let contacts):
             let values = outcome.batch.values
-            let hits = matcher.match(contacts: contacts, values: values)
-            var unattributed = false
-            for (contact, hitIndexes) in zip(contacts, hits) {
-                if hitIndexes.isEmpty { unattributed = true }
+            let attribution = BatchAttribution(
+                valueCount: values.count, fieldHits: matcher.match(contacts: contacts, values: values), probe: outcome.findings)
+            for (contact, hitIndexes) in zip(contacts, attribution.hits) {
                 let position: Int
                 if let id = contact.id, let existing = indexOfID[id] {
                     position = existing
                 } else {
                     position = found.count
-                    found.append((contact, []))
+                    found.append((contact, [], batchEnd[outcome.batch.index] ?? Int.max, []))
                     pending.append(position)
                     if let id = contact.id { indexOfID[id] = position }
                 }
@@ -66,12 +70,12 @@ public struct SearchAssembler {
                     found[position].values.append(values[i])
                     contactsOfValue[values[i], default: []].append(position)
                 }
-            }
-            if unattributed {
-                // Values no field can show (other channel types) may be what matched.
-                for v in values where v.type != "phone" && v.type != "email" && contactsOfValue[v] == nil {
-                    if v.type != nil { undeterminedValues.insert(v) }
+                if hitIndexes.isEmpty, found[position].values.isEmpty {
+                    found[position].candidates += zip(values, attribution.verdicts).filter { $0.1 != .unmatched }.map(\.0)
                 }
+            }
+            for (value, verdict) in zip(values, attribution.verdicts) where verdict == .undetermined {
+                undeterminedValues.insert(value)
             }
         }
     }
@@ -79,7 +83,7 @@ public struct SearchAssembler {
     /// The contacts whose place in the final order is settled and that were
     /// not taken before, in that order.
     public mutating func takeSettled() -> [SearchResult.Match] {
-        let frontier = outstanding.values.min() ?? Int.max
+        let frontier = outstanding.values.min().map { $0 * 2 } ?? Int.max
         var settled: [(key: Int, position: Int)] = []
         var rest: [Int] = []
         for position in pending {
@@ -118,7 +122,7 @@ public struct SearchAssembler {
                 inputs.append(.init(value: input.value, normalized: n, outcome: outcome))
             }
         }
-        // Input order: by the earliest input a contact matched; unattributed ones last, in answer order.
+        // Input order: by the earliest input a contact matched; one tied to no value after its batch's rows.
         let ordered = found.indices.sorted { a, b in
             let (ka, kb) = (key(of: a), key(of: b))
             return ka != kb ? ka < kb : a < b
@@ -126,8 +130,12 @@ public struct SearchAssembler {
         return SearchResult(matches: ordered.map(match(at:)), inputs: inputs, failures: failures, requestCount: requests)
     }
 
+    /// Where a contact goes in input order, in half steps: `2 × input` for the
+    /// earliest input tied to it, else `2 × (its batch's last input) + 1`.
     private func key(of position: Int) -> Int {
-        found[position].values.compactMap { firstInputOfValue[$0] }.min() ?? Int.max
+        if let first = found[position].values.compactMap({ firstInputOfValue[$0] }).min() { return first * 2 }
+        let end = found[position].batchEnd
+        return end == Int.max ? Int.max : end * 2 + 1
     }
 
     private func match(at position: Int) -> SearchResult.Match {
@@ -135,6 +143,12 @@ public struct SearchAssembler {
         for v in found[position].values {
             for original in originalsOfValue[v] ?? [] where !originals.contains(original) { originals.append(original) }
         }
-        return SearchResult.Match(contact: found[position].contact, matchedValues: originals)
+        var candidates: [ChannelValue] = []
+        if originals.isEmpty {
+            for v in found[position].candidates {
+                for original in originalsOfValue[v] ?? [] where !candidates.contains(original) { candidates.append(original) }
+            }
+        }
+        return SearchResult.Match(contact: found[position].contact, matchedValues: originals, candidates: candidates)
     }
 }

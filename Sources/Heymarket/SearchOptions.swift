@@ -15,6 +15,8 @@ public struct SearchOptions: Sendable, Hashable {
     public var retry: RetryPolicy
     /// Seconds to wait for one response (default 30).
     public var timeout: Double
+    /// How values are tied to the contacts found (default ``AttributionMode/fast``).
+    public var attribution: AttributionMode
 
     public init(
         batchSize: Int = 100,
@@ -23,7 +25,8 @@ public struct SearchOptions: Sendable, Hashable {
         rateWindow: Duration = .seconds(60),
         countryCode: String = "1",
         retry: RetryPolicy = RetryPolicy(),
-        timeout: Double = 30
+        timeout: Double = 30,
+        attribution: AttributionMode = .fast
     ) {
         self.batchSize = max(1, batchSize)
         self.concurrency = max(1, concurrency)
@@ -32,5 +35,6 @@ public struct SearchOptions: Sendable, Hashable {
         self.countryCode = countryCode
         self.retry = retry
         self.timeout = timeout
+        self.attribution = attribution
     }
 }

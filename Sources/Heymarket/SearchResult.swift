@@ -4,14 +4,19 @@ public struct SearchResult: Sendable {
     /// A contact and the input values it matched.
     public struct Match: Sendable, Hashable {
         public var contact: Contact
-        /// The input values (as the user gave them) that led to this contact.
-        /// Empty when the answer cannot be traced back (e.g. a `facebook` id
-        /// the contact does not show): the contact is still returned.
+        /// The input values (as the user gave them) known to have found this
+        /// contact: a field of the contact shows them, or exact attribution
+        /// proved it. Empty when no value can be tied to it (it was found by a
+        /// channel none of its fields show): the contact is still returned,
+        /// and ``candidates`` says which values may have found it.
         public var matchedValues: [ChannelValue]
+        /// When ``matchedValues`` is empty: the values of its batch that may have found it.
+        public var candidates: [ChannelValue]
 
-        public init(contact: Contact, matchedValues: [ChannelValue]) {
+        public init(contact: Contact, matchedValues: [ChannelValue], candidates: [ChannelValue] = []) {
             self.contact = contact
             self.matchedValues = matchedValues
+            self.candidates = candidates
         }
     }
 
@@ -19,10 +24,12 @@ public struct SearchResult: Sendable {
     public enum Outcome: Sendable, Hashable {
         /// Found these contacts (by id, where the contact has one).
         case matched(contactCount: Int)
-        /// The server answered and no contact carries this value.
+        /// The server answered and no contact of the answer can be this value's
+        /// (every contact is tied to another value by a field, or the answer is empty).
         case unmatched
-        /// The server answered with contacts this value may belong to, but no
-        /// field of theirs shows it (other channel types), so hmq cannot tell.
+        /// Its batch's answer holds a contact that no field ties to any input
+        /// value, so this value may have found it: hmq cannot tell without
+        /// asking again (``AttributionMode/exact`` does).
         case undetermined
         /// Not sent: the value is not valid for its type.
         case invalid(HeymarketError)
@@ -73,6 +80,11 @@ public struct SearchResult: Sendable {
     /// Input values that were not sent because they are invalid.
     public var invalid: [(value: ChannelValue, error: HeymarketError)] {
         inputs.compactMap { if case .invalid(let e) = $0.outcome { return ($0.value, e) } else { return nil } }
+    }
+
+    /// Input values whose outcome hmq cannot tell (see ``Outcome/undetermined``).
+    public var undetermined: [ChannelValue] {
+        inputs.compactMap { if case .undetermined = $0.outcome { return $0.value } else { return nil } }
     }
 
     /// True when every batch succeeded.

@@ -37,3 +37,55 @@ import Testing
         #expect(try ChannelNormalizer(countryCode: "44").normalize(.phone("2079460958")).get().value == "442079460958")
     }
 }
+
+/// The phone rules people meet most, each with its reason.
+@Suite struct PhoneNumberNormalizerTests {
+    @Test(arguments: [
+        ("1", "+44 (0)20 7946 0958", "442079460958"),
+        ("1", "+44 020 7946 0958", "442079460958"),
+        ("1", "0044 20 7946 0958", "442079460958"),
+        ("1", "011 44 20 7946 0958", "442079460958"),
+        ("44", "020 7946 0958", "442079460958"),
+        ("44", "20 7946 0958", "442079460958"),
+        ("44", "442079460958", "442079460958"),
+        ("44", "+1 415 555 1234", "14155551234"),
+        ("44", "14155551234", "14155551234"),
+        ("1", "1 (415) 555-1234", "14155551234"),
+        ("1", "415.555.1234", "14155551234"),
+        ("39", "06 1234 5678", "390612345678"),
+        ("39", "+39 06 1234 5678", "390612345678"),
+        ("7", "8 (495) 123-45-67", "74951234567"),
+        ("36", "06 1 234 5678", "3612345678"),
+        ("49", "030 123456", "4930123456"),
+        ("61", "0011 44 20 7946 0958", "442079460958"),
+        ("1", "+1\u{A0}415\u{A0}555\u{A0}1234", "14155551234"),
+    ])
+    func reads(countryCode: String, text: String, expected: String) throws {
+        #expect(try PhoneNumberNormalizer(countryCode: countryCode).normalize(text).get() == expected)
+    }
+
+    @Test(arguments: [
+        ("1", "1-800-FLOWERS", "has letters"),
+        ("1", "415 555 1234 ext. 12", "has an extension ('ext. 12')"),
+        ("1", "415-555-1234 x12", "has an extension ('x12')"),
+        ("1", "415 555 1234#12", "has an extension ('#12')"),
+        ("1", "555 1234", "not a national number under country code 1"),
+        ("1", "0415551234", "not a national number"),
+        ("1", "+999 1234567", "no country has the code"),
+        ("1", "+1 1234567890123456", "too long"),
+        ("31", "31101234567", "ambiguous"),
+        ("1", "415*555*1234", "unexpected character '*'"),
+        ("1", "+", "no digits"),
+        ("1", "(415) 055-1234", nil as String?),
+        ("1", "+1 015 555 1234", "area codes do not start with 0"),
+        ("297", "0123456", "trunk prefix hmq does not know"),
+    ] as [(String, String, String?)])
+    func refuses(countryCode: String, text: String, reason: String?) {
+        switch PhoneNumberNormalizer(countryCode: countryCode).normalize(text) {
+        case .success(let digits):
+            if reason != nil { Issue.record("\(text) read as \(digits)") }
+        case .failure(let error):
+            if let reason { #expect(error.message.contains(reason), "\(error.message)") }
+        }
+    }
+}

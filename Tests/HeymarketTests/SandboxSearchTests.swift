@@ -84,7 +84,9 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
             // Ids 1003...1320 have phones 14155552003...14155552320, except every 29th.
             let withPhone = (1003...1320).filter { ($0 - 1001) % 29 != 28 }.count
             #expect(result.contacts.count == withPhone)
-            #expect(result.unmatched.count + result.inputs.filter { if case .matched = $0.outcome { true } else { false } }.count == 1000)
+            // Every value has an outcome; a few batches hold contacts found by a hidden
+            // channel (DemoDataset.hiddenChannels), whose untied values are undetermined.
+            #expect(result.unmatched.count + result.undetermined.count + result.inputs.filter { if case .matched = $0.outcome { true } else { false } }.count == 1000)
         }
     }
 

@@ -1,22 +1,15 @@
 import Testing
+import TestSupport
 
 @testable import Heymarket
 
 /// Rows taken early must come out in exactly the order of the finished result,
 /// whatever order the batches arrive in.
 @Suite struct SearchAssemblerTests {
-    /// A deterministic shuffle (SplitMix64), so a failure can be replayed.
+    /// A deterministic shuffle, so a failure can be replayed.
     func shuffled<T>(_ items: [T], seed: UInt64) -> [T] {
-        var state = seed
-        var items = items
-        for i in stride(from: items.count - 1, to: 0, by: -1) {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            items.swapAt(i, Int((z ^ (z >> 31)) % UInt64(i + 1)))
-        }
-        return items
+        var generator = SeededGenerator(seed: seed)
+        return generator.shuffle(items)
     }
 
     func contact(_ id: Int, phone: String?, email: String?) -> Contact {

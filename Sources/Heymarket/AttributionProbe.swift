@@ -1,0 +1,114 @@
+/// Exact attribution for one batch: asks the server again about parts of the
+/// batch, halving them, until every value it could not tie to a contact is
+/// matched or proven unmatched, and every contact no value is tied to has its
+/// finders named.
+///
+/// Search is a union (the answer for a set of values is the union of the
+/// answers for each value), so when the first half of a set finds none of the
+/// contacts in question, the second half's answer is the set's, with no request.
+struct AttributionProbe {
+    /// What asking again found.
+    struct Findings {
+        /// (value index, contact index): the value alone finds the contact.
+        var hits: [(value: Int, contact: Int)] = []
+        /// Values a sub-search proved find nothing.
+        var provenUnmatched = Set<Int>()
+        /// Values left unresolved because a sub-search failed.
+        var unresolved = Set<Int>()
+        /// Sub-searches sent, retries included.
+        var attempts = 0
+        /// The failure that stopped the probe, if one did.
+        var failure: HeymarketError?
+    }
+
+    /// The batch's answer.
+    let contacts: [Contact]
+    /// For each contact, the values its fields show.
+    let fieldHits: [[Int]]
+    let valueCount: Int
+    /// Searches for the values at these indexes; returns the answer and the attempts it took.
+    let query: ([Int]) async throws -> (contacts: [Contact], attempts: Int)
+
+    /// Whether asking again can tell more than the answer did.
+    static func isNeeded(valueCount: Int, fieldHits: [[Int]]) -> Bool {
+        guard valueCount > 1, !fieldHits.isEmpty else { return false }
+        let tied = Set(fieldHits.joined())
+        return tied.count < valueCount || fieldHits.contains { $0.isEmpty }
+    }
+
+    /// Runs the probe. Throws only for cancellation and authentication
+    /// failures; any other failure stops it and leaves the rest unresolved.
+    func run() async throws -> Findings {
+        var findings = Findings()
+        let keys = contacts.map(Self.key)
+        var indexOfKey: [ContactKey: Int] = [:]
+        for (i, key) in keys.enumerated() where indexOfKey[key] == nil { indexOfKey[key] = i }
+        let tied = Set(fieldHits.joined())
+        let untiedValues = (0..<valueCount).filter { !tied.contains($0) }
+        let everyContact = Set(contacts.indices)
+
+        /// The answer for `values`, as indexes into the batch's contacts (a
+        /// contact the batch's answer did not hold is ignored: the batch's answer is the reference).
+        func ask(_ values: [Int]) async throws -> Set<Int> {
+            let (answer, attempts) = try await query(values)
+            findings.attempts += attempts
+            return Set(answer.compactMap { indexOfKey[Self.key($0)] })
+        }
+
+        /// Ties each value of `values` to the contacts of `targets` it finds;
+        /// `known` is the answer for `values` restricted to `targets`, when known.
+        func resolve(_ values: [Int], targets: Set<Int>, known: Set<Int>?, provingUnmatched: Bool) async throws {
+            let found: Set<Int>
+            if let known { found = known } else { found = try await ask(values).intersection(targets) }
+            if found.isEmpty {
+                if provingUnmatched { findings.provenUnmatched.formUnion(values) }
+                return
+            }
+            if values.count == 1 {
+                for c in found.sorted() { findings.hits.append((values[0], c)) }
+                return
+            }
+            let half = values.count / 2
+            let left = Array(values[..<half]), right = Array(values[half...])
+            let leftFound = try await ask(left).intersection(targets)
+            try await resolve(left, targets: targets, known: leftFound, provingUnmatched: provingUnmatched)
+            try await resolve(right, targets: targets, known: leftFound.isEmpty ? found : nil, provingUnmatched: provingUnmatched)
+        }
+
+        do {
+            // 1. Values no field ties to: which contacts does each find, if any?
+            if !untiedValues.isEmpty {
+                try await resolve(untiedValues, targets: everyContact,
+                                  known: untiedValues.count == valueCount ? everyContact : nil, provingUnmatched: true)
+            }
+            // 2. Contacts still tied to no value were found by a value some field
+            //    ties to another contact: which?
+            var tiedNow = Set(findings.hits.map(\.contact))
+            for (c, h) in fieldHits.enumerated() where !h.isEmpty { tiedNow.insert(c) }
+            let untiedContacts = everyContact.subtracting(tiedNow)
+            let candidates = Array(tied).sorted()
+            if !untiedContacts.isEmpty, !candidates.isEmpty {
+                if candidates.count == 1 {
+                    for c in untiedContacts.sorted() { findings.hits.append((candidates[0], c)) }
+                } else {
+                    try await resolve(candidates, targets: untiedContacts, known: nil, provingUnmatched: false)
+                }
+            }
+        } catch let error as HeymarketError where !error.isAuthentication {
+            findings.failure = error
+            let settled = findings.provenUnmatched.union(findings.hits.map(\.value))
+            findings.unresolved = Set(untiedValues).subtracting(settled)
+        }
+        return findings
+    }
+
+    /// How contacts of two answers are recognised as the same: by id, else by every field.
+    enum ContactKey: Hashable {
+        case id(Int64)
+        case fields(JSONObject)
+    }
+
+    static func key(_ contact: Contact) -> ContactKey {
+        contact.id.map(ContactKey.id) ?? .fields(contact.fields)
+    }
+}
