@@ -1,4 +1,5 @@
 import Foundation
+import HMQRuntime
 import Heymarket
 import TOMLKit
 
@@ -30,14 +31,9 @@ public struct Profile: Sendable, Hashable {
     /// The environment variable holding the Secret ID (`secret_id_env`).
     public var secretIDEnvironment: String?
     public var secretKey: SecretSource?
-    /// Defaults for the settings of the same names.
-    public var format: String?
-    public var batch: Int?
-    public var concurrency: Int?
-    public var rate: Int?
-    public var countryCode: String?
-    public var retries: Int?
-    public var timeout: Double?
+    /// Defaults for the settings of the same names (``Settings/descriptors``), as
+    /// text `set` would take; checked when the file is read.
+    public var settings: [String: String] = [:]
     /// The built-in sandbox profile.
     public var isSandbox = false
 
@@ -88,8 +84,8 @@ public struct Configuration: Sendable, Hashable {
     }
 
     static let topKeys = ["default_profile", "profiles"]
-    static let profileKeys = ["base_url", "secret_id", "secret_id_env", "secret_key_env", "secret_key_file", "secret_key_command", "secret_key",
-                              "format", "batch", "concurrency", "rate", "country_code", "retries", "timeout"]
+    static let credentialKeys = ["base_url", "secret_id", "secret_id_env", "secret_key_env", "secret_key_file", "secret_key_command", "secret_key"]
+    static var profileKeys: [String] { credentialKeys + Settings.descriptors.filter(\.inProfile).map(\.name) }
 
     /// Parses config text; errors name the file, the line and the key.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Configuration {
@@ -140,12 +136,6 @@ public struct Configuration: Sendable, Hashable {
             guard let s = value.string else { throw fail(key, "\(key) must be a string") }
             return s
         }
-        func integer(_ key: String, minimum: Int) throws(ConfigError) -> Int? {
-            guard let value = table[key] else { return nil }
-            guard let i = value.int else { throw fail(key, "\(key) must be a whole number") }
-            guard i >= minimum else { throw fail(key, "\(key) must be at least \(minimum)") }
-            return i
-        }
         for key in table.keys where !profileKeys.contains(key) {
             throw ConfigError(path: path, line: lines.line(of: key, in: section), message: "[\(section)] unknown key '\(key)'", suggestion: profileKeys)
         }
@@ -168,18 +158,22 @@ public struct Configuration: Sendable, Hashable {
         }
         if sources.count > 1 { throw fail("secret_key_command", "give one of secret_key_env, secret_key_file and secret_key_command") }
         profile.secretKey = sources.first
-        profile.format = try string("format")
-        profile.batch = try integer("batch", minimum: 1)
-        profile.concurrency = try integer("concurrency", minimum: 1)
-        profile.rate = try integer("rate", minimum: 0)
-        profile.countryCode = try string("country_code")
-        if let code = profile.countryCode, code.isEmpty || code.count > 3 || !code.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            throw fail("country_code", "country_code must be 1 to 3 digits")
-        }
-        profile.retries = try integer("retries", minimum: 1)
-        if let value = table["timeout"] {
-            guard let seconds = value.double ?? value.int.map(Double.init), seconds > 0 else { throw fail("timeout", "timeout must be a number of seconds above 0") }
-            profile.timeout = seconds
+        // Setting defaults: checked as `set` would check them.
+        var scratch = Settings()
+        for descriptor in Settings.descriptors where descriptor.inProfile {
+            guard let value = table[descriptor.name] else { continue }
+            let text: String
+            if let string = value.string { text = string }
+            else if let int = value.int { text = String(int) }
+            else if let double = value.double { text = String(double) }
+            else if let bool = value.bool { text = bool ? "on" : "off" }
+            else { throw fail(descriptor.name, "\(descriptor.name) must be a string, a number or a boolean") }
+            do {
+                try descriptor.apply(text, to: &scratch)
+            } catch {
+                throw fail(descriptor.name, error.message)
+            }
+            profile.settings[descriptor.name] = text
         }
         return profile
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HMQRuntime
 import Heymarket
 
 /// Turns a profile into credentials, reading its Secret Key from the
@@ -117,21 +118,22 @@ public enum ConfigReport {
     public static func render(_ configuration: Configuration, selected: Profile?) -> String {
         var text = "# \(configuration.path ?? "(no file)")\(configuration.path.map { FileManager.default.fileExists(atPath: $0) ? "" : " (not created yet: hmq config init)" } ?? "")\n"
         text += "# selected profile: \(selected?.name ?? "none (HEYMARKET_SECRET_ID / HEYMARKET_SECRET_KEY from the environment, production)")\n"
-        if let name = configuration.defaultProfile { text += "default_profile = \"\(name)\"\n" }
+        if let name = configuration.defaultProfile { text += TOMLText.line("default_profile", name) }
         for name in configuration.profiles.keys.sorted() {
             let p = configuration.profiles[name]!
-            text += "\n[profiles.\(name)]\n"
-            if let v = p.baseURL { text += "base_url = \"\(v)\"\n" }
-            if let v = p.secretID { text += "secret_id = \"\(mask(v))\"\n" }
-            if let v = p.secretIDEnvironment { text += "secret_id_env = \"\(v)\"\n" }
-            if let v = p.secretKey { text += v.description + "\n" }
-            if let v = p.format { text += "format = \"\(v)\"\n" }
-            if let v = p.batch { text += "batch = \(v)\n" }
-            if let v = p.concurrency { text += "concurrency = \(v)\n" }
-            if let v = p.rate { text += "rate = \(v)\n" }
-            if let v = p.countryCode { text += "country_code = \"\(v)\"\n" }
-            if let v = p.retries { text += "retries = \(v)\n" }
-            if let v = p.timeout { text += "timeout = \(v)\n" }
+            text += "\n[profiles.\(TOMLText.key(name))]\n"
+            if let v = p.baseURL { text += TOMLText.line("base_url", v) }
+            if let v = p.secretID { text += TOMLText.line("secret_id", mask(v)) }
+            if let v = p.secretIDEnvironment { text += TOMLText.line("secret_id_env", v) }
+            switch p.secretKey {
+            case .environment(let name)?: text += TOMLText.line("secret_key_env", name)
+            case .file(let path)?: text += TOMLText.line("secret_key_file", path)
+            case .command(let argv)?: text += TOMLText.line("secret_key_command", argv.joined(separator: " "))
+            case nil: break
+            }
+            for descriptor in Settings.descriptors {
+                if let v = p.settings[descriptor.name] { text += TOMLText.line(descriptor.name, v) }
+            }
         }
         text += "\n[profiles.sandbox]  # built in: the embedded sandbox and its demo credentials (--sandbox)\n"
         return text

@@ -1,17 +1,27 @@
 import HMQSyntax
 import Heymarket
 
-/// What `set NAME VALUE` can change. Each has a command-line flag too.
+/// What `set NAME VALUE` can change. Every setting is described once, in
+/// ``Settings/descriptors``: that table drives `set`, the command-line flags,
+/// the `HMQ_*` environment variables, config profiles, `.settings` and completion.
 public struct Settings: Sendable, Hashable {
-    /// The output format (`ndjson` when stdout is not a terminal).
+    /// What to do with an input value that cannot be searched (`set invalid`).
+    public enum InvalidValues: String, Sendable, Hashable, CaseIterable {
+        /// Stop before any request and name each invalid value (the default).
+        case error
+        /// Leave them out, note them, and list them in `| unmatched` as `invalid`.
+        case skip
+    }
+
+    /// The output format (`table` on a terminal, `ndjson` otherwise).
     public var format: String
     /// Ids per request.
     public var batch = 100
     /// Requests in flight at once.
     public var concurrency = 4
-    /// Requests per minute; 0 turns client-side pacing off.
-    public var rate = 500
-    /// Prepended to 10-digit national phone numbers.
+    /// Client-side pacing: at most this many requests per window; nil turns it off.
+    public var rate: RateLimit? = RateLimit(requests: 500, window: 60)
+    /// Prepended to national phone numbers.
     public var countryCode = "1"
     /// Attempts per batch.
     public var retries = 8
@@ -19,60 +29,200 @@ public struct Settings: Sendable, Hashable {
     public var timeout = 30.0
     /// Compare strings with case in `where` (off by default).
     public var caseSensitive = false
+    /// How input values are tied to the contacts found.
+    public var attribution = AttributionMode.fast
+    /// What an invalid input value does.
+    public var invalid = InvalidValues.error
 
     /// Defaults, with `format` as the output format.
     public init(format: String = "ndjson") { self.format = format }
 
     /// The setting names, for `set` and completion.
-    public static let names = ["format", "batch", "concurrency", "rate", "country_code", "retries", "timeout", "case_sensitive"]
+    public static var names: [String] { descriptors.map(\.name) }
+
+    /// The descriptor of a setting, by name (case-insensitive).
+    public static func descriptor(named name: String) -> SettingDescriptor? {
+        let lower = name.lowercased()
+        return descriptors.first { $0.name == lower }
+    }
 
     /// The search options these settings give.
     public var searchOptions: SearchOptions {
-        SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate == 0 ? nil : rate,
-                      countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries), timeout: timeout)
+        SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate?.requests,
+                      rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)),
+                      countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries), timeout: timeout,
+                      attribution: attribution)
     }
 
     /// The part of the settings that shapes requests (finds sharing it are searched together).
-    var requestShape: [String] { [String(batch), String(concurrency), String(rate), countryCode, String(retries), String(timeout)] }
-
-    /// Applies a setting given outside a script (a profile, the environment, a
-    /// flag); the error's message says what is wrong.
-    public mutating func apply(_ name: String, _ value: String) throws(RuntimeError) {
-        let none = SourceRange(start: 0, end: 0)
-        try apply(name, value, range: none, nameRange: none)
+    var requestShape: [String] {
+        [String(batch), String(concurrency), rate?.description ?? "off", countryCode, String(retries), String(timeout), attribution.rawValue]
     }
 
-    /// Applies `set name value`, or says what is wrong with it.
-    mutating func apply(_ name: String, _ value: String, range: SourceRange, nameRange: SourceRange) throws(RuntimeError) {
-        func integer(_ minimum: Int) throws(RuntimeError) -> Int {
-            guard let n = Int(value), n >= minimum else {
-                throw .at(range, "'\(name)' takes a whole number of at least \(minimum), not '\(value)'")
-            }
-            return n
-        }
-        switch name.lowercased() {
-        case "format": format = value.lowercased()
-        case "batch": batch = try integer(1)
-        case "concurrency": concurrency = try integer(1)
-        case "rate": rate = try integer(0)
-        case "retries": retries = try integer(1)
-        case "timeout":
-            guard let seconds = Double(value), seconds > 0 else { throw .at(range, "'timeout' takes a number of seconds, not '\(value)'") }
-            timeout = seconds
-        case "country_code":
-            guard (1...3).contains(value.count), value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw .at(range, "'country_code' takes 1 to 3 digits, not '\(value)'")
-            }
-            countryCode = value
-        case "case_sensitive":
-            switch value.lowercased() {
-            case "on", "true", "yes", "1": caseSensitive = true
-            case "off", "false", "no", "0": caseSensitive = false
-            default: throw .at(range, "'case_sensitive' is on or off, not '\(value)'")
-            }
-        default:
+    /// Applies `name value`; the error says what is wrong (its message names the setting).
+    public mutating func apply(_ name: String, _ value: String) throws(SettingError) {
+        guard let descriptor = Self.descriptor(named: name) else {
             let guess = Suggestion.closest(to: name, among: Self.names)
-            throw .at(nameRange, "unknown setting '\(name)'", suggestion: guess.map { "did you mean '\($0)'?" } ?? "settings: " + Self.names.joined(separator: ", "))
+            throw SettingError(message: "unknown setting '\(name)'", suggestion: guess.map { "did you mean '\($0)'?" } ?? "settings: " + Self.names.joined(separator: ", "))
         }
+        try descriptor.apply(&self, value)
+    }
+
+    /// The value of a setting as `set` would take it back.
+    public func value(of descriptor: SettingDescriptor) -> String { descriptor.read(self) }
+}
+
+/// A setting that cannot take a value, or a name that is no setting.
+public struct SettingError: Error, Sendable, Hashable {
+    public var message: String
+    public var suggestion: String?
+    public init(message: String, suggestion: String? = nil) {
+        self.message = message
+        self.suggestion = suggestion
+    }
+}
+
+/// `N` requests per `window` seconds: `--rate 500` (per minute), `500/60s`, `8/1s`, `30000/1h`; `0` or `off` turns pacing off.
+public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
+    public var requests: Int
+    /// Seconds.
+    public var window: Double
+
+    public init(requests: Int, window: Double) {
+        self.requests = requests
+        self.window = window
+    }
+
+    /// Parses `N`, `N/Ws`, `N/Wm`, `N/Wh` (W may be left out: `N/s`); nil means off. Throws on anything else.
+    public static func parse(_ text: String) throws(SettingError) -> RateLimit? {
+        let trimmed = text.trimmingWhitespaceAndNewlines().lowercased()
+        if trimmed == "0" || trimmed == "off" { return nil }
+        let bad = SettingError(message: "'rate' takes requests per minute (500), N/Ws or N/Wm (500/60s), or off, not '\(text)'")
+        let parts = trimmed.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let requests = Int(parts[0]), requests >= 0 else { throw bad }
+        if requests == 0 { return nil }
+        guard parts.count == 2 else { return RateLimit(requests: requests, window: 60) }
+        var unitText = parts[1]
+        let multiplier: Double
+        switch unitText.last {
+        case "s": multiplier = 1
+        case "m": multiplier = 60
+        case "h": multiplier = 3600
+        default: throw bad
+        }
+        unitText.removeLast()
+        let amount = unitText.isEmpty ? 1 : Double(unitText)
+        guard let amount, amount.isFinite, amount > 0, amount * multiplier <= 86_400 else { throw bad }
+        return RateLimit(requests: requests, window: amount * multiplier)
+    }
+
+    /// `500/60s`.
+    public var description: String {
+        let seconds = window == window.rounded() ? String(Int(window)) : String(window)
+        return "\(requests)/\(seconds)s"
+    }
+}
+
+/// One setting: its name (also its profile key), where else it can be given,
+/// how its value is read and checked, and how it is shown.
+public struct SettingDescriptor: Sendable {
+    /// `country_code`: the name in `set`, `.settings` and config profiles.
+    public let name: String
+    /// One line for help and `.settings`.
+    public let summary: String
+    /// The value's shape in help: `n`, `seconds`, `fast|exact`.
+    public let valueHint: String
+    /// The values completion offers (empty: any).
+    public let choices: [String]
+    /// Whether a config profile may set it.
+    public let inProfile: Bool
+    let apply: @Sendable (inout Settings, String) throws(SettingError) -> Void
+    let read: @Sendable (Settings) -> String
+
+    /// `HMQ_COUNTRY_CODE`.
+    public var environmentVariable: String { "HMQ_" + name.uppercased() }
+    /// `--country-code`.
+    public var flag: String { "--" + name.replacingOccurrences(of: "_", with: "-") }
+    /// The built-in default, as text.
+    public var defaultValue: String { read(Settings(format: name == "format" ? "table on a terminal, else ndjson" : "")) }
+
+    /// Sets `value` on `settings`, or says what is wrong.
+    public func apply(_ value: String, to settings: inout Settings) throws(SettingError) { try apply(&settings, value) }
+}
+
+extension Settings {
+    /// Every setting, in the order `.settings` and help list them.
+    public static let descriptors: [SettingDescriptor] = [
+        SettingDescriptor(name: "format", summary: "output format (see 'hmq formats')", valueHint: "name", choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in
+                              guard !v.isEmpty else { throw SettingError(message: "'format' takes a format name") }
+                              s.format = v.lowercased()
+                          }, read: { $0.format }),
+        SettingDescriptor(name: "batch", summary: "ids per request", valueHint: "n", choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in s.batch = try whole(v, "batch", 1...100_000) }, read: { String($0.batch) }),
+        SettingDescriptor(name: "concurrency", summary: "requests in flight at once", valueHint: "n", choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in s.concurrency = try whole(v, "concurrency", 1...64) }, read: { String($0.concurrency) }),
+        SettingDescriptor(name: "rate", summary: "client-side pacing: requests per minute, or N/Ws (500/60s); 0 or off: none", valueHint: "n[/window]",
+                          choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in s.rate = try RateLimit.parse(v) }, read: { $0.rate?.description ?? "off" }),
+        SettingDescriptor(name: "country_code", summary: "country calling code for national phone numbers (1, 44, 49, ...)", valueHint: "digits",
+                          choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in
+                              guard (1...3).contains(v.count), v.allSatisfy({ $0.isASCII && $0.isNumber }), v.first != "0" else {
+                                  throw SettingError(message: "'country_code' takes 1 to 3 digits, e.g. 1 or 44, not '\(v)'")
+                              }
+                              s.countryCode = v
+                          }, read: { $0.countryCode }),
+        SettingDescriptor(name: "retries", summary: "attempts per batch before it is reported as failed", valueHint: "n", choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in s.retries = try whole(v, "retries", 1...100) }, read: { String($0.retries) }),
+        SettingDescriptor(name: "timeout", summary: "seconds to wait for one response (headers and body)", valueHint: "seconds", choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in
+                              guard let seconds = Double(v), seconds.isFinite, seconds > 0, seconds <= 3600 else {
+                                  throw SettingError(message: "'timeout' takes a number of seconds above 0 and at most 3600, not '\(v)'")
+                              }
+                              s.timeout = seconds
+                          }, read: { $0.timeout == $0.timeout.rounded() ? String(Int($0.timeout)) : String($0.timeout) }),
+        SettingDescriptor(name: "case_sensitive", summary: "compare text with case in where", valueHint: "on|off", choices: ["on", "off"], inProfile: true,
+                          apply: { s, v throws(SettingError) in
+                              switch v.lowercased() {
+                              case "on", "true", "yes", "1": s.caseSensitive = true
+                              case "off", "false", "no", "0": s.caseSensitive = false
+                              default: throw SettingError(message: "'case_sensitive' is on or off, not '\(v)'")
+                              }
+                          }, read: { $0.caseSensitive ? "on" : "off" }),
+        choice("attribution", \.attribution,
+               summary: "fast: one request per batch; exact: re-ask the server until every value is matched or proven unmatched"),
+        choice("invalid", \.invalid,
+               summary: "an input value that cannot be searched: error (stop before any request) or skip (list it in | unmatched)"),
+    ]
+
+    /// A setting that takes one of an enumeration's values.
+    private static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ keyPath: WritableKeyPath<Settings, E> & Sendable, summary: String
+    ) -> SettingDescriptor where E.RawValue == String {
+        let names = E.allCases.map(\.rawValue)
+        return SettingDescriptor(name: name, summary: summary, valueHint: names.joined(separator: "|"), choices: names, inProfile: true,
+                                 apply: { s, v throws(SettingError) in
+                                     guard let value = E(rawValue: v.lowercased()) else {
+                                         throw SettingError(message: "'\(name)' is \(names.joined(separator: " or ")), not '\(v)'")
+                                     }
+                                     s[keyPath: keyPath] = value
+                                 }, read: { $0[keyPath: keyPath].rawValue })
+    }
+
+    private static func whole(_ value: String, _ name: String, _ range: ClosedRange<Int>) throws(SettingError) -> Int {
+        guard let n = Int(value), range.contains(n) else {
+            throw SettingError(message: "'\(name)' takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
+        }
+        return n
+    }
+}
+
+extension String {
+    func trimmingWhitespaceAndNewlines() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
     }
 }

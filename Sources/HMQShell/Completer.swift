@@ -96,11 +96,8 @@ public struct Completer {
         case "set":
             if afterHead { return Settings.names }
             if clause.count == 2 {
-                switch word(clause[1]) {
-                case "format": return formats()
-                case "case_sensitive": return ["on", "off"]
-                default: return []
-                }
+                if word(clause[1]) == "format" { return formats() }
+                return Settings.descriptor(named: word(clause[1]))?.choices ?? []
             }
             return []
         case "explain":

@@ -221,18 +221,13 @@ public final class REPL {
             try? output.write(text.isEmpty ? "no variables: bind one with let NAME = find ...\n" : text)
         case ".settings":
             let s = evaluator.settings
-            try? output.write("""
-                format          \(s.format)
-                batch           \(s.batch)
-                concurrency     \(s.concurrency)
-                rate            \(s.rate == 0 ? "0 (no pacing)" : "\(s.rate) requests/minute")
-                country_code    \(s.countryCode)
-                retries         \(s.retries)
-                timeout         \(s.timeout) s
-                case_sensitive  \(s.caseSensitive ? "on" : "off")
-                timing          \(timing ? "on" : "off")
-
-                """)
+            let width = (Settings.descriptors.map(\.name.count).max() ?? 0) + 2
+            var text = ""
+            for descriptor in Settings.descriptors {
+                text += descriptor.name.padding(toLength: width, withPad: " ", startingAt: 0) + s.value(of: descriptor) + "\n"
+            }
+            text += "timing".padding(toLength: width, withPad: " ", startingAt: 0) + (timing ? "on" : "off") + "\n"
+            try? output.write(text)
         case ".history":
             let count = Int(argument) ?? 20
             let shown = entries.suffix(count)

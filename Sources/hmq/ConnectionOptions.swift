@@ -61,38 +61,14 @@ struct ConnectionOptions: ParsableArguments {
     /// Settings from, in rising order: built-in defaults, the profile, the
     /// environment (`HMQ_FORMAT`, `HMQ_BATCH`, ...), the command-line flags.
     func settings(tuning: SearchTuningOptions, format: String?, defaultFormat: String) throws -> Settings {
-        var settings = Settings(format: defaultFormat)
-        let environment = ProcessInfo.processInfo.environment
-        func apply(_ name: String, _ value: String?, from origin: String) throws {
-            guard let value else { return }
-            do {
-                try settings.apply(name, value)
-            } catch {
-                throw CommandFailure(status: .usage, message: "\(origin): \(error.diagnostic.message)")
-            }
+        var flags = tuning.values
+        if let format { flags.insert(("format", format, "--format"), at: 0) }
+        do {
+            return try SettingsResolver(profile: try selection().profile, environment: ProcessInfo.processInfo.environment)
+                .resolve(defaultFormat: defaultFormat, flags: flags)
+        } catch let error as SettingSourceError {
+            throw CommandFailure(status: .usage, message: error.message)
         }
-        if let profile = try selection().profile {
-            let origin = "profile '\(profile.name)'"
-            try apply("format", profile.format, from: origin)
-            try apply("batch", profile.batch.map(String.init), from: origin)
-            try apply("concurrency", profile.concurrency.map(String.init), from: origin)
-            try apply("rate", profile.rate.map(String.init), from: origin)
-            try apply("country_code", profile.countryCode, from: origin)
-            try apply("retries", profile.retries.map(String.init), from: origin)
-            try apply("timeout", profile.timeout.map { String($0) }, from: origin)
-        }
-        for name in Settings.names where name != "case_sensitive" {
-            let variable = "HMQ_" + name.uppercased()
-            try apply(name, environment[variable].flatMap { $0.isEmpty ? nil : $0 }, from: variable)
-        }
-        try apply("format", format, from: "--format")
-        try apply("batch", tuning.batch.map(String.init), from: "--batch")
-        try apply("concurrency", tuning.concurrency.map(String.init), from: "--concurrency")
-        try apply("rate", tuning.rate.map(String.init), from: "--rate")
-        try apply("retries", tuning.retries.map(String.init), from: "--retries")
-        try apply("timeout", tuning.timeout.map { String($0) }, from: "--timeout")
-        try apply("country_code", tuning.countryCode, from: "--country-code")
-        return settings
     }
 
     @Flag(name: [.short, .long], help: "Log requests, retries and timings to stderr (never credentials).")
@@ -180,34 +156,35 @@ struct ConnectionOptions: ParsableArguments {
     nonisolated(unsafe) private static var loaded: [String: Configuration] = [:]
 }
 
-/// The search knobs as command-line options.
+/// The settings as command-line options (``Settings/descriptors`` checks their values).
 struct SearchTuningOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Ids per request (default 100).", valueName: "n"))
-    var batch: Int?
+    static func help(_ name: String) -> ArgumentHelp {
+        guard let d = Settings.descriptor(named: name) else { return ArgumentHelp() }
+        return ArgumentHelp("\(d.summary.prefix(1).uppercased() + d.summary.dropFirst()) (default \(d.defaultValue)).", valueName: d.valueHint)
+    }
 
-    @Option(help: ArgumentHelp("Requests in flight at once (default 4).", valueName: "n"))
-    var concurrency: Int?
+    @Option(help: help("batch")) var batch: String?
+    @Option(help: help("concurrency")) var concurrency: String?
+    @Option(help: help("rate")) var rate: String?
+    @Option(help: help("retries")) var retries: String?
+    @Option(help: help("timeout")) var timeout: String?
+    @Option(name: .customLong("country-code"), help: help("country_code")) var countryCode: String?
+    @Option(name: .customLong("case-sensitive"), help: help("case_sensitive")) var caseSensitive: String?
+    @Option(help: help("attribution")) var attribution: String?
+    @Option(help: help("invalid")) var invalid: String?
+    @Flag(name: .customLong("skip-invalid"), help: "The same as --invalid skip.") var skipInvalid = false
 
-    @Option(help: ArgumentHelp("Client-side pacing in requests per minute; 0 turns pacing off (default 500).", valueName: "n"))
-    var rate: Int?
-
-    @Option(help: ArgumentHelp("Attempts per batch before it is reported as failed (default 8).", valueName: "n"))
-    var retries: Int?
-
-    @Option(help: ArgumentHelp("Seconds to wait for one response (default 30).", valueName: "seconds"))
-    var timeout: Double?
-
-    @Option(help: ArgumentHelp("Country code for 10-digit national phone numbers (default 1).", valueName: "digits"))
-    var countryCode: String?
-
-    func validate() throws {
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
-        if let rate, rate < 0 { throw ValidationError("--rate must be 0 (off) or more") }
-        if let retries, retries < 1 { throw ValidationError("--retries must be at least 1") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be more than 0") }
-        if let countryCode, countryCode.isEmpty || !countryCode.allSatisfy({ $0.isASCII && $0.isNumber }) || countryCode.count > 3 {
-            throw ValidationError("--country-code must be 1 to 3 digits, e.g. 1 or 44")
+    /// The settings given, by name, with the flag as written.
+    var values: [(name: String, value: String, flag: String)] {
+        var values: [(name: String, value: String, flag: String)] = []
+        let given: [(String, String?)] = [
+            ("batch", batch), ("concurrency", concurrency), ("rate", rate), ("retries", retries), ("timeout", timeout),
+            ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid),
+        ]
+        for (name, value) in given {
+            if let value, let d = Settings.descriptor(named: name) { values.append((name, value, d.flag)) }
         }
+        if skipInvalid { values.append(("invalid", "skip", "--skip-invalid")) }
+        return values
     }
 }

@@ -34,7 +34,7 @@ import Testing
         // A bad value names where it came from.
         let bad = try await HMQProcess.run(["--dry-run", "-e", "find phone 1"], environment: env.merging(["HMQ_BATCH": "many"]) { $1 })
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("HMQ_BATCH: 'batch' takes a whole number of at least 1, not 'many'"))
+        #expect(bad.stderr.contains("HMQ_BATCH: 'batch' takes a whole number from 1 to 100000, not 'many'"))
     }
 
     @Test func aMalformedConfigIsAnErrorWithItsLine() async throws {
