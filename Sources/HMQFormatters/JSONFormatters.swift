@@ -83,7 +83,7 @@ final class JSONRowsFormatter: RowFormatter {
 public enum BuiltinFormatters {
     public static let all: [FormatterPlugin] = [
         TableFormatterPlugin(), VerticalFormatterPlugin(), JSONFormatterPlugin(), NDJSONFormatterPlugin(),
-        CSVFormatterPlugin(), TSVFormatterPlugin(), YAMLFormatterPlugin(), MarkdownFormatterPlugin(),
+        CSVFormatterPlugin(), TSVFormatterPlugin(), YAMLFormatterPlugin(), MarkdownFormatterPlugin(), LinesFormatterPlugin(),
     ]
 
     public static func register(in registry: PluginRegistry) {

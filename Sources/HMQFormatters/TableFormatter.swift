@@ -8,7 +8,7 @@ public struct TableFormatterPlugin: FormatterPlugin {
     public let name = "table"
     public let aliases: [String] = []
     public let summary = "a table fitted to the terminal (the default on a terminal)"
-    public let fileExtensions = ["txt"]
+    public let fileExtensions: [String] = []
     public let options = [
         PluginOption("max-width", .integer, "cut every column to at most N columns"),
         PluginOption("width", .integer, "fit the table in N columns (default: the terminal's)"),

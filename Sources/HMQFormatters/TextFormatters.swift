@@ -68,16 +68,15 @@ public struct TSVFormatterPlugin: FormatterPlugin {
 
 /// A header line and a line per row, streamed.
 final class DelimitedFormatter: RowFormatter {
-    private let sink: any OutputSink
     private let escape: (String) -> String
     private let lineEnd: String
     private let separator: String
     private let header: Bool
     private let null: String
-    private var buffer = ""
+    private var buffer: ChunkedText
 
     init(sink: any OutputSink, options: PluginOptions, escape: @escaping (String) -> String, lineEnd: String, separator: String) {
-        self.sink = sink
+        buffer = ChunkedText(sink: sink)
         self.escape = escape
         self.lineEnd = lineEnd
         self.separator = separator
@@ -86,21 +85,14 @@ final class DelimitedFormatter: RowFormatter {
     }
 
     func begin(columns: [String]) throws {
-        if header, !columns.isEmpty { buffer += columns.map(escape).joined(separator: separator) + lineEnd }
+        if header, !columns.isEmpty { try buffer.append(columns.map(escape).joined(separator: separator) + lineEnd) }
     }
 
     func row(_ values: [JSONValue?]) throws {
-        buffer += values.map { escape(Cell.text($0, null: null)) }.joined(separator: separator) + lineEnd
-        if buffer.utf8.count >= 64 * 1024 {
-            try sink.write(buffer)
-            buffer = ""
-        }
+        try buffer.append(values.map { escape(Cell.text($0, null: null)) }.joined(separator: separator) + lineEnd)
     }
 
-    func end() throws {
-        try sink.write(buffer)
-        buffer = ""
-    }
+    func end() throws { try buffer.flush() }
 }
 
 /// `markdown`: a GitHub-flavoured Markdown table.

@@ -3,7 +3,13 @@
 public enum CSVReader {
     /// The records of `text`; an unterminated quote is an error naming its line.
     public static func records(_ text: String) throws(CSVError) -> [[String]] {
-        var records: [[String]] = []
+        try numberedRecords(text).map(\.fields)
+    }
+
+    /// The records of `text`, each with the line it starts on (from 1).
+    public static func numberedRecords(_ text: String) throws(CSVError) -> [(fields: [String], line: Int)] {
+        var records: [(fields: [String], line: Int)] = []
+        var recordLine = 1
         var record: [String] = []
         var field: [UInt8] = []
         var inQuotes = false
@@ -45,9 +51,10 @@ public enum CSVReader {
                 break
             case 0x0A:
                 endField()
-                records.append(record)
+                records.append((record, recordLine))
                 record = []
                 line += 1
+                recordLine = line
             default:
                 field.append(b)
                 fieldStarted = true
@@ -57,7 +64,7 @@ public enum CSVReader {
         if inQuotes { throw CSVError(message: "unterminated quoted field starting on line \(quoteLine)") }
         if fieldStarted || !field.isEmpty || !record.isEmpty {
             endField()
-            records.append(record)
+            records.append((record, recordLine))
         }
         return records
     }

@@ -3,8 +3,14 @@ import HMQSyntax
 import Heymarket
 
 /// Decides `where` conditions for rows. Numbers compare as numbers; strings
-/// case-insensitively unless `case_sensitive` is on; a missing field (or null)
-/// equals nothing, is unequal to everything, and sorts last.
+/// case-insensitively unless `case_sensitive` is on.
+///
+/// One null rule: a missing field is null. Null equals null and nothing else
+/// (`x == null` holds for a missing or null field, `x != null` for any other
+/// value); `!=` is always the negation of `==`; `exists` is `!= null`; `in`
+/// follows `==` for each element (so `in [..., null]` holds for null); every
+/// other test (`<`, `contains`, `has`, `matches`) is false on null; null sorts
+/// last either way. An empty string and an empty list are values, not null.
 struct ConditionEvaluator {
     var caseSensitive: Bool
     var resolve: (Literal) throws(RuntimeError) -> JSONValue
@@ -32,10 +38,15 @@ struct ConditionEvaluator {
             return row.value(at: path.components.map(\.name)) == .bool(true)
         case .comparison(let path, let op, let literal, _):
             let expected = try resolve(literal)
-            guard let actual = row.value(at: path.components.map(\.name)), !actual.isNull else {
-                return op == .notEqual && !expected.isNull
+            let actual = row.value(at: path.components.map(\.name)) ?? .null
+            if actual.isNull || expected.isNull {
+                let same = actual.isNull && expected.isNull
+                switch op {
+                case .equal: return same
+                case .notEqual: return !same
+                default: return false
+                }
             }
-            if expected.isNull { return op == .notEqual }
             switch op {
             case .equal: return equal(actual, expected)
             case .notEqual: return !equal(actual, expected)
@@ -54,6 +65,7 @@ struct ConditionEvaluator {
             let haystacks: [JSONValue] = actual.arrayValue ?? [actual]
             return haystacks.contains { value in
                 guard let t = value.isNull ? nil : text(value) else { return false }
+                if needle.isEmpty { return true }
                 return caseSensitive ? t.contains(needle) : t.localizedLowercase.contains(needle.localizedLowercase)
             }
         case .has(let path, let literal, let range):
@@ -79,7 +91,9 @@ struct ConditionEvaluator {
         case .in(let path, let literals, _):
             var expected: [JSONValue] = []
             for literal in literals { expected.append(try resolve(literal)) }
-            guard let actual = row.value(at: path.components.map(\.name)), !actual.isNull else { return false }
+            guard let actual = row.value(at: path.components.map(\.name)), !actual.isNull else {
+                return expected.contains { $0.isNull }
+            }
             let values: [JSONValue] = actual.arrayValue ?? [actual]
             return values.contains { v in expected.contains { equal(v, $0) } }
         }
@@ -99,6 +113,7 @@ struct ConditionEvaluator {
     }
 
     func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        if a.isNull || b.isNull { return a.isNull && b.isNull }
         if let x = number(a), let y = number(b) { return x == y }
         switch (a, b) {
         case (.bool(let x), .bool(let y)): return x == y

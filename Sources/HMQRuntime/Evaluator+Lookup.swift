@@ -9,53 +9,124 @@ struct PrefetchGroup {
     var result: SearchResult?
 }
 
+/// The values of one `find`, read once (files included), with where each came from.
+struct FindValues {
+    var values: [ChannelValue] = []
+    /// For each value: the index of its find item, and its line in a file (0: not from a file).
+    var origins: [(item: Int32, line: Int32)] = []
+
+    mutating func append(_ value: ChannelValue, item: Int, line: Int = 0) {
+        values.append(value)
+        origins.append((Int32(truncatingIfNeeded: item), Int32(truncatingIfNeeded: line)))
+    }
+}
+
 extension Evaluator {
-    /// Walks the script before running it and gathers the values of every `find`
+    /// Walks the script before running it: gathers the values of every `find`
     /// (by the request settings in effect there), so that the script's lookups
-    /// go out as one batched search per group instead of one per statement.
-    func prepareLookups(for script: Script) {
-        guard !dryRun, client != nil else { return }
+    /// go out as one batched search per group instead of one per statement, and
+    /// finds every invalid input value (with `set invalid error`, the default)
+    /// and unset variable before anything is sent. Returns those errors.
+    func prepareLookups(for script: Script) -> [RuntimeError] {
         var shadow = settings
         var groups: [[String]: PrefetchGroup] = [:]
+        var errors: [RuntimeError] = []
         for statement in script.statements {
             let pipeline: Pipeline
             switch statement {
             case .set(let s):
-                if let value = try? literalText(s.value) {
-                    try? shadow.apply(s.name.name, value, range: s.value.range, nameRange: s.name.range)
-                }
+                if let value = try? literalText(s.value) { try? shadow.apply(s.name.name, value) }
                 continue
-            case .explain: continue
+            case .explain(let e): pipeline = e.pipeline
             case .let(let l): pipeline = l.pipeline
             case .pipeline(let p): pipeline = p
             }
-            guard case .find(let find) = pipeline.source, let values = try? channelValues(of: find) else { continue }
-            groups[shadow.requestShape, default: PrefetchGroup(values: [])].values += values
+            guard case .find(let find) = pipeline.source else { continue }
+            // An unset $1 or --var fails the same way now as later: say so before anything is sent.
+            var unset = false
+            for item in find.items {
+                guard case .variable(let v) = item.value, variableText(v) == nil else { continue }
+                do { _ = try requireVariable(v) } catch { errors.append(error) }
+                unset = true
+            }
+            // A file a statement before this one writes is read when the find runs.
+            guard !unset, let found = try? findValues(of: find) else { continue }
+            let plan = SearchPlanner(batchSize: shadow.batch, normalizer: ChannelNormalizer(countryCode: shadow.countryCode)).plan(found.values)
+            if shadow.invalid == .error, let error = invalidValuesError(find, found, plan: plan) {
+                errors.append(error)
+                continue
+            }
+            if case .explain = statement { continue }
+            groups[shadow.requestShape, default: PrefetchGroup(values: [])].values += found.values
             groups[shadow.requestShape]?.finds += 1
         }
         // A find alone in its group gains nothing from sharing: it searches by itself.
-        prefetched = groups.filter { $0.value.finds > 1 }
+        prefetched = errors.isEmpty && !dryRun && client != nil ? groups.filter { $0.value.finds > 1 } : [:]
+        return errors
     }
 
     /// The input values of a `find`, with files read and variables bound.
-    func channelValues(of find: FindSource) throws(RuntimeError) -> [ChannelValue] {
-        if let cached = findValues?[find.range] { return cached }
-        var values: [ChannelValue] = []
-        for item in find.items {
+    func findValues(of find: FindSource) throws(RuntimeError) -> FindValues {
+        if let cached = findValuesCache?[find.range] { return cached }
+        var found = FindValues()
+        for (index, item) in find.items.enumerated() {
             let type = item.type?.name
             switch item.value {
             case .number(let s, _), .email(let s, _), .string(let s, _):
-                values.append(ChannelValue(type: type, value: s))
+                found.append(ChannelValue(type: type, value: s), item: index)
             case .variable(let v):
-                values.append(ChannelValue(type: type, value: try requireVariable(v)))
+                found.append(ChannelValue(type: type, value: try requireVariable(v)), item: index)
             case .file(let path, _):
-                values += try ValueFiles.lines(path).map { ChannelValue(type: type, value: $0) }
+                for (value, line) in try ValueFiles.lines(path) { found.append(ChannelValue(type: type, value: value), item: index, line: line) }
             case .csv(let path, let column, _):
-                values += try ValueFiles.csvColumn(path, column).map { ChannelValue(type: type, value: $0) }
+                for (value, line) in try ValueFiles.csvColumn(path, column).values {
+                    found.append(ChannelValue(type: type, value: value), item: index, line: line)
+                }
             }
         }
-        findValues?[find.range] = values
-        return values
+        findValuesCache?[find.range] = found
+        return found
+    }
+
+    /// Where value `index` of a find came from: `phones.txt:12`, `leads.csv:4, column "Email"`, `$1`, `--var who`.
+    func origin(of index: Int, in find: FindSource, _ found: FindValues) -> String? {
+        let (item, line) = found.origins[index]
+        guard find.items.indices.contains(Int(item)) else { return nil }
+        switch find.items[Int(item)].value {
+        case .number, .email, .string: return nil
+        case .variable(let v):
+            if v.position != nil || v.environmentName != nil { return "$" + v.name }
+            return "--var \(v.name)"
+        case .file(let path, _): return "\(path.value):\(line)"
+        case .csv(let path, let column, _):
+            switch column {
+            case .name(let name): return "\(path.value):\(line), column \"\(name.value)\""
+            case .position(let n, _): return "\(path.value):\(line), column \(n)"
+            }
+        }
+    }
+
+    /// The error for a find's invalid values (nil when there are none): each
+    /// named with where it came from (the first 20, then a count).
+    func invalidValuesError(_ find: FindSource, _ found: FindValues, plan: SearchPlan) -> RuntimeError? {
+        var invalid: [(index: Int, error: HeymarketError)] = []
+        for (index, input) in plan.inputs.enumerated() {
+            if case .failure(let error) = input.normalized { invalid.append((index, error)) }
+        }
+        guard let first = invalid.first else { return nil }
+        let items = Set(invalid.map { found.origins[$0.index].item })
+        let range = items.count == 1 ? items.first.map { find.items[Int($0)].value.range } ?? find.range : find.range
+        let hint = "fix \(invalid.count == 1 ? "it" : "them"), or leave invalid values out with 'set invalid skip' (--skip-invalid)"
+        if invalid.count == 1, origin(of: first.index, in: find, found) == nil {
+            return .diagnostic(Diagnostic(id: .runtime, range: range, message: first.error.message + "; nothing was sent", suggestion: hint))
+        }
+        var notes = invalid.prefix(20).map { entry in
+            (origin(of: entry.index, in: find, found).map { $0 + ": " } ?? "") + entry.error.message
+        }
+        if invalid.count > 20 { notes.append("… and \(invalid.count - 20) more") }
+        return .diagnostic(Diagnostic(id: .runtime, range: range,
+                                      message: "\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s"); nothing was sent",
+                                      suggestion: hint, notes: notes))
     }
 
     func currentClient() throws(RuntimeError) -> HeymarketClient {
@@ -70,22 +141,11 @@ extension Evaluator {
     /// the lookup (batches not sent are never sent). With `wholeResult`, rows
     /// come only once every batch is in (so that `matched` is complete).
     func lookUp(_ find: FindSource, wholeResult: Bool, onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
-        let values = try channelValues(of: find)
+        let found = try findValues(of: find)
         let client = try currentClient()
-        let plan = client.plan(values)
-        for input in plan.inputs {
-            if case .failure(let error) = input.normalized {
-                let item = find.items.first { item in
-                    if case .number(let s, _) = item.value, s == input.value.value { return true }
-                    if case .string(let s, _) = item.value, s == input.value.value { return true }
-                    if case .email(let s, _) = item.value, s == input.value.value { return true }
-                    return false
-                }
-                if let item { throw RuntimeError.at(item.value.range, error.message) }
-            }
-        }
+        let plan = client.plan(found.values)
+        if settings.invalid == .error, let error = invalidValuesError(find, found, plan: plan) { throw error }
         let shape = settings.requestShape
-        let normalizer = ChannelNormalizer(countryCode: settings.countryCode)
         do {
             let result: SearchResult
             if var group = prefetched[shape] {
@@ -93,25 +153,24 @@ extension Evaluator {
                     group.result = try await client.search(group.values, progress: onProgress)
                     prefetched[shape] = group
                 }
-                result = Self.narrow(group.result!, to: plan, normalizer: normalizer)
+                result = Self.narrow(group.result!, to: plan)
             } else if wholeResult {
                 result = try await client.search(plan: plan, progress: onProgress)
             } else {
-                var assembler = SearchAssembler(plan: plan, normalizer: normalizer)
+                var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: settings.countryCode))
                 var done = 0
                 for try await outcome in client.batchOutcomes(plan: plan) {
                     assembler.add(outcome)
                     done += 1
                     onProgress?(done, plan.batches.count)
-                    let settled = assembler.takeSettled().map { Row(fields: $0.contact.fields, matched: $0.matchedValues) }
-                    if try !onRows(settled) { break }
+                    if try !onRows(assembler.takeSettled().map(Row.init(match:))) { break }
                 }
                 // A cancelled task ends the stream early without an error: never pass that off as the result.
                 try Task.checkCancellation()
-                return Self.summary(of: assembler.finish())
+                return summary(of: assembler.finish(), find: find, found)
             }
-            _ = try onRows(result.matches.map { Row(fields: $0.contact.fields, matched: $0.matchedValues) })
-            return Self.summary(of: result)
+            _ = try onRows(result.matches.map(Row.init(match:)))
+            return summary(of: result, find: find, found)
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)
         }
@@ -119,36 +178,49 @@ extension Evaluator {
 
     /// The part of a shared search result that answers one find: its contacts in
     /// its input order, and the outcome of each of its values.
-    static func narrow(_ shared: SearchResult, to plan: SearchPlan, normalizer: ChannelNormalizer) -> SearchResult {
+    static func narrow(_ shared: SearchResult, to plan: SearchPlan) -> SearchResult {
         var outcomeOf: [NormalizedChannelValue: SearchResult.Outcome] = [:]
+        var normalizedOf: [ChannelValue: NormalizedChannelValue] = [:]
         for input in shared.inputs {
-            if let n = input.normalized, outcomeOf[n] == nil { outcomeOf[n] = input.outcome }
+            guard let n = input.normalized else { continue }
+            if outcomeOf[n] == nil { outcomeOf[n] = input.outcome }
+            normalizedOf[input.value] = n
         }
         var firstIndex: [NormalizedChannelValue: Int] = [:]
         var originals: [NormalizedChannelValue: [ChannelValue]] = [:]
         var inputs: [SearchResult.InputOutcome] = []
-        var mayBeUnattributed = false
         for (i, input) in plan.inputs.enumerated() {
             switch input.normalized {
             case .failure(let e): inputs.append(.init(value: input.value, normalized: nil, outcome: .invalid(e)))
             case .success(let n):
                 if firstIndex[n] == nil { firstIndex[n] = i }
                 if !(originals[n]?.contains(input.value) ?? false) { originals[n, default: []].append(input.value) }
-                if n.type != "phone", n.type != "email", n.type != nil { mayBeUnattributed = true }
-                inputs.append(.init(value: input.value, normalized: n, outcome: outcomeOf[n] ?? .unmatched))
+                inputs.append(.init(value: input.value, normalized: n, outcome: outcomeOf[n] ?? .notSearched))
             }
         }
-        var matches: [(Int, SearchResult.Match)] = []
-        for (position, match) in shared.matches.enumerated() {
-            let mine = match.matchedValues.compactMap { try? normalizer.normalize($0).get() }.filter { firstIndex[$0] != nil }
-            if mine.isEmpty {
-                if match.matchedValues.isEmpty, mayBeUnattributed { matches.append((Int.max - shared.matches.count + position, match)) }
-                continue
-            }
+        func mine(_ values: [ChannelValue]) -> (key: [Int], originals: [ChannelValue]) {
+            var keys: [Int] = []
             var mineOriginals: [ChannelValue] = []
-            for n in mine { for o in originals[n] ?? [] where !mineOriginals.contains(o) { mineOriginals.append(o) } }
-            let key = mine.compactMap { firstIndex[$0] }.min() ?? Int.max
-            matches.append((key, SearchResult.Match(contact: match.contact, matchedValues: mineOriginals)))
+            for value in values {
+                guard let n = normalizedOf[value], let index = firstIndex[n] else { continue }
+                keys.append(index)
+                for o in originals[n] ?? [] where !mineOriginals.contains(o) { mineOriginals.append(o) }
+            }
+            return (keys, mineOriginals)
+        }
+        // Keys in half steps, as the assembler orders them: a contact tied to no
+        // value comes after the last of this find's values that may have found it.
+        var matches: [(Int, SearchResult.Match)] = []
+        for match in shared.matches {
+            let tied = mine(match.matchedValues)
+            if let first = tied.key.min() {
+                matches.append((first * 2, SearchResult.Match(contact: match.contact, matchedValues: tied.originals)))
+            } else if match.matchedValues.isEmpty {
+                let possible = mine(match.candidates)
+                if let last = possible.key.max() {
+                    matches.append((last * 2 + 1, SearchResult.Match(contact: match.contact, matchedValues: [], candidates: possible.originals)))
+                }
+            }
         }
         matches.sort { $0.0 < $1.0 }
         let myValues = Set(firstIndex.keys)
@@ -156,25 +228,34 @@ extension Evaluator {
         return SearchResult(matches: matches.map(\.1), inputs: inputs, failures: failures, requestCount: shared.requestCount)
     }
 
-    /// The values that found no contact (a row each: type, value, reason) and the failed batches.
-    static func summary(of result: SearchResult) -> SourceSummary {
-        var unmatched: [Row] = []
-        for input in result.inputs {
-            let reason: String
+    /// What became of the values that found no contact (a row each: type,
+    /// value, reason, detail), and the failed batches.
+    func summary(of result: SearchResult, find: FindSource, _ found: FindValues) -> SourceSummary {
+        var rows: [Row] = []
+        for (index, input) in result.inputs.enumerated() {
+            let reason: SourceSummary.Reason
+            var detail: String?
             switch input.outcome {
             case .matched, .notSearched: continue
-            case .unmatched: reason = "no contact"
-            case .undetermined: reason = "undetermined: contacts came back that show no such field"
-            case .invalid(let e): reason = "invalid: " + e.message
-            case .failed(let e): reason = "failed: " + e.description
+            case .unmatched: reason = .noContact
+            case .undetermined:
+                reason = .undetermined
+                detail = "its batch's answer holds a contact no field ties to any input value; 'set attribution exact' asks the server which"
+            case .invalid(let e):
+                reason = .invalid
+                detail = (index < found.origins.count ? origin(of: index, in: find, found).map { $0 + ": " } : nil).map { $0 + e.message } ?? e.message
+            case .failed(let e):
+                reason = .failed
+                detail = e.description
             }
-            unmatched.append(Row(fields: JSONObject([
+            rows.append(Row(fields: JSONObject([
                 .init(key: "type", value: input.value.type.map(JSONValue.string) ?? .null),
                 .init(key: "value", value: .string(input.value.value)),
-                .init(key: "reason", value: .string(reason)),
+                .init(key: "reason", value: .string(reason.rawValue)),
+                .init(key: "detail", value: detail.map(JSONValue.string) ?? .null),
             ])))
         }
-        return SourceSummary(unmatched: unmatched, failures: result.failures)
+        return SourceSummary(unmatched: rows, failures: result.failures)
     }
 
     /// Writes the requests a pipeline would send (never the Authorization header).
@@ -185,14 +266,22 @@ extension Evaluator {
             }
             return
         }
-        let values = try channelValues(of: find)
+        let found = try findValues(of: find)
         let options = settings.searchOptions
         let base = client?.baseURL ?? BaseURL.production
         let planner = SearchPlanner(batchSize: options.batchSize, normalizer: ChannelNormalizer(countryCode: options.countryCode))
-        let plan = planner.plan(values)
-        var text = "# \(plan.inputs.count) value\(plan.inputs.count == 1 ? "" : "s"), \(plan.values.count) distinct, \(plan.batches.count) request\(plan.batches.count == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(options.rateLimit.map { "\($0) requests/minute" } ?? "no pacing"))\n"
-        for input in plan.inputs {
-            if case .failure(let e) = input.normalized { text += "# not sent: \(e.message)\n" }
+        let plan = planner.plan(found.values)
+        if settings.invalid == .error, let error = invalidValuesError(find, found, plan: plan) { throw error }
+        let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
+        var text = "# \(plan.inputs.count) value\(plan.inputs.count == 1 ? "" : "s"), \(plan.values.count) distinct, \(plan.batches.count) request\(plan.batches.count == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
+        if settings.attribution == .exact {
+            let bound = plan.batches.reduce(0) { $0 + AttributionMode.extraRequestBound(values: $1.values.count) }
+            text += "# attribution exact: up to \(bound) more request\(bound == 1 ? "" : "s") (2 × values − 2 per batch, retries aside), only for batches whose answer holds contacts no field ties to a value\n"
+        }
+        for (index, input) in plan.inputs.enumerated() {
+            if case .failure(let e) = input.normalized {
+                text += "# not sent (invalid): " + (origin(of: index, in: find, found).map { $0 + ": " } ?? "") + e.message + "\n"
+            }
         }
         for batch in plan.batches {
             let request = HeymarketClient.searchRequest(for: batch, baseURL: base, timeout: options.timeout)
@@ -202,5 +291,12 @@ extension Evaluator {
             text += String(decoding: request.body, as: UTF8.self) + "\n\n"
         }
         try output.write(text)
+    }
+}
+
+extension Row {
+    /// A contact found by a search, with the values tied to it.
+    init(match: SearchResult.Match) {
+        self.init(fields: match.contact.fields, matched: match.matchedValues)
     }
 }

@@ -3,10 +3,25 @@ import HMQSyntax
 import Heymarket
 
 /// What a source knows once it has given all its rows: the values that found
-/// no contact, and the batches that failed.
+/// no contact (and why), and the batches that failed.
 struct SourceSummary {
+    /// Why a value is in `| unmatched`.
+    enum Reason: String, CaseIterable {
+        case noContact = "no contact"
+        case undetermined
+        case invalid
+        case failed
+    }
+    /// One row per input value that found no contact: type, value, reason, detail.
     var unmatched: [Row] = []
     var failures: [BatchFailure] = []
+    /// Blocking stages whose output was withheld because a batch failed (their answer is unknown).
+    var withheld: [String] = []
+
+    /// The values (as given) of the rows with `reason`.
+    func values(_ reason: Reason) -> [String] {
+        unmatched.compactMap { $0.fields["reason"]?.stringValue == reason.rawValue ? $0.fields["value"]?.stringValue : nil }
+    }
 }
 
 /// One stage as a step over a stream of rows. Streaming steps (`where`, `show`,
@@ -21,6 +36,9 @@ class StageStep {
     func columns(after input: [String]?) -> [String]? { input }
     /// True once no further input can change this step's output (a `limit` that is full).
     var saturated: Bool { false }
+    /// For a step whose output summarises all its input (`sort`, `count`): its
+    /// name. Such output is withheld when a batch failed, as its answer is unknown.
+    var aggregateName: String? { nil }
 }
 
 /// The stages of a pipeline, driven chunk by chunk.
@@ -62,11 +80,21 @@ final class StageChain {
         return rows
     }
 
+    /// Blocking steps whose output ``finish(_:)`` withheld.
+    private(set) var withheld: [String] = []
+
     /// Ends the input: each blocking step gives its rows to the steps after it.
+    /// When a batch failed, an aggregate's rows are withheld (see ``StageStep/aggregateName``).
     func finish(_ summary: SourceSummary) throws -> [Row] {
         var out: [Row] = []
         for (index, step) in steps.enumerated() {
-            out += try push(try step.finish(summary), from: index + 1)
+            try (step as? CheckedStep)?.checkUnchecked(columns: columns(through: index - 1))
+            var rows = try step.finish(summary)
+            if !summary.failures.isEmpty, let name = step.aggregateName {
+                if !withheld.contains(name) { withheld.append(name) }
+                rows = []
+            }
+            out += try push(rows, from: index + 1)
         }
         return out
     }
@@ -141,25 +169,33 @@ extension Evaluator {
         }
     }
 
-    /// A field no row has and the API does not document is most likely a typo:
-    /// an error with a suggestion. Checked against the first rows that reach the
-    /// stage (with no rows there is nothing to check).
+    /// Field names get the same verdict whatever the data. After `show` (or
+    /// `count`, `unmatched`) the fields are the columns: any other name is an
+    /// error. On contacts, a documented field, a virtual one or one a row has is
+    /// fine; any other name is an error only when it is close to one of those
+    /// (a typo: `nmae`), and otherwise a field these contacts lack (null).
     static func checkFields(_ paths: [FieldPath], rows: [Row], columns: [String]?) throws(RuntimeError) {
-        guard !rows.isEmpty else { return }
-        let present = Set(rows.flatMap(\.fields.keys))
         for path in paths {
             let head = path.components[0].name
-            if present.contains(head) { continue }
-            if columns == nil, contactFields.contains(head) { continue }
-            let known = Array(present) + (columns == nil ? contactFields : [])
+            var known: [String]
+            if let columns {
+                known = columns
+                if known.contains(head) { continue }
+            } else {
+                if contactFields.contains(head) || rows.contains(where: { $0.fields[head] != nil }) { continue }
+                known = contactFields
+                for row in rows { for key in row.fields.keys where !known.contains(key) { known.append(key) } }
+                guard Suggestion.closest(to: head, among: known) != nil else { continue }
+            }
             let guess = Suggestion.closest(to: head, among: known)
             throw .at(path.components[0].range, "unknown field '\(head)'",
-                      suggestion: guess.map { "did you mean '\($0)'?" } ?? "fields: " + known.sorted().prefix(12).joined(separator: ", "))
+                      suggestion: guess.map { "did you mean '\($0)'?" } ?? "fields: " + known.prefix(12).joined(separator: ", "))
         }
     }
 }
 
-/// A step that checks its field names once, on the first rows it sees.
+/// A step that checks its field names once: on the first rows it sees, or at
+/// the end when none came (so a typo is an error whatever the data).
 class CheckedStep: StageStep {
     private let paths: [FieldPath]
     private var checked = false
@@ -170,6 +206,13 @@ class CheckedStep: StageStep {
         guard !checked, !rows.isEmpty else { return }
         checked = true
         try Evaluator.checkFields(paths, rows: rows, columns: columns)
+    }
+
+    /// The check for a step that saw no rows.
+    func checkUnchecked(columns: [String]?) throws {
+        guard !checked else { return }
+        checked = true
+        try Evaluator.checkFields(paths, rows: [], columns: columns)
     }
 }
 
@@ -265,6 +308,8 @@ final class SortStep: CheckedStep {
         return []
     }
 
+    override var aggregateName: String? { "sort" }
+
     override func finish(_ summary: SourceSummary) throws -> [Row] {
         let decorated = rows.enumerated().map { entry in
             (offset: entry.offset, row: entry.element, values: keys.map { entry.element.value(at: $0.0) })
@@ -325,6 +370,8 @@ final class CountStep: CheckedStep {
         }
         return []
     }
+
+    override var aggregateName: String? { by == nil ? "count" : "count by" }
 
     override func finish(_ summary: SourceSummary) throws -> [Row] {
         guard let by else {

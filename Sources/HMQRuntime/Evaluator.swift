@@ -8,11 +8,7 @@ import Heymarket
 public final class Evaluator: @unchecked Sendable {
     /// Fields the API documents for a contact (plus the virtual ones), for
     /// "unknown field" checks and completion.
-    public static let contactFields = [
-        "id", "display_name", "first", "last", "phone", "email", "tags", "custom", "note", "is_opted_out",
-        "avatar", "created", "updated", "creator_id", "inbox_id", "parent_id", "rev", "team_id",
-        "assigned_user_id", "external_id", "external_ref", "op", "type", "shared",
-    ] + Row.virtualFields
+    public static let contactFields = Contact.documentedFields + Row.virtualFields
 
     public private(set) var settings: Settings
     /// The formatters output goes through.
@@ -40,7 +36,7 @@ public final class Evaluator: @unchecked Sendable {
     var prefetched: [[String]: PrefetchGroup] = [:]
     /// The values of each `find` of the running script, read once (files included),
     /// by its range in that script; nil outside ``run(_:continueOnError:)``.
-    var findValues: [SourceRange: [ChannelValue]]?
+    var findValuesCache: [SourceRange: FindValues]?
 
     /// - Parameters:
     ///   - client: the API client; nil allows only `--dry-run` and `explain`.
@@ -57,12 +53,14 @@ public final class Evaluator: @unchecked Sendable {
     /// Runs every statement of `script` in order. Stops at the first failing
     /// statement unless `continueOnError`; returns the errors met.
     public func run(_ script: Script, continueOnError: Bool = false) async -> [RuntimeError] {
-        findValues = [:]
-        prepareLookups(for: script)
+        findValuesCache = [:]
         defer {
             prefetched = [:]
-            findValues = nil
+            findValuesCache = nil
         }
+        // Invalid input values anywhere stop the script before anything is sent.
+        let invalid = prepareLookups(for: script)
+        if !invalid.isEmpty { return invalid }
         var errors: [RuntimeError] = []
         for statement in script.statements {
             do {
@@ -89,7 +87,12 @@ public final class Evaluator: @unchecked Sendable {
         switch statement {
         case .set(let s):
             let value = try literalText(s.value)
-            try settings.apply(s.name.name, value, range: s.value.range, nameRange: s.name.range)
+            do {
+                try settings.apply(s.name.name, value)
+            } catch {
+                let known = Settings.descriptor(named: s.name.name) != nil
+                throw RuntimeError.at(known ? s.value.range : s.name.range, error.message, suggestion: error.suggestion)
+            }
             if s.name.name.lowercased() == "format", registry.formatter(named: value) == nil {
                 throw RuntimeError.at(s.value.range, "unknown format '\(value)'", suggestion: formatSuggestion(value))
             }
@@ -98,10 +101,10 @@ public final class Evaluator: @unchecked Sendable {
                 try explain(l.pipeline)
                 return
             }
-            let relation = try await evaluate(l.pipeline)
+            var summary = SourceSummary()
+            let relation = try await evaluate(l.pipeline, summary: &summary)
             bindings[l.name.name] = relation
-            noteUnmatched(relation.unmatched, pipeline: l.pipeline)
-            if !relation.failures.isEmpty { throw RuntimeError.partialFailure(relation.failures, range: l.pipeline.range) }
+            try report(summary, of: l.pipeline)
         case .explain(let e):
             try explain(e.pipeline)
         case .pipeline(let p):
@@ -109,18 +112,31 @@ public final class Evaluator: @unchecked Sendable {
                 try explain(p)
                 return
             }
-            let summary = try await emit(p)
-            noteUnmatched(summary.unmatched, pipeline: p)
-            if !summary.failures.isEmpty { throw RuntimeError.partialFailure(summary.failures, range: p.source.range) }
+            try report(try await emit(p), of: p)
+        }
+    }
+
+    /// After a pipeline: notes for the values that found no contact (unless it
+    /// lists them with `unmatched`), and an error when a batch failed.
+    func report(_ summary: SourceSummary, of pipeline: Pipeline) throws {
+        noteOutcomes(summary, pipeline: pipeline)
+        if !summary.failures.isEmpty {
+            throw RuntimeError.partialFailure(summary.failures, range: pipeline.source.range, withheld: summary.withheld)
         }
     }
 
     /// The rows of a pipeline, with its stages applied (`format` and `save` are output, not here).
     public func evaluate(_ pipeline: Pipeline) async throws -> Relation {
+        var summary = SourceSummary()
+        return try await evaluate(pipeline, summary: &summary)
+    }
+
+    func evaluate(_ pipeline: Pipeline, summary: inout SourceSummary) async throws -> Relation {
         var rows: [Row] = []
-        let (columns, summary) = try await stream(pipeline) { chunk, _ in rows += chunk }
+        let (columns, result) = try await stream(pipeline) { chunk, _ in rows += chunk }
+        summary = result
         let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
-        return Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : summary.unmatched, failures: summary.failures)
+        return Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : result.unmatched, failures: result.failures)
     }
 
     /// Runs a pipeline and hands its rows to `deliver` as they settle, a chunk
@@ -160,19 +176,28 @@ public final class Evaluator: @unchecked Sendable {
         }
         let rest = try chain.finish(summary)
         if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
-        return (chain.outputColumns, summary)
+        var result = summary
+        result.withheld = chain.withheld
+        return (chain.outputColumns, result)
     }
 
     /// Values that found no contact are never dropped silently: unless the
-    /// pipeline lists them with `unmatched`, a note says how many and which.
-    func noteUnmatched(_ unmatched: [Row], pipeline: Pipeline) {
-        guard case .find(let find) = pipeline.source, !unmatched.isEmpty else { return }
+    /// pipeline lists them with `unmatched`, a note says how many and which, for
+    /// each reason (failed values are named by the error instead).
+    func noteOutcomes(_ summary: SourceSummary, pipeline: Pipeline) {
+        guard case .find(let find) = pipeline.source, !summary.unmatched.isEmpty else { return }
         if pipeline.stages.contains(where: { if case .unmatched = $0 { true } else { false } }) { return }
-        let values = unmatched.compactMap { $0.fields["value"]?.stringValue }
-        let shown = values.prefix(10).joined(separator: ", ") + (values.count > 10 ? ", …" : "")
-        onNote?(Diagnostic(id: .runtime, severity: .note, range: find.range,
-                           message: "\(values.count) value\(values.count == 1 ? "" : "s") matched no contact: \(shown)",
-                           suggestion: "list them with '| unmatched'"))
+        func note(_ reason: SourceSummary.Reason, _ what: String, _ suggestion: String) {
+            let values = summary.values(reason)
+            guard !values.isEmpty else { return }
+            let shown = values.prefix(10).joined(separator: ", ") + (values.count > 10 ? ", … (\(values.count - 10) more)" : "")
+            onNote?(Diagnostic(id: .runtime, severity: .note, range: find.range,
+                               message: "\(values.count) value\(values.count == 1 ? "" : "s") \(what): \(shown)", suggestion: suggestion))
+        }
+        note(.noContact, "matched no contact", "list them with '| unmatched'")
+        note(.undetermined, "undetermined (a contact came back that no field ties to an input value)",
+             "'set attribution exact' (--attribution exact) asks the server which")
+        note(.invalid, "skipped as invalid", "'| unmatched' lists them with the reason")
     }
 
     // MARK: Values

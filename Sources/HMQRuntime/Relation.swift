@@ -7,9 +7,10 @@ public struct Relation: Sendable {
     public var rows: [Row]
     /// The columns to show; nil shows every field.
     public var columns: [String]?
-    /// One row per input value that found no contact: type, value, reason.
+    /// One row per input value that found no contact: type, value, reason (`no contact`,
+    /// `undetermined`, `invalid`, `failed`), detail.
     public var unmatched: [Row]
-    /// Batches that failed after their retries (their values are in `unmatched` too).
+    /// Batches that failed after their retries (their values are in `unmatched` too, as `failed`).
     public var failures: [BatchFailure]
 
     /// A result of `rows`, showing `columns` (nil: every field).
@@ -31,5 +32,5 @@ public struct Relation: Sendable {
         return ordered
     }
 
-    static let unmatchedColumns = ["type", "value", "reason"]
+    static let unmatchedColumns = ["type", "value", "reason", "detail"]
 }

@@ -5,7 +5,8 @@ import Heymarket
 public struct Row: Sendable, Hashable {
     /// The fields, in order.
     public var fields: JSONObject
-    /// The input values that matched this contact (for the virtual field `matched`).
+    /// The input values known to have found this contact (for the virtual field
+    /// `matched`; empty when no value can be tied to it, which `matched` shows as null).
     public var matched: [ChannelValue]
 
     /// A row of `fields`, found by the input values `matched`.
@@ -18,7 +19,8 @@ public struct Row: Sendable, Hashable {
     public static let virtualFields = ["name", "matched"]
 
     /// The value at a dotted path, or nil when missing. Virtual fields: `name`
-    /// (display_name, else first + last) and `matched` (the input values, as text).
+    /// (display_name, else first + last) and `matched` (the input values known
+    /// to have found the contact, as text; null when none can be tied to it).
     /// Through an array, a name maps over the elements (`note.text`) and a number indexes it (`note.0`).
     public func value(at path: [String]) -> JSONValue? {
         guard let head = path.first else { return .object(fields) }
@@ -29,7 +31,7 @@ public struct Row: Sendable, Hashable {
             guard let name = Contact(fields: fields).name else { return nil }
             value = .string(name)
         } else if head == "matched" {
-            value = .array(matched.map { .string($0.value) })
+            value = matched.isEmpty ? .null : .array(matched.map { .string($0.value) })
         } else {
             return nil
         }

@@ -8,8 +8,9 @@ public enum RuntimeError: Error, Sendable {
     case diagnostic(Diagnostic)
     /// The API refused or failed (`isAuthentication` tells 401/403 apart).
     case api(HeymarketError, range: SourceRange)
-    /// Some batch failed after its retries; the rows that did arrive were output.
-    case partialFailure([BatchFailure], range: SourceRange)
+    /// Some batch failed after its retries; the rows that did arrive were
+    /// output, and the aggregates named in `withheld` were not (their answer is unknown).
+    case partialFailure([BatchFailure], range: SourceRange, withheld: [String] = [])
 
     static func at(_ range: SourceRange, _ message: String, suggestion: String? = nil) -> RuntimeError {
         .diagnostic(Diagnostic(id: .runtime, range: range, message: message, suggestion: suggestion))
@@ -20,9 +21,19 @@ public enum RuntimeError: Error, Sendable {
         switch self {
         case .diagnostic(let d): return d
         case .api(let error, let range): return Diagnostic(id: .runtime, range: range, message: error.description)
-        case .partialFailure(let failures, let range):
-            let ids = failures.reduce(0) { $0 + $1.values.count }
-            return Diagnostic(id: .runtime, range: range, message: "\(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries; \(ids) value\(ids == 1 ? "" : "s") not looked up: " + failures.map(\.description).joined(separator: "; "))
+        case .partialFailure(let failures, let range, let withheld):
+            let values = failures.flatMap(\.values)
+            var message = "\(values.count) value\(values.count == 1 ? " was" : "s were") not looked up: \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
+            if !withheld.isEmpty {
+                message += "; '\(withheld.joined(separator: "', '"))' printed nothing, as \(withheld.count == 1 ? "its" : "their") answer is unknown"
+            }
+            var notes = failures.prefix(5).map { f in
+                "batch \(f.batchIndex + 1) (\(f.values.count) value\(f.values.count == 1 ? "" : "s"), \(f.attempts) attempt\(f.attempts == 1 ? "" : "s")): \(f.error)"
+            }
+            if failures.count > 5 { notes.append("… and \(failures.count - 5) more failed batches") }
+            notes.append("not looked up: " + values.prefix(20).map(\.value).joined(separator: ", ")
+                         + (values.count > 20 ? ", … (\(values.count - 20) more; '| unmatched' lists every one as failed)" : ""))
+            return Diagnostic(id: .runtime, range: range, message: message, notes: notes)
         }
     }
 }

@@ -4,37 +4,40 @@ import HMQSyntax
 /// Reads the values of `file "..."` and `csv "..." column ...` (paths relative
 /// to the current directory).
 enum ValueFiles {
-    /// One value per line; blank lines and `#` comment lines are skipped.
-    static func lines(_ path: StringLiteral) throws(RuntimeError) -> [String] {
+    /// One value per line, with its line number; blank lines and `#` comment lines are skipped.
+    static func lines(_ path: StringLiteral) throws(RuntimeError) -> [(value: String, line: Int)] {
         let bytes = Array(try read(path).utf8)
-        var values: [String] = []
+        var values: [(value: String, line: Int)] = []
         var start = 0
+        var line = 0
         // Byte-wise: a bulk file has hundreds of thousands of lines.
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
         while start < bytes.count {
+            line += 1
             var end = start
             while end < bytes.count, bytes[end] != 0x0A { end += 1 }
             var lo = start, hi = end
             while lo < hi, isSpace(bytes[lo]) { lo += 1 }
             while hi > lo, isSpace(bytes[hi - 1]) { hi -= 1 }
             if lo < hi, bytes[lo] != UInt8(ascii: "#") {
-                values.append(String(decoding: bytes[lo..<hi], as: UTF8.self))
+                values.append((String(decoding: bytes[lo..<hi], as: UTF8.self), line))
             }
             start = end + 1
         }
         return values
     }
 
-    /// One column of a CSV file with a header row; empty cells are skipped.
-    static func csvColumn(_ path: StringLiteral, _ column: ColumnReference) throws(RuntimeError) -> [String] {
+    /// One column of a CSV file with a header row, each value with the line
+    /// its record starts on; empty cells are skipped. Also returns the column's header.
+    static func csvColumn(_ path: StringLiteral, _ column: ColumnReference) throws(RuntimeError) -> (values: [(value: String, line: Int)], header: String) {
         let text = try read(path)
-        let records: [[String]]
+        let numbered: [(fields: [String], line: Int)]
         do {
-            records = try CSVReader.records(text)
+            numbered = try CSVReader.numberedRecords(text)
         } catch {
             throw .at(path.range, "\(path.value): \(error.message)")
         }
-        guard let header = records.first else { throw .at(path.range, "\(path.value) is empty (a header row is needed)") }
+        guard let header = numbered.first?.fields else { throw .at(path.range, "\(path.value) is empty (a header row is needed)") }
         let index: Int
         switch column {
         case .position(let n, let range):
@@ -50,11 +53,12 @@ enum ValueFiles {
                 throw .at(name.range, "\(path.value) has no column \"\(name.value)\"", suggestion: "columns: " + trimmed.map { "\"\($0)\"" }.joined(separator: ", "))
             }
         }
-        return records.dropFirst().compactMap { record in
-            guard index < record.count else { return nil }
-            let value = record[index].trimmingCharacters(in: .whitespaces)
-            return value.isEmpty ? nil : value
+        let values: [(value: String, line: Int)] = numbered.dropFirst().compactMap { record in
+            guard index < record.fields.count else { return nil }
+            let value = record.fields[index].trimmingCharacters(in: .whitespaces)
+            return value.isEmpty ? nil : (value, record.line)
         }
+        return (values, header[index].trimmingCharacters(in: .whitespaces))
     }
 
     private static func read(_ path: StringLiteral) throws(RuntimeError) -> String {

@@ -1,4 +1,5 @@
 import HMQSyntax
+import HMQRuntime
 
 extension REPL {
     /// `.help TOPIC`: the language by example.
@@ -17,7 +18,9 @@ extension REPL {
               | show name, email, tags
               | show id, custom.12 as plan, note.text
               | show *, matched                          # every field, plus the values that found it
-            Virtual fields: name (display name, else first + last), matched (the input values).
+            Virtual fields: name (display name, else first + last), matched (the input values known
+            to have found it; null when none can be tied to it: set attribution exact).
+            Two columns may not share a name.
             """),
         ("where", """
             | where CONDITION: keep the rows it holds for.
@@ -26,9 +29,11 @@ extension REPL {
               | where email contains "@example.com"
               | where name matches "^A"
               | where phone in ["14155551234", "14155559876"]
-              | where exists email
+              | where email exists
+              | where assigned_user_id == null
             Numbers compare as numbers, text case-insensitively (set case_sensitive on).
-            A missing field equals nothing.
+            A missing field is null; null == null, null equals nothing else, != is not ==,
+            exists is != null, other tests are false on null. "" and [] are values.
             """),
         ("sort", """
             | sort FIELD [desc], ...: stable; missing values last.
@@ -45,8 +50,11 @@ extension REPL {
             | unique: drop repeated rows.   | unique email: the first row per email.
             """),
         ("unmatched", """
-            | unmatched: instead of contacts, the input values that found none (type, value, reason).
+            | unmatched: instead of contacts, the input values that found none: type, value, reason, detail.
+            reason: no contact, undetermined (a contact came back that no field ties to a value:
+            set attribution exact asks again), invalid (with set invalid skip), failed (its batch failed).
               find phone file "phones.txt" | unmatched | save "misses.csv"
+              find phone file "phones.txt" | unmatched | where reason == "no contact" | save "misses.txt"
             """),
         ("format", """
             | format NAME [options]: print this pipeline's rows in a format (.formats lists them).
@@ -58,8 +66,9 @@ extension REPL {
         ("save", """
             | save "FILE": write the rows to a file, the format from its extension (--format NAME to choose).
               | save "vips.csv"
+              | show email | save "emails.txt"                # .txt: one value per line
               | save "out.txt" --format tsv
-            The file is written whole or not at all.
+            save ends the pipeline. The file is written whole or not at all.
             """),
         ("let", """
             let NAME = PIPELINE: bind a result; $NAME | ... reuses it with no new request.
@@ -67,9 +76,12 @@ extension REPL {
               $team | where tags has "vip" | count
             """),
         ("set", """
-            set NAME VALUE: format, batch, concurrency, rate, country_code, retries, timeout, case_sensitive.
+            set NAME VALUE: \(Settings.names.joined(separator: ", ")).
               set format csv
               set batch 50
+              set rate "500/60s"
+              set attribution exact
+              set invalid skip
             .settings shows them.
             """),
         ("explain", """

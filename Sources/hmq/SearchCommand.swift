@@ -62,15 +62,15 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let values = channelValues
-        let options = try connection.settings(tuning: tuning, format: nil, defaultFormat: "ndjson").searchOptions
-        let result = try await connection.withClient(options: options) { client in
+        let settings = try connection.settings(tuning: tuning, format: nil, defaultFormat: "ndjson")
+        let result = try await connection.withClient(options: settings.searchOptions) { client in
             let plan = client.plan(values)
             let invalid = plan.inputs.compactMap { input -> HeymarketError? in
                 if case .failure(let e) = input.normalized { return e } else { return nil }
             }
-            if !invalid.isEmpty {
+            if !invalid.isEmpty, settings.invalid == .error {
                 for e in invalid { Terminal.error(e.message) }
-                throw CommandFailure(status: .usage, message: "\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s"); nothing was sent")
+                throw CommandFailure(status: .usage, message: "\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s"); nothing was sent (--skip-invalid leaves them out)")
             }
             return try await client.search(plan: plan)
         }
@@ -90,11 +90,14 @@ enum SearchReport {
         func describe(_ v: ChannelValue) -> JSONValue {
             .object(JSONObject([.init(key: "type", value: v.type.map(JSONValue.string) ?? .null), .init(key: "value", value: .string(v.value))]))
         }
+        // `matched` is null when no value can be tied to the contact; `candidates` then lists those that may have found it.
         let contacts: [JSONValue] = result.matches.map { m in
-            .object(JSONObject([
+            var members: [JSONObject.Member] = [
                 .init(key: "contact", value: .object(m.contact.fields)),
-                .init(key: "matched", value: .array(m.matchedValues.map(describe))),
-            ]))
+                .init(key: "matched", value: m.matchedValues.isEmpty ? .null : .array(m.matchedValues.map(describe))),
+            ]
+            if m.matchedValues.isEmpty { members.append(.init(key: "candidates", value: .array(m.candidates.map(describe)))) }
+            return .object(JSONObject(members))
         }
         let failures: [JSONValue] = result.failures.map { f in
             .object(JSONObject([
@@ -106,11 +109,18 @@ enum SearchReport {
                 .init(key: "values", value: .array(f.values.map { .string($0.value) })),
             ]))
         }
-        let undetermined = result.inputs.filter { if case .undetermined = $0.outcome { return true } else { return false } }
+        let invalid: [JSONValue] = result.invalid.map { entry in
+            .object(JSONObject([
+                .init(key: "type", value: entry.value.type.map(JSONValue.string) ?? .null),
+                .init(key: "value", value: .string(entry.value.value)),
+                .init(key: "error", value: .string(entry.error.message)),
+            ]))
+        }
         return .object(JSONObject([
             .init(key: "contacts", value: .array(contacts)),
             .init(key: "unmatched", value: .array(result.unmatched.map(describe))),
-            .init(key: "undetermined", value: .array(undetermined.map { describe($0.value) })),
+            .init(key: "undetermined", value: .array(result.undetermined.map(describe))),
+            .init(key: "invalid", value: .array(invalid)),
             .init(key: "failed", value: .array(failures)),
             .init(key: "requests", value: .integer(Int64(result.requestCount))),
         ]))
@@ -121,9 +131,12 @@ enum SearchReport {
         if listUnmatched, !result.unmatched.isEmpty {
             Terminal.note("no contact for \(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s"): " + result.unmatched.map(\.description).joined(separator: ", "))
         }
-        let undetermined = result.inputs.filter { if case .undetermined = $0.outcome { return true } else { return false } }
+        let undetermined = result.undetermined
         if !undetermined.isEmpty {
-            Terminal.note("\(undetermined.count) value\(undetermined.count == 1 ? "" : "s") may have matched a contact that does not show it: " + undetermined.map(\.value.description).joined(separator: ", "))
+            Terminal.note("\(undetermined.count) value\(undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): " + undetermined.map(\.description).joined(separator: ", "))
+        }
+        if !result.invalid.isEmpty {
+            Terminal.note("\(result.invalid.count) invalid value\(result.invalid.count == 1 ? "" : "s") left out: " + result.invalid.map { "\($0.value): \($0.error.message)" }.joined(separator: "; "))
         }
         for failure in result.failures {
             Terminal.error(failure.description)

@@ -48,7 +48,7 @@ import Testing
         ("find phone 14155552010, 14155552020, 14155552030 | count", #"{"count":3}"#),
         ("find phone 14155551234, 14155552003, 14155552013 | count by tags | sort tags", "{\"tags\":\"customer\",\"count\":1}\n{\"tags\":\"enterprise\",\"count\":1}\n{\"tags\":\"vip\",\"count\":1}"),
         ("find email patel.family@example.com | show last | unique", #"{"last":"Patel"}"#),
-        ("find phone 14155551234, 19990000000, email nobody@example.com | unmatched", "{\"type\":\"phone\",\"value\":\"19990000000\",\"reason\":\"no contact\"}\n{\"type\":\"email\",\"value\":\"nobody@example.com\",\"reason\":\"no contact\"}"),
+        ("find phone 14155551234, 19990000000, email nobody@example.com | unmatched", "{\"type\":\"phone\",\"value\":\"19990000000\",\"reason\":\"no contact\",\"detail\":null}\n{\"type\":\"email\",\"value\":\"nobody@example.com\",\"reason\":\"no contact\",\"detail\":null}"),
         ("find phone 14155551234 | where tags has \"VIP\" and email matches \"^ada@\" and custom.12 in [\"Free\", \"Pro\"] and company exists | show id", #"{"id":1001}"#),
         ("find phone 14155551234 | where display_name contains \"LOVE\" | show id | format json", #"[{"id":1001}]"#),
         ("find phone 14155551234, 14155559876 | show id | format json --pretty", "[\n  {\n    \"id\": 1001\n  },\n  {\n    \"id\": 1002\n  }\n]"),

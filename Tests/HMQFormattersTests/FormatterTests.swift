@@ -80,6 +80,27 @@ enum TrickyRows {
         try check(TrickyRows.format(format, options: options), against: file)
     }
 
+    /// `lines`: one value per line, read back by `file "..."`.
+    @Test func linesHoldOneValuePerLine() throws {
+        let registry = PluginRegistry()
+        BuiltinFormatters.register(in: registry)
+        let plugin = try #require(registry.formatter(named: "lines"))
+        func write(_ columns: [String], _ rows: [[JSONValue?]], options: [String: String?] = [:]) throws -> String {
+            let sink = StringSink()
+            let formatter = try plugin.makeFormatter(sink: sink, rawOptions: options, context: .file)
+            try formatter.begin(columns: columns)
+            for row in rows { try formatter.row(row) }
+            try formatter.end()
+            return sink.text
+        }
+        #expect(try write(["email"], [[.string("a@b.co")], [.null], [nil], [.integer(7)], [.array([.string("x")])]]) == "a@b.co\n7\n[\"x\"]\n")
+        #expect(try write(["email"], [[.null], [.string("z")]], options: ["null": "-"]) == "-\nz\n")
+        // `| unmatched` rows: the value column.
+        #expect(try write(["type", "value", "reason", "detail"], [[.string("phone"), .string("19990000000"), .string("no contact"), .null]]) == "19990000000\n")
+        #expect(throws: FormatterOptionError.self) { _ = try write(["id", "name"], [[.integer(1), .string("a")]]) }
+        #expect(throws: FormatterOptionError.self) { _ = try write(["note"], [[.string("two\nlines")]]) }
+    }
+
     @Test func aTableTooWideForTheTerminalTurnsVertical() throws {
         let narrow = OutputContext(isTerminal: true, width: 30, unicode: true, color: false)
         let text = try TrickyRows.format("table", context: narrow)
@@ -215,7 +236,8 @@ enum TrickyRowsEmpty {
     @Test func duplicateNamesAreRefused() throws {
         let registry = PluginRegistry()
         BuiltinFormatters.register(in: registry)
-        #expect(registry.allFormatters.map(\.name) == ["table", "vertical", "json", "ndjson", "csv", "tsv", "yaml", "markdown"])
+        #expect(registry.allFormatters.map(\.name) == ["table", "vertical", "json", "ndjson", "csv", "tsv", "yaml", "markdown", "lines"])
+        #expect(registry.formatter(forPath: "misses.txt")?.name == "lines")
         #expect(throws: FormatterOptionError("a formatter named 'csv' is already registered")) {
             try registry.register(formatter: CSVFormatterPlugin())
         }

@@ -31,12 +31,64 @@ import Testing
         ("custom.12 in [\"Free\", \"Pro\"]", true), ("custom.12 not in [\"Pro\"]", false),
         ("email matches \"^jose@\"", true), ("not is_opted_out", true), ("is_opted_out", false),
         ("missing == 1", false), ("missing != 1", true), ("missing < 1", false), ("missing exists", false),
-        ("assigned_user_id exists", false), ("assigned_user_id == null", false), ("company contains \"x\"", false),
+        ("assigned_user_id exists", false), ("assigned_user_id == null", true), ("company contains \"x\"", false),
         ("note.text contains \"after\"", true), ("name == \"José Núñez\"", true), ("matched has \"14155559876\"", true),
         ("(id == 1 or id == 1001) and not (tags has \"x\")", true),
     ])
     func semantics(condition: String, expected: Bool) throws {
         #expect(try holds(condition) == expected, "\(condition)")
+    }
+
+    /// The one null rule (README, "null"): a missing field is null; null equals
+    /// null and nothing else; `!=` negates `==`; `exists` is `!= null`; `in`
+    /// follows `==`; other tests are false on null; "" and [] are values.
+    static let nullRow = Row(fields: JSONObject([
+        .init(key: "nul", value: .null), .init(key: "empty", value: .string("")), .init(key: "list", value: .array([])),
+        .init(key: "text", value: .string("a")),
+    ]))
+
+    @Test(arguments: [
+        // expression template (F is the field),  missing, null,  "",    [],    "a"
+        ("F == null", [true, true, false, false, false]),
+        ("F != null", [false, false, true, true, true]),
+        ("F exists", [false, false, true, true, true]),
+        ("not F exists", [true, true, false, false, false]),
+        ("F == \"a\"", [false, false, false, false, true]),
+        ("F != \"a\"", [true, true, true, true, false]),
+        ("F == \"\"", [false, false, true, false, false]),
+        ("F in [\"a\", null]", [true, true, false, false, true]),
+        ("F in [\"a\"]", [false, false, false, false, true]),
+        ("F not in [\"a\"]", [true, true, true, true, false]),
+        ("F contains \"\"", [false, false, true, false, true]),
+        ("F matches \".*\"", [false, false, true, false, true]),
+    ] as [(String, [Bool])])
+    func oneNullRule(template: String, expected: [Bool]) throws {
+        for (field, want) in zip(["missing", "nul", "empty", "list", "text"], expected) {
+            let condition = template.replacingOccurrences(of: "F", with: field)
+            let parsed = Parser.parse("find 1 | where " + condition)
+            guard case .pipeline(let p)? = parsed.script.statements.first, case .where(let w)? = p.stages.first else {
+                Issue.record("no where in \(condition)")
+                continue
+            }
+            var conditions = ConditionEvaluator(caseSensitive: false) { literal throws(RuntimeError) in
+                switch literal {
+                case .string(let s, _): return .string(s)
+                case .null: return .null
+                default: return .null
+                }
+            }
+            #expect(try conditions.test(w.condition, Self.nullRow) == want, "\(condition)")
+        }
+    }
+
+    @Test func nullSortsLastEitherWay() {
+        let comparator = ConditionEvaluator(caseSensitive: false) { _ throws(RuntimeError) in .null }
+        for descending in [false, true] {
+            #expect(Evaluator.order(.null, .string("a"), descending: descending, comparator: comparator) == 1)
+            #expect(Evaluator.order(nil, .string(""), descending: descending, comparator: comparator) == 1)
+            #expect(Evaluator.order(.string(""), nil, descending: descending, comparator: comparator) == -1)
+            #expect(Evaluator.order(nil, .null, descending: descending, comparator: comparator) == 0)
+        }
     }
 
     @Test func caseSensitiveWhenAsked() throws {

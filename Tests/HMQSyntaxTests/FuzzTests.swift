@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import HMQSyntax
 
@@ -7,24 +8,14 @@ import Testing
 /// splices) never crash or hang the lexer or parser; every diagnostic has a
 /// valid range; and whatever parses cleanly prints and re-parses cleanly.
 @Suite struct FuzzTests {
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-    }
+    typealias Generator = SeededGenerator
 
     static let interesting: [UInt8] = Array("|,;()[]\"'\\$#.=!<>-*@ \n\t0a".utf8) + [0x00, 0xFF, 0xC3, 0xE6, 0x80]
 
     @Test func mutatedExamplesNeverCrash() async throws {
         let corpus = try Examples.files.map { Array(try Data(contentsOf: $0)) }
         #expect(!corpus.isEmpty)
-        var rng = Generator(state: 20_261_126)
+        var rng = Generator(seed: 20_261_126)
         var clean = 0
         for iteration in 0..<100_000 {
             // Other suites run servers on the same small thread pool: let them breathe.

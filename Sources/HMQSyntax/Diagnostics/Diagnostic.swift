@@ -22,14 +22,18 @@ public struct Diagnostic: Sendable, Hashable, Error, CustomStringConvertible {
     /// A one-line hint shown under the caret, e.g. `did you mean 'show'?`.
     public var suggestion: String?
     public var fixIt: FixIt?
+    /// Lines of detail printed under the caret (`= phones.txt:3: phone 'abc': ...`).
+    public var notes: [String]
 
-    public init(id: DiagnosticID, severity: Severity = .error, range: SourceRange, message: String, suggestion: String? = nil, fixIt: FixIt? = nil) {
+    public init(id: DiagnosticID, severity: Severity = .error, range: SourceRange, message: String, suggestion: String? = nil,
+                fixIt: FixIt? = nil, notes: [String] = []) {
         self.id = id
         self.severity = severity
         self.range = range
         self.message = message
         self.suggestion = suggestion
         self.fixIt = fixIt
+        self.notes = notes
     }
 
     public var description: String { "\(severity): \(message)" }
@@ -55,6 +59,8 @@ public struct DiagnosticID: Sendable, Hashable, RawRepresentable, CustomStringCo
     public static let expectedExpression = DiagnosticID(rawValue: "expected-expression")
     public static let nestingTooDeep = DiagnosticID(rawValue: "nesting-too-deep")
     public static let unexpectedToken = DiagnosticID(rawValue: "unexpected-token")
+    public static let stageAfterSave = DiagnosticID(rawValue: "stage-after-save")
+    public static let duplicateColumn = DiagnosticID(rawValue: "duplicate-column")
     /// Runtime diagnostics (HMQRuntime) use the same shape and renderer.
     public static let runtime = DiagnosticID(rawValue: "runtime")
 }

@@ -37,7 +37,7 @@ public struct DiagnosticRenderer: Sendable {
         }
         var out = paint("\(source.name):\(start.line):\(start.column):", "1") + " "
             + paint("\(diagnostic.severity.rawValue):", severityColor) + " "
-            + paint(diagnostic.message, "1") + "\n"
+            + paint(Self.visible(diagnostic.message), "1") + "\n"
         let lineText = source.line(start.line)
         let gutter = String(start.line)
         let pad = String(repeating: " ", count: gutter.count)
@@ -61,8 +61,11 @@ public struct DiagnosticRenderer: Sendable {
         let indent = before.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DisplayWidth.of($0)) }.joined()
         let width = max(1, DisplayWidth.of(marked))
         var caret = "^" + String(repeating: "~", count: width - 1)
-        if let suggestion = diagnostic.suggestion { caret += " " + suggestion }
+        if let suggestion = diagnostic.suggestion { caret += " " + Self.visible(suggestion) }
         out += paint(" \(pad) |", "34") + " " + indent + paint(caret, "1;32") + "\n"
+        for note in diagnostic.notes {
+            out += paint(" \(pad) =", "34") + " " + Self.visible(note) + "\n"
+        }
         return out
     }
 
@@ -85,10 +88,11 @@ public struct DiagnosticRenderer: Sendable {
         return fromEnd ? "…" + String(kept.reversed()) : String(kept) + "…"
     }
 
-    /// Control characters shown as a visible replacement so the line stays one line.
-    static func visible(_ text: String) -> String {
+    /// Control characters shown as a visible replacement so the line stays one
+    /// line and text from a server or a file cannot drive the terminal.
+    public static func visible(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { s in
-            s.value < 0x20 && s != "\t" ? "\u{FFFD}" : s
+            (s.value < 0x20 && s != "\t") || (0x7F...0x9F).contains(s.value) ? "\u{FFFD}" : s
         }))
     }
 

@@ -117,6 +117,12 @@ extension Parser {
                     throw fail(.expectedToken, "expected a column name after 'as', found \(describeCurrent)")
                 }
             }
+            let name = alias?.name ?? path.dotted
+            let named = columns.contains { if case .field(let p, let a) = $0 { (a?.name ?? p.dotted) == name } else { false } }
+            if named {
+                _ = fail(.duplicateColumn, "column '\(name)' appears twice in this show", at: alias?.range ?? path.range,
+                         suggestion: "give one another name with 'as'")
+            }
             columns.append(.field(path, alias: alias))
         } while kind == .comma
         let end: SourceRange

@@ -148,7 +148,12 @@ extension Parser {
             guard kind == .pipe else { break }
             let pipe = advance()
             skipNewlines()
-            stages.append(try parseStage(after: pipe))
+            let stage = try parseStage(after: pipe)
+            if let save = stages.last, case .save = save {
+                throw fail(.stageAfterSave, "nothing can follow 'save': it writes the rows and ends the pipeline", at: stage.range,
+                           suggestion: "put this stage before 'save' (a 'format' before it chooses the file's format)")
+            }
+            stages.append(stage)
         }
         let end = stages.last?.range ?? source.range
         return Pipeline(source: source, stages: stages, range: source.range.union(end))

@@ -1,0 +1,61 @@
+import HMQRuntime
+import Heymarket
+
+/// `lines`: one value per line, nothing else, so a saved list reads back with
+/// `file "misses.txt"` (like `jq -r`). The value is the only column, or the
+/// `value` column of `| unmatched` rows; anything else asks for `| show`.
+public struct LinesFormatterPlugin: FormatterPlugin {
+    public init() {}
+    public let name = "lines"
+    public let aliases = ["txt"]
+    public let summary = "one value per line: a single column, or the value column of '| unmatched'"
+    public let fileExtensions = ["txt"]
+    public let options = [PluginOption("null", .text, "text for null and missing values (default: the line is left out)")]
+
+    public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
+        LinesFormatter(sink: sink, null: options.text("null"))
+    }
+}
+
+final class LinesFormatter: RowFormatter {
+    private let null: String?
+    private var column = 0
+    private var buffer: ChunkedText
+    private var rows = 0
+
+    init(sink: any OutputSink, null: String?) {
+        self.null = null
+        buffer = ChunkedText(sink: sink)
+    }
+
+    func begin(columns: [String]) throws {
+        if columns.count == 1 || columns.isEmpty { return }
+        guard let index = columns.firstIndex(of: "value") else {
+            throw FormatterOptionError("one value per line needs one column, and these rows have \(columns.count) (\(columns.prefix(6).joined(separator: ", "))); choose one with '| show NAME', or use csv")
+        }
+        column = index
+    }
+
+    func add(columns: [String]) throws {
+        throw FormatterOptionError("one value per line needs one column; choose it with '| show NAME'")
+    }
+
+    func row(_ values: [JSONValue?]) throws {
+        rows += 1
+        let value = values.indices.contains(column) ? values[column] : nil
+        let text: String
+        switch value {
+        case nil, .null?:
+            guard let null else { return }
+            text = null
+        case .string(let s)?: text = s
+        case let other?: text = Cell.compact.string(other)
+        }
+        if text.contains(where: { $0 == "\n" || $0 == "\r" }) {
+            throw FormatterOptionError("row \(rows) holds a line break, which one value per line cannot keep; use csv or json")
+        }
+        try buffer.append(text + "\n")
+    }
+
+    func end() throws { try buffer.flush() }
+}
