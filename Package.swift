@@ -43,8 +43,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The language front end: text -> AST and diagnostics. No I/O, no dependencies.
-        .target(name: "HMQSyntax"),
+        // How many terminal columns text takes (wide and combining characters). A leaf.
+        .target(name: "TextWidth"),
+        // The language front end: text -> AST and diagnostics. No I/O.
+        .target(name: "HMQSyntax", dependencies: ["TextWidth"]),
         // libedit, through its readline-compatible header (<editline/readline.h>).
         .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         // Reading lines: the LineReader protocol, libedit and plain readers, the history file.
@@ -56,18 +58,21 @@ let package = Package(
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
         .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket"]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
-        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", .product(name: "Yams", package: "Yams")]),
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
+        // What a program hosting hmq takes from its surroundings: config, credentials,
+        // plugins, the connection or an embedded sandbox, the console; the CLI is built on it.
+        .target(
+            name: "HMQHost",
+            dependencies: [
+                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQFormatters", "HMQShell", "HMQConfig", "LineEditing",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "hmq",
             dependencies: [
-                "Heymarket",
-                "HeymarketSandbox",
-                "HMQSyntax",
-                "HMQRuntime",
-                "HMQFormatters",
-                "HMQShell",
-                "HMQConfig",
-                "LineEditing",
+                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQConfig", "HMQHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,7 +97,7 @@ let package = Package(
         .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", .product(name: "Crypto", package: "swift-crypto")]),
         // Helpers the test targets share (a seeded generator).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax", "TestSupport"]),
+        .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax", "TextWidth", "TestSupport"]),
         .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(
             name: "HMQFormattersTests",
@@ -101,7 +106,7 @@ let package = Package(
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket"]),
-        .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox"]),
+        .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -31,8 +31,7 @@ if arguments[1] == "generate" {
     exit(0)
 }
 
-let registry = PluginRegistry()
-BuiltinFormatters.register(in: registry)
+let registry = BuiltinFormatters.registry
 guard let plugin = registry.formatter(named: arguments[1]) else {
     FileHandle.standardError.write(Data("unknown format \(arguments[1])\n".utf8))
     exit(2)

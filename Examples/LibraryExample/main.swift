@@ -31,6 +31,7 @@ do {
     switch error {
     case .syntax(let diagnostics): print(diagnostics.map(\.message).joined(separator: "\n"))
     case .runtime(let failure): print(failure.diagnostic.message)
+    case .cancelled: print("cancelled")
     }
 }
 await sandbox.stop()

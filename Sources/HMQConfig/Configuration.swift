@@ -3,50 +3,6 @@ import HMQRuntime
 import Heymarket
 import TOMLKit
 
-/// Where a profile's Secret Key comes from. The key itself is never a
-/// command-line value nor written in the config file.
-public enum SecretSource: Sendable, Hashable {
-    /// An environment variable (`secret_key_env = "PROD_HEYMARKET_KEY"`).
-    case environment(String)
-    /// A file holding the key (`secret_key_file = "~/.config/hmq/prod.key"`).
-    case file(String)
-    /// A command whose stdout is the key, run without a shell (`secret_key_command = "pass show heymarket/prod"`).
-    case command([String])
-
-    /// How `hmq config show` names it (never the key).
-    public var description: String {
-        switch self {
-        case .environment(let name): return "secret_key_env = \"\(name)\""
-        case .file(let path): return "secret_key_file = \"\(path)\""
-        case .command(let argv): return "secret_key_command = \"\(argv.joined(separator: " "))\""
-        }
-    }
-}
-
-/// One `[profiles.NAME]` table.
-public struct Profile: Sendable, Hashable {
-    public var name: String
-    public var baseURL: String?
-    public var secretID: String?
-    /// The environment variable holding the Secret ID (`secret_id_env`).
-    public var secretIDEnvironment: String?
-    public var secretKey: SecretSource?
-    /// Defaults for the settings of the same names (``Settings/descriptors``), as
-    /// text `set` would take; checked when the file is read.
-    public var settings: [String: String] = [:]
-    /// The built-in sandbox profile.
-    public var isSandbox = false
-
-    public init(name: String) { self.name = name }
-
-    /// `sandbox`: the embedded sandbox with its demo credentials.
-    public static let sandbox: Profile = {
-        var profile = Profile(name: "sandbox")
-        profile.isSandbox = true
-        return profile
-    }()
-}
-
 /// The parsed config file: profiles and the default one.
 public struct Configuration: Sendable, Hashable {
     public var path: String?
@@ -64,10 +20,7 @@ public struct Configuration: Sendable, Hashable {
 
     /// `HMQ_CONFIG`, else `$XDG_CONFIG_HOME/hmq/config.toml`, else `~/.config/hmq/config.toml`.
     public static func defaultPath(environment: [String: String]) -> String {
-        if let path = environment["HMQ_CONFIG"], !path.isEmpty { return path }
-        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
-        return config + "/hmq/config.toml"
+        ConfigFolder.configFile(environment: environment)
     }
 
     /// Reads the config file at `path`; a missing file is an empty configuration.
@@ -152,7 +105,7 @@ public struct Configuration: Sendable, Hashable {
         if let name = try string("secret_key_env") { sources.append(.environment(name)) }
         if let file = try string("secret_key_file") { sources.append(.file(file)) }
         if let command = try string("secret_key_command") {
-            let argv = CommandLineSplitter.split(command)
+            let argv = ShellWords.split(command)
             guard let argv, !argv.isEmpty else { throw fail("secret_key_command", "secret_key_command is empty or has an unclosed quote") }
             sources.append(.command(argv))
         }
@@ -190,103 +143,5 @@ public struct Configuration: Sendable, Hashable {
             throw ConfigError(path: path ?? "config", line: nil, message: "no profile named '\(name)'; profiles: \(known.joined(separator: ", "))")
         }
         return profile
-    }
-}
-
-/// A config problem: the file, the line when known, what is wrong.
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var line: Int?
-    public var message: String
-    public var suggestion: [String]?
-
-    public init(path: String, line: Int?, message: String, suggestion: [String]? = nil) {
-        self.path = path
-        self.line = line
-        self.message = message
-        self.suggestion = suggestion
-    }
-
-    public var description: String {
-        var text = path + (line.map { ":\($0)" } ?? "") + ": " + message
-        if let suggestion, !suggestion.isEmpty { text += " (known: " + suggestion.sorted().joined(separator: ", ") + ")" }
-        return text
-    }
-}
-
-/// Which line each `key =` and `[section]` is on (TOMLKit reports lines for
-/// syntax errors only; unknown keys and wrong types are found after parsing).
-struct KeyLines {
-    private var keys: [String: Int] = [:]  // "section\u{0}key" -> line
-    private var sections: [String: Int] = [:]
-
-    init(_ text: String) {
-        var section = ""
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("[") {
-                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).replacingOccurrences(of: "\"", with: "")
-                section = name
-                if sections[name] == nil { sections[name] = index + 1 }
-                // `[profiles.prod]` also declares `prod` in `profiles`.
-                if let dot = name.lastIndex(of: ".") {
-                    let parent = String(name[..<dot]), child = String(name[name.index(after: dot)...])
-                    if keys[parent + "\u{0}" + child] == nil { keys[parent + "\u{0}" + child] = index + 1 }
-                }
-            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
-                let key = line[..<eq].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "")
-                if keys[section + "\u{0}" + key] == nil { keys[section + "\u{0}" + key] = index + 1 }
-            }
-        }
-    }
-
-    func line(of key: String, in section: String?) -> Int? { keys[(section ?? "") + "\u{0}" + key] }
-    func sectionLine(_ section: String) -> Int? { sections[section] }
-}
-
-/// Splits a command line into words like a shell does for quotes (no
-/// expansion, no operators): `pass show "heymarket/prod key"` -> 3 words.
-public enum CommandLineSplitter {
-    public static func split(_ text: String) -> [String]? {
-        var words: [String] = []
-        var current = ""
-        var inWord = false
-        var quote: Character?
-        var escaped = false
-        for character in text {
-            if escaped {
-                current.append(character)
-                escaped = false
-                continue
-            }
-            if let open = quote {
-                if character == open { quote = nil } else if character == "\\" && open == "\"" { escaped = true } else { current.append(character) }
-                continue
-            }
-            switch character {
-            case "\"", "'":
-                quote = character
-                inWord = true
-            case "\\":
-                escaped = true
-                inWord = true
-            case " ", "\t", "\n":
-                if inWord { words.append(current) }
-                current = ""
-                inWord = false
-            default:
-                current.append(character)
-                inWord = true
-            }
-        }
-        if quote != nil || escaped { return nil }
-        if inWord { words.append(current) }
-        return words
-    }
-}
-
-enum Permissions {
-    static func mode(of path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }
 }

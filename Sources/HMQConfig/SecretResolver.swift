@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HMQRuntime
 import Heymarket
 
@@ -83,16 +84,17 @@ public struct SecretResolver {
         do { try process.run() } catch { throw fail("cannot start \(executable): \(error.localizedDescription)") }
         // Read both pipes while waiting, so a chatty command cannot block; give up after the timeout.
         let group = DispatchGroup()
-        nonisolated(unsafe) var stdout = Data(), stderr = Data()
+        let read = Mutex((stdout: Data(), stderr: Data()))
         group.enter()
-        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { let data = out.fileHandleForReading.readDataToEndOfFile(); read.withLock { $0.stdout = data }; group.leave() }
         group.enter()
-        DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { let data = err.fileHandleForReading.readDataToEndOfFile(); read.withLock { $0.stderr = data }; group.leave() }
         if group.wait(timeout: .now() + commandTimeout) == .timedOut {
             process.terminate()
             throw fail("\(argv[0]) did not finish within \(Int(commandTimeout)) s; stopped it")
         }
         process.waitUntilExit()
+        let (stdout, stderr) = read.withLock { $0 }
         if process.terminationStatus != 0 {
             let said = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init) ?? ""
             throw fail("\(argv[0]) exited with status \(process.terminationStatus)" + (said.isEmpty ? "" : ": " + said))

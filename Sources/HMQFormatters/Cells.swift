@@ -1,4 +1,4 @@
-import HMQSyntax
+import TextWidth
 import Heymarket
 
 /// How a value reads in a text format: strings as they are, numbers and

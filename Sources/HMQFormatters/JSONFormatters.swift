@@ -86,7 +86,14 @@ public enum BuiltinFormatters {
         CSVFormatterPlugin(), TSVFormatterPlugin(), YAMLFormatterPlugin(), MarkdownFormatterPlugin(), LinesFormatterPlugin(),
     ]
 
-    public static func register(in registry: PluginRegistry) {
+    public static func register(in registry: inout PluginRegistry) {
         for plugin in all { try? registry.register(formatter: plugin) }
+    }
+
+    /// A registry holding the built-in formatters.
+    public static var registry: PluginRegistry {
+        var registry = PluginRegistry()
+        register(in: &registry)
+        return registry
     }
 }

@@ -1,5 +1,5 @@
 import HMQRuntime
-import HMQSyntax
+import TextWidth
 import Heymarket
 
 /// `table`: a box-drawn table sized to the terminal.

@@ -1,5 +1,5 @@
 import HMQRuntime
-import HMQSyntax
+import TextWidth
 import Heymarket
 
 /// `csv`: RFC 4180.

@@ -75,8 +75,7 @@ struct ConditionEvaluator {
                 throw .at(range, "'has' tests a list, and '\(path.dotted)' is \(describe(actual))", suggestion: "use 'contains' for text or '==' for one value")
             }
             return elements.contains { element in
-                if case .object(let o) = element, let tag = o["tag"] ?? o["name"] { return equal(tag, expected) }
-                return equal(element, expected)
+                equal(Contact.tag(element), expected)
             }
         case .matches(let path, let literal, let range):
             guard case .string(let pattern, let patternRange) = literal else { return false }

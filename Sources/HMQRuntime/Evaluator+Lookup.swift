@@ -35,7 +35,7 @@ extension Evaluator {
             let pipeline: Pipeline
             switch statement {
             case .set(let s):
-                if let value = try? literalText(s.value) { try? shadow.apply(s.name.name, value) }
+                if let value = try? literals.text(s.value) { try? shadow.apply(s.name.name, value) }
                 continue
             case .explain(let e): pipeline = e.pipeline
             case .let(let l): pipeline = l.pipeline
@@ -45,8 +45,8 @@ extension Evaluator {
             // An unset $1 or --var fails the same way now as later: say so before anything is sent.
             var unset = false
             for item in find.items {
-                guard case .variable(let v) = item.value, variableText(v) == nil else { continue }
-                do { _ = try requireVariable(v) } catch { errors.append(error) }
+                guard case .variable(let v) = item.value, literals.text(v) == nil else { continue }
+                do { _ = try literals.require(v) } catch { errors.append(error) }
                 unset = true
             }
             // A file a statement before this one writes is read when the find runs.
@@ -75,7 +75,7 @@ extension Evaluator {
             case .number(let s, _), .email(let s, _), .string(let s, _):
                 found.append(ChannelValue(type: type, value: s), item: index)
             case .variable(let v):
-                found.append(ChannelValue(type: type, value: try requireVariable(v)), item: index)
+                found.append(ChannelValue(type: type, value: try literals.require(v)), item: index)
             case .file(let path, _):
                 for (value, line) in try ValueFiles.lines(path) { found.append(ChannelValue(type: type, value: value), item: index, line: line) }
             case .csv(let path, let column, _):
@@ -149,20 +149,24 @@ extension Evaluator {
         do {
             let result: SearchResult
             if var group = prefetched[shape] {
-                if group.result == nil {
-                    group.result = try await client.search(group.values, progress: onProgress)
+                let shared: SearchResult
+                if let done = group.result {
+                    shared = done
+                } else {
+                    shared = try await client.search(group.values, progress: events.progress)
+                    group.result = shared
                     prefetched[shape] = group
                 }
-                result = Self.narrow(group.result!, to: plan)
+                result = shared.restricted(to: plan)
             } else if wholeResult {
-                result = try await client.search(plan: plan, progress: onProgress)
+                result = try await client.search(plan: plan, progress: events.progress)
             } else {
                 var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: settings.countryCode))
                 var done = 0
                 for try await outcome in client.batchOutcomes(plan: plan) {
                     assembler.add(outcome)
                     done += 1
-                    onProgress?(done, plan.batches.count)
+                    events.progress?(done, plan.batches.count)
                     if try !onRows(assembler.takeSettled().map(Row.init(match:))) { break }
                 }
                 // A cancelled task ends the stream early without an error: never pass that off as the result.
@@ -174,58 +178,6 @@ extension Evaluator {
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)
         }
-    }
-
-    /// The part of a shared search result that answers one find: its contacts in
-    /// its input order, and the outcome of each of its values.
-    static func narrow(_ shared: SearchResult, to plan: SearchPlan) -> SearchResult {
-        var outcomeOf: [NormalizedChannelValue: SearchResult.Outcome] = [:]
-        var normalizedOf: [ChannelValue: NormalizedChannelValue] = [:]
-        for input in shared.inputs {
-            guard let n = input.normalized else { continue }
-            if outcomeOf[n] == nil { outcomeOf[n] = input.outcome }
-            normalizedOf[input.value] = n
-        }
-        var firstIndex: [NormalizedChannelValue: Int] = [:]
-        var originals: [NormalizedChannelValue: [ChannelValue]] = [:]
-        var inputs: [SearchResult.InputOutcome] = []
-        for (i, input) in plan.inputs.enumerated() {
-            switch input.normalized {
-            case .failure(let e): inputs.append(.init(value: input.value, normalized: nil, outcome: .invalid(e)))
-            case .success(let n):
-                if firstIndex[n] == nil { firstIndex[n] = i }
-                if !(originals[n]?.contains(input.value) ?? false) { originals[n, default: []].append(input.value) }
-                inputs.append(.init(value: input.value, normalized: n, outcome: outcomeOf[n] ?? .notSearched))
-            }
-        }
-        func mine(_ values: [ChannelValue]) -> (key: [Int], originals: [ChannelValue]) {
-            var keys: [Int] = []
-            var mineOriginals: [ChannelValue] = []
-            for value in values {
-                guard let n = normalizedOf[value], let index = firstIndex[n] else { continue }
-                keys.append(index)
-                for o in originals[n] ?? [] where !mineOriginals.contains(o) { mineOriginals.append(o) }
-            }
-            return (keys, mineOriginals)
-        }
-        // Keys in half steps, as the assembler orders them: a contact tied to no
-        // value comes after the last of this find's values that may have found it.
-        var matches: [(Int, SearchResult.Match)] = []
-        for match in shared.matches {
-            let tied = mine(match.matchedValues)
-            if let first = tied.key.min() {
-                matches.append((first * 2, SearchResult.Match(contact: match.contact, matchedValues: tied.originals)))
-            } else if match.matchedValues.isEmpty {
-                let possible = mine(match.candidates)
-                if let last = possible.key.max() {
-                    matches.append((last * 2 + 1, SearchResult.Match(contact: match.contact, matchedValues: [], candidates: possible.originals)))
-                }
-            }
-        }
-        matches.sort { $0.0 < $1.0 }
-        let myValues = Set(firstIndex.keys)
-        let failures = shared.failures.filter { !Set($0.values).isDisjoint(with: myValues) }
-        return SearchResult(matches: matches.map(\.1), inputs: inputs, failures: failures, requestCount: shared.requestCount)
     }
 
     /// What became of the values that found no contact (a row each: type,

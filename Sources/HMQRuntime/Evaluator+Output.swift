@@ -16,18 +16,16 @@ extension Evaluator {
         if let save = saveStage {
             return try await saveRows(pipeline, to: save, format: formatStage)
         }
+        if let receiver = events.rows {
+            // The caller takes the rows themselves (the library, the MCP server).
+            return try await stream(pipeline) { rows, columns in receiver(rows, columns) }.summary
+        }
         let name = formatStage?.name.name ?? settings.format
         guard let plugin = registry.formatter(named: name) else {
             throw RuntimeError.at(formatStage?.name.range ?? pipeline.range, "unknown format '\(name)'", suggestion: formatSuggestion(name))
         }
         let options = try formatStage.map { try optionValues($0.options) } ?? [:]
         return try await write(pipeline, with: plugin, options: options, to: output, context: outputContext, at: formatStage?.range ?? pipeline.range)
-    }
-
-    func optionValues(_ options: [FormatStage.Option]) throws(RuntimeError) -> [String: String?] {
-        var values: [String: String?] = [:]
-        for option in options { values.updateValue(try option.value.map(literalText), forKey: option.name) }
-        return values
     }
 
     /// Streams a pipeline's rows into a formatter made by `plugin`.
@@ -127,46 +125,4 @@ final class RowEmitter {
         try formatter.end()
         try sink.flush()
     }
-}
-
-/// An output sink over a file descriptor, buffered.
-public final class FileSink: OutputSink {
-    /// The reader went away (`hmq ... | head -1`): nothing more can be written.
-    public struct Closed: Error, Sendable {}
-
-    private let descriptor: Int32
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-
-    /// A sink writing to `handle`.
-    public init(handle: FileHandle) {
-        self.handle = handle
-        descriptor = handle.fileDescriptor
-    }
-
-    /// Buffers `text`, writing out every 64 KiB.
-    public func write(_ text: String) throws {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 64 * 1024 { try flush() }
-    }
-
-    /// Writes out what is buffered. Throws ``Closed`` when the reader has gone.
-    public func flush() throws {
-        guard !buffer.isEmpty else { return }
-        defer { buffer.removeAll(keepingCapacity: true) }
-        try buffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE { throw Closed() }
-                    throw AtomicFile.WriteError(description: "cannot write output: \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
-        }
-    }
-
-    deinit { try? flush() }
 }

@@ -3,62 +3,84 @@ import HMQSyntax
 import Heymarket
 
 /// Runs parsed scripts: plans the lookups, calls Heymarket, applies the stages
-/// and hands rows to formatters. One evaluator is one session: settings and
-/// `let` bindings persist from one script (or REPL line) to the next.
-public final class Evaluator: @unchecked Sendable {
+/// and hands rows to formatters (or to the caller). One evaluator is one
+/// session: settings and `let` bindings persist from one script (or REPL
+/// line) to the next. An actor: one statement runs at a time.
+///
+/// Programs rarely use it directly: ``ScriptRunner`` parses and runs text in
+/// it, as the CLI, the REPL and ``HMQSession`` all do.
+public actor Evaluator {
     /// Fields the API documents for a contact (plus the virtual ones), for
     /// "unknown field" checks and completion.
-    public static let contactFields = Contact.documentedFields + Row.virtualFields
+    public static let contactFields = FieldCheck.contactFields
 
+    /// The current settings (`set` changes them).
     public private(set) var settings: Settings
-    /// The formatters output goes through.
-    public let registry: PluginRegistry
+    /// The formatters and stage plugins output goes through.
+    public nonisolated let registry: PluginRegistry
     /// `$1`, `--var` values and the environment.
-    public var inputs: ScriptInputs
+    public private(set) var inputs: ScriptInputs
     /// Print requests instead of sending them (`--dry-run`).
-    public var dryRun: Bool
-    /// Called with notes for the user (values that matched no contact); the CLI prints them on stderr.
-    public var onNote: ((Diagnostic) -> Void)?
-    /// Called as a lookup's batches finish: (done, in all). The CLI draws a progress line on a terminal.
-    public var onProgress: (@Sendable (Int, Int) -> Void)?
+    public let dryRun: Bool
     /// What stdout is attached to (terminal width, colour), for formats that adapt.
-    public var outputContext = OutputContext.file
+    public private(set) var outputContext: OutputContext
     /// Results bound with `let`.
-    public private(set) var bindings: [String: Relation] = [:]
+    public internal(set) var bindings: [String: Relation] = [:]
     /// Field names seen in results, custom fields as `custom.KEY` (for completion).
-    public private(set) var seenFields: Set<String> = []
-    /// HTTP requests sent, retries included.
-    public var requestsSent: Int { client?.requestsSent ?? 0 }
+    public internal(set) var seenFields: Set<String> = []
 
     let client: HeymarketClient?
     let output: any OutputSink
+    /// What the running script reports to (notes, progress, rows).
+    var events = RunEvents()
     /// Search results prepared for the finds of the running script, by request shape.
     var prefetched: [[String]: PrefetchGroup] = [:]
     /// The values of each `find` of the running script, read once (files included),
-    /// by its range in that script; nil outside ``run(_:continueOnError:)``.
+    /// by its range in that script; nil outside ``run(_:continueOnError:events:)``.
     var findValuesCache: [SourceRange: FindValues]?
 
     /// - Parameters:
     ///   - client: the API client; nil allows only `--dry-run` and `explain`.
     ///   - output: where rows and explanations go (stdout in the CLI).
-    public init(client: HeymarketClient?, registry: PluginRegistry, output: any OutputSink, settings: Settings = Settings(), inputs: ScriptInputs = ScriptInputs(), dryRun: Bool = false) {
+    ///   - context: what `output` is attached to.
+    public init(client: HeymarketClient?, registry: PluginRegistry, output: sending any OutputSink, context: OutputContext = .file,
+                settings: Settings = Settings(), inputs: ScriptInputs = ScriptInputs(), dryRun: Bool = false) {
         self.client = client
         self.registry = registry
         self.output = output
+        self.outputContext = context
         self.settings = settings
         self.inputs = inputs
         self.dryRun = dryRun
     }
 
+    /// HTTP requests sent, retries included.
+    public nonisolated var requestsSent: Int { client?.requestsSent ?? 0 }
+
+    /// Changes what the output is attached to (the REPL's terminal was resized).
+    public func setOutputContext(_ context: OutputContext) { outputContext = context }
+
+    /// What the REPL shows and completes from: settings, bindings, variables, fields seen.
+    public var snapshot: SessionSnapshot {
+        SessionSnapshot(settings: settings, bindings: bindings.mapValues(\.rows.count), inputs: inputs, seenFields: seenFields)
+    }
+
     /// Runs every statement of `script` in order. Stops at the first failing
-    /// statement unless `continueOnError`; returns the errors met.
-    public func run(_ script: Script, continueOnError: Bool = false) async -> [RuntimeError] {
+    /// statement unless `continueOnError`; returns the errors met. Invalid
+    /// input values and unset variables anywhere stop it before anything is sent.
+    /// `arguments`, when given, are the script's `$1`, `$2`... for this run only (`.read FILE ARGS`).
+    public func run(_ script: Script, continueOnError: Bool = false, events: RunEvents = RunEvents(), arguments: [String]? = nil) async -> [RuntimeError] {
+        self.events = events
         findValuesCache = [:]
+        let sessionInputs = inputs
+        if let arguments { inputs.arguments = arguments }
         defer {
             prefetched = [:]
             findValuesCache = nil
+            self.events = RunEvents()
+            inputs = sessionInputs
+            try? output.flush()
         }
-        // Invalid input values anywhere stop the script before anything is sent.
         let invalid = prepareLookups(for: script)
         if !invalid.isEmpty { return invalid }
         var errors: [RuntimeError] = []
@@ -83,10 +105,10 @@ public final class Evaluator: @unchecked Sendable {
     }
 
     /// Runs one statement.
-    public func execute(_ statement: Statement) async throws {
+    func execute(_ statement: Statement) async throws {
         switch statement {
         case .set(let s):
-            let value = try literalText(s.value)
+            let value = try literals.text(s.value)
             do {
                 try settings.apply(s.name.name, value)
             } catch {
@@ -101,9 +123,10 @@ public final class Evaluator: @unchecked Sendable {
                 try explain(l.pipeline)
                 return
             }
-            var summary = SourceSummary()
-            let relation = try await evaluate(l.pipeline, summary: &summary)
-            bindings[l.name.name] = relation
+            var rows: [Row] = []
+            let (columns, summary) = try await stream(l.pipeline) { chunk, _ in rows += chunk }
+            let listsUnmatched = l.pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
+            bindings[l.name.name] = Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : summary.unmatched, failures: summary.failures)
             try report(summary, of: l.pipeline)
         case .explain(let e):
             try explain(e.pipeline)
@@ -116,6 +139,14 @@ public final class Evaluator: @unchecked Sendable {
         }
     }
 
+    /// The rows of a pipeline, with its stages applied (`format` and `save` are output, not here).
+    public func evaluate(_ pipeline: Pipeline) async throws -> Relation {
+        var rows: [Row] = []
+        let (columns, summary) = try await stream(pipeline) { chunk, _ in rows += chunk }
+        let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
+        return Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : summary.unmatched, failures: summary.failures)
+    }
+
     /// After a pipeline: notes for the values that found no contact (unless it
     /// lists them with `unmatched`), and an error when a batch failed.
     func report(_ summary: SourceSummary, of pipeline: Pipeline) throws {
@@ -123,62 +154,6 @@ public final class Evaluator: @unchecked Sendable {
         if !summary.failures.isEmpty {
             throw RuntimeError.partialFailure(summary.failures, range: pipeline.source.range, withheld: summary.withheld)
         }
-    }
-
-    /// The rows of a pipeline, with its stages applied (`format` and `save` are output, not here).
-    public func evaluate(_ pipeline: Pipeline) async throws -> Relation {
-        var summary = SourceSummary()
-        return try await evaluate(pipeline, summary: &summary)
-    }
-
-    func evaluate(_ pipeline: Pipeline, summary: inout SourceSummary) async throws -> Relation {
-        var rows: [Row] = []
-        let (columns, result) = try await stream(pipeline) { chunk, _ in rows += chunk }
-        summary = result
-        let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
-        return Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : result.unmatched, failures: result.failures)
-    }
-
-    /// Runs a pipeline and hands its rows to `deliver` as they settle, a chunk
-    /// at a time, with the output columns known so far (nil: every field).
-    /// A `limit` that is full stops the lookup: the batches not yet sent are
-    /// never sent. Returns the output columns and what the source knew at its end.
-    func stream(_ pipeline: Pipeline, deliver: ([Row], [String]?) throws -> Void) async throws -> (columns: [String]?, summary: SourceSummary) {
-        let steps = try steps(for: pipeline)
-        let chain: StageChain
-        let summary: SourceSummary
-        switch pipeline.source {
-        case .variable(let v):
-            guard let bound = bindings[v.name] else {
-                if variableText(v) != nil {
-                    throw RuntimeError.at(v.range, "$\(v.name) is a value, not a result; use it inside find: find $\(v.name)")
-                }
-                throw RuntimeError.at(v.range, "$\(v.name) is not bound", suggestion: bindings.isEmpty ? "bind a result first: let \(v.name) = find ..." : Suggestion.closest(to: v.name, among: Array(bindings.keys)).map { "did you mean '$\($0)'?" })
-            }
-            chain = StageChain(steps, sourceColumns: bound.columns)
-            summary = SourceSummary(unmatched: bound.unmatched, failures: bound.failures)
-            let out = try chain.push(bound.rows)
-            if !out.isEmpty { try deliver(out, chain.outputColumns) }
-        case .find(let find):
-            chain = StageChain(steps, sourceColumns: nil)
-            let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
-            summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline)) { rows in
-                for row in rows {
-                    seenFields.formUnion(row.fields.keys)
-                    // Custom fields by their paths (`custom.12`), for completion.
-                    if case .object(let custom)? = row.fields["custom"] { seenFields.formUnion(custom.keys.map { "custom." + $0 }) }
-                }
-                let out = try chain.push(rows)
-                if !out.isEmpty { try deliver(out, chain.outputColumns) }
-                // `unmatched` needs every value's outcome, so the lookup must finish.
-                return listsUnmatched || !chain.saturated
-            }
-        }
-        let rest = try chain.finish(summary)
-        if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
-        var result = summary
-        result.withheld = chain.withheld
-        return (chain.outputColumns, result)
     }
 
     /// Values that found no contact are never dropped silently: unless the
@@ -191,8 +166,8 @@ public final class Evaluator: @unchecked Sendable {
             let values = summary.values(reason)
             guard !values.isEmpty else { return }
             let shown = values.prefix(10).joined(separator: ", ") + (values.count > 10 ? ", … (\(values.count - 10) more)" : "")
-            onNote?(Diagnostic(id: .runtime, severity: .note, range: find.range,
-                               message: "\(values.count) value\(values.count == 1 ? "" : "s") \(what): \(shown)", suggestion: suggestion))
+            events.note(Diagnostic(id: .runtime, severity: .note, range: find.range,
+                                   message: "\(values.count) value\(values.count == 1 ? "" : "s") \(what): \(shown)", suggestion: suggestion))
         }
         note(.noContact, "matched no contact", "list them with '| unmatched'")
         note(.undetermined, "undetermined (a contact came back that no field ties to an input value)",
@@ -202,54 +177,40 @@ public final class Evaluator: @unchecked Sendable {
 
     // MARK: Values
 
-    /// The text of a variable: `$1`, `--var` names, `$env.NAME`; nil when unset.
-    func variableText(_ v: VariableReference) -> String? {
-        if let position = v.position {
-            return position >= 1 && position <= inputs.arguments.count ? inputs.arguments[position - 1] : nil
-        }
-        if let name = v.environmentName { return inputs.environment[name] }
-        return inputs.variables[v.name]
-    }
-
-    func requireVariable(_ v: VariableReference) throws(RuntimeError) -> String {
-        if let text = variableText(v) { return text }
-        if let position = v.position {
-            throw .at(v.range, "$\(position) is not set: the script was given \(inputs.arguments.count) argument\(inputs.arguments.count == 1 ? "" : "s")")
-        }
-        if let name = v.environmentName { throw .at(v.range, "the environment variable \(name) is not set") }
-        if bindings[v.name] != nil { throw .at(v.range, "$\(v.name) is a result, not a value; start a pipeline with it: $\(v.name) | ...") }
-        throw .at(v.range, "$\(v.name) is not set", suggestion: "pass it with --var \(v.name)=VALUE")
-    }
-
-    /// A literal as text (for `set` and options).
-    func literalText(_ literal: Literal) throws(RuntimeError) -> String {
-        switch literal {
-        case .number(let s, _), .string(let s, _), .email(let s, _), .word(let s, _): return s
-        case .bool(let b, _): return b ? "true" : "false"
-        case .null: return "null"
-        case .variable(let v): return try requireVariable(v)
-        }
-    }
-
-    /// A literal as a value for conditions.
-    func literalValue(_ literal: Literal) throws(RuntimeError) -> JSONValue {
-        switch literal {
-        case .number(let s, _):
-            if let i = Int64(s) { return .integer(i) }
-            return Double(s).map(JSONValue.double) ?? .string(s)
-        case .string(let s, _), .email(let s, _), .word(let s, _): return .string(s)
-        case .bool(let b, _): return .bool(b)
-        case .null: return .null
-        case .variable(let v):
-            let text = try requireVariable(v)
-            if let i = Int64(text) { return .integer(i) }
-            return .string(text)
-        }
-    }
+    /// Reads literals and the variables a script may read.
+    var literals: LiteralResolver { LiteralResolver(inputs: inputs, boundNames: Set(bindings.keys)) }
 
     func formatSuggestion(_ name: String) -> String {
         let names = registry.allFormatters.map(\.name)
         if let guess = Suggestion.closest(to: name, among: names) { return "did you mean '\(guess)'?" }
         return "formats: " + names.joined(separator: ", ")
     }
+}
+
+/// What a run reports as it goes: notes for the user, progress, and — when
+/// given — the rows of each pipeline, instead of printing them.
+public struct RunEvents: Sendable {
+    /// A note (values that found no contact); the CLI prints it on stderr.
+    public var note: @Sendable (Diagnostic) -> Void
+    /// (batches done, batches in all) as a lookup goes.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+    /// When set, each pipeline's rows come here (with the columns known so far)
+    /// instead of going through a format to the output; `save` still writes its file.
+    public var rows: (@Sendable ([Row], [String]?) -> Void)?
+
+    public init(note: @escaping @Sendable (Diagnostic) -> Void = { _ in }, progress: (@Sendable (Int, Int) -> Void)? = nil,
+                rows: (@Sendable ([Row], [String]?) -> Void)? = nil) {
+        self.note = note
+        self.progress = progress
+        self.rows = rows
+    }
+}
+
+/// What a session holds, for the REPL's `.settings`, `.vars` and completion.
+public struct SessionSnapshot: Sendable {
+    public var settings: Settings
+    /// `let` names and their row counts.
+    public var bindings: [String: Int]
+    public var inputs: ScriptInputs
+    public var seenFields: Set<String>
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HMQSyntax
 import Heymarket
+import Synchronization
 
 /// hmq for Swift programs: run query text against Heymarket and get rows back.
 ///
@@ -10,28 +11,40 @@ import Heymarket
 ///     print(row.fields["name"] ?? "-")
 /// }
 /// ```
-/// A session keeps settings and `let` bindings from one call to the next.
-public final class HMQSession: @unchecked Sendable {
+/// A session keeps settings and `let` bindings from one call to the next. It
+/// runs text exactly as the `hmq` command does (``ScriptRunner``): the finds of
+/// one text are looked up together, invalid values stop it before any request.
+/// Calls run one after the other, in the order they were made.
+public final class HMQSession: Sendable {
     private let evaluator: Evaluator
     private let sink = CollectingSink()
+    private let runner: ScriptRunner
+    /// The run before the next one, so calls never interleave.
+    private let previous = Mutex<Task<Void, Never>?>(nil)
 
     /// - Parameters:
     ///   - client: a configured ``HeymarketClient`` (production or a sandbox).
-    ///   - registry: output formats (needed only for `save`); empty by default.
+    ///   - registry: output formats (needed only for `save`) and stage plugins; empty by default.
     ///   - inputs: `$1`, `$name` and `$env.NAME` values.
-    public init(client: HeymarketClient, registry: PluginRegistry = PluginRegistry(), inputs: ScriptInputs = ScriptInputs()) {
-        evaluator = Evaluator(client: client, registry: registry, output: sink, inputs: inputs)
+    ///   - continueOnError: go on after a failing statement (the first error is still thrown).
+    public init(client: HeymarketClient, registry: PluginRegistry = PluginRegistry(), inputs: ScriptInputs = ScriptInputs(),
+                settings: Settings = Settings(), continueOnError: Bool = false) {
+        evaluator = Evaluator(client: client, registry: registry, output: sink, settings: settings, inputs: inputs)
+        runner = ScriptRunner(continueOnError: continueOnError)
     }
 
     /// What `explain` statements have written so far (the requests they would send).
     public var explanations: String { sink.text }
 
+    /// HTTP requests this session's client has sent, retries included.
+    public var requestsSent: Int { evaluator.requestsSent }
+
     /// Parses and runs `text`; returns the rows of every pipeline in it, in order.
     /// Syntax errors throw ``HMQError/syntax(_:)``; runtime and API errors ``HMQError/runtime(_:)``.
     public func rows(_ text: String) async throws(HMQError) -> [Row] {
-        var rows: [Row] = []
-        try await each(text) { rows += $0 }
-        return rows
+        let collected = Mutex<[Row]>([])
+        try await each(text) { rows in collected.withLock { $0 += rows } }
+        return collected.withLock { $0 }
     }
 
     /// The same rows as an async sequence, for `for try await row in session.run(...)`.
@@ -51,26 +64,21 @@ public final class HMQSession: @unchecked Sendable {
         }
     }
 
-    private func each(_ text: String, _ deliver: ([Row]) -> Void) async throws(HMQError) {
-        let parsed = Parser.parse(text, name: "<session>", pluginStages: evaluator.registry.stageNames)
-        if parsed.hasErrors { throw .syntax(parsed.diagnostics) }
-        for statement in parsed.script.statements {
-            do {
-                switch statement {
-                case .pipeline(let pipeline):
-                    let (_, summary) = try await evaluator.stream(pipeline) { rows, _ in deliver(rows) }
-                    if !summary.failures.isEmpty { throw RuntimeError.partialFailure(summary.failures, range: pipeline.range) }
-                default:
-                    try await evaluator.execute(statement)
-                }
-            } catch let error as RuntimeError {
-                throw .runtime(error)
-            } catch is CancellationError {
-                return
-            } catch {
-                throw .runtime(.at(statement.range, "\(error)"))
-            }
+    private func each(_ text: String, _ deliver: @escaping @Sendable ([Row]) -> Void) async throws(HMQError) {
+        // One run at a time, in call order.
+        let (mine, done) = AsyncStream<Void>.makeStream()
+        let waitFor = previous.withLock { previous -> Task<Void, Never>? in
+            let before = previous
+            previous = Task { for await _ in mine {} }
+            return before
         }
+        defer { done.finish() }
+        await waitFor?.value
+        let outcome = await runner.run([Source(name: "<session>", text: text)], in: evaluator, report: { _, _ in },
+                                       events: RunEvents(rows: { rows, _ in deliver(rows) }))
+        if !outcome.syntaxErrors.isEmpty { throw .syntax(outcome.syntaxErrors) }
+        if let first = outcome.errors.first { throw .runtime(first) }
+        if outcome.status == .interrupted { throw .cancelled }
     }
 }
 
@@ -78,10 +86,13 @@ public final class HMQSession: @unchecked Sendable {
 public enum HMQError: Error, Sendable {
     case syntax([Diagnostic])
     case runtime(RuntimeError)
+    /// The run was cancelled before it finished: what came is not the whole result.
+    case cancelled
 }
 
-/// Collects text a session writes (explain output), for library use.
-final class CollectingSink: OutputSink, @unchecked Sendable {
-    private(set) var text = ""
-    func write(_ text: String) throws { self.text += text }
+/// Collects the text a session writes (explain output), for library use.
+final class CollectingSink: OutputSink, Sendable {
+    private let collected = Mutex("")
+    var text: String { collected.withLock { $0 } }
+    func write(_ text: String) throws { collected.withLock { $0 += text } }
 }

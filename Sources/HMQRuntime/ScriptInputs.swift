@@ -6,13 +6,17 @@ public struct ScriptInputs: Sendable {
     public var arguments: [String]
     /// `--var NAME=VALUE`, read as `$NAME`.
     public var variables: [String: String]
-    /// Read as `$env.NAME`.
+    /// Read as `$env.NAME`. Variables that hold credentials are never in it.
     public var environment: [String: String]
+    /// Variables taken out of ``environment`` because they hold credentials
+    /// (`$env.NAME` says so rather than "not set").
+    public var withheldEnvironment: Set<String>
 
     /// Inputs for a script; all empty by default.
-    public init(arguments: [String] = [], variables: [String: String] = [:], environment: [String: String] = [:]) {
+    public init(arguments: [String] = [], variables: [String: String] = [:], environment: [String: String] = [:], withheldEnvironment: Set<String> = []) {
         self.arguments = arguments
         self.variables = variables
-        self.environment = environment
+        self.environment = environment.filter { !withheldEnvironment.contains($0.key) }
+        self.withheldEnvironment = withheldEnvironment
     }
 }

@@ -3,6 +3,7 @@ import HMQRuntime
 import HMQSyntax
 import Heymarket
 import LineEditing
+import Synchronization
 
 /// The interactive prompt: reads statements (over several lines when they go
 /// on), runs them in one session, and never ends on an error. Ctrl-C clears
@@ -40,18 +41,34 @@ public final class REPL {
     private let configuration: Configuration
     private let output: CountingSink
     private let renderer: DiagnosticRenderer
-    private let writeError: (String) -> Void
+    private let writeError: @Sendable (String) -> Void
     private let interruptCount: () -> Int
+    private let outputContext: () -> OutputContext
+    private let progress: (@Sendable (Int, Int) -> Void)?
     private var timing = false
     private var lastEntry: String?
     private var entries: [String] = []
+    /// What completion and `.vars`/`.settings` read, refreshed after each statement.
+    private let current: CurrentSnapshot
+    private var snapshot: SessionSnapshot {
+        get { current.value }
+        set { current.value = newValue }
+    }
+
+    /// Shared with the completer's closures (which must not hold the REPL itself).
+    @MainActor final class CurrentSnapshot {
+        var value: SessionSnapshot
+        init(_ value: SessionSnapshot) { self.value = value }
+    }
 
     /// - Parameters:
     ///   - evaluator: the session; its output sink must be `output`.
     ///   - output: what the evaluator writes to (counted, to tell a cancelled query's partial rows apart).
     ///   - interruptCount: how many Ctrl-Cs so far (a change cancels the running query).
+    ///   - outputContext: what stdout is now (its width is read before each statement, so a resized terminal gets fitting tables).
     public init(reader: LineReader, evaluator: Evaluator, output: CountingSink, configuration: Configuration, renderer: DiagnosticRenderer,
-                writeError: @escaping (String) -> Void, interruptCount: @escaping () -> Int) {
+                writeError: @escaping @Sendable (String) -> Void, interruptCount: @escaping () -> Int,
+                outputContext: @escaping () -> OutputContext = { .file }, progress: (@Sendable (Int, Int) -> Void)? = nil) async {
         self.reader = reader
         self.evaluator = evaluator
         self.output = output
@@ -59,12 +76,17 @@ public final class REPL {
         self.renderer = renderer
         self.writeError = writeError
         self.interruptCount = interruptCount
+        self.outputContext = outputContext
+        self.progress = progress
+        let current = CurrentSnapshot(await evaluator.snapshot)
+        self.current = current
+        let registry = evaluator.registry
         var completer = Completer(
-            fields: { [evaluator] in Evaluator.contactFields + evaluator.seenFields.sorted() },
-            formats: { [evaluator] in evaluator.registry.allFormatters.map(\.name) },
-            formatOptions: { [evaluator] in evaluator.registry.formatter(named: $0)?.options.map { "--" + $0.name } ?? [] },
-            variables: { [evaluator] in Array(evaluator.bindings.keys) + Array(evaluator.inputs.variables.keys) })
-        completer.pluginStages = { [evaluator] in evaluator.registry.allStages.map(\.name) }
+            fields: { Evaluator.contactFields + current.value.seenFields.sorted() },
+            formats: { registry.allFormatters.map(\.name) },
+            formatOptions: { registry.formatter(named: $0)?.options.map { "--" + $0.name } ?? [] },
+            variables: { Array(current.value.bindings.keys) + Array(current.value.inputs.variables.keys) })
+        completer.pluginStages = { registry.allStages.map(\.name) }
         reader.completer = { [weak self] text in
             completer.complete((self?.buffer.isEmpty ?? true) ? text : (self?.buffer.text ?? "") + "\n" + text)
         }
@@ -75,6 +97,8 @@ public final class REPL {
 
     public var prompt: String { "hmq(\(configuration.target))> " }
     public var continuationPrompt: String { String(repeating: " ", count: max(0, prompt.count - 5)) + "...> " }
+    /// While a quote is open: says so, and how to get out.
+    public var quotePrompt: String { String(repeating: " ", count: max(0, prompt.count - 22)) + "(quote open; empty line ends)> " }
 
     /// Runs until Ctrl-D or `.quit`; returns the exit status (0).
     public func run() async -> Int32 {
@@ -88,10 +112,11 @@ public final class REPL {
             lastEntry = entries.last
         }
         if let rc = configuration.rcFile, FileManager.default.fileExists(atPath: rc) {
-            await runFile(rc)
+            await runFile(rc, arguments: nil)
         }
         while true {
-            switch reader.readLine(prompt: buffer.isEmpty ? prompt : continuationPrompt) {
+            let shownPrompt = buffer.isEmpty ? prompt : (buffer.hasOpenQuote ? quotePrompt : continuationPrompt)
+            switch reader.readLine(prompt: shownPrompt) {
             case .endOfInput:
                 print("")
                 return 0
@@ -108,8 +133,11 @@ public final class REPL {
                         continue
                     }
                 }
-                buffer.append(line)
-                if buffer.needsMore { continue }
+                // An empty line (or a lone `;`) while a quote is open ends the
+                // statement, so the error is shown instead of waiting for the quote.
+                let givesUp = buffer.hasOpenQuote && ["", ";"].contains(line.trimmingCharacters(in: .whitespaces))
+                if !givesUp { buffer.append(line) }
+                if buffer.needsMore, !givesUp { continue }
                 let text = buffer.text
                 buffer.clear()
                 remember(text)
@@ -141,20 +169,23 @@ public final class REPL {
         }
     }
 
-    /// Parses and runs `text`; errors are printed and the session goes on.
-    /// Ctrl-C while it runs cancels it (its requests too).
-    func execute(_ text: String, name: String) async {
+    /// Parses and runs `text` the way every other caller does (``ScriptRunner``);
+    /// errors are printed and the session goes on. Ctrl-C while it runs cancels
+    /// it (its requests too). `arguments` replace `$1`, `$2`... for this text (`.read FILE ARGS`).
+    func execute(_ text: String, name: String, arguments: [String]? = nil) async {
         let source = Source(name: name, text: text)
-        let parsed = Parser.parse(source, pluginStages: evaluator.registry.stageNames)
-        if !parsed.diagnostics.isEmpty { writeError(renderer.render(parsed.diagnostics, in: source)) }
-        if parsed.hasErrors { return }
-        evaluator.onNote = { [renderer, writeError] note in writeError(renderer.render(note, in: source)) }
+        await evaluator.setOutputContext(outputContext())
         let started = Date()
         let requestsBefore = evaluator.requestsSent
         let bytesBefore = output.count
         let interruptsBefore = interruptCount()
         let evaluator = self.evaluator
-        let run = Task.detached { await evaluator.run(parsed.script) }
+        let (renderer, writeError, progress) = (self.renderer, self.writeError, self.progress)
+        let run = Task {
+            await ScriptRunner().run([source], in: evaluator, report: { diagnostic, source in
+                writeError(renderer.render(diagnostic, in: source))
+            }, events: RunEvents(progress: progress), arguments: arguments)
+        }
         let watcher = Task { @MainActor [interruptCount] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -165,16 +196,16 @@ public final class REPL {
             }
             return false
         }
-        let errors = await run.value
+        _ = await run.value
         watcher.cancel()
         let interrupted = await watcher.value
         try? output.flush()
+        snapshot = await evaluator.snapshot
         if interrupted {
             let partial = output.count != bytesBefore
             writeError("hmq: cancelled" + (partial ? "; the rows above are incomplete" : "") + "\n")
             return
         }
-        for error in errors { writeError(renderer.render(error.diagnostic, in: source)) }
         if timing {
             let requests = evaluator.requestsSent - requestsBefore
             writeError(String(format: "Time: %.3f s, %d request%@\n", Date().timeIntervalSince(started), requests, requests == 1 ? "" : "s"))
@@ -182,12 +213,12 @@ public final class REPL {
     }
 
     /// Runs a script file in this session (`.read`, the rc file).
-    func runFile(_ path: String) async {
+    func runFile(_ path: String, arguments: [String]?) async {
         guard let data = FileManager.default.contents(atPath: path) else {
             writeError("hmq: error: cannot read \(path)\n")
             return
         }
-        await execute(String(decoding: data, as: UTF8.self), name: path)
+        await execute(String(decoding: data, as: UTF8.self), name: path, arguments: arguments)
     }
 
     enum DotResult { case `continue`, quit }
@@ -213,14 +244,14 @@ public final class REPL {
             try? output.write(text + "(external formats: executables named hmq-format-NAME in ~/.config/hmq/plugins or on PATH; see docs/plugins.md)\n")
         case ".vars":
             var text = ""
-            for (name, relation) in evaluator.bindings.sorted(by: { $0.key < $1.key }) {
-                text += "$\(name)\t\(relation.rows.count) row\(relation.rows.count == 1 ? "" : "s") (let)\n"
+            for (name, rows) in snapshot.bindings.sorted(by: { $0.key < $1.key }) {
+                text += "$\(name)\t\(rows) row\(rows == 1 ? "" : "s") (let)\n"
             }
-            for (name, value) in evaluator.inputs.variables.sorted(by: { $0.key < $1.key }) { text += "$\(name)\t\(value) (--var)\n" }
-            for (i, value) in evaluator.inputs.arguments.enumerated() { text += "$\(i + 1)\t\(value)\n" }
+            for (name, value) in snapshot.inputs.variables.sorted(by: { $0.key < $1.key }) { text += "$\(name)\t\(value) (--var)\n" }
+            for (i, value) in snapshot.inputs.arguments.enumerated() { text += "$\(i + 1)\t\(value)\n" }
             try? output.write(text.isEmpty ? "no variables: bind one with let NAME = find ...\n" : text)
         case ".settings":
-            let s = evaluator.settings
+            let s = snapshot.settings
             let width = (Settings.descriptors.map(\.name.count).max() ?? 0) + 2
             var text = ""
             for descriptor in Settings.descriptors {
@@ -247,12 +278,12 @@ public final class REPL {
             }
             print("timing \(timing ? "on" : "off")")
         case ".read":
-            guard !argument.isEmpty else {
-                writeError("hmq: error: .read needs a file: .read lookups.hmq\n")
+            // .read FILE [ARGS...]: the file's $1, $2... are ARGS. Words split like a shell's (quotes kept together).
+            guard let words = ShellWords.split(argument), let file = words.first else {
+                writeError("hmq: error: .read needs a file (and its arguments): .read lookups.hmq 14155551234\n")
                 return .continue
             }
-            let path = argument.hasPrefix("\"") && argument.hasSuffix("\"") && argument.count > 1 ? String(argument.dropFirst().dropLast()) : argument
-            await runFile(path.hasPrefix("~/") ? NSHomeDirectory() + path.dropFirst(1) : path)
+            await runFile(file.hasPrefix("~/") ? NSHomeDirectory() + file.dropFirst(1) : file, arguments: Array(words.dropFirst()))
         default:
             let guess = Suggestion.closest(to: command, among: Completer.dotCommands)
             writeError("hmq: error: unknown command \(command)" + (guess.map { "; did you mean \($0)?" } ?? "; .help lists them") + "\n")
@@ -264,16 +295,20 @@ public final class REPL {
 
 /// An output sink that counts what passes through (to tell whether a cancelled
 /// query printed anything).
-public final class CountingSink: OutputSink {
-    private let base: any OutputSink
-    public private(set) var count = 0
+public final class CountingSink: OutputSink, Sendable {
+    private let state: Mutex<(base: any OutputSink, count: Int)>
 
-    public init(_ base: any OutputSink) { self.base = base }
+    public init(_ base: sending any OutputSink) { state = Mutex((base, 0)) }
+
+    /// Bytes written so far.
+    public var count: Int { state.withLock { $0.count } }
 
     public func write(_ text: String) throws {
-        count += text.utf8.count
-        try base.write(text)
+        try state.withLock { state in
+            state.count += text.utf8.count
+            try state.base.write(text)
+        }
     }
 
-    public func flush() throws { try base.flush() }
+    public func flush() throws { try state.withLock { try $0.base.flush() } }
 }

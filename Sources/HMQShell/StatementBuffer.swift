@@ -18,6 +18,11 @@ public struct StatementBuffer: Sendable {
     /// Whether the text so far needs another line.
     public var needsMore: Bool { Self.needsMore(text) }
 
+    /// Whether a string is left open (the next line continues it).
+    public var hasOpenQuote: Bool {
+        !isEmpty && Lexer.tokenize(Source(name: "<repl>", text: text)).diagnostics.contains { $0.id == .unterminatedString }
+    }
+
     public static func needsMore(_ text: String) -> Bool {
         let lexed = Lexer.tokenize(Source(name: "<repl>", text: text))
         if lexed.diagnostics.contains(where: { $0.message.contains("unterminated") }) { return true }

@@ -46,13 +46,20 @@ public struct Contact: Sendable, Hashable {
     public var tagNames: [String] {
         guard case .array(let tags)? = fields["tags"] else { return [] }
         return tags.compactMap { tag in
-            switch tag {
+            switch Self.tag(tag) {
             case .string(let s): return s
             case .integer(let i): return String(i)
             case .double(let d): return JSONWriter.format(d)
-            case .object(let o): return o["tag"]?.stringValue ?? o["name"]?.stringValue
             default: return nil
             }
         }
+    }
+
+    /// What a tag stands for: a tag object (`{"id": 7, "tag": "vip"}`, or
+    /// `{"name": ...}`) by its name, anything else as it is. The API sends tags
+    /// as strings in one page and as objects in another.
+    public static func tag(_ value: JSONValue) -> JSONValue {
+        if case .object(let o) = value, let name = o["tag"] ?? o["name"] { return name }
+        return value
     }
 }

@@ -40,43 +40,60 @@ extension HeymarketClient {
     }
 
     /// Runs the batches of `plan`, up to ``SearchOptions/concurrency`` at once,
-    /// and yields their outcomes in batch order as soon as each is ready.
-    /// Cancelling the consuming task cancels the requests in flight.
-    public func batchOutcomes(plan: SearchPlan) -> AsyncThrowingStream<BatchOutcome, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<BatchOutcome, any Error>.makeStream()
-        let task = Task {
-            do {
-                try await withThrowingTaskGroup(of: BatchOutcome.self) { group in
-                    var next = 0
-                    var ready: [Int: BatchOutcome] = [:]
-                    var yielded = 0
-                    func startNext() {
-                        guard next < plan.batches.count else { return }
-                        let batch = plan.batches[next]
-                        next += 1
-                        group.addTask { try await run(batch, of: plan.batches.count) }
-                    }
-                    for _ in 0..<options.concurrency { startNext() }
-                    while let outcome = try await group.next() {
-                        ready[outcome.batch.index] = outcome
-                        while let inOrder = ready.removeValue(forKey: yielded) {
-                            continuation.yield(inOrder)
-                            yielded += 1
-                        }
-                        startNext()
-                    }
+    /// and yields their outcomes in batch order. Batches start as outcomes are
+    /// asked for (never more than `concurrency` ahead of the reader), so a
+    /// reader that stops early stops the search: no batch past those in flight
+    /// is sent. Cancelling the reading task cancels the requests in flight.
+    public func batchOutcomes(plan: SearchPlan) -> BatchOutcomes {
+        BatchOutcomes(client: self, plan: plan)
+    }
+
+    /// The outcomes of a plan's batches, in batch order (see ``batchOutcomes(plan:)``).
+    public struct BatchOutcomes: AsyncSequence, Sendable {
+        public typealias Element = BatchOutcome
+        let client: HeymarketClient
+        let plan: SearchPlan
+
+        public func makeAsyncIterator() -> Iterator { Iterator(client: client, plan: plan) }
+
+        public final class Iterator: AsyncIteratorProtocol {
+            private let client: HeymarketClient
+            private let batches: [ChannelBatch]
+            private var running: [Int: Task<BatchOutcome, any Error>] = [:]
+            private var next = 0
+            private var yielded = 0
+
+            init(client: HeymarketClient, plan: SearchPlan) {
+                self.client = client
+                batches = plan.batches
+            }
+
+            public func next() async throws -> BatchOutcome? {
+                guard yielded < batches.count else { return nil }
+                while next < batches.count, running.count < client.options.concurrency {
+                    let (batch, client, total) = (batches[next], self.client, batches.count)
+                    running[next] = Task { try await client.run(batch, of: total) }
+                    next += 1
                 }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+                guard let task = running.removeValue(forKey: yielded) else { return nil }
+                let inFlight = Array(running.values) + [task]
+                let outcome = try await withTaskCancellationHandler {
+                    try await task.value
+                } onCancel: {
+                    for task in inFlight { task.cancel() }
+                }
+                yielded += 1
+                return outcome
+            }
+
+            deinit {
+                for task in running.values { task.cancel() }
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     /// Sends one batch with retries. Throws only for authentication failures and cancellation.
-    private func run(_ batch: ChannelBatch, of total: Int) async throws -> BatchOutcome {
+    func run(_ batch: ChannelBatch, of total: Int) async throws -> BatchOutcome {
         let label = "POST \(Self.searchPath) batch \(batch.index + 1)/\(total) (\(batch.values.count) ids)"
         var contacts: [Contact] = []
         var attempts = 0

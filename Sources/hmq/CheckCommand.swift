@@ -1,106 +1,74 @@
 import ArgumentParser
-import Foundation
+import HMQHost
 import HMQRuntime
 import HMQSyntax
 
 /// `hmq check`: parse only, print every diagnostic.
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: HMQSubcommand {
     static let configuration = CommandConfiguration(
-        commandName: "check",
-        abstract: "Check hmq scripts for syntax errors without running them.",
+        commandName: "check", abstract: "Check hmq scripts for errors without running them (-e checks text).",
         discussion: "Prints every error with its line, column and a caret. Exits 0 when clean, 3 on a syntax error.")
+    @ParentCommand var root: HMQCommand
+    @Argument(help: ArgumentHelp("Script files to check ('-' reads stdin).", valueName: "file")) var files: [String] = []
 
-    @Argument(help: ArgumentHelp("Script files to check ('-' reads stdin).", valueName: "file"))
-    var files: [String] = []
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Check this text instead of a file (repeatable).", valueName: "text"))
-    var expression: [String] = []
-
-    func validate() throws {
-        if files.isEmpty, expression.isEmpty {
-            throw ValidationError("give a file to check, or -e 'text'")
-        }
-    }
-
-    func run() throws {
-        var failed = false
-        var sources: [Source] = []
-        for (i, text) in expression.enumerated() {
-            sources.append(Source(name: expression.count == 1 ? "<-e>" : "<-e #\(i + 1)>", text: text))
-        }
-        for file in files { sources.append(try ScriptFile.read(file)) }
-        let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
+    func execute() async throws -> ExitStatus {
+        let host = try root.global.host()
+        let texts = root.global.expressions.enumerated().map { Source(name: root.global.expressions.count == 1 ? "<-e>" : "<-e #\($0 + 1)>", text: $1) }
+        let sources = try texts + files.map(ScriptFile.read)
+        guard !sources.isEmpty else { throw CommandFailure(status: .usage, message: "give a file to check, or -e 'text'") }
+        var status = ExitStatus.ok
         for source in sources {
-            let result = Parser.parse(source, pluginStages: Plugins.shared.registry.stageNames)
-            if !result.diagnostics.isEmpty {
-                FileHandle.standardError.write(Data(renderer.render(result.diagnostics, in: source).utf8))
-            }
-            if result.hasErrors {
-                failed = true
-                let count = result.diagnostics.filter { $0.severity == .error }.count
-                Terminal.err("\(source.name): \(count) error\(count == 1 ? "" : "s")")
+            let result = host.parse(source)
+            let count = result.diagnostics.filter { $0.severity == .error }.count
+            if count > 0 {
+                status = .syntax
+                host.console.err("\(source.name): \(count) error\(count == 1 ? "" : "s")\n")
             }
         }
-        if failed { throw CommandFailure(status: .syntax, message: nil) }
+        return status
     }
 }
 
 /// `hmq fmt`: print (or rewrite) a script in canonical form.
-struct FormatCommand: ParsableCommand {
+struct FormatCommand: HMQSubcommand {
     static let configuration = CommandConfiguration(
-        commandName: "fmt",
-        abstract: "Print hmq scripts in canonical form.",
+        commandName: "fmt", abstract: "Print hmq scripts in canonical form.",
         discussion: "Comments and blank lines are kept. A script with syntax errors is not changed (exit 3).")
+    @ParentCommand var root: HMQCommand
+    @Argument(help: ArgumentHelp("Script files ('-' reads stdin).", valueName: "file")) var files: [String]
+    @Flag(name: .shortAndLong, help: "Rewrite the files in place instead of printing.") var write = false
 
-    @Argument(help: ArgumentHelp("Script files ('-' reads stdin).", valueName: "file"))
-    var files: [String]
-
-    @Flag(name: .shortAndLong, help: "Rewrite the files in place instead of printing.")
-    var write = false
-
-    func run() throws {
-        var failed = false
-        let renderer = DiagnosticRenderer(useColor: Terminal.stderrUsesColor)
+    func execute() async throws -> ExitStatus {
+        let host = try root.global.host()
+        var status = ExitStatus.ok
         for file in files {
-            let source = try ScriptFile.read(file)
-            let result = Parser.parse(source, pluginStages: Plugins.shared.registry.stageNames)
+            let result = host.parse(try ScriptFile.read(file))
             if result.hasErrors {
-                FileHandle.standardError.write(Data(renderer.render(result.diagnostics, in: source).utf8))
-                failed = true
+                status = .syntax
                 continue
             }
             let formatted = ASTPrinter().print(result.script)
             if write, file != "-" {
-                do {
-                    try ScriptFile.replace(file, with: formatted)
-                } catch {
-                    throw CommandFailure(status: .usage, message: "\(error)")
-                }
+                do { try AtomicFile.write(file) { try $0.write(formatted) } } catch { throw CommandFailure(status: .usage, message: "\(error)") }
             } else {
-                Terminal.out(formatted)
+                host.console.out(formatted)
             }
         }
-        if failed { throw CommandFailure(status: .syntax, message: nil) }
+        return status
     }
 }
 
-/// Reading and safely rewriting script files.
-enum ScriptFile {
-    /// The file's bytes as a ``Source`` named by its path; `-` is stdin.
-    static func read(_ path: String) throws -> Source {
-        if path == "-" {
-            return Source(name: "<stdin>", bytes: Array(FileHandle.standardInput.readDataToEndOfFile()))
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw CommandFailure(status: .usage, message: exists ? (isDirectory.boolValue ? "\(path) is a directory" : "cannot read \(path)") : "no such file: \(path)")
-        }
-        return Source(name: path, bytes: Array(data))
-    }
+/// `hmq formats`: the registered output formats.
+struct FormatsCommand: HMQSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "formats", abstract: "List the output formats, with their options.",
+        discussion: "External formats are executables named hmq-format-NAME in ~/.config/hmq/plugins or on PATH (docs/plugins.md).")
+    @ParentCommand var root: HMQCommand
 
-    /// Replaces the file's content atomically (see ``AtomicFile``).
-    static func replace(_ path: String, with text: String) throws {
-        try AtomicFile.write(path) { try $0.write(text) }
+    func execute() async throws -> ExitStatus {
+        let host = try root.global.host()
+        host.console.out(host.registry.formatterListing())
+        for warning in host.pluginWarnings { host.console.note(warning) }
+        return .ok
     }
 }

@@ -11,7 +11,8 @@ struct CLISandbox {
     let directory: URL
 
     /// Runs `body` with a sandbox (of `configuration`) and a fresh directory; both are gone afterwards.
-    static func with<T>(_ configuration: SandboxConfiguration = SandboxConfiguration(), _ body: (CLISandbox) async throws -> T) async throws -> T {
+    static func with<T>(_ configuration: SandboxConfiguration = SandboxConfiguration(), isolation: isolated (any Actor)? = #isolation,
+                        _ body: (CLISandbox) async throws -> T) async throws -> T {
         let service = SandboxService(configuration: configuration)
         let running = try await SandboxServer.start(service: service)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-cli-\(UUID())")

@@ -27,7 +27,7 @@ func containsJWT(_ text: String) -> Bool {
         #expect(out.status == 0)
         let contacts = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]
         #expect(contacts?.compactMap { $0["id"] as? Int } == [1001, 1004, 1005])
-        #expect(out.stderr.contains("no contact for 1 value: phone:14155550000"))
+        #expect(out.stderr.contains("1 value matched no contact: phone:14155550000"))
     }
 
     @Test func reportListsMatchesAndMisses() async throws {

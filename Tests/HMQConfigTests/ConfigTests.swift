@@ -1,6 +1,7 @@
 import Foundation
 import HMQConfig
 import Heymarket
+import HMQRuntime
 import Testing
 
 @Suite struct ConfigParsingTests {
@@ -57,10 +58,10 @@ import Testing
     }
 
     @Test func commandLinesSplitLikeAShell() {
-        #expect(CommandLineSplitter.split("pass show heymarket/prod") == ["pass", "show", "heymarket/prod"])
-        #expect(CommandLineSplitter.split("op read 'op://vault/heymarket key' --no-newline") == ["op", "read", "op://vault/heymarket key", "--no-newline"])
-        #expect(CommandLineSplitter.split("echo \"a \\\"b\\\"\"") == ["echo", "a \"b\""])
-        #expect(CommandLineSplitter.split("echo 'unclosed") == nil)
+        #expect(ShellWords.split("pass show heymarket/prod") == ["pass", "show", "heymarket/prod"])
+        #expect(ShellWords.split("op read 'op://vault/heymarket key' --no-newline") == ["op", "read", "op://vault/heymarket key", "--no-newline"])
+        #expect(ShellWords.split("echo \"a \\\"b\\\"\"") == ["echo", "a \"b\""])
+        #expect(ShellWords.split("echo 'unclosed") == nil)
     }
 
     @Test func showMasksSecretIDs() throws {

@@ -36,8 +36,8 @@ enum TrickyRows {
     }
 
     static func format(_ name: String, options: [String: String?] = [:], context: OutputContext = .file) throws -> String {
-        let registry = PluginRegistry()
-        BuiltinFormatters.register(in: registry)
+        var registry = PluginRegistry()
+        BuiltinFormatters.register(in: &registry)
         let plugin = try #require(registry.formatter(named: name))
         let sink = StringSink()
         let formatter = try plugin.makeFormatter(sink: sink, rawOptions: options, context: context)
@@ -82,8 +82,8 @@ enum TrickyRows {
 
     /// `lines`: one value per line, read back by `file "..."`.
     @Test func linesHoldOneValuePerLine() throws {
-        let registry = PluginRegistry()
-        BuiltinFormatters.register(in: registry)
+        var registry = PluginRegistry()
+        BuiltinFormatters.register(in: &registry)
         let plugin = try #require(registry.formatter(named: "lines"))
         func write(_ columns: [String], _ rows: [[JSONValue?]], options: [String: String?] = [:]) throws -> String {
             let sink = StringSink()
@@ -111,8 +111,8 @@ enum TrickyRows {
     @Test func aTableFitsTheTerminalWidth() throws {
         for width in [60, 80, 120] {
             let context = OutputContext(isTerminal: true, width: width, unicode: true, color: false)
-            let registry = PluginRegistry()
-            BuiltinFormatters.register(in: registry)
+            var registry = PluginRegistry()
+            BuiltinFormatters.register(in: &registry)
             let sink = StringSink()
             let formatter = try registry.formatter(named: "table")!.makeFormatter(sink: sink, rawOptions: [:], context: context)
             try formatter.begin(columns: ["id", "name", "note"])
@@ -219,8 +219,8 @@ enum TrickyRowsEmpty {
 
 @Suite struct RegistryTests {
     @Test func optionsAreChecked() throws {
-        let registry = PluginRegistry()
-        BuiltinFormatters.register(in: registry)
+        var registry = PluginRegistry()
+        BuiltinFormatters.register(in: &registry)
         let csv = try #require(registry.formatter(named: "csv"))
         #expect(throws: FormatterOptionError("unknown option --pretty (csv has --no-header, --crlf, --null TEXT)")) {
             _ = try csv.makeFormatter(sink: StringSink(), rawOptions: ["pretty": nil], context: .file)
@@ -234,8 +234,8 @@ enum TrickyRowsEmpty {
     }
 
     @Test func duplicateNamesAreRefused() throws {
-        let registry = PluginRegistry()
-        BuiltinFormatters.register(in: registry)
+        var registry = PluginRegistry()
+        BuiltinFormatters.register(in: &registry)
         #expect(registry.allFormatters.map(\.name) == ["table", "vertical", "json", "ndjson", "csv", "tsv", "yaml", "markdown", "lines"])
         #expect(registry.formatter(forPath: "misses.txt")?.name == "lines")
         #expect(throws: FormatterOptionError("a formatter named 'csv' is already registered")) {

@@ -19,8 +19,8 @@ import Testing
             Issue.record("no where in \(condition)")
             return false
         }
-        let evaluator = Evaluator(client: nil, registry: PluginRegistry(), output: FileSinkStub())
-        var conditions = ConditionEvaluator(caseSensitive: caseSensitive) { literal throws(RuntimeError) in try evaluator.literalValue(literal) }
+        let literals = LiteralResolver(inputs: ScriptInputs())
+        var conditions = ConditionEvaluator(caseSensitive: caseSensitive) { literal throws(RuntimeError) in try literals.value(literal) }
         return try conditions.test(w.condition, row)
     }
 
@@ -84,10 +84,10 @@ import Testing
     @Test func nullSortsLastEitherWay() {
         let comparator = ConditionEvaluator(caseSensitive: false) { _ throws(RuntimeError) in .null }
         for descending in [false, true] {
-            #expect(Evaluator.order(.null, .string("a"), descending: descending, comparator: comparator) == 1)
-            #expect(Evaluator.order(nil, .string(""), descending: descending, comparator: comparator) == 1)
-            #expect(Evaluator.order(.string(""), nil, descending: descending, comparator: comparator) == -1)
-            #expect(Evaluator.order(nil, .null, descending: descending, comparator: comparator) == 0)
+            #expect(SortTransform.order(.null, .string("a"), descending: descending, comparator: comparator) == 1)
+            #expect(SortTransform.order(nil, .string(""), descending: descending, comparator: comparator) == 1)
+            #expect(SortTransform.order(.string(""), nil, descending: descending, comparator: comparator) == -1)
+            #expect(SortTransform.order(nil, .null, descending: descending, comparator: comparator) == 0)
         }
     }
 

@@ -142,14 +142,14 @@ struct DedupeStage: StagePlugin {
         let field: String
         var seen = Set<JSONValue?>()
         init(field: String) { self.field = field }
-        func accept(_ rows: [Row]) throws -> [Row] { rows.filter { seen.insert($0.value(at: [field])).inserted } }
-        func finish() throws -> [Row] { [] }
+        func accept(_ rows: [Row], columns: [String]?) throws -> [Row] { rows.filter { seen.insert($0.value(at: [field])).inserted } }
+        func columns(after input: [String]?) -> [String]? { input }
     }
 }
 
 @Suite(.serialized) struct StagePluginTests {
     @Test func aRegisteredStagePluginRunsInPipelines() async throws {
-        let registry = PluginRegistry()
+        var registry = PluginRegistry()
         try registry.register(stage: DedupeStage())
         #expect(throws: FormatterOptionError("a stage named 'show' already exists")) {
             struct Show: StagePlugin {

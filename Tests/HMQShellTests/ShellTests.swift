@@ -5,11 +5,13 @@ import HMQSyntax
 import Heymarket
 import HeymarketSandbox
 import LineEditing
+import Synchronization
 import Testing
 
-final class StringSink: OutputSink {
-    var text = ""
-    func write(_ text: String) throws { self.text += text }
+final class StringSink: OutputSink, Sendable {
+    private let collected = Mutex("")
+    var text: String { collected.withLock { $0 } }
+    func write(_ text: String) throws { collected.withLock { $0 += text } }
 }
 
 /// A REPL over a scripted reader, against a sandbox when one is given.
@@ -19,26 +21,30 @@ struct Harness {
     let repl: REPL
     let output: StringSink
     let evaluator: Evaluator
-    var errors: [String] { errorLines.value }
-    let errorLines = Box<[String]>([])
+    var errors: [String] { errorLines.lines }
+    let errorLines: ErrorLines
 
-    final class Box<T> {
-        var value: T
-        init(_ value: T) { self.value = value }
+    final class ErrorLines: Sendable {
+        private let collected = Mutex<[String]>([])
+        var lines: [String] { collected.withLock { $0 } }
+        func append(_ line: String) { collected.withLock { $0.append(line) } }
     }
 
-    init(_ script: [LineReadResult], client: HeymarketClient? = nil, history: HistoryFile? = nil, policy: HistoryPolicy = HistoryPolicy(), directory: String? = nil) {
+    init(_ script: [LineReadResult], client: HeymarketClient? = nil, history: HistoryFile? = nil, policy: HistoryPolicy = HistoryPolicy(), directory: String? = nil,
+         outputContext: @escaping () -> OutputContext = { .file }) async {
         reader = ScriptedLineReader(script)
-        output = StringSink()
+        let output = StringSink()
+        self.output = output
         let counting = CountingSink(output)
-        let registry = PluginRegistry()
-        for plugin in [TestFormat(name: "csv"), TestFormat(name: "ndjson"), TestFormat(name: "table")] { try? registry.register(formatter: plugin) }
+        var registry = PluginRegistry()
+        for plugin in [TestFormat(name: "csv"), TestFormat(name: "ndjson"), TestFormat(name: "table"), TestFormat(name: "width")] { try? registry.register(formatter: plugin) }
         evaluator = Evaluator(client: client, registry: registry, output: counting, settings: Settings(format: "ndjson"),
                               inputs: ScriptInputs(variables: ["who": "ada@example.com"]))
-        let box = errorLines
-        repl = REPL(reader: reader, evaluator: evaluator, output: counting,
-                    configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false),
-                    renderer: DiagnosticRenderer(), writeError: { box.value.append($0) }, interruptCount: { 0 })
+        let lines = ErrorLines()
+        errorLines = lines
+        repl = await REPL(reader: reader, evaluator: evaluator, output: counting,
+                          configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false),
+                          renderer: DiagnosticRenderer(), writeError: { lines.append($0) }, interruptCount: { 0 }, outputContext: outputContext)
     }
 }
 
@@ -49,7 +55,10 @@ struct TestFormat: FormatterPlugin {
     var summary: String { "test" }
     var fileExtensions: [String] { [] }
     var options: [PluginOption] { name == "csv" ? [PluginOption("no-header", .flag, "")] : [] }
-    func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter { Writer(sink: sink) }
+    func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
+        if name == "width" { try? sink.write("width=\(context.width ?? 0)\n") }
+        return Writer(sink: sink)
+    }
 
     final class Writer: RowFormatter {
         let sink: any OutputSink
@@ -65,16 +74,17 @@ struct TestFormat: FormatterPlugin {
 
 @MainActor
 @Suite struct CompletionTests {
-    let harness = Harness([])
-    var reader: ScriptedLineReader { harness.reader }
+    func readerOfAFreshSession() async -> ScriptedLineReader { await Harness([]).reader }
 
-    @Test func afterAPipeOnlyStages() {
+    @Test func afterAPipeOnlyStages() async {
+        let reader = await readerOfAFreshSession()
         #expect(reader.tab("find phone 14155551234 | sh") == ["show"])
         #expect(reader.tab("find phone 14155551234 | ") == StageName.all.sorted())
         #expect(reader.tab("find phone 14155551234 | s") == ["save", "show", "sort"])
     }
 
-    @Test func statementStartsAndChannelTypes() {
+    @Test func statementStartsAndChannelTypes() async {
+        let reader = await readerOfAFreshSession()
         #expect(reader.tab("") == ["explain", "find", "let", "set"])
         #expect(reader.tab("fi") == ["find"])
         #expect(reader.tab("find ") == ["any", "csv", "email", "file", "phone"])
@@ -82,7 +92,8 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab("find phone 1415") == [])
     }
 
-    @Test func fieldsAfterShowWhereSortAndCountBy() {
+    @Test func fieldsAfterShowWhereSortAndCountBy() async {
+        let reader = await readerOfAFreshSession()
         #expect(reader.tab("find phone 1 | show disp") == ["display_name"])
         #expect(reader.tab("find phone 1 | show name, em") == ["email"])
         #expect(reader.tab("find phone 1 | where is_") == ["is_opted_out"])
@@ -92,8 +103,9 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab("find phone 1 | count by ta") == ["tags"])
     }
 
-    @Test func formatsOptionsSettingsAndVariables() {
-        #expect(reader.tab("find phone 1 | format ") == ["csv", "ndjson", "table"])
+    @Test func formatsOptionsSettingsAndVariables() async {
+        let reader = await readerOfAFreshSession()
+        #expect(reader.tab("find phone 1 | format ") == ["csv", "ndjson", "table", "width"])
         #expect(reader.tab("find phone 1 | format csv --") == ["--no-header"])
         #expect(reader.tab("set ") == Settings.names.sorted())
         #expect(reader.tab("set format n") == ["ndjson"])
@@ -102,7 +114,8 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab(".help wh") == ["where"])
     }
 
-    @Test func fileNamesOnlyInsideAQuotedPath() throws {
+    @Test func fileNamesOnlyInsideAQuotedPath() async throws {
+        let reader = await readerOfAFreshSession()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-complete-\(UUID())")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("lists"), withIntermediateDirectories: true)
         try "1".write(to: folder.appendingPathComponent("phones.txt"), atomically: true, encoding: .utf8)
@@ -115,7 +128,7 @@ struct TestFormat: FormatterPlugin {
 
     @Test func customFieldsSeenInResultsAreOffered() async throws {
         try await SandboxHarness.run { client in
-            let harness = Harness([.line("find phone 14155551234")], client: client)
+            let harness = await Harness([.line("find phone 14155551234")], client: client)
             _ = await harness.repl.run()
             #expect(harness.reader.tab("find phone 1 | show cus") == ["custom", "custom.12", "custom.7"])
         }
@@ -142,7 +155,7 @@ enum SandboxHarness {
 @Suite(.serialized) struct REPLTests {
     @Test func statementsGoOnOverLinesAndErrorsDoNotEndTheSession() async throws {
         try await SandboxHarness.run { client in
-            let h = Harness([
+            let h = await Harness([
                 .line("find phone 14155551234,"), .line("  14155552003 |"), .line("show id, name"),
                 .line("find phone 14155551234 | shwo name"),
                 .line("find phone 14155551234 | show nmae"),
@@ -158,8 +171,43 @@ enum SandboxHarness {
         }
     }
 
+    @Test func anOpenQuoteSaysSoAndAnEmptyLineEndsIt() async throws {
+        let h = await Harness([.line("find phone \"14155551234"), .line("still inside"), .line(""), .line(".vars")])
+        _ = await h.repl.run()
+        #expect(h.reader.prompts[1].hasSuffix("(quote open; empty line ends)> "))
+        #expect(h.reader.prompts == ["hmq(sandbox)> ", h.repl.quotePrompt, h.repl.quotePrompt, "hmq(sandbox)> ", "hmq(sandbox)> "])
+        #expect(h.errors.first?.contains("unterminated string") == true, "\(h.errors)")
+    }
+
+    @Test func readRunsAFileWithItsArguments() async throws {
+        try await SandboxHarness.run { client in
+            let script = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-read-\(UUID()).hmq").path
+            try "find phone $1, $2 | show id\n".write(toFile: script, atomically: true, encoding: .utf8)
+            let h = await Harness([.line(".read \(script) 14155552003 \"14155552004\""), .line(".vars")], client: client)
+            _ = await h.repl.run()
+            #expect(h.output.text.hasPrefix("id=1003\nid=1004\n$who"), "\(h.output.text) \(h.errors)")
+            #expect(!h.output.text.contains("$1\t"), "the arguments were for that file only")
+        }
+    }
+
+    @Test func theNextTableFitsTheTerminalAfterAResize() async throws {
+        try await SandboxHarness.run { client in
+            let widths = WidthSequence([120, 40])
+            let h = await Harness([.line("set format width"), .line("find phone 14155551234 | show id"), .line("find phone 14155551234 | show id")],
+                                  client: client, outputContext: { OutputContext(isTerminal: true, width: widths.next()) })
+            _ = await h.repl.run()
+            #expect(h.output.text.contains("width=40\n"), "\(h.output.text)")
+        }
+    }
+
+    final class WidthSequence: Sendable {
+        private let widths: Mutex<[Int]>
+        init(_ widths: [Int]) { self.widths = Mutex(widths) }
+        func next() -> Int { widths.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] } }
+    }
+
     @Test func ctrlCDropsTheStatementBeingTyped() async throws {
-        let h = Harness([.line("find phone 14155551234 |"), .interrupted, .line(".vars")])
+        let h = await Harness([.line("find phone 14155551234 |"), .interrupted, .line(".vars")])
         _ = await h.repl.run()
         #expect(h.reader.prompts == ["hmq(sandbox)> ", "         ...> ", "hmq(sandbox)> ", "hmq(sandbox)> "])
         #expect(h.output.text == "$who\tada@example.com (--var)\n\n")
@@ -171,7 +219,7 @@ enum SandboxHarness {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let script = folder.appendingPathComponent("two.hmq").path
             try "let t = find phone 14155551234, 14155552003\n$t | count\n".write(toFile: script, atomically: true, encoding: .utf8)
-            let h = Harness([.line(".read \(script)"), .line(".vars"), .line("set batch 7"), .line(".settings"), .line(".help where"),
+            let h = await Harness([.line(".read \(script)"), .line(".vars"), .line("set batch 7"), .line(".settings"), .line(".help where"),
                              .line(".timing on"), .line("$t | count"), .line(".nope"), .line(".quit"), .line("find phone 1")], client: client)
             _ = await h.repl.run()
             let out = h.output.text
@@ -188,7 +236,7 @@ enum SandboxHarness {
 
     @Test func historyKeepsStatementsNotBlanksRepeatsOrSecrets() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-history-\(UUID())/history").path
-        let h = Harness([
+        let h = await Harness([
             .line("set batch 10"), .line(""), .line("set batch 10"), .line("set rate 0 |"), .interrupted,
             .line("find phone 14155551234 |"), .line("  show name"),
             .line("set api_key sk_live_abcdefghijk"), .line("find email \"canary-secret-value-123\""), .line(".vars"),
@@ -201,7 +249,7 @@ enum SandboxHarness {
         #expect(text == "set batch 10\nfind phone 14155551234 |\\n  show name\n.vars\n")
         #expect(!text.contains("sk_live") && !text.contains("canary"))
         // A second session sees them, the multi-line one whole.
-        let again = Harness([], history: HistoryFile(path: path, limit: 2))
+        let again = await Harness([], history: HistoryFile(path: path, limit: 2))
         _ = await again.repl.run()
         #expect(again.reader.history == ["find phone 14155551234 |\n  show name", ".vars"])
     }

@@ -1,3 +1,5 @@
+import TextWidth
+
 /// Renders diagnostics like compilers do:
 ///
 ///     script.hmq:3:16: error: unknown stage 'shwo'

@@ -1,0 +1,99 @@
+import Foundation
+import HMQRuntime
+import HMQSyntax
+
+/// Writing to the standard streams, and what they are attached to. Writes go
+/// straight to the file descriptor: a closed or full stream (`hmq ... | true`,
+/// `> /dev/full`, a closed stderr) makes a write fail, never the process crash.
+public struct Console: Sendable {
+    /// `--color`.
+    public var color: ColorChoice
+    public var environment: [String: String]
+
+    public init(color: ColorChoice = .auto, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.color = color
+        self.environment = environment
+    }
+
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// Writes every byte of `text` to `fd`; false when the stream is closed or full.
+    @discardableResult
+    public static func write(_ text: String, to fd: Int32) -> Bool {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    /// Writes `text` to stdout as it is.
+    @discardableResult
+    public func out(_ text: String) -> Bool { Self.write(text, to: STDOUT_FILENO) }
+
+    /// Writes text to stderr as it is (already rendered diagnostics, help).
+    public func err(_ text: String) { Self.write(text, to: STDERR_FILENO) }
+
+    /// `hmq: error: message` on stderr (bold red on a colour terminal); the
+    /// message's control characters are shown, never sent to the terminal.
+    public func error(_ message: String) { line("error", "31", message) }
+
+    /// `hmq: note: message` on stderr.
+    public func note(_ message: String) { line("note", "36", message) }
+
+    private func line(_ kind: String, _ code: String, _ message: String) {
+        let prefix = stderrUsesColor ? "hmq: \u{1B}[1;\(code)m\(kind):\u{1B}[0m " : "hmq: \(kind): "
+        err(prefix + DiagnosticRenderer.visible(message) + "\n")
+    }
+
+    /// Colour on stderr: `--color`, else on a terminal with `NO_COLOR` unset and `TERM` not `dumb` (`FORCE_COLOR` forces it).
+    public var stderrUsesColor: Bool { uses(fd: STDERR_FILENO) }
+
+    func uses(fd: Int32) -> Bool {
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto: return DiagnosticRenderer.colorByDefault(environment: environment, isTerminal: Self.isTerminal(fd))
+        }
+    }
+
+    /// The renderer for diagnostics on stderr.
+    public var renderer: DiagnosticRenderer { DiagnosticRenderer(useColor: stderrUsesColor) }
+
+    /// What stdout is: a terminal (its width now, whether it shows UTF-8) and whether to colour.
+    public func outputContext() -> OutputContext {
+        let terminal = Self.isTerminal(STDOUT_FILENO)
+        var size = winsize()
+        var width: Int?
+        if terminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { width = Int(size.ws_col) }
+        if width == nil, let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 { width = columns }
+        if terminal, width == nil { width = 80 }
+        // The locale says whether the terminal shows UTF-8 (LC_ALL over LC_CTYPE over LANG).
+        let locale = [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+        let unicode = !terminal || locale.lowercased().replacingOccurrences(of: "-", with: "").contains("utf8")
+        return OutputContext(isTerminal: terminal, width: width, unicode: unicode, color: uses(fd: STDOUT_FILENO))
+    }
+
+    /// A progress callback drawing `hmq: looking up… 12/100 batches` on one
+    /// stderr line (only on a terminal, only for lookups of more than one
+    /// batch), erased when done; nil when stderr is not a terminal.
+    public func progress(label: String = "looking up") -> (@Sendable (Int, Int) -> Void)? {
+        guard Self.isTerminal(STDERR_FILENO), environment["TERM"] != "dumb" else { return nil }
+        return { done, total in
+            guard total > 1 else { return }
+            let line = done < total ? "\rhmq: \(label)… \(done)/\(total) batches\u{1B}[K" : "\r\u{1B}[K"
+            Self.write(line, to: STDERR_FILENO)
+        }
+    }
+}
+
+/// `--color auto|always|never`.
+public enum ColorChoice: String, CaseIterable, Sendable {
+    case auto, always, never
+}

@@ -1,0 +1,42 @@
+import HMQRuntime
+import Heymarket
+
+extension Host {
+    /// `hmq search`: looks `values` up and prints the contacts as a JSON array
+    /// (or the whole `--report` object) on stdout; what found no contact, what
+    /// is undetermined and every failed batch with every value it held on
+    /// stderr. Invalid values stop it before anything is sent, unless `--skip-invalid`.
+    public func search(_ values: [ChannelValue], report: Bool, pretty: Bool) async throws -> ExitStatus {
+        let settings = try settings()
+        let console = self.console
+        let result = try await withClient(options: settings.searchOptions) { client -> SearchResult in
+            guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
+            let plan = client.plan(values)
+            let invalid = plan.inputs.compactMap { input -> HeymarketError? in
+                if case .failure(let e) = input.normalized { return e } else { return nil }
+            }
+            if !invalid.isEmpty, settings.invalid == .error {
+                for e in invalid.prefix(20) { console.error(e.message) }
+                throw CommandFailure(status: .usage, message: "\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s"); nothing was sent (--skip-invalid leaves them out)")
+            }
+            return try await client.search(plan: plan, progress: console.progress())
+        }
+        let writer = JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil)
+        // When every batch failed, nothing was looked up: an empty array would read as "no contacts".
+        let nothingLookedUp = !result.failures.isEmpty && Set(result.failures.flatMap(\.values)) == Set(result.inputs.compactMap(\.normalized))
+        if report || !nothingLookedUp {
+            console.out(writer.string(report ? result.report : .array(result.contacts.map { .object($0.fields) })) + "\n")
+        }
+        if !report, !result.unmatched.isEmpty {
+            console.note("\(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s") matched no contact: " + result.unmatched.map(\.description).joined(separator: ", "))
+        }
+        if !result.undetermined.isEmpty {
+            console.note("\(result.undetermined.count) value\(result.undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): " + result.undetermined.map(\.description).joined(separator: ", "))
+        }
+        if !result.invalid.isEmpty {
+            console.note("\(result.invalid.count) invalid value\(result.invalid.count == 1 ? "" : "s") left out: " + result.invalid.map { "\($0.value): \($0.error.message)" }.joined(separator: "; "))
+        }
+        for failure in result.failures { console.error(failure.description) }
+        return result.isComplete ? .ok : .api
+    }
+}

@@ -1,0 +1,107 @@
+import HMQSyntax
+import Heymarket
+
+extension Evaluator {
+    /// Runs a pipeline and hands its rows to `deliver` as they settle, a chunk
+    /// at a time, with the output columns known so far (nil: every field).
+    /// A `limit` that is full stops the lookup: the batches not yet sent are
+    /// never sent. Returns the output columns and what the source knew at its end.
+    func stream(_ pipeline: Pipeline, deliver: ([Row], [String]?) throws -> Void) async throws -> (columns: [String]?, summary: SourceSummary) {
+        let stages = try transforms(for: pipeline)
+        let chain: StageChain
+        var summary: SourceSummary
+        switch pipeline.source {
+        case .variable(let v):
+            guard let bound = bindings[v.name] else {
+                if literals.text(v) != nil {
+                    throw RuntimeError.at(v.range, "$\(v.name) is a value, not a result; use it inside find: find $\(v.name)")
+                }
+                throw RuntimeError.at(v.range, "$\(v.name) is not bound", suggestion: bindings.isEmpty ? "bind a result first: let \(v.name) = find ..." : Suggestion.closest(to: v.name, among: Array(bindings.keys)).map { "did you mean '$\($0)'?" })
+            }
+            chain = StageChain(stages, sourceColumns: bound.columns)
+            summary = SourceSummary(unmatched: bound.unmatched, failures: bound.failures)
+            let out = try chain.push(bound.rows)
+            if !out.isEmpty { try deliver(out, chain.outputColumns) }
+        case .find(let find):
+            chain = StageChain(stages, sourceColumns: nil)
+            let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
+            summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline)) { rows in
+                for row in rows {
+                    seenFields.formUnion(row.fields.keys)
+                    // Custom fields by their paths (`custom.12`), for completion.
+                    if case .object(let custom)? = row.fields["custom"] { seenFields.formUnion(custom.keys.map { "custom." + $0 }) }
+                }
+                let out = try chain.push(rows)
+                if !out.isEmpty { try deliver(out, chain.outputColumns) }
+                // `unmatched` needs every value's outcome, so the lookup must finish.
+                return listsUnmatched || !chain.saturated
+            }
+        }
+        let rest = try chain.finish(summary.end)
+        if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
+        summary.withheld = chain.withheld
+        return (chain.outputColumns, summary)
+    }
+
+    /// The transforms of a pipeline's stages (`format` and `save` are output, not stages).
+    func transforms(for pipeline: Pipeline) throws -> [any RowTransform] {
+        let caseSensitive = settings.caseSensitive
+        let literals = self.literals
+        return try pipeline.stages.compactMap { stage throws -> (any RowTransform)? in
+            switch stage {
+            case .show(let s): return ShowTransform(s)
+            case .where(let w): return WhereTransform(w, caseSensitive: caseSensitive, literals: literals)
+            case .sort(let s): return SortTransform(s, caseSensitive: caseSensitive)
+            case .limit(let l): return LimitTransform(count: l.count)
+            case .count(let c): return CountTransform(c)
+            case .unique(let u): return UniqueTransform(u)
+            case .unmatched: return UnmatchedTransform()
+            case .plugin(let p): return try pluginTransform(p)
+            case .format, .save: return nil
+            }
+        }
+    }
+
+    /// A stage plugin's transform, its options checked.
+    func pluginTransform(_ stage: PluginStage) throws -> any RowTransform {
+        guard let plugin = registry.stage(named: stage.name.name) else {
+            throw RuntimeError.at(stage.name.range, "no stage plugin named '\(stage.name.name)' is registered")
+        }
+        do {
+            let options = try PluginOptions(try optionValues(stage.options), declared: plugin.options, pluginName: plugin.name)
+            return try plugin.makeTransform(options: options)
+        } catch let error as FormatterOptionError {
+            throw RuntimeError.at(stage.range, "\(plugin.name): \(error.message)")
+        }
+    }
+
+    func optionValues(_ options: [FormatStage.Option]) throws(RuntimeError) -> [String: String?] {
+        var values: [String: String?] = [:]
+        for option in options { values.updateValue(try option.value.map(literals.text), forKey: option.name) }
+        return values
+    }
+
+    /// Whether a stage reads `matched`, which is complete only when the whole lookup is.
+    static func readsMatched(_ pipeline: Pipeline) -> Bool {
+        func isMatched(_ path: FieldPath) -> Bool { path.components.first?.name == "matched" }
+        for stage in pipeline.stages {
+            switch stage {
+            case .show(let s):
+                if s.columns.contains(where: { if case .field(let p, _) = $0 { isMatched(p) } else { false } }) { return true }
+            case .where(let w):
+                if WhereTransform.paths(in: w.condition).contains(where: isMatched) { return true }
+            case .sort(let s):
+                if s.keys.contains(where: { isMatched($0.path) }) { return true }
+            case .count(let c):
+                if let by = c.by, isMatched(by) { return true }
+            case .unique(let u):
+                if u.paths.contains(where: isMatched) { return true }
+            case .plugin:
+                return true  // a plugin may read `matched`: give it whole rows
+            case .limit, .format, .save, .unmatched:
+                continue
+            }
+        }
+        return false
+    }
+}

@@ -1,0 +1,46 @@
+extension SearchResult {
+    /// The result as one JSON object (`hmq search --report`): `contacts` (each
+    /// with `matched`, the values tied to it, or null and `candidates` when
+    /// none can be), `unmatched`, `undetermined`, `invalid`, `failed` (per batch:
+    /// status, error, request id, attempts, every value) and `requests`.
+    public var report: JSONValue {
+        let result = self
+        func describe(_ v: ChannelValue) -> JSONValue {
+            .object(JSONObject([.init(key: "type", value: v.type.map(JSONValue.string) ?? .null), .init(key: "value", value: .string(v.value))]))
+        }
+        // `matched` is null when no value can be tied to the contact; `candidates` then lists those that may have found it.
+        let contacts: [JSONValue] = result.matches.map { m in
+            var members: [JSONObject.Member] = [
+                .init(key: "contact", value: .object(m.contact.fields)),
+                .init(key: "matched", value: m.matchedValues.isEmpty ? .null : .array(m.matchedValues.map(describe))),
+            ]
+            if m.matchedValues.isEmpty { members.append(.init(key: "candidates", value: .array(m.candidates.map(describe)))) }
+            return .object(JSONObject(members))
+        }
+        let failures: [JSONValue] = result.failures.map { f in
+            .object(JSONObject([
+                .init(key: "batch", value: .integer(Int64(f.batchIndex + 1))),
+                .init(key: "status", value: f.error.status.map { .integer(Int64($0)) } ?? .null),
+                .init(key: "error", value: .string(f.error.message)),
+                .init(key: "request_id", value: f.error.requestID.map(JSONValue.string) ?? .null),
+                .init(key: "attempts", value: .integer(Int64(f.attempts))),
+                .init(key: "values", value: .array(f.values.map { .string($0.value) })),
+            ]))
+        }
+        let invalid: [JSONValue] = result.invalid.map { entry in
+            .object(JSONObject([
+                .init(key: "type", value: entry.value.type.map(JSONValue.string) ?? .null),
+                .init(key: "value", value: .string(entry.value.value)),
+                .init(key: "error", value: .string(entry.error.message)),
+            ]))
+        }
+        return .object(JSONObject([
+            .init(key: "contacts", value: .array(contacts)),
+            .init(key: "unmatched", value: .array(result.unmatched.map(describe))),
+            .init(key: "undetermined", value: .array(result.undetermined.map(describe))),
+            .init(key: "invalid", value: .array(invalid)),
+            .init(key: "failed", value: .array(failures)),
+            .init(key: "requests", value: .integer(Int64(result.requestCount))),
+        ]))
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import HMQHost
+import HMQRuntime
+
+/// The options of every hmq command; they may come before or after a
+/// subcommand or a script file. Settings flags are ``Settings/descriptors``.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("e"), .customLong("expression")], help: ArgumentHelp("hmq text to run (repeatable; in order). Arguments after it are $1, $2, ...", valueName: "text"))
+    var expressions: [String] = []
+    @Option(name: .customLong("var"), help: ArgumentHelp("Bind $NAME to VALUE (repeatable).", valueName: "name=value"))
+    var variables: [String] = []
+    @Flag(help: "Print the HTTP requests each lookup would send, and send nothing.") var dryRun = false
+    @Flag(help: "Run the remaining statements after one fails (the exit code still reports the failure).") var continueOnError = false
+    @Flag(name: .customLong("no-rc"), help: "At the interactive prompt, skip ~/.config/hmq/hmqrc.") var noRC = false
+
+    @Flag(help: "Use an in-process sandbox with demo data and demo credentials (the sandbox profile).") var sandbox = false
+    @Option(help: ArgumentHelp("A profile of ~/.config/hmq/config.toml (default $HMQ_PROFILE, else default_profile).", valueName: "name"))
+    var profile: String?
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("The API's base URL (https://, or http:// on loopback; default $HMQ_BASE_URL, else production).", valueName: "url"))
+    var baseURL: String?
+    @Flag(name: [.short, .long], help: "Log requests, retries and timings to stderr (never credentials).") var verbose = false
+    @Option(name: [.short, .long], help: ArgumentHelp("Output format (see 'hmq formats').", valueName: "name")) var format: String?
+    @Option(help: ArgumentHelp("Colour: auto is on a terminal, unless NO_COLOR or TERM=dumb.", valueName: "when")) var color = ColorChoice.auto
+
+    @Option(help: help("batch")) var batch: String?
+    @Option(help: help("concurrency")) var concurrency: String?
+    @Option(help: help("rate")) var rate: String?
+    @Option(help: help("retries")) var retries: String?
+    @Option(help: help("timeout")) var timeout: String?
+    @Option(name: .customLong("country-code"), help: help("country_code")) var countryCode: String?
+    @Option(name: .customLong("case-sensitive"), help: help("case_sensitive")) var caseSensitive: String?
+    @Option(help: help("attribution")) var attribution: String?
+    @Option(help: help("invalid")) var invalid: String?
+    @Flag(name: .customLong("skip-invalid"), help: "The same as --invalid skip.") var skipInvalid = false
+
+    static func help(_ name: String) -> ArgumentHelp {
+        guard let d = Settings.descriptor(named: name) else { return ArgumentHelp() }
+        return ArgumentHelp("\(d.summary.prefix(1).uppercased() + d.summary.dropFirst()) (default \(d.defaultValue)).", valueName: d.valueHint)
+    }
+
+    /// The host these options describe.
+    func host() throws -> Host {
+        var options = HostOptions()
+        (options.sandbox, options.profile, options.baseURL, options.verbose, options.format, options.color) = (sandbox, profile, baseURL, verbose, format, color)
+        let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("retries", retries), ("timeout", timeout),
+                                          ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid)]
+        for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }
+        if skipInvalid { options.settings.append(("invalid", "skip", "--skip-invalid")) }
+        return try Host(options: options)
+    }
+
+    /// `--var NAME=VALUE` values by name.
+    func namedVariables() throws -> [String: String] {
+        var named: [String: String] = [:]
+        for variable in variables {
+            guard let eq = variable.firstIndex(of: "="), let first = variable.first, first.isLetter || first == "_",
+                  variable[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            else { throw CommandFailure(status: .usage, message: "--var '\(variable)' must be NAME=VALUE, with NAME made of letters, digits and '_'") }
+            let name = String(variable[..<eq])
+            guard named.updateValue(String(variable[variable.index(after: eq)...]), forKey: name) == nil else {
+                throw CommandFailure(status: .usage, message: "--var \(name) is given twice")
+            }
+        }
+        return named
+    }
+}
+
+extension ColorChoice: ExpressibleByArgument {}
