@@ -118,9 +118,9 @@ public struct Configuration: Sendable, Hashable {
             let text: String
             if let string = value.string { text = string }
             else if let int = value.int { text = String(int) }
-            else if let double = value.double { text = String(double) }
-            else if let bool = value.bool { text = bool ? "on" : "off" }
-            else { throw fail(descriptor.name, "\(descriptor.name) must be a string, a number or a boolean") }
+            else if let double = value.double { text = double == double.rounded() && abs(double) < 1e15 ? String(Int64(double)) : String(double) }
+            else if let bool = value.bool, descriptor.choices.contains("on") { text = bool ? "on" : "off" }
+            else { throw fail(descriptor.name, "\(descriptor.name) must be \(descriptor.valueHint) (a string or a number)") }
             do {
                 try descriptor.apply(text, to: &scratch)
             } catch {

@@ -15,6 +15,10 @@ public struct LinesFormatterPlugin: FormatterPlugin {
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
         LinesFormatter(sink: sink, null: options.text("null"))
     }
+
+    public func check(columns: [String]) throws(FormatterOptionError) {
+        _ = try LinesFormatter.column(in: columns)
+    }
 }
 
 final class LinesFormatter: RowFormatter {
@@ -29,11 +33,16 @@ final class LinesFormatter: RowFormatter {
     }
 
     func begin(columns: [String]) throws {
-        if columns.count == 1 || columns.isEmpty { return }
+        column = try Self.column(in: columns)
+    }
+
+    /// The column written: the only one, or `value` (the rows of `| unmatched`).
+    static func column(in columns: [String]) throws(FormatterOptionError) -> Int {
+        if columns.count <= 1 { return 0 }
         guard let index = columns.firstIndex(of: "value") else {
             throw FormatterOptionError("one value per line needs one column, and these rows have \(columns.count) (\(columns.prefix(6).joined(separator: ", "))); choose one with '| show NAME', or use csv")
         }
-        column = index
+        return index
     }
 
     func add(columns: [String]) throws {
@@ -53,6 +62,9 @@ final class LinesFormatter: RowFormatter {
         }
         if text.contains(where: { $0 == "\n" || $0 == "\r" }) {
             throw FormatterOptionError("row \(rows) holds a line break, which one value per line cannot keep; use csv or json")
+        }
+        if text.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") {
+            throw FormatterOptionError("row \(rows) starts with '#', which a file of values reads as a comment; use csv")
         }
         try buffer.append(text + "\n")
     }

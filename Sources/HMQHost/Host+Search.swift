@@ -37,6 +37,9 @@ extension Host {
             console.note("\(result.invalid.count) invalid value\(result.invalid.count == 1 ? "" : "s") left out: " + result.invalid.map { "\($0.value): \($0.error.message)" }.joined(separator: "; "))
         }
         for failure in result.failures { console.error(failure.description) }
-        return result.isComplete ? .ok : .api
+        for failure in result.attributionFailures {
+            console.error("exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: " + failure.values.map(\.value).joined(separator: ", "))
+        }
+        return result.isComplete && result.attributionFailures.isEmpty ? .ok : .api
     }
 }

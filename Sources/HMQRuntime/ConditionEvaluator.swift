@@ -11,10 +11,26 @@ import Heymarket
 /// follows `==` for each element (so `in [..., null]` holds for null); every
 /// other test (`<`, `contains`, `has`, `matches`) is false on null; null sorts
 /// last either way. An empty string and an empty list are values, not null.
+///
+/// A value of the wrong shape for a test (`tags has "vip"` where one contact's
+/// tags are text, `id < 5` on text) does not hold, and is counted in
+/// ``mismatches`` so the user hears of it once, instead of one odd contact
+/// stopping the query.
 struct ConditionEvaluator {
     var caseSensitive: Bool
     var resolve: (Literal) throws(RuntimeError) -> JSONValue
     private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
+    /// Tests that met a value of the wrong shape: by what was said of the first, how many rows, and where.
+    private(set) var mismatches: [(message: String, count: Int, range: SourceRange)] = []
+
+    private mutating func mismatch(_ message: String, at range: SourceRange) -> Bool {
+        if let i = mismatches.firstIndex(where: { $0.range == range }) {
+            mismatches[i].count += 1
+        } else {
+            mismatches.append((message, 1, range))
+        }
+        return false
+    }
 
     init(caseSensitive: Bool, resolve: @escaping (Literal) throws(RuntimeError) -> JSONValue) {
         self.caseSensitive = caseSensitive
@@ -51,7 +67,9 @@ struct ConditionEvaluator {
             case .equal: return equal(actual, expected)
             case .notEqual: return !equal(actual, expected)
             default:
-                guard let order = try compare(actual, expected, path: path, literal: literal) else { return false }
+                guard let order = compare(actual, expected) else {
+                    return mismatch("cannot order '\(path.dotted)' (\(describe(actual))) against \(describe(expected)); compare numbers with numbers and text with quoted text", at: literal.range)
+                }
                 switch op {
                 case .less: return order < 0
                 case .lessOrEqual: return order <= 0
@@ -72,7 +90,7 @@ struct ConditionEvaluator {
             let expected = try resolve(literal)
             guard let actual = row.value(at: path.components.map(\.name)), !actual.isNull else { return false }
             guard case .array(let elements) = actual else {
-                throw .at(range, "'has' tests a list, and '\(path.dotted)' is \(describe(actual))", suggestion: "use 'contains' for text or '==' for one value")
+                return mismatch("'has' tests a list, and '\(path.dotted)' was \(describe(actual)); use 'contains' for text or '==' for one value", at: range)
             }
             return elements.contains { element in
                 equal(Contact.tag(element), expected)
@@ -124,17 +142,15 @@ struct ConditionEvaluator {
         }
     }
 
-    /// -1, 0, 1; nil when the values cannot be ordered (a missing or null side).
-    func compare(_ a: JSONValue, _ b: JSONValue, path: FieldPath, literal: Literal) throws(RuntimeError) -> Int? {
+    /// -1, 0, 1; nil when the values cannot be ordered (a number against text, a list, an object, a boolean).
+    func compare(_ a: JSONValue, _ b: JSONValue) -> Int? {
         if let x = number(a), let y = number(b) { return x < y ? -1 : (x > y ? 1 : 0) }
         switch (a, b) {
         case (.string, .string):
             let result = text(a).compare(text(b), options: caseSensitive ? [] : [.caseInsensitive])
             return result == .orderedAscending ? -1 : (result == .orderedDescending ? 1 : 0)
-        case (.array, _), (.object, _), (.bool, _):
-            throw .at(literal.range, "cannot order '\(path.dotted)' (\(describe(a))) against \(describe(b))")
         default:
-            throw .at(literal.range, "cannot compare '\(path.dotted)' (\(describe(a))) with \(describe(b))", suggestion: "compare numbers with numbers and text with quoted text")
+            return nil
         }
     }
 

@@ -184,6 +184,8 @@ extension Evaluator {
     /// value, reason, detail), and the failed batches.
     func summary(of result: SearchResult, find: FindSource, _ found: FindValues) -> SourceSummary {
         var rows: [Row] = []
+        var attributionError: [NormalizedChannelValue: HeymarketError] = [:]
+        for failure in result.attributionFailures { for value in failure.values { attributionError[value] = failure.error } }
         for (index, input) in result.inputs.enumerated() {
             let reason: SourceSummary.Reason
             var detail: String?
@@ -192,7 +194,11 @@ extension Evaluator {
             case .unmatched: reason = .noContact
             case .undetermined:
                 reason = .undetermined
-                detail = "its batch's answer holds a contact no field ties to any input value; 'set attribution exact' asks the server which"
+                if let error = input.normalized.flatMap({ attributionError[$0] }) {
+                    detail = "exact attribution could not finish: \(error)"
+                } else {
+                    detail = "its batch's answer holds a contact no field ties to any input value; 'set attribution exact' asks the server which"
+                }
             case .invalid(let e):
                 reason = .invalid
                 detail = (index < found.origins.count ? origin(of: index, in: find, found).map { $0 + ": " } : nil).map { $0 + e.message } ?? e.message
@@ -207,7 +213,7 @@ extension Evaluator {
                 .init(key: "detail", value: detail.map(JSONValue.string) ?? .null),
             ])))
         }
-        return SourceSummary(unmatched: rows, failures: result.failures)
+        return SourceSummary(unmatched: rows, failures: result.failures, attributionFailures: result.attributionFailures)
     }
 
     /// Writes the requests a pipeline would send (never the Authorization header).
@@ -225,7 +231,8 @@ extension Evaluator {
         let plan = planner.plan(found.values)
         if settings.invalid == .error, let error = invalidValuesError(find, found, plan: plan) { throw error }
         let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
-        var text = "# \(plan.inputs.count) value\(plan.inputs.count == 1 ? "" : "s"), \(plan.values.count) distinct, \(plan.batches.count) request\(plan.batches.count == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
+        let invalidCount = plan.inputs.filter { if case .failure = $0.normalized { true } else { false } }.count
+        var text = "# \(plan.inputs.count) value\(plan.inputs.count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(plan.values.count) distinct, \(plan.batches.count) request\(plan.batches.count == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
         if settings.attribution == .exact {
             let bound = plan.batches.reduce(0) { $0 + AttributionMode.extraRequestBound(values: $1.values.count) }
             text += "# attribution exact: up to \(bound) more request\(bound == 1 ? "" : "s") (2 × values − 2 per batch, retries aside), only for batches whose answer holds contacts no field ties to a value\n"

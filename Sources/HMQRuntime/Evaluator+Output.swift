@@ -31,7 +31,10 @@ extension Evaluator {
     /// Streams a pipeline's rows into a formatter made by `plugin`.
     func write(_ pipeline: Pipeline, with plugin: FormatterPlugin, options: [String: String?], to sink: any OutputSink, context: OutputContext, at range: SourceRange) async throws -> SourceSummary {
         let formatter: any RowFormatter
+        // Columns the pipeline names are checked before anything is looked up.
+        let named = StageChain(try transforms(for: pipeline), sourceColumns: nil).outputColumns
         do {
+            if let named { try plugin.check(columns: named) }
             formatter = try plugin.makeFormatter(sink: sink, rawOptions: options, context: context)
         } catch {
             throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")

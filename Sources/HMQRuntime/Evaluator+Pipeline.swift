@@ -40,6 +40,7 @@ extension Evaluator {
         let rest = try chain.finish(summary.end)
         if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
         summary.withheld = chain.withheld
+        summary.notes = chain.notes
         return (chain.outputColumns, summary)
     }
 

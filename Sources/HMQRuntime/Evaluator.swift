@@ -151,8 +151,9 @@ public actor Evaluator {
     /// lists them with `unmatched`), and an error when a batch failed.
     func report(_ summary: SourceSummary, of pipeline: Pipeline) throws {
         noteOutcomes(summary, pipeline: pipeline)
-        if !summary.failures.isEmpty {
-            throw RuntimeError.partialFailure(summary.failures, range: pipeline.source.range, withheld: summary.withheld)
+        if !summary.failures.isEmpty || !summary.attributionFailures.isEmpty {
+            throw RuntimeError.partialFailure(summary.failures, range: pipeline.source.range, withheld: summary.withheld,
+                                              attribution: summary.attributionFailures)
         }
     }
 
@@ -160,6 +161,7 @@ public actor Evaluator {
     /// pipeline lists them with `unmatched`, a note says how many and which, for
     /// each reason (failed values are named by the error instead).
     func noteOutcomes(_ summary: SourceSummary, pipeline: Pipeline) {
+        for note in summary.notes { events.note(note) }
         guard case .find(let find) = pipeline.source, !summary.unmatched.isEmpty else { return }
         if pipeline.stages.contains(where: { if case .unmatched = $0 { true } else { false } }) { return }
         func note(_ reason: SourceSummary.Reason, _ what: String, _ suggestion: String) {
@@ -171,7 +173,8 @@ public actor Evaluator {
         }
         note(.noContact, "matched no contact", "list them with '| unmatched'")
         note(.undetermined, "undetermined (a contact came back that no field ties to an input value)",
-             "'set attribution exact' (--attribution exact) asks the server which")
+             settings.attribution == .exact ? "exact attribution could not settle them: see the error"
+                 : "'set attribution exact' (--attribution exact) asks the server which")
         note(.invalid, "skipped as invalid", "'| unmatched' lists them with the reason")
     }
 

@@ -14,10 +14,16 @@ public protocol FormatterPlugin: Sendable {
     var acceptsAnyOption: Bool { get }
     /// A formatter writing to `sink`.
     func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter
+    /// Refuses, before anything is looked up, columns this format cannot write.
+    func check(columns: [String]) throws(FormatterOptionError)
 }
 
 extension FormatterPlugin {
     public var acceptsAnyOption: Bool { false }
+
+    /// Refuses, before anything is looked up, columns this format cannot write
+    /// (known when the pipeline names them, e.g. with `show`). None by default.
+    public func check(columns: [String]) throws(FormatterOptionError) {}
 
     /// Checks raw option values and makes the formatter.
     public func makeFormatter(sink: any OutputSink, rawOptions: [String: String?], context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {

@@ -10,7 +10,8 @@ public enum RuntimeError: Error, Sendable {
     case api(HeymarketError, range: SourceRange)
     /// Some batch failed after its retries; the rows that did arrive were
     /// output, and the aggregates named in `withheld` were not (their answer is unknown).
-    case partialFailure([BatchFailure], range: SourceRange, withheld: [String] = [])
+    /// `attribution`: batches whose exact attribution could not finish.
+    case partialFailure([BatchFailure], range: SourceRange, withheld: [String] = [], attribution: [BatchFailure] = [])
 
     static func at(_ range: SourceRange, _ message: String, suggestion: String? = nil) -> RuntimeError {
         .diagnostic(Diagnostic(id: .runtime, range: range, message: message, suggestion: suggestion))
@@ -21,9 +22,16 @@ public enum RuntimeError: Error, Sendable {
         switch self {
         case .diagnostic(let d): return d
         case .api(let error, let range): return Diagnostic(id: .runtime, range: range, message: error.description)
-        case .partialFailure(let failures, let range, let withheld):
+        case .partialFailure(let failures, let range, let withheld, let attribution) where failures.isEmpty:
+            let values = attribution.flatMap(\.values)
+            let notes = attribution.prefix(5).map { f in "batch \(f.batchIndex + 1): \(f.error)" }
+                + ["undetermined: " + values.prefix(20).map(\.value).joined(separator: ", ") + (values.count > 20 ? ", … (\(values.count - 20) more)" : "")]
+            _ = withheld
+            return Diagnostic(id: .runtime, range: range,
+                              message: "exact attribution could not finish: \(values.count) value\(values.count == 1 ? " stays" : "s stay") undetermined", notes: notes)
+        case .partialFailure(let failures, let range, let withheld, _):
             let values = failures.flatMap(\.values)
-            var message = "\(values.count) value\(values.count == 1 ? " was" : "s were") not looked up: \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
+            var message = "\(values.count) value\(values.count == 1 ? " was" : "s were") not answered: \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
             if !withheld.isEmpty {
                 message += "; '\(withheld.joined(separator: "', '"))' printed nothing, as \(withheld.count == 1 ? "its" : "their") answer is unknown"
             }
@@ -31,7 +39,7 @@ public enum RuntimeError: Error, Sendable {
                 "batch \(f.batchIndex + 1) (\(f.values.count) value\(f.values.count == 1 ? "" : "s"), \(f.attempts) attempt\(f.attempts == 1 ? "" : "s")): \(f.error)"
             }
             if failures.count > 5 { notes.append("… and \(failures.count - 5) more failed batches") }
-            notes.append("not looked up: " + values.prefix(20).map(\.value).joined(separator: ", ")
+            notes.append("not answered: " + values.prefix(20).map(\.value).joined(separator: ", ")
                          + (values.count > 20 ? ", … (\(values.count - 20) more; '| unmatched' lists every one as failed)" : ""))
             return Diagnostic(id: .runtime, range: range, message: message, notes: notes)
         }

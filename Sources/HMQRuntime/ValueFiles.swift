@@ -45,10 +45,13 @@ enum ValueFiles {
             index = n - 1
         case .name(let name):
             let trimmed = header.map { $0.trimmingCharacters(in: .whitespaces) }
-            if let exact = trimmed.firstIndex(of: name.value) {
-                index = exact
-            } else if let folded = trimmed.firstIndex(where: { $0.lowercased() == name.value.lowercased() }) {
-                index = folded
+            let exact = trimmed.indices.filter { trimmed[$0] == name.value }
+            let folded = trimmed.indices.filter { trimmed[$0].lowercased() == name.value.lowercased() }
+            if let only = (exact.isEmpty ? folded : exact).first, (exact.isEmpty ? folded : exact).count == 1 {
+                index = only
+            } else if !folded.isEmpty {
+                throw .at(name.range, "\(path.value) has \(folded.count) columns named \"\(name.value)\"",
+                          suggestion: "choose one by number: column \(folded.map { String($0 + 1) }.joined(separator: " or column "))")
             } else {
                 throw .at(name.range, "\(path.value) has no column \"\(name.value)\"", suggestion: "columns: " + trimmed.map { "\"\($0)\"" }.joined(separator: ", "))
             }

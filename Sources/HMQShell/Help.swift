@@ -79,7 +79,7 @@ extension REPL {
             set NAME VALUE: \(Settings.names.joined(separator: ", ")).
               set format csv
               set batch 50
-              set rate "500/60s"
+              set rate 500/60s
               set attribution exact
               set invalid skip
             .settings shows them.

@@ -26,8 +26,15 @@ struct AttributionProbe {
     /// For each contact, the values its fields show.
     let fieldHits: [[Int]]
     let valueCount: Int
-    /// Searches for the values at these indexes; returns the answer and the attempts it took.
+    /// Searches for the values at these indexes; returns the answer and the
+    /// attempts it took, or throws ``SubSearchFailed`` (or an authentication error).
     let query: ([Int]) async throws -> (contacts: [Contact], attempts: Int)
+
+    /// A sub-search that failed after its retries, with the attempts it took.
+    struct SubSearchFailed: Error {
+        var error: HeymarketError
+        var attempts: Int
+    }
 
     /// Whether asking again can tell more than the answer did.
     static func isNeeded(valueCount: Int, fieldHits: [[Int]]) -> Bool {
@@ -47,12 +54,20 @@ struct AttributionProbe {
         let untiedValues = (0..<valueCount).filter { !tied.contains($0) }
         let everyContact = Set(contacts.indices)
 
-        /// The answer for `values`, as indexes into the batch's contacts (a
-        /// contact the batch's answer did not hold is ignored: the batch's answer is the reference).
+        /// The answer for `values`, as indexes into the batch's contacts. An
+        /// answer holding a contact the batch's answer did not (the data changed
+        /// under us) makes every conclusion doubtful: the probe stops.
         func ask(_ values: [Int]) async throws -> Set<Int> {
-            let (answer, attempts) = try await query(values)
-            findings.attempts += attempts
-            return Set(answer.compactMap { indexOfKey[Self.key($0)] })
+            do {
+                let (answer, attempts) = try await query(values)
+                findings.attempts += attempts
+                let indexes = answer.compactMap { indexOfKey[Self.key($0)] }
+                guard indexes.count == answer.count else { throw Self.disagreement }
+                return Set(indexes)
+            } catch let failed as SubSearchFailed {
+                findings.attempts += failed.attempts
+                throw failed.error
+            }
         }
 
         /// Ties each value of `values` to the contacts of `targets` it finds;
@@ -91,16 +106,29 @@ struct AttributionProbe {
                 if candidates.count == 1 {
                     for c in untiedContacts.sorted() { findings.hits.append((candidates[0], c)) }
                 } else {
-                    try await resolve(candidates, targets: untiedContacts, known: nil, provingUnmatched: false)
+                    // When every value is tied, the answer for all of them is the batch's: no request.
+                    try await resolve(candidates, targets: untiedContacts, known: candidates.count == valueCount ? untiedContacts : nil,
+                                      provingUnmatched: false)
                 }
             }
+            // Every contact came back for some value: one still tied to none means the answers disagreed.
+            tiedNow.formUnion(findings.hits.map(\.contact))
+            if tiedNow.count < contacts.count { throw Self.disagreement }
         } catch let error as HeymarketError where !error.isAuthentication {
             findings.failure = error
             let settled = findings.provenUnmatched.union(findings.hits.map(\.value))
-            findings.unresolved = Set(untiedValues).subtracting(settled)
+            // Every value a conclusion rests on is in doubt once the answers disagree.
+            findings.unresolved = error == Self.disagreement ? Set(0..<valueCount) : Set(untiedValues).subtracting(settled)
+            if error == Self.disagreement {
+                findings.hits = []
+                findings.provenUnmatched = []
+            }
         }
         return findings
     }
+
+    /// The server's answers to a batch and to a part of it do not fit together.
+    static let disagreement = HeymarketError(.malformedResponse, message: "the server's answer to part of the batch does not fit its answer to the whole (the data may have changed during the lookup)")
 
     /// How contacts of two answers are recognised as the same: by id, else by every field.
     enum ContactKey: Hashable {

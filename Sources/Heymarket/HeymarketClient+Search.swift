@@ -110,8 +110,12 @@ extension HeymarketClient {
                         let part = ChannelBatch(index: batch.index, values: indexes.map { batch.values[$0] })
                         var partAttempts = 0
                         var answer: [Contact] = []
-                        _ = try await send(request(for: part), label: "\(label): attribution, \(indexes.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
-                            answer = try Self.decodeContacts(response)
+                        do {
+                            _ = try await send(request(for: part), label: "\(label): attribution, \(indexes.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
+                                answer = try Self.decodeContacts(response)
+                            }
+                        } catch let error as HeymarketError where !error.isAuthentication {
+                            throw AttributionProbe.SubSearchFailed(error: error, attempts: partAttempts)
                         }
                         return (answer, partAttempts)
                     }.run()

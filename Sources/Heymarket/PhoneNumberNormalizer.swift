@@ -31,7 +31,9 @@ public struct PhoneNumberNormalizer: Sendable {
     public init(countryCode: String = "1") { self.countryCode = countryCode }
 
     /// E.164 digits without `+`, or what is wrong.
-    public func normalize(_ text: String) -> Result<String, PhoneNumberError> {
+    public func normalize(_ input: String) -> Result<String, PhoneNumberError> {
+        // Digits of other scripts (١٤١٥, fullwidth １４１５) are digits too, as libphonenumber reads them.
+        let text = Self.asciiDigits(input)
         var digits: [UInt8] = []
         digits.reserveCapacity(16)
         var plus = false
@@ -75,6 +77,22 @@ public struct PhoneNumberNormalizer: Sendable {
         return national(number)
     }
 
+    /// `text` with every decimal digit of any script written as an ASCII digit (and a fullwidth plus as `+`).
+    static func asciiDigits(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { !$0.isASCII }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if !scalar.isASCII, scalar.properties.numericType == .decimal, let value = scalar.properties.numericValue, (0...9).contains(value) {
+                scalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(value)))
+            } else if scalar == "\u{FF0B}" {
+                scalars.append("+")  // fullwidth plus
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
     private func international(_ rest: String, trunkMarkerAt: Int?) -> Result<String, PhoneNumberError> {
         guard let code = Self.countryCode(of: rest) else {
             return .failure(PhoneNumberError(rest.isEmpty ? "no digits after the international prefix" : "no country has the code at the start of +\(rest)"))
@@ -87,6 +105,10 @@ public struct PhoneNumberNormalizer: Sendable {
             // unless keeping it is the only way the number has a national length.
             let stripped = String(national.dropFirst(trunk.count))
             if !(country.nationalLengths.contains(national.count) && !country.nationalLengths.contains(stripped.count)) { national = stripped }
+        }
+        if let country = Self.countries[code], !country.nationalLengths.contains(national.count) {
+            let expected = country.nationalLengths.sorted().map(String.init).joined(separator: ", ")
+            return .failure(PhoneNumberError("+\(code) numbers have \(expected) digits after the country code, not \(national.count)"))
         }
         return Self.checked(code + national, national: national)
     }
@@ -118,7 +140,8 @@ public struct PhoneNumberNormalizer: Sendable {
         case (false, false):
             if (11...15).contains(number.count), !number.hasPrefix("0") { return .success(number) }
             let expected = lengths.sorted().map(String.init).joined(separator: ", ")
-            return .failure(PhoneNumberError("not a national number under country code \(code) (\(expected) digits\(country.trunkPrefix.map { " after the trunk prefix \($0)" } ?? "")), nor E.164 digits; \(number.count) digits given"))
+            let trunk = country.trunkPrefix.map { ", or \($0) then \(expected)" } ?? ""
+            return .failure(PhoneNumberError("not a national number under country code \(code) (\(expected) digits\(trunk)), nor E.164 digits (11 to 15); \(number.count) digits given"))
         }
     }
 
@@ -144,10 +167,13 @@ public struct PhoneNumberNormalizer: Sendable {
                 }
             }
         }
+        if text.contains("@") {
+            return PhoneNumberError("looks like an email address: write it under email (or without a type)")
+        }
         if text.contains(where: \.isLetter) {
             return PhoneNumberError("has letters; write the number in digits (letters on a keypad are not converted)")
         }
-        let odd = text.first { !($0.isNumber || " -.()/+\t\u{A0}".contains($0)) }
+        let odd = text.first { !(($0.isASCII && $0.isNumber) || " -.()/+\t\u{A0}".contains($0)) }
         return PhoneNumberError("unexpected character '\(odd.map(String.init) ?? "+")'; expected digits, spaces, - . ( ) / and a leading +")
     }
 

@@ -26,6 +26,7 @@ public struct SearchAssembler {
     private var indexOfID: [Int64: Int] = [:]
     private var pending: [Int] = []
     private var failures: [BatchFailure] = []
+    private var attributionFailures: [BatchFailure] = []
     private var requests = 0
 
     /// An assembler for the outcomes of `plan`'s batches; `normalizer` must be the plan's.
@@ -77,6 +78,10 @@ public struct SearchAssembler {
             for (value, verdict) in zip(values, attribution.verdicts) where verdict == .undetermined {
                 undeterminedValues.insert(value)
             }
+            if let findings = outcome.findings, let error = findings.failure {
+                let unresolved = findings.unresolved.sorted().map { values[$0] }
+                attributionFailures.append(BatchFailure(batchIndex: outcome.batch.index, values: unresolved, error: error, attempts: findings.attempts))
+            }
         }
     }
 
@@ -127,7 +132,8 @@ public struct SearchAssembler {
             let (ka, kb) = (key(of: a), key(of: b))
             return ka != kb ? ka < kb : a < b
         }
-        return SearchResult(matches: ordered.map(match(at:)), inputs: inputs, failures: failures, requestCount: requests)
+        return SearchResult(matches: ordered.map(match(at:)), inputs: inputs, failures: failures, requestCount: requests,
+                            attributionFailures: attributionFailures)
     }
 
     /// Where a contact goes in input order, in half steps: `2 × input` for the

@@ -2,7 +2,8 @@ extension SearchResult {
     /// The result as one JSON object (`hmq search --report`): `contacts` (each
     /// with `matched`, the values tied to it, or null and `candidates` when
     /// none can be), `unmatched`, `undetermined`, `invalid`, `failed` (per batch:
-    /// status, error, request id, attempts, every value) and `requests`.
+    /// status, error, request id, attempts, every value), `attribution_failed` (the
+    /// same, for exact attribution that could not finish) and `requests`.
     public var report: JSONValue {
         let result = self
         func describe(_ v: ChannelValue) -> JSONValue {
@@ -17,7 +18,7 @@ extension SearchResult {
             if m.matchedValues.isEmpty { members.append(.init(key: "candidates", value: .array(m.candidates.map(describe)))) }
             return .object(JSONObject(members))
         }
-        let failures: [JSONValue] = result.failures.map { f in
+        func failureJSON(_ f: BatchFailure) -> JSONValue {
             .object(JSONObject([
                 .init(key: "batch", value: .integer(Int64(f.batchIndex + 1))),
                 .init(key: "status", value: f.error.status.map { .integer(Int64($0)) } ?? .null),
@@ -27,6 +28,7 @@ extension SearchResult {
                 .init(key: "values", value: .array(f.values.map { .string($0.value) })),
             ]))
         }
+        let failures = result.failures.map(failureJSON)
         let invalid: [JSONValue] = result.invalid.map { entry in
             .object(JSONObject([
                 .init(key: "type", value: entry.value.type.map(JSONValue.string) ?? .null),
@@ -40,6 +42,7 @@ extension SearchResult {
             .init(key: "undetermined", value: .array(result.undetermined.map(describe))),
             .init(key: "invalid", value: .array(invalid)),
             .init(key: "failed", value: .array(failures)),
+            .init(key: "attribution_failed", value: .array(result.attributionFailures.map(failureJSON))),
             .init(key: "requests", value: .integer(Int64(result.requestCount))),
         ]))
     }

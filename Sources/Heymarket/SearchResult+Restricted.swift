@@ -50,6 +50,8 @@ extension SearchResult {
         matches.sort { $0.0 < $1.0 }
         let myValues = Set(firstIndex.keys)
         let failures = shared.failures.filter { !Set($0.values).isDisjoint(with: myValues) }
-        return SearchResult(matches: matches.map(\.1), inputs: inputs, failures: failures, requestCount: shared.requestCount)
+        let attributionFailures = shared.attributionFailures.filter { !Set($0.values).isDisjoint(with: myValues) }
+        return SearchResult(matches: matches.map(\.1), inputs: inputs, failures: failures, requestCount: shared.requestCount,
+                            attributionFailures: attributionFailures)
     }
 }

@@ -59,14 +59,18 @@ public struct SearchResult: Sendable {
     public var inputs: [InputOutcome]
     /// Batches that failed after their retries.
     public var failures: [BatchFailure]
+    /// Batches whose exact attribution could not finish (a sub-search failed, or
+    /// the server's answers disagreed): their `values` stay undetermined.
+    public var attributionFailures: [BatchFailure]
     /// HTTP requests sent, retries included.
     public var requestCount: Int
 
-    public init(matches: [Match], inputs: [InputOutcome], failures: [BatchFailure], requestCount: Int) {
+    public init(matches: [Match], inputs: [InputOutcome], failures: [BatchFailure], requestCount: Int, attributionFailures: [BatchFailure] = []) {
         self.matches = matches
         self.inputs = inputs
         self.failures = failures
         self.requestCount = requestCount
+        self.attributionFailures = attributionFailures
     }
 
     /// Just the contacts.

@@ -47,7 +47,8 @@ public final class SandboxService: Sendable {
     public func handle(_ request: SandboxRequest) async -> SandboxResponse {
         let now = configuration.now().timeIntervalSince1970
         var response = await route(request, now: now)
-        let requestID = "req_" + String(random.withLock { $0.next() }, radix: 16)
+        let hex = String(random.withLock { $0.next() }, radix: 16)
+        let requestID = "req_" + String(repeating: "0", count: 16 - hex.count) + hex
         response.headers.append(("X-Request-Id", requestID))
         response.headers.append(("Content-Type", "application/json; charset=utf-8"))
         stats.withLock { s in

@@ -90,9 +90,9 @@ import Testing
             let out = try await sandbox.hmq(["--retries", "2", "-e", "find phone 14155551234, 19990000000 | count"])
             #expect(out.status == 4)
             #expect(out.stdout.isEmpty, "a count of nothing is not an answer: \(out.stdout)")
-            #expect(out.stderr.contains("2 values were not looked up"))
+            #expect(out.stderr.contains("2 values were not answered"))
             #expect(out.stderr.contains("'count' printed nothing"))
-            #expect(out.stderr.contains("not looked up: 14155551234, 19990000000"))
+            #expect(out.stderr.contains("not answered: 14155551234, 19990000000"))
             #expect(!out.stderr.contains("matched no contact"))
             let listed = try await sandbox.hmq(["--retries", "1", "-e", "find phone 14155551234, 19990000000 | unmatched"])
             #expect(listed.status == 4)
@@ -113,9 +113,9 @@ import Testing
             #expect(out.status == 4)
             let rows = try out.stdout.split(separator: "\n").map(json)
             let matched = Set(rows.flatMap { ($0["matched"] as? [String]) ?? [] })
-            let failedLine = try #require(out.stderr.split(separator: "\n").first { $0.contains("= not looked up: ") })
-            let named = failedLine.components(separatedBy: "not looked up: ")[1].components(separatedBy: ", ").filter { !$0.hasPrefix("…") }
-            let countLine = try #require(out.stderr.split(separator: "\n").first { $0.contains(" values were not looked up") })
+            let failedLine = try #require(out.stderr.split(separator: "\n").first { $0.contains("= not answered: ") })
+            let named = failedLine.components(separatedBy: "not answered: ")[1].components(separatedBy: ", ").filter { !$0.hasPrefix("…") }
+            let countLine = try #require(out.stderr.split(separator: "\n").first { $0.contains(" values were not answered") })
             let failedCount = try #require(Int(countLine.components(separatedBy: "error: ")[1].prefix { $0.isNumber }))
             #expect(!rows.isEmpty && failedCount > 0)
             #expect(failedCount % 10 == 0, "whole batches fail")
@@ -189,6 +189,16 @@ import Testing
             let wide = try await sandbox.hmq(["-e", #"find phone 14155551234 | show id, name | save "x.txt""#])
             #expect(wide.status == 2)
             #expect(wide.stderr.contains("one value per line needs one column"))
+        }
+    }
+
+    @Test func aValueOfTheWrongShapeDoesNotMatchAndIsNotedOnce() async throws {
+        try await CLISandbox.with { sandbox in
+            // Tags are lists; `email` is text: `has` on it matches nothing, with one note, and the query goes on.
+            let out = try await sandbox.hmq(["-e", #"find phone 14155551234, 14155559876 | where email has "x" or id == 1002 | show id"#])
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stdout == #"{"id":1002}"# + "\n")
+            #expect(out.stderr.contains("2 rows did not match: 'has' tests a list, and 'email' was the text"), "\(out.stderr)")
         }
     }
 

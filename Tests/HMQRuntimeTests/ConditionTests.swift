@@ -96,9 +96,15 @@ import Testing
         #expect(try holds("email matches \"^jose@\"", caseSensitive: true) == false)
     }
 
-    @Test(arguments: ["tags > 3", "email has \"x\"", "display_name < 5", "email matches \"(\""])
-    func typeMismatchesAreErrors(condition: String) {
-        #expect(throws: RuntimeError.self) { try holds(condition) }
+    /// A value of the wrong shape does not match (and is counted for a note); it never stops the query.
+    @Test(arguments: ["tags > 3", "email has \"x\"", "display_name < 5", "custom > \"a\""])
+    func valuesOfTheWrongShapeDoNotMatch(condition: String) throws {
+        #expect(try holds(condition) == false)
+        #expect(try holds("not (\(condition))") == true)
+    }
+
+    @Test func anInvalidPatternIsAnError() {
+        #expect(throws: RuntimeError.self) { try holds("email matches \"(\"") }
     }
 }
 

@@ -22,7 +22,9 @@ final class CountTransform: RowTransform, FieldChecking {
         let path = by.components.map(\.name)
         for row in rows {
             let value = row.value(at: path) ?? .null
-            let keys: [JSONValue] = (value.arrayValue ?? [value]).map(Contact.tag)
+            // Each element of a list counts once; an empty list is a value of its own (as null is).
+            let elements = value.arrayValue.flatMap { $0.isEmpty ? nil : $0 } ?? [value]
+            let keys: [JSONValue] = elements.map(Contact.tag)
             var once = Set<JSONValue>()
             for key in keys where once.insert(key).inserted {
                 if counts[key] == nil { order.append(key) }

@@ -1,3 +1,4 @@
+import HMQSyntax
 import Heymarket
 
 /// What a source knows once it has given all its rows: the values that found
@@ -13,8 +14,12 @@ struct SourceSummary {
     /// One row per input value that found no contact: type, value, reason, detail.
     var unmatched: [Row] = []
     var failures: [BatchFailure] = []
+    /// Batches whose exact attribution could not finish (their values stay undetermined).
+    var attributionFailures: [BatchFailure] = []
     /// Aggregate stages whose output was withheld because a batch failed (their answer is unknown).
     var withheld: [String] = []
+    /// Notes from the stages (values of the wrong shape for a test).
+    var notes: [Diagnostic] = []
 
     /// The values (as given) of the rows with `reason`.
     func values(_ reason: Reason) -> [String] {

@@ -1,3 +1,10 @@
+import HMQSyntax
+
+/// A stage with something to tell the user once it has run.
+protocol NoteProducing {
+    var notes: [Diagnostic] { get }
+}
+
 /// The stages of a pipeline, driven chunk by chunk.
 final class StageChain {
     private let stages: [any RowTransform]
@@ -39,6 +46,9 @@ final class StageChain {
 
     /// Aggregates whose output ``finish(_:)`` withheld.
     private(set) var withheld: [String] = []
+
+    /// What the stages have to tell the user (values of the wrong shape).
+    var notes: [Diagnostic] { stages.flatMap { ($0 as? NoteProducing)?.notes ?? [] } }
 
     /// Ends the input: each blocking stage gives its rows to the stages after
     /// it. When a batch failed, an aggregate's rows are withheld (see ``RowTransform/aggregateName``).

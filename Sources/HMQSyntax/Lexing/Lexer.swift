@@ -164,6 +164,12 @@ public struct Lexer {
             while !atEnd, Self.isIdentifierContinue(bytes[index]) { index += 1 }
             return invalid(from: start, "invalid number '\(String(decoding: bytes[start..<index], as: UTF8.self))'; quote text values")
         }
+        // A rate: `500/60s`, `8/s` (a word, as `set rate 500/60s` takes it).
+        if peek() == UInt8(ascii: "/"), Self.isDigit(peek(1)) || Self.isIdentifierStart(peek(1)) {
+            index += 1
+            while !atEnd, Self.isIdentifierContinue(bytes[index]) || bytes[index] == UInt8(ascii: ".") { index += 1 }
+            return token(.identifier, from: start)
+        }
         return token(.number, from: start)
     }
 

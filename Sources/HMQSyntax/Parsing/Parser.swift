@@ -134,6 +134,8 @@ public struct Parser {
 
     /// Records an error at `range` and throws ``Recovery``.
     mutating func fail(_ id: DiagnosticID, _ message: String, at range: SourceRange? = nil, suggestion: String? = nil, fixIt: Diagnostic.FixIt? = nil) -> Recovery {
+        // The lexer has already said what is wrong with invalid text: one error, not two.
+        if range == nil, kind == .invalid { return Recovery() }
         var where_ = range ?? current.range
         if where_.isEmpty, kind == .end || kind == .newline {
             // Point just after the previous token at end of line/input.

@@ -17,6 +17,8 @@ from phonenumbers import PhoneNumberType as T
 REGIONS = ["US", "CA", "GB", "FR", "DE", "IT", "ES", "AU", "JP", "IN", "NL", "SE", "CH", "IE",
            "NZ", "RU", "HU", "ZA", "PL", "BE", "DK", "NO", "PT", "FI", "AT", "MX"]
 TYPES = [T.FIXED_LINE, T.MOBILE, T.TOLL_FREE, T.FIXED_LINE_OR_MOBILE, T.VOIP]
+FULLWIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 # The international prefix hmq reads for the region's country code.
 INTERNATIONAL = {"US": "011", "CA": "011", "AU": "0011", "JP": "010", "RU": "810"}
 
@@ -46,6 +48,9 @@ def writings(number, region):
     nsn = phonenumbers.national_significant_number(number)
     out = [e164, e164[1:], international, national, "".join(c for c in national if c.isdigit()),
            INTERNATIONAL.get(region, "00") + cc + nsn, international.replace(" ", "-"), national.replace(" ", ".")]
+    # Digits of other scripts, as people paste them.
+    out.append(international.translate(FULLWIDTH))
+    out.append(national.translate(ARABIC_INDIC))
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata.national_prefix == "0":
         out.append("+" + cc + " (0)" + international[len(cc) + 1:])
