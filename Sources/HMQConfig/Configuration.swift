@@ -31,6 +31,11 @@ public struct Configuration: Sendable, Hashable {
         }
         var configuration = try parse(String(decoding: data, as: UTF8.self), path: path)
         if let mode = Permissions.mode(of: path), mode & 0o077 != 0 {
+            // Anyone who can write the file could make hmq run their command: refuse, as for key files.
+            let commands = configuration.profiles.values.filter { if case .command? = $0.secretKey { true } else { false } }
+            if mode & 0o002 != 0, let profile = commands.first {
+                throw ConfigError(path: path, line: nil, message: "refusing it: anyone can write it (mode \(String(mode & 0o777, radix: 8))) and profile '\(profile.name)' runs a secret_key_command from it; run: chmod 600 \(path)")
+            }
             configuration.warnings.append("\(path) is readable by others (mode \(String(mode & 0o777, radix: 8))); run: chmod 600 \(path)")
         }
         return configuration

@@ -17,7 +17,7 @@ enum Cell {
 
     static func isNumber(_ value: JSONValue?) -> Bool {
         switch value {
-        case .integer?, .double?: return true
+        case .integer?, .double?, .number?: return true
         default: return false
         }
     }

@@ -50,6 +50,7 @@ final class YAMLFormatter: RowFormatter {
             if d.isNaN { return Node(".nan", Tag(.float)) }
             if d.isInfinite { return Node(d > 0 ? ".inf" : "-.inf", Tag(.float)) }
             return Node(Cell.compact.string(value), Tag(.float))
+        case .number(let text): return Node(text, Tag(text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) ? .float : .int))
         case .string(let s): return .scalar(s.represented())
         case .array(let elements): return .sequence(.init(elements.map(node)))
         case .object(let object): return .mapping(.init(object.members.map { (.scalar($0.key.represented()), node($0.value)) }))

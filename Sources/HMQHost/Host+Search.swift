@@ -40,6 +40,7 @@ extension Host {
         for failure in result.attributionFailures {
             console.error("exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: " + failure.values.map(\.value).joined(separator: ", "))
         }
+        if result.failures.contains(where: { $0.error.isAuthentication }) { return .authentication }
         return result.isComplete && result.attributionFailures.isEmpty ? .ok : .api
     }
 }

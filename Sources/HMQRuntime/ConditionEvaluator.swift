@@ -158,6 +158,7 @@ struct ConditionEvaluator {
         switch v {
         case .integer(let i): return Double(i)
         case .double(let d): return d
+        case .number(let text): return Double(text)
         default: return nil
         }
     }
@@ -167,6 +168,7 @@ struct ConditionEvaluator {
         case .string(let s): return s
         case .integer(let i): return String(i)
         case .double(let d): return JSONWriter().string(.double(d))
+        case .number(let text): return text
         case .bool(let b): return b ? "true" : "false"
         case .null: return ""
         default: return JSONWriter().string(v)
@@ -176,7 +178,7 @@ struct ConditionEvaluator {
     func describe(_ v: JSONValue) -> String {
         switch v {
         case .string(let s): return "the text \"\(s.prefix(40))\""
-        case .integer, .double: return "the number \(text(v))"
+        case .integer, .double, .number: return "the number \(text(v))"
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .array: return "a list"

@@ -91,7 +91,7 @@ public actor Evaluator {
             } catch let error as RuntimeError {
                 errors.append(error)
                 if !continueOnError { break }
-                if case .api(let e, _) = error, e.isAuthentication { break }
+                if ExitStatus(error) == .authentication { break }
             } catch is CancellationError {
                 break
             } catch is FileSink.Closed {

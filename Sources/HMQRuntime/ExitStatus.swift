@@ -18,7 +18,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     public init(_ error: RuntimeError) {
         switch error {
         case .diagnostic: self = .usage
-        case .partialFailure: self = .api
+        case .partialFailure(let failures, _, _, _):
+            self = failures.contains { $0.error.isAuthentication } ? .authentication : .api
         case .api(let e, _): self = ExitStatus(e)
         }
     }

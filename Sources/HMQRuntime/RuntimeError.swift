@@ -32,11 +32,14 @@ public enum RuntimeError: Error, Sendable {
         case .partialFailure(let failures, let range, let withheld, _):
             let values = failures.flatMap(\.values)
             var message = "\(values.count) value\(values.count == 1 ? " was" : "s were") not answered: \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
+            if let refused = failures.first(where: { $0.error.isAuthentication })?.error {
+                message = "the server refused the credentials (\(refused)); \(values.count) value\(values.count == 1 ? " was" : "s were") not answered"
+            }
             if !withheld.isEmpty {
                 message += "; '\(withheld.joined(separator: "', '"))' printed nothing, as \(withheld.count == 1 ? "its" : "their") answer is unknown"
             }
             var notes = failures.prefix(5).map { f in
-                "batch \(f.batchIndex + 1) (\(f.values.count) value\(f.values.count == 1 ? "" : "s"), \(f.attempts) attempt\(f.attempts == 1 ? "" : "s")): \(f.error)"
+                "batch \(f.batchIndex + 1) (\(f.values.count) value\(f.values.count == 1 ? "" : "s"), \(f.attempts == 0 ? "not sent" : "\(f.attempts) attempt\(f.attempts == 1 ? "" : "s")")): \(f.error)"
             }
             if failures.count > 5 { notes.append("… and \(failures.count - 5) more failed batches") }
             notes.append("not answered: " + values.prefix(20).map(\.value).joined(separator: ", ")

@@ -63,10 +63,13 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
         return String(url[..<end])
     }
 
+    /// `localhost` itself, `::1`, or `127.0.0.0/8` written as four plain
+    /// decimal numbers. Not `*.localhost` (a DNS lookup decides where those go)
+    /// and not `0127.0.0.1` (some resolvers read that as octal).
     static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" || host.hasSuffix(".localhost") { return true }
+        if host == "localhost" || host == "::1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
+        guard octets.count == 4, octets.allSatisfy({ UInt8($0).map(String.init) == String($0) }) else { return false }
         return octets[0] == "127"
     }
 }

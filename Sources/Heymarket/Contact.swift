@@ -50,6 +50,7 @@ public struct Contact: Sendable, Hashable {
             case .string(let s): return s
             case .integer(let i): return String(i)
             case .double(let d): return JSONWriter.format(d)
+            case .number(let text): return text
             default: return nil
             }
         }

@@ -27,16 +27,22 @@ extension HeymarketClient {
 
     /// Runs a plan made by ``plan(_:)``. `progress` is called with (batches done,
     /// batches in all) as batches finish in order.
+    ///
+    /// When the credentials are refused (401 after a fresh token, 403), no
+    /// further batch is sent and those not sent fail with that error, so every
+    /// value still has an outcome and what was found is kept: see
+    /// ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SearchResult {
-        var outcomes: [BatchOutcome] = []
-        outcomes.reserveCapacity(plan.batches.count)
+        var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: options.countryCode))
+        var done = 0
         for try await outcome in batchOutcomes(plan: plan) {
-            outcomes.append(outcome)
-            progress?(outcomes.count, plan.batches.count)
+            assembler.add(outcome)
+            done += 1
+            progress?(done, plan.batches.count)
         }
-        // Cancelling ends the stream early without an error; a partial result must not look whole.
+        // A partial result must never look whole.
         try Task.checkCancellation()
-        return assemble(plan: plan, outcomes: outcomes)
+        return assembler.finish()
     }
 
     /// Runs the batches of `plan`, up to ``SearchOptions/concurrency`` at once,
@@ -68,9 +74,18 @@ extension HeymarketClient {
                 batches = plan.batches
             }
 
+            /// Set once the credentials are refused: no batch is sent after that.
+            private var refused: HeymarketError?
+
             public func next() async throws -> BatchOutcome? {
                 guard yielded < batches.count else { return nil }
-                while next < batches.count, running.count < client.options.concurrency {
+                if let refused, running[yielded] == nil {
+                    // Never sent: it fails with the refusal that stopped the search.
+                    let batch = batches[yielded]
+                    yielded += 1
+                    return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: refused, attempts: 0)), attempts: 0)
+                }
+                while refused == nil, next < batches.count, running.count < client.options.concurrency {
                     let (batch, client, total) = (batches[next], self.client, batches.count)
                     running[next] = Task { try await client.run(batch, of: total) }
                     next += 1
@@ -83,6 +98,7 @@ extension HeymarketClient {
                     for task in inFlight { task.cancel() }
                 }
                 yielded += 1
+                if case .failure(let failure) = outcome.result, failure.error.isAuthentication { refused = failure.error }
                 return outcome
             }
 
@@ -92,7 +108,8 @@ extension HeymarketClient {
         }
     }
 
-    /// Sends one batch with retries. Throws only for authentication failures and cancellation.
+    /// Sends one batch with retries. Throws only for cancellation; a refusal of
+    /// the credentials is a failure like any other (and stops the search).
     func run(_ batch: ChannelBatch, of total: Int) async throws -> BatchOutcome {
         let label = "POST \(Self.searchPath) batch \(batch.index + 1)/\(total) (\(batch.values.count) ids)"
         var contacts: [Contact] = []
@@ -125,7 +142,7 @@ extension HeymarketClient {
                 }
             }
             return outcome
-        } catch let error as HeymarketError where !error.isAuthentication {
+        } catch let error as HeymarketError {
             logger.debug("\(label) failed: \(error)")
             return BatchOutcome(
                 batch: batch,
@@ -157,10 +174,4 @@ extension HeymarketClient {
         return contacts
     }
 
-    /// Puts the batch outcomes back in input order and says what became of every input.
-    public func assemble(plan: SearchPlan, outcomes: [BatchOutcome]) -> SearchResult {
-        var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: options.countryCode))
-        for outcome in outcomes { assembler.add(outcome) }
-        return assembler.finish()
-    }
 }

@@ -26,6 +26,8 @@ public struct HeymarketClient: Sendable {
     private(set) var pacer: RequestPacer?
     let logger: Logger
     let sentRequests = RequestCounter()
+    /// The clock for JWT `iat` and for `Retry-After` dates.
+    let now: @Sendable () -> Date
 
     /// - Parameters:
     ///   - credentials: a Secret ID + Secret Key (JWT) or a legacy API key.
@@ -45,6 +47,7 @@ public struct HeymarketClient: Sendable {
         self.baseURL = baseURL
         self.options = options
         self.tokens = TokenProvider(credentials: credentials, now: now)
+        self.now = now
         self.transport = transport
         self.pacer = options.rateLimit.map { RequestPacer(limit: $0, window: options.rateWindow) }
         self.logger = logger
@@ -111,6 +114,7 @@ public struct HeymarketClient: Sendable {
         validate: (HTTPResponseData) throws(HeymarketError) -> Void = { _ throws(HeymarketError) in }
     ) async throws -> HTTPResponseData {
         var refreshedToken = false
+        var waited = 0.0
         while true {
             attempt += 1
             try Task.checkCancellation()
@@ -141,7 +145,7 @@ public struct HeymarketClient: Sendable {
                     continue
                 default:
                     failure = Self.error(for: response)
-                    retryAfter = RetryPolicy.parseRetryAfter(response.header("Retry-After"))
+                    retryAfter = RetryPolicy.parseRetryAfter(response.header("Retry-After"), now: now())
                     if !failure.isRetryable { throw failure }
                 }
             } catch let error as HeymarketError where error.code == .transport || error.code == .timeout {
@@ -149,9 +153,17 @@ public struct HeymarketClient: Sendable {
             }
             guard attempt < options.retry.maximumAttempts else { throw failure }
             if let retryAfter, retryAfter > options.retry.maximumRetryAfter {
-                throw HeymarketError(failure.code, status: failure.status, message: failure.message + " (the server asks to wait \(Int(retryAfter)) s)", requestID: failure.requestID)
+                let asked = retryAfter < 1_000_000 ? "\(Int(retryAfter.rounded(.up))) s" : "more than 11 days"
+                throw HeymarketError(failure.code, status: failure.status,
+                                     message: failure.message + " (the server asks to wait \(asked); hmq waits at most \(Int(options.retry.maximumRetryAfter)) s)",
+                                     requestID: failure.requestID)
             }
             let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            guard waited + wait <= options.retry.waitBudget else {
+                throw HeymarketError(failure.code, status: failure.status,
+                                     message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts)", requestID: failure.requestID)
+            }
+            waited += wait
             logger.debug("\(label): \(failure); retrying in \(String(format: "%.2f", wait)) s")
             try await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
         }

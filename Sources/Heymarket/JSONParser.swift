@@ -232,8 +232,10 @@ public struct JSONParser {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let integer = Int64(text) { return .integer(integer) }
+        // Beyond Int64, or beyond what a Double holds: the digits as sent.
+        if isInteger { return .number(text) }
         guard let double = Double(text) else { throw Error(message: "invalid number", offset: start) }
-        return .double(double)
+        return double.isFinite ? .double(double) : .number(text)
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }

@@ -5,6 +5,10 @@ public enum JSONValue: Sendable, Hashable {
     case bool(Bool)
     case integer(Int64)
     case double(Double)
+    /// A number as the server wrote it, when it fits neither an `Int64` nor a
+    /// finite `Double` (`184467440737095516170`, `1e400`): kept as text, so what
+    /// the server sent is what the user gets.
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object(JSONObject)

@@ -29,6 +29,7 @@ public struct JSONWriter: Sendable {
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .integer(let i): out += String(i).utf8
         case .double(let d): out += Self.format(d).utf8
+        case .number(let text): out += text.utf8
         case .string(let s): Self.writeString(s, into: &out)
         case .array(let elements):
             guard !elements.isEmpty else { out += "[]".utf8; return }

@@ -91,6 +91,9 @@ public struct SearchResult: Sendable {
         inputs.compactMap { if case .undetermined = $0.outcome { return $0.value } else { return nil } }
     }
 
+    /// The server's refusal of the credentials (401, 403), when it stopped the search.
+    public var refusal: HeymarketError? { failures.first { $0.error.isAuthentication }?.error }
+
     /// True when every batch succeeded.
     public var isComplete: Bool { failures.isEmpty }
 }
@@ -105,6 +108,7 @@ public struct BatchFailure: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let ids = values.map(\.value).joined(separator: ", ")
-        return "batch \(batchIndex + 1) failed after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(error); its \(values.count) value\(values.count == 1 ? "" : "s"): \(ids)"
+        let what = attempts == 0 ? "was not sent" : "failed after \(attempts) attempt\(attempts == 1 ? "" : "s")"
+        return "batch \(batchIndex + 1) \(what): \(error); its \(values.count) value\(values.count == 1 ? "" : "s"): \(ids)"
     }
 }

@@ -196,6 +196,7 @@ enum DisplayWidthProbe {
         case .bool(let b): return loaded as? Bool == b
         case .integer(let i): return loaded as? Int == Int(i)
         case .double(let d): return loaded as? Double == d
+        case .number(let text): return "\(loaded ?? "")" == text || (loaded as? Double).map { $0.isInfinite } == true
         case .string(let s): return loaded as? String == s
         case .array(let elements):
             guard let array = loaded as? [Any] else { return false }

@@ -163,7 +163,10 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
     ])
     func badCredentialsAre401(name: String, credentials: Credentials, skew: Double) async throws {
         try await withSandbox(credentials: credentials, now: { Date().addingTimeInterval(skew) }) { client, sandbox in
-            let error = await #expect(throws: HeymarketError.self) { try await client.search([.phone("14155551234")]) }
+            // A refusal does not throw the result away: every value fails with it.
+            let result = try await client.search([.phone("14155551234")])
+            let error = result.refusal
+            #expect(result.inputs.allSatisfy { if case .failed(let e) = $0.outcome { e.isAuthentication } else { false } })
             #expect(error?.code == .unauthorized)
             #expect(error?.status == 401)
             #expect(error?.requestID?.hasPrefix("req_") == true)
