@@ -1,3 +1,4 @@
+import HMQRuntime
 import TextWidth
 import Heymarket
 
@@ -25,6 +26,13 @@ enum Cell {
     /// Text for one line of a terminal: line breaks and tabs become visible
     /// marks, other control characters caret notation (`^[`), so data can
     /// neither break the layout nor send escape sequences to the terminal.
+    /// `escape` as it is for a file or a pipe (bytes exact); on a terminal,
+    /// control characters are made visible first, so data cannot drive it.
+    static func forTerminal(_ context: OutputContext, _ escape: @escaping (String) -> String) -> (String) -> String {
+        guard context.isTerminal else { return escape }
+        return { escape(visible($0, unicode: context.unicode)) }
+    }
+
     static func visible(_ text: String, unicode: Bool) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) }) else { return text }
         var out = ""

@@ -227,25 +227,10 @@ final class ExternalFormatter: RowFormatter {
         return false
     }
 
-    /// Passes the plugin's output on, whole UTF-8 characters at a time.
+    /// Passes the plugin's output on byte for byte.
     private func flushOutput(final: Bool) throws {
-        var cut = pendingOutput.count
-        if !final {
-            // Do not split a character: back up to the start of an incomplete sequence.
-            var i = pendingOutput.count - 1
-            var continuation = 0
-            while i >= 0, pendingOutput[i] & 0xC0 == 0x80, continuation < 3 {
-                i -= 1
-                continuation += 1
-            }
-            if i >= 0 {
-                let lead = pendingOutput[i]
-                let length = lead < 0x80 ? 1 : (lead >= 0xF0 ? 4 : (lead >= 0xE0 ? 3 : 2))
-                if continuation + 1 < length { cut = i }
-            }
-        }
-        guard cut > 0 else { return }
-        try sink.write(String(decoding: pendingOutput[0..<cut], as: UTF8.self))
-        pendingOutput.removeFirst(cut)
+        guard !pendingOutput.isEmpty else { return }
+        try sink.write(bytes: pendingOutput)
+        pendingOutput.removeAll(keepingCapacity: true)
     }
 }

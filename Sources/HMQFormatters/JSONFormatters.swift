@@ -12,7 +12,7 @@ public struct NDJSONFormatterPlugin: FormatterPlugin {
     public let options: [PluginOption] = []
 
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
-        JSONRowsFormatter(sink: sink, array: false, indent: nil)
+        JSONRowsFormatter(sink: sink, array: false, indent: nil, terminal: context.isTerminal)
     }
 }
 
@@ -31,7 +31,7 @@ public struct JSONFormatterPlugin: FormatterPlugin {
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
         if options.flag("pretty"), options.flag("compact") { throw FormatterOptionError("--pretty and --compact contradict each other") }
         let pretty = options.flag("pretty") || (context.isTerminal && !options.flag("compact"))
-        return JSONRowsFormatter(sink: sink, array: true, indent: pretty ? 2 : nil)
+        return JSONRowsFormatter(sink: sink, array: true, indent: pretty ? 2 : nil, terminal: context.isTerminal)
     }
 }
 
@@ -43,10 +43,11 @@ final class JSONRowsFormatter: RowFormatter {
     private var columns: [String] = []
     private var count = 0
 
-    init(sink: any OutputSink, array: Bool, indent: Int?) {
+    /// On a terminal, DEL and the C1 controls are escaped too (server text must not drive it).
+    init(sink: any OutputSink, array: Bool, indent: Int?, terminal: Bool) {
         self.sink = sink
         self.array = array
-        self.writer = JSONWriter(indent: indent)
+        self.writer = JSONWriter(indent: indent, escapesEveryControl: terminal)
     }
 
     func begin(columns: [String]) throws {

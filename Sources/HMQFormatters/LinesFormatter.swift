@@ -13,7 +13,7 @@ public struct LinesFormatterPlugin: FormatterPlugin {
     public let options = [PluginOption("null", .text, "text for null and missing values (default: the line is left out)")]
 
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
-        LinesFormatter(sink: sink, null: options.text("null"))
+        LinesFormatter(sink: sink, null: options.text("null"), visible: Cell.forTerminal(context) { $0 })
     }
 
     public func check(columns: [String]) throws(FormatterOptionError) {
@@ -27,8 +27,11 @@ final class LinesFormatter: RowFormatter {
     private var buffer: ChunkedText
     private var rows = 0
 
-    init(sink: any OutputSink, null: String?) {
+    private let visible: (String) -> String
+
+    init(sink: any OutputSink, null: String?, visible: @escaping (String) -> String) {
         self.null = null
+        self.visible = visible
         buffer = ChunkedText(sink: sink)
     }
 
@@ -66,7 +69,7 @@ final class LinesFormatter: RowFormatter {
         if text.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") {
             throw FormatterOptionError("row \(rows) starts with '#', which a file of values reads as a comment; use csv")
         }
-        try buffer.append(text + "\n")
+        try buffer.append(visible(text) + "\n")
     }
 
     func end() throws { try buffer.flush() }

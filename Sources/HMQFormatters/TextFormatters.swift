@@ -16,7 +16,7 @@ public struct CSVFormatterPlugin: FormatterPlugin {
     ]
 
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
-        DelimitedFormatter(sink: sink, options: options, escape: Self.quote, lineEnd: options.flag("crlf") ? "\r\n" : "\n", separator: ",")
+        DelimitedFormatter(sink: sink, options: options, escape: Cell.forTerminal(context, Self.quote), lineEnd: options.flag("crlf") ? "\r\n" : "\n", separator: ",")
     }
 
     /// A field quoted when it holds a comma, a quote or a line break; quotes doubled.
@@ -47,7 +47,7 @@ public struct TSVFormatterPlugin: FormatterPlugin {
     ]
 
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
-        DelimitedFormatter(sink: sink, options: options, escape: Self.escape, lineEnd: "\n", separator: "\t")
+        DelimitedFormatter(sink: sink, options: options, escape: Cell.forTerminal(context, Self.escape), lineEnd: "\n", separator: "\t")
     }
 
     static func escape(_ field: String) -> String {
@@ -105,7 +105,7 @@ public struct MarkdownFormatterPlugin: FormatterPlugin {
     public let options = [PluginOption("null", .text, "text for null and missing values (default: empty)")]
 
     public func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
-        MarkdownFormatter(sink: sink, null: options.text("null") ?? "")
+        MarkdownFormatter(sink: sink, null: options.text("null") ?? "", escape: Cell.forTerminal(context, MarkdownFormatter.escape))
     }
 }
 
@@ -117,9 +117,12 @@ final class MarkdownFormatter: RowFormatter {
     private var rows: [[String]] = []
     private var numeric: [Bool] = []
 
-    init(sink: any OutputSink, null: String) {
+    private let escapeCell: (String) -> String
+
+    init(sink: any OutputSink, null: String, escape: @escaping (String) -> String) {
         self.sink = sink
         self.null = null
+        escapeCell = escape
     }
 
     static func escape(_ text: String) -> String {
@@ -139,18 +142,18 @@ final class MarkdownFormatter: RowFormatter {
     }
 
     func begin(columns: [String]) throws {
-        self.columns = columns.map(Self.escape)
+        self.columns = columns.map(escapeCell)
         numeric = Array(repeating: true, count: columns.count)
     }
 
     func add(columns: [String]) throws {
-        self.columns += columns.map(Self.escape)
+        self.columns += columns.map(escapeCell)
         numeric += Array(repeating: true, count: columns.count)
     }
 
     func row(_ values: [JSONValue?]) throws {
         for (i, value) in values.enumerated() where value != nil && value != .null && !Cell.isNumber(value) { numeric[i] = false }
-        rows.append(values.map { Self.escape(Cell.text($0, null: null)) })
+        rows.append(values.map { escapeCell(Cell.text($0, null: null)) })
     }
 
     func end() throws {

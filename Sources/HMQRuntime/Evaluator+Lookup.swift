@@ -51,7 +51,7 @@ extension Evaluator {
             }
             // A file a statement before this one writes is read when the find runs.
             guard !unset, let found = try? findValues(of: find) else { continue }
-            let plan = SearchPlanner(batchSize: shadow.batch, normalizer: ChannelNormalizer(countryCode: shadow.countryCode)).plan(found.values)
+            let plan = planner(for: shadow).plan(found.values)
             if shadow.invalid == .error, let error = invalidValuesError(find, found, plan: plan) {
                 errors.append(error)
                 continue
@@ -127,6 +127,12 @@ extension Evaluator {
         return .diagnostic(Diagnostic(id: .runtime, range: range,
                                       message: "\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s"); nothing was sent",
                                       suggestion: hint, notes: notes))
+    }
+
+    /// How values are planned under `settings`: as the client plans them (its
+    /// own credentials never sent as a value), or without a client (`--dry-run`).
+    func planner(for settings: Settings) -> SearchPlanner {
+        SearchPlanner(batchSize: settings.batch, normalizer: ChannelNormalizer(countryCode: settings.countryCode), forbidden: client?.secrets ?? [])
     }
 
     func currentClient() throws(RuntimeError) -> HeymarketClient {
@@ -206,9 +212,12 @@ extension Evaluator {
                 reason = .failed
                 detail = e.description
             }
+            // A value holding this session's credential is never shown.
+            var hidden = false
+            if case .invalid(let e) = input.outcome, e.code == .credentialInValue { hidden = true }
             rows.append(Row(fields: JSONObject([
                 .init(key: "type", value: input.value.type.map(JSONValue.string) ?? .null),
-                .init(key: "value", value: .string(input.value.value)),
+                .init(key: "value", value: .string(hidden ? "(not shown: it holds a credential)" : input.value.value)),
                 .init(key: "reason", value: .string(reason.rawValue)),
                 .init(key: "detail", value: detail.map(JSONValue.string) ?? .null),
             ])))
@@ -227,8 +236,7 @@ extension Evaluator {
         let found = try findValues(of: find)
         let options = settings.searchOptions
         let base = client?.baseURL ?? BaseURL.production
-        let planner = SearchPlanner(batchSize: options.batchSize, normalizer: ChannelNormalizer(countryCode: options.countryCode))
-        let plan = planner.plan(found.values)
+        let plan = planner(for: settings).plan(found.values)
         if settings.invalid == .error, let error = invalidValuesError(find, found, plan: plan) { throw error }
         let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
         let invalidCount = plan.inputs.filter { if case .failure = $0.normalized { true } else { false } }.count

@@ -75,8 +75,16 @@ extension Evaluator {
             throw RuntimeError.at(save.path.range, error.description)
         }
         do {
-            let summary = try await write(pipeline, with: plugin, options: options, to: file.sink, context: .file, at: save.range)
-            try file.commit()
+            var summary = try await write(pipeline, with: plugin, options: options, to: file.sink, context: .file, at: save.range)
+            if summary.failures.isEmpty {
+                try file.commit()
+            } else {
+                // Never replace a file with a result that is not whole.
+                let partial = save.path.value + ".partial"
+                try file.commit(to: partial)
+                summary.notes.append(Diagnostic(id: .runtime, severity: .note, range: save.path.range,
+                                                message: "the rows found were written to \(partial); \(save.path.value) was left as it was"))
+            }
             return summary
         } catch let error as AtomicFile.WriteError {
             file.abort()

@@ -3,6 +3,8 @@ import Foundation
 /// Where formatted output goes: stdout, a file, a pipe.
 public protocol OutputSink: AnyObject {
     func write(_ text: String) throws
+    /// Writes bytes as they are (a plugin's output, which need not be UTF-8).
+    func write(bytes: [UInt8]) throws
     /// Writes out anything buffered (rows are flushed as each lookup batch settles).
     func flush() throws
 }
@@ -10,6 +12,9 @@ public protocol OutputSink: AnyObject {
 extension OutputSink {
     /// Nothing buffered.
     public func flush() throws {}
+
+    /// By default, the bytes as UTF-8 text (a sink that stores text cannot keep other bytes).
+    public func write(bytes: [UInt8]) throws { try write(String(decoding: bytes, as: UTF8.self)) }
 }
 
 /// An output sink over a file descriptor, buffered.
@@ -33,6 +38,12 @@ public final class FileSink: OutputSink {
     /// Buffers `text`, writing out every 64 KiB.
     public func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 64 * 1024 { try flush() }
+    }
+
+    /// Buffers the bytes as they are.
+    public func write(bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 64 * 1024 { try flush() }
     }
 

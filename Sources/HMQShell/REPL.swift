@@ -106,7 +106,9 @@ public final class REPL {
             let on = configuration.target == "sandbox" ? "on the sandbox (demo data)" : "on \(configuration.target)"
             print("hmq \(configuration.version) \(on). .help for help, Ctrl-D to leave.")
         }
-        if let history = configuration.history {
+        if let history = configuration.history, history.isLink {
+            writeError("hmq: note: history is off: \(history.path) is a symbolic link, which hmq does not write through\n")
+        } else if let history = configuration.history {
             entries = history.load()
             for entry in entries { reader.addHistory(entry) }
             lastEntry = entries.last
@@ -160,11 +162,12 @@ public final class REPL {
         lastEntry = entry
         entries.append(entry)
         reader.addHistory(entry)
-        if let history = configuration.history {
+        if let history = configuration.history, !history.isLink {
             do {
                 try history.append(entry)
             } catch {
-                writeError("hmq: note: cannot write history to \(history.path): \(error.localizedDescription)\n")
+                let why = (error as? HistoryFile.Refused)?.description ?? error.localizedDescription
+                writeError("hmq: note: cannot write history to \(history.path): \(why)\n")
             }
         }
     }
@@ -307,6 +310,13 @@ public final class CountingSink: OutputSink, Sendable {
         try state.withLock { state in
             state.count += text.utf8.count
             try state.base.write(text)
+        }
+    }
+
+    public func write(bytes: [UInt8]) throws {
+        try state.withLock { state in
+            state.count += bytes.count
+            try state.base.write(bytes: bytes)
         }
     }
 

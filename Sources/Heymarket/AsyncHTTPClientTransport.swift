@@ -5,7 +5,9 @@ import NIOHTTP1
 /// The production ``HTTPTransport``, over AsyncHTTPClient.
 ///
 /// Redirects are not followed (a redirect would carry the `Authorization` header
-/// to another host); bodies are capped at ``maximumBodySize``.
+/// to another host); bodies are capped at ``maximumBodySize``. The timeout
+/// covers the whole response, body included: a server that sends its headers
+/// and then stalls, or trickles the body, is given up on when it runs out.
 public struct AsyncHTTPClientTransport: HTTPTransport {
     /// Larger answers are refused rather than held in memory.
     public static let maximumBodySize = 256 * 1024 * 1024
@@ -36,14 +38,23 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         if !request.body.isEmpty {
             outgoing.body = .bytes(ByteBuffer(bytes: request.body))
         }
+        let timeout = Duration.milliseconds(Int64(min(request.timeout, 86_400) * 1000))
         do {
-            let response = try await client.execute(outgoing, timeout: .milliseconds(Int64(request.timeout * 1000)))
-            let body = try await response.body.collect(upTo: Self.maximumBodySize)
-            return HTTPResponseData(
-                status: Int(response.status.code),
-                headers: response.headers.map { ($0.name, $0.value) },
-                body: Array(buffer: body)
-            )
+            let prepared = outgoing
+            return try await Self.within(timeout, orThrow: HeymarketError(.timeout, message: "no whole answer from \(Self.hostDescription(request.url)) within \(request.timeout) s")) { [client] in
+                let response = try await client.execute(prepared, timeout: .milliseconds(Int64(timeout / .milliseconds(1))))
+                // The body straight into one array (no second copy), up to the cap.
+                var body: [UInt8] = []
+                if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > 0 {
+                    guard length <= Self.maximumBodySize else { throw Self.tooLarge(request.url) }
+                    body.reserveCapacity(length)
+                }
+                for try await chunk in response.body {
+                    guard body.count + chunk.readableBytes <= Self.maximumBodySize else { throw Self.tooLarge(request.url) }
+                    body.append(contentsOf: chunk.readableBytesView)
+                }
+                return HTTPResponseData(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: body)
+            }
         } catch let error as HTTPClientError {
             if Task.isCancelled { throw CancellationError() }
             if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
@@ -62,5 +73,23 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
 
     private static func hostDescription(_ url: String) -> String {
         BaseURL.hostPart(of: url) ?? url
+    }
+
+    private static func tooLarge(_ url: String) -> HeymarketError {
+        HeymarketError(.malformedResponse, message: "the answer from \(hostDescription(url)) is larger than \(maximumBodySize / (1024 * 1024)) MB; refused")
+    }
+
+    /// The result of `body`, or `error` when it has not finished within `limit` (it is cancelled).
+    static func within<T: Sendable>(_ limit: Duration, orThrow error: HeymarketError, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw error }
+            return value
+        }
     }
 }

@@ -67,9 +67,12 @@ public struct HeymarketClient: Sendable {
     /// HTTP requests this client has sent so far (retries included).
     public var requestsSent: Int { sentRequests.value }
 
+    /// Text no search value may hold: this client's Secret Key or API key.
+    public var secrets: [String] { tokens.secrets }
+
     /// The plan for `values` with this client's batch size and country code.
     public func plan(_ values: [ChannelValue]) -> SearchPlan {
-        SearchPlanner(batchSize: options.batchSize, normalizer: ChannelNormalizer(countryCode: options.countryCode)).plan(values)
+        SearchPlanner(batchSize: options.batchSize, normalizer: ChannelNormalizer(countryCode: options.countryCode), forbidden: tokens.secrets).plan(values)
     }
 
     /// The request a batch sends, without its `Authorization` header (for `explain`).
@@ -121,6 +124,7 @@ public struct HeymarketClient: Sendable {
             if let pacer { try await pacer.acquire() }
             var outgoing = request
             outgoing.authorization = try await tokens.authorization()
+            let secrets = tokens.secrets + [outgoing.authorization?.exposedValue.replacingAll("Bearer ", with: "") ?? ""]
             sentRequests.increment()
             logger.debug("\(label) attempt \(attempt)")
             let started = ContinuousClock.now
@@ -144,7 +148,7 @@ public struct HeymarketClient: Sendable {
                     logger.debug("\(label): 401, retrying once with a new token")
                     continue
                 default:
-                    failure = Self.error(for: response)
+                    failure = Self.error(for: response).redacting(secrets)
                     retryAfter = RetryPolicy.parseRetryAfter(response.header("Retry-After"), now: now())
                     if !failure.isRetryable { throw failure }
                 }

@@ -19,6 +19,7 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
             case missingCredentials = "missing credentials"
             case invalidBaseURL = "invalid base URL"
             case invalidValue = "invalid value"
+            case credentialInValue = "credential in a value"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -49,6 +50,8 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         public static let invalidBaseURL = Code(.invalidBaseURL)
         /// A channel value that cannot be searched (e.g. a phone number with letters).
         public static let invalidValue = Code(.invalidValue)
+        /// A channel value holding the client's own Secret Key or API key: never sent, never shown.
+        public static let credentialInValue = Code(.credentialInValue)
 
         public var description: String { base.rawValue }
     }
@@ -71,6 +74,14 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
     /// True for failures caused by credentials (401/403 or none configured).
     public var isAuthentication: Bool {
         code == .unauthorized || code == .forbidden || code == .missingCredentials
+    }
+
+    /// This error with every occurrence of `secrets` in its message replaced by `****`
+    /// (a server that echoes the Authorization header must not print our token).
+    public func redacting(_ secrets: [String]) -> HeymarketError {
+        var copy = self
+        for secret in secrets where secret.count >= 8 { copy.message = copy.message.replacingAll(secret, with: "****") }
+        return copy
     }
 
     /// True when retrying the same request may succeed (429, 5xx, network, timeout, malformed body).

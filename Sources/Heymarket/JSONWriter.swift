@@ -2,8 +2,14 @@
 public struct JSONWriter: Sendable {
     /// Indent nested values with this many spaces; nil writes compact JSON.
     public var indent: Int?
+    /// Escape DEL and the C1 controls too (`\u007f`, `\u009b`), as for a
+    /// terminal, which could read them as commands. Off: bytes stay as they were.
+    public var escapesEveryControl: Bool
 
-    public init(indent: Int? = nil) { self.indent = indent }
+    public init(indent: Int? = nil, escapesEveryControl: Bool = false) {
+        self.indent = indent
+        self.escapesEveryControl = escapesEveryControl
+    }
 
     /// The JSON text of `value`.
     public func string(_ value: JSONValue) -> String {
@@ -30,7 +36,7 @@ public struct JSONWriter: Sendable {
         case .integer(let i): out += String(i).utf8
         case .double(let d): out += Self.format(d).utf8
         case .number(let text): out += text.utf8
-        case .string(let s): Self.writeString(s, into: &out)
+        case .string(let s): Self.writeString(s, into: &out, everyControl: escapesEveryControl)
         case .array(let elements):
             guard !elements.isEmpty else { out += "[]".utf8; return }
             out.append(UInt8(ascii: "["))
@@ -47,7 +53,7 @@ public struct JSONWriter: Sendable {
             for (i, member) in object.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(into: &out, level: level + 1)
-                Self.writeString(member.key, into: &out)
+                Self.writeString(member.key, into: &out, everyControl: escapesEveryControl)
                 out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(UInt8(ascii: " ")) }
                 write(member.value, into: &out, level: level + 1)
@@ -78,13 +84,23 @@ public struct JSONWriter: Sendable {
 
     /// Appends `s` as a JSON string literal (UTF-8), escaping quotes, backslashes
     /// and control characters; runs that need no escape are copied whole.
-    public static func writeString(_ s: String, into out: inout [UInt8]) {
+    public static func writeString(_ s: String, into out: inout [UInt8], everyControl: Bool = false) {
         var s = s
         s.withUTF8 { utf8 in
             out.append(UInt8(ascii: "\""))
             var runStart = 0
-            for i in 0..<utf8.count {
+            var i = 0
+            while i < utf8.count {
                 let byte = utf8[i]
+                defer { i += 1 }
+                if everyControl, byte == 0x7F || (byte == 0xC2 && i + 1 < utf8.count && (0x80...0x9F).contains(utf8[i + 1])) {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                    let scalar = byte == 0x7F ? 0x7F : utf8[i + 1]
+                    out += ("\\u00" + String(scalar, radix: 16)).utf8
+                    if byte == 0xC2 { i += 1 }
+                    runStart = i + 1
+                    continue
+                }
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
                 runStart = i + 1

@@ -30,10 +30,14 @@ public struct SearchPlanner: Sendable {
     /// At most this many ids per request.
     public var batchSize: Int
     public var normalizer: ChannelNormalizer
+    /// Text no value may hold (the client's own credentials): such a value is
+    /// refused, never sent, and its text never shown.
+    public var forbidden: [String]
 
-    public init(batchSize: Int = 100, normalizer: ChannelNormalizer = ChannelNormalizer()) {
+    public init(batchSize: Int = 100, normalizer: ChannelNormalizer = ChannelNormalizer(), forbidden: [String] = []) {
         self.batchSize = max(1, batchSize)
         self.normalizer = normalizer
+        self.forbidden = forbidden.filter { $0.count >= 8 }
     }
 
     /// The plan for `values`. Values of a type stay together, so a batch holds as
@@ -46,7 +50,9 @@ public struct SearchPlanner: Sendable {
         var typeOrder: [String?] = []
         var byType: [String?: [NormalizedChannelValue]] = [:]
         for value in values {
-            let normalized = normalizer.normalize(value)
+            let normalized = forbidden.contains(where: { value.value.contains($0) })
+                ? .failure(HeymarketError(.credentialInValue, message: "\(value.type ?? "value") holding a credential of this session (not shown): hmq never sends it"))
+                : normalizer.normalize(value)
             inputs.append(.init(value: value, normalized: normalized))
             guard case .success(let n) = normalized, seen.insert(n).inserted else { continue }
             if byType[n.type] == nil { typeOrder.append(n.type) }

@@ -23,6 +23,14 @@ public actor TokenProvider {
         self.now = now
     }
 
+    /// The secrets these credentials hold (never sent as a value, never shown).
+    nonisolated var secrets: [String] {
+        switch credentials {
+        case .secret(_, let key): return [key.exposedValue]
+        case .apiKey(let key): return [key.exposedValue]
+        }
+    }
+
     /// The value for the `Authorization` header: `Bearer <token>`.
     public func authorization() async throws -> Secret {
         Secret("Bearer " + (try await token()).exposedValue)

@@ -4,7 +4,13 @@ import Foundation
 /// statement written as `\n`, backslashes as `\\`), created with mode 0600,
 /// appended to as each statement is entered (so a crash or a second REPL loses
 /// nothing), and cut to the newest `limit` entries when it grows past them.
+/// A history path that is a symbolic link is refused: hmq would otherwise
+/// change the mode of, and write statements into, whatever it points to.
 public struct HistoryFile: Sendable {
+    /// Why the history file cannot be used.
+    public struct Refused: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
     public let path: String
     public let limit: Int
 
@@ -21,9 +27,15 @@ public struct HistoryFile: Sendable {
         return state + "/hmq/history"
     }
 
-    /// The entries, oldest first (the newest `limit`).
+    /// Whether `path` is a symbolic link.
+    public var isLink: Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// The entries, oldest first (the newest `limit`); none from a link.
     public func load() -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard !isLink, let data = FileManager.default.contents(atPath: path) else { return [] }
         let entries = String(decoding: data, as: UTF8.self).split(separator: "\n").map { Self.decode(String($0)) }
         return Array(entries.suffix(limit))
     }
@@ -32,8 +44,11 @@ public struct HistoryFile: Sendable {
     public func append(_ entry: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o600)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw Refused(description: "\(path) is a symbolic link; history is not written through links") }
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
         defer { close(fd) }
         // Whatever the umask or an older file's mode, history is for its owner only.
         fchmod(fd, 0o600)
@@ -46,6 +61,7 @@ public struct HistoryFile: Sendable {
 
     /// Rewrites the file with the newest `limit` entries (atomically).
     func compact() {
+        guard !isLink else { return }
         let entries = load()
         let temporary = path + ".\(getpid()).tmp"
         let text = entries.map { Self.encode($0) + "\n" }.joined()
