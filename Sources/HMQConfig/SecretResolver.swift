@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import HMQRuntime
 import Heymarket
 
@@ -69,35 +68,55 @@ public struct SecretResolver {
         return trimmed
     }
 
-    /// Runs a command without a shell; its stdout is the key.
+    /// Runs a command without a shell, in a process group of its own; its
+    /// stdout is the key. The command's exit ends the wait (a child it left in
+    /// the background holding its output is not waited for, and is ended with
+    /// the group); past the timeout the whole group is ended.
     func run(_ argv: [String], profile: String) throws -> String {
         let fail = { (message: String) in ConfigError(path: "profile '\(profile)'", line: nil, message: "secret_key_command: " + message) }
         guard let executable = Self.find(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin") else { throw fail("\(argv[0]) not found") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(argv.dropFirst())
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw fail("cannot start \(executable): \(error.localizedDescription)") }
-        // Read both pipes while waiting, so a chatty command cannot block; give up after the timeout.
-        let group = DispatchGroup()
-        let read = Mutex((stdout: Data(), stderr: Data()))
-        group.enter()
-        DispatchQueue.global().async { let data = out.fileHandleForReading.readDataToEndOfFile(); read.withLock { $0.stdout = data }; group.leave() }
-        group.enter()
-        DispatchQueue.global().async { let data = err.fileHandleForReading.readDataToEndOfFile(); read.withLock { $0.stderr = data }; group.leave() }
-        if group.wait(timeout: .now() + commandTimeout) == .timedOut {
-            process.terminate()
-            throw fail("\(argv[0]) did not finish within \(Int(commandTimeout)) s; stopped it")
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(executable: executable, arguments: Array(argv.dropFirst()), environment: environment)
+        } catch {
+            throw fail(error.description)
         }
-        process.waitUntilExit()
-        let (stdout, stderr) = read.withLock { $0 }
-        if process.terminationStatus != 0 {
+        child.closePipe(\.input)
+        var stdout: [UInt8] = [], stderr: [UInt8] = []
+        func drain() {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            for (fd, isOutput) in [(child.output, true), (child.errors, false)] where fd >= 0 {
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                    guard n > 0 else { break }
+                    if isOutput { if stdout.count < 65536 { stdout += buffer[0..<n] } } else if stderr.count < 65536 { stderr += buffer[0..<n] }
+                }
+            }
+        }
+        let deadline = Date().addingTimeInterval(commandTimeout)
+        var ended: ChildProcess.Termination?
+        while ended == nil {
+            var fds = [pollfd(fd: child.output, events: Int16(POLLIN), revents: 0), pollfd(fd: child.errors, events: Int16(POLLIN), revents: 0)]
+            _ = Glibc.poll(&fds, 2, 50)
+            drain()
+            ended = child.poll()
+            if ended == nil, Date() >= deadline {
+                child.terminate(grace: 1)
+                throw fail("\(argv[0]) did not finish within \(Int(commandTimeout)) s; stopped it")
+            }
+        }
+        drain()
+        // Anything it left running in its group holds no claim on us.
+        child.terminate(grace: 0)
+        guard case .exited(0) = ended else {
             let said = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init) ?? ""
-            throw fail("\(argv[0]) exited with status \(process.terminationStatus)" + (said.isEmpty ? "" : ": " + said))
+            let how: String
+            switch ended {
+            case .exited(let code)?: how = "exited with status \(code)"
+            case .signalled(let signal)?: how = "was killed by signal \(signal)"
+            case nil: how = "did not finish"
+            }
+            throw fail("\(argv[0]) \(how)" + (said.isEmpty ? "" : ": " + said))
         }
         return String(decoding: stdout, as: UTF8.self)
     }

@@ -70,10 +70,10 @@ final class ExternalFormatter: RowFormatter {
     private let plugin: ExternalFormatterPlugin
     private let sink: any OutputSink
     private let options: [String]
-    private var process: Process?
-    private var input: Int32 = -1
-    private var output: Int32 = -1
-    private var errors: Int32 = -1
+    private var process: ChildProcess?
+    private var input: Int32 { process?.input ?? -1 }
+    private var output: Int32 { process?.output ?? -1 }
+    private var errors: Int32 { process?.errors ?? -1 }
     private var columns: [String] = []
     private var pendingOutput: [UInt8] = []
     private var stderrText: [UInt8] = []
@@ -86,8 +86,8 @@ final class ExternalFormatter: RowFormatter {
     }
 
     deinit {
-        if let process, process.isRunning { process.terminate() }
-        for fd in [input, output, errors] where fd >= 0 { close(fd) }
+        // ChildProcess ends the plugin's whole group and closes the pipes.
+        process = nil
     }
 
     private func failure(_ message: String) -> FormatterOptionError {
@@ -100,27 +100,11 @@ final class ExternalFormatter: RowFormatter {
 
     func begin(columns: [String]) throws {
         self.columns = columns
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: plugin.path)
-        process.arguments = options + ["--"] + columns
-        if let environment = plugin.environment { process.environment = environment }
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
         do {
-            try process.run()
+            process = try ChildProcess(executable: plugin.path, arguments: options + ["--"] + columns, environment: plugin.environment)
         } catch {
-            throw FormatterOptionError("cannot start plugin \(plugin.path): \(error.localizedDescription)")
+            throw FormatterOptionError("cannot start plugin \(plugin.path): \(error.description)")
         }
-        self.process = process
-        input = dup(stdin.fileHandleForWriting.fileDescriptor)
-        output = dup(stdout.fileHandleForReading.fileDescriptor)
-        errors = dup(stderr.fileHandleForReading.fileDescriptor)
-        try? stdin.fileHandleForWriting.close()
-        try? stdout.fileHandleForReading.close()
-        try? stderr.fileHandleForReading.close()
-        for fd in [input, output, errors] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     }
 
     func row(_ values: [JSONValue?]) throws {
@@ -133,23 +117,19 @@ final class ExternalFormatter: RowFormatter {
 
     func end() throws {
         if process == nil { try begin(columns: columns) }
-        close(input)
-        input = -1
+        process?.closePipe(\.input)
         // Read until the plugin closes its output, then collect its status.
         try pump(until: { output < 0 && errors < 0 })
         guard let process else { return }
-        let deadline = Date().addingTimeInterval(plugin.timeout)
-        while process.isRunning, Date() < deadline { usleep(2_000) }
-        if process.isRunning {
-            process.terminate()
+        guard let ended = process.wait(timeout: plugin.timeout) else {
+            process.terminate(grace: 1)
             throw failure("closed its output but did not exit within \(Int(plugin.timeout)) s; stopped it")
         }
         try flushOutput(final: true)
-        if process.terminationReason == .uncaughtSignal {
-            throw failure("was killed by signal \(process.terminationStatus)")
-        }
-        if process.terminationStatus != 0 {
-            throw failure("exited with status \(process.terminationStatus)")
+        switch ended {
+        case .signalled(let signal): throw failure("was killed by signal \(signal)")
+        case .exited(let status) where status != 0: throw failure("exited with status \(status)")
+        case .exited: break
         }
     }
 
@@ -170,10 +150,11 @@ final class ExternalFormatter: RowFormatter {
     /// Why the plugin's input closed early: its exit status when it has exited.
     private func earlyExit() -> String {
         guard let process else { return "stopped reading its input" }
-        let deadline = Date().addingTimeInterval(1)
-        while process.isRunning, Date() < deadline { usleep(2_000) }
-        if process.isRunning { return "closed its input before the last row" }
-        return "exited with status \(process.terminationStatus) before reading all its input"
+        switch process.wait(timeout: 1) {
+        case nil: return "closed its input before the last row"
+        case .exited(let status)?: return "exited with status \(status) before reading all its input"
+        case .signalled(let signal)?: return "was killed by signal \(signal) before reading all its input"
+        }
     }
 
     /// Polls until `done`, copying the plugin's stdout to the sink and keeping its
@@ -200,7 +181,7 @@ final class ExternalFormatter: RowFormatter {
             if progressed {
                 lastProgress = Date()
             } else if Date().timeIntervalSince(lastProgress) > plugin.timeout {
-                process?.terminate()
+                process?.terminate(grace: 1)
                 throw failure(writeReady != nil ? "did not read its input for \(Int(plugin.timeout)) s; stopped it" : "did not finish within \(Int(plugin.timeout)) s of its input ending; stopped it")
             }
         }
@@ -220,8 +201,7 @@ final class ExternalFormatter: RowFormatter {
             return true
         }
         if n == 0 || (errno != EAGAIN && errno != EINTR) {
-            close(fd)
-            if fd == output { output = -1 } else { errors = -1 }
+            process?.closePipe(fd == output ? \.output : \.errors)
             return true
         }
         return false

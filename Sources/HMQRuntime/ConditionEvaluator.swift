@@ -19,7 +19,7 @@ import Heymarket
 struct ConditionEvaluator {
     var caseSensitive: Bool
     var resolve: (Literal) throws(RuntimeError) -> JSONValue
-    private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
+    private var regexCache: [String: LinearRegex] = [:]
     /// Tests that met a value of the wrong shape: by what was said of the first, how many rows, and where.
     private(set) var mismatches: [(message: String, count: Int, range: SourceRange)] = []
 
@@ -103,7 +103,7 @@ struct ConditionEvaluator {
             let values: [JSONValue] = actual.arrayValue ?? [actual]
             return values.contains { v in
                 guard !v.isNull else { return false }
-                return (try? regex.firstMatch(in: text(v))) != nil
+                return regex.matches(text(v))
             }
         case .in(let path, let literals, _):
             var expected: [JSONValue] = []
@@ -116,16 +116,16 @@ struct ConditionEvaluator {
         }
     }
 
-    private mutating func regexFor(_ pattern: String, range: SourceRange) throws(RuntimeError) -> Regex<AnyRegexOutput> {
+    /// The pattern, compiled once, matched in linear time (``LinearRegex``).
+    private mutating func regexFor(_ pattern: String, range: SourceRange) throws(RuntimeError) -> LinearRegex {
         let key = (caseSensitive ? "s:" : "i:") + pattern
         if let cached = regexCache[key] { return cached }
         do {
-            var regex = try Regex(pattern)
-            if !caseSensitive { regex = regex.ignoresCase() }
+            let regex = try LinearRegex(pattern, caseInsensitive: !caseSensitive)
             regexCache[key] = regex
             return regex
         } catch {
-            throw .at(range, "invalid regular expression: \(error)")
+            throw .at(range, "invalid regular expression: \(error.message) (at character \(error.offset + 1) of the pattern)")
         }
     }
 

@@ -15,7 +15,11 @@ final class WhereTransform: RowTransform, FieldChecking, NoteProducing {
     func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
         try checkFields(rows, columns: columns)
         var kept: [Row] = []
-        for row in rows where try tester.test(condition, row) { kept.append(row) }
+        for row in rows {
+            // Ctrl-C stops a long evaluation too, not only the requests.
+            try Task.checkCancellation()
+            if try tester.test(condition, row) { kept.append(row) }
+        }
         return kept
     }
 
