@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
         .library(name: "HMQRuntime", targets: ["HMQRuntime"]),
         .library(name: "HMQFormatters", targets: ["HMQFormatters"]),
+        .library(name: "HMQConfig", targets: ["HMQConfig"]),
+        .library(name: "HMQHost", targets: ["HMQHost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -94,7 +96,7 @@ let package = Package(
             ],
             exclude: ["Oracles"]
         ),
-        .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Helpers the test targets share (a seeded generator).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax", "TextWidth", "TestSupport"]),
@@ -105,7 +107,7 @@ let package = Package(
             exclude: ["Golden"]
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
-        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket"]),
+        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing"]),
     ],
     swiftLanguageModes: [.v6]

@@ -42,11 +42,11 @@ import Testing
 
         /// Waits until the screen satisfies `condition`; returns the screen and the seconds it took.
         func wait(timeout: Double = 10, _ condition: (String) -> Bool) async throws -> (String, Double) {
-            let start = Date()
+            let start = ContinuousClock.now
             while true {
                 let text = try screen()
-                if condition(text) { return (text, Date().timeIntervalSince(start)) }
-                if Date().timeIntervalSince(start) > timeout {
+                if condition(text) { return (text, ((ContinuousClock.now - start) / .seconds(1))) }
+                if ((ContinuousClock.now - start) / .seconds(1)) > timeout {
                     Issue.record("timed out waiting; the screen was:\n\(text)")
                     return (text, timeout)
                 }

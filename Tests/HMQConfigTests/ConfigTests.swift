@@ -1,5 +1,5 @@
 import Foundation
-import HMQConfig
+@testable import HMQConfig
 import Heymarket
 import HMQRuntime
 import Testing
@@ -154,5 +154,31 @@ import Testing
         #expect(try Configuration.load(path: path).warnings == ["\(path) is readable by others (mode 644); run: chmod 600 \(path)"])
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         #expect(try Configuration.load(path: path).warnings.isEmpty)
+    }
+}
+
+/// A secret_key_command that leaves a child running with its output open is
+/// done when it exits; one that hangs is stopped with everything it started.
+@Suite(.serialized) struct SecretCommandTests {
+    @Test(.timeLimit(.minutes(1))) func aCommandThatLeavesABackgroundChildIsDoneWhenItExits() throws {
+        let start = ContinuousClock.now
+        let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin"], commandTimeout: 10)
+        let key = try resolver.run(["/bin/sh", "-c", "echo sk_from_a_command_123; (sleep 20 &); exit 0"], profile: "p")
+        #expect(key.trimmingCharacters(in: .whitespacesAndNewlines) == "sk_from_a_command_123")
+        #expect(ContinuousClock.now - start < .seconds(8), "not waiting for the background child's output to close")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aCommandThatHangsIsStoppedWithItsChildren() throws {
+        let marker = "29.\(Int.random(in: 100_000...999_999))"
+        let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin"], commandTimeout: 1)
+        #expect(throws: ConfigError.self) { _ = try resolver.run(["/bin/sh", "-c", "trap '' TERM; sleep \(marker)"], profile: "p") }
+        usleep(300_000)
+        let left = Process()
+        left.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        left.arguments = ["-f", "sleep \(marker)"]
+        left.standardOutput = Pipe()
+        try left.run()
+        left.waitUntilExit()
+        #expect(left.terminationStatus == 1)
     }
 }

@@ -261,7 +261,7 @@ enum TrickyRowsEmpty {
     @Test func aPluginThatNeverReadsIsStopped() throws {
         let plugin = ExternalFormatterPlugin(name: "sleepy", path: try script("#!/bin/sh\nexec sleep 60\n"), timeout: 1)
         let formatter = try plugin.makeFormatter(sink: StringSink(), rawOptions: [:], context: .file)
-        let start = Date()
+        let start = ContinuousClock.now
         do {
             try formatter.begin(columns: ["note"])
             // 20,000 rows of 100 bytes: far more than a pipe holds.
@@ -271,7 +271,7 @@ enum TrickyRowsEmpty {
         } catch let error as FormatterOptionError {
             #expect(error.message.hasSuffix("did not read its input for 1 s; stopped it"))
         }
-        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(((ContinuousClock.now - start) / .seconds(1)) < 10)
     }
 
     @Test func outputIsCopiedWholeAndArgumentsCarryOptionsAndColumns() throws {
@@ -283,5 +283,40 @@ enum TrickyRowsEmpty {
         try formatter.row([.integer(2), nil])
         try formatter.end()
         #expect(sink.text == "--loud|--width|40|--|id|名前|\n{\"id\":1,\"名前\":\"李小龍\"}\n{\"id\":2}\n")
+    }
+}
+
+/// Data from a server is data, never terminal control: on a terminal every
+/// format shows control characters; to a file or a pipe the bytes stay exact.
+@Suite struct TerminalEscapeTests {
+    static let hostile = "a\u{1B}]0;owned\u{07}b\u{1B}[2Jc\rd\u{9B}31me\u{7F}f"
+
+    func render(_ format: String, terminal: Bool) throws -> String {
+        let registry = BuiltinFormatters.registry
+        let plugin = try #require(registry.formatter(named: format))
+        let sink = StringSink()
+        let context = OutputContext(isTerminal: terminal, width: 200, unicode: true, color: false)
+        let formatter = try plugin.makeFormatter(sink: sink, rawOptions: [:], context: context)
+        try formatter.begin(columns: ["note"])
+        // `lines` refuses line breaks (they would not read back): the rest of the attack applies.
+        try formatter.row([.string(format == "lines" ? Self.hostile.replacingOccurrences(of: "\r", with: "") : Self.hostile)])
+        try formatter.end()
+        return sink.text
+    }
+
+    @Test(arguments: ["table", "vertical", "json", "ndjson", "csv", "tsv", "yaml", "markdown", "lines"])
+    func noControlCharacterReachesATerminal(format: String) throws {
+        let text = try render(format, terminal: true)
+        let controls = text.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) }
+        #expect(controls.isEmpty, "\(format): \(controls.map { String($0.value, radix: 16) })")
+    }
+
+    @Test(arguments: ["csv", "tsv", "ndjson", "json", "markdown", "lines"])
+    func machineFormatsToAFileKeepTheBytes(format: String) throws {
+        let text = try render(format, terminal: false)
+        #expect(text.contains("\u{1B}]0;owned") || text.contains("\\u001b]0;owned") || format == "tsv" || format == "markdown",
+                "\(format) keeps the data: \(text.debugDescription)")
+        if format == "csv" { #expect(text.contains(Self.hostile)) }
+        if format == "lines" { #expect(text == Self.hostile.replacingOccurrences(of: "\r", with: "") + "\n") }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 @testable import HeymarketSandbox
 
@@ -55,13 +56,19 @@ func documentedToken(id: String, key: String, iat: Int) -> String {
     }
 
     @Test func limitsRequestsPerKeyPerWindow() async {
-        let service = SandboxService(configuration: SandboxConfiguration(rateLimit: 3, rateWindow: 3600))
-        let token = documentedToken(id: demo.id, key: demo.key, iat: now)
+        // A hand-set clock: the window cannot roll over mid-test, whatever the time of day.
+        let clock = ManualClock()
+        let service = SandboxService(configuration: SandboxConfiguration(rateLimit: 3, rateWindow: 3600, now: clock.function))
+        let token = documentedToken(id: demo.id, key: demo.key, iat: Int(clock.now.timeIntervalSince1970))
         var statuses: [Int] = []
         for _ in 0..<5 { statuses.append(await search(service, token: token).status) }
         #expect(statuses == [200, 200, 200, 429, 429])
         let throttled = await search(service, token: token)
-        #expect(throttled.headers.contains { $0.name == "Retry-After" && Int($0.value).map { $0 > 0 } == true })
+        #expect(throttled.headers.contains { $0.name == "Retry-After" && $0.value == "3600" })
+        // The next window has a fresh budget.
+        clock.advance(by: 3600)
+        let fresh = documentedToken(id: demo.id, key: demo.key, iat: Int(clock.now.timeIntervalSince1970))
+        #expect(await search(service, token: fresh).status == 200)
         // Another key has its own budget.
         #expect(await search(service, token: SandboxConfiguration.demoAPIKey).status == 200)
         #expect(service.statistics.count(status: 429) == 3)

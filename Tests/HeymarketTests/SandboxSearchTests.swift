@@ -2,6 +2,7 @@ import Foundation
 import HeymarketSandbox
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Heymarket
 
@@ -143,14 +144,38 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
         }
     }
 
-    @Test func retryAfterIsHonoured() async throws {
+    /// The sandbox's window and the client's JWTs run on one hand-set clock, so
+    /// the wait the server asks for is the same at any time of day.
+    @Test func retryAfterBeyondTheCapFailsTheBatchWithTheWaitNamed() async throws {
+        let clock = ManualClock()  // the start of an hour: the 3,600 s window has 3,590 s left at +10 s
+        clock.advance(by: 10)
         let options = SearchOptions(rateLimit: nil, retry: RetryPolicy(maximumAttempts: 2, baseDelay: 0.001))
-        try await withSandbox(SandboxConfiguration(rateLimit: 1, rateWindow: 3600), options: options) { client, _ in
+        try await withSandbox(SandboxConfiguration(rateLimit: 1, rateWindow: 3600, now: clock.function), options: options, now: clock.function) { client, sandbox in
             _ = try await client.search([.phone("14155551234")])
             let result = try await client.search([.phone("14155559876")])
             let failure = try #require(result.failures.first)
             #expect(failure.error.code == .rateLimited)
             #expect(failure.error.status == 429)
+            #expect(failure.error.message.contains("the server asks to wait 3590 s; hmq waits at most 30 s"), "\(failure.error.message)")
+            #expect(sandbox.service.statistics.count(status: 429) == 1, "not retried: the wait is over the cap")
+        }
+    }
+
+    @Test func aShortRetryAfterIsWaitedOutAndTheRetrySucceeds() async throws {
+        let clock = ManualClock()
+        clock.advance(by: 3_598.5)  // 1.5 s before the window ends: Retry-After 2 (rounded up)
+        let options = SearchOptions(rateLimit: nil, retry: RetryPolicy(maximumAttempts: 2, baseDelay: 0.001))
+        try await withSandbox(SandboxConfiguration(rateLimit: 1, rateWindow: 3600, now: clock.function), options: options, now: clock.function) { client, sandbox in
+            _ = try await client.search([.phone("14155551234")])
+            // The clock moves on while the client waits, as a real one would.
+            let mover = Task { try await Task.sleep(for: .milliseconds(500)); clock.advance(by: 5) }
+            let start = ContinuousClock.now
+            let result = try await client.search([.phone("14155559876")])
+            _ = try? await mover.value
+            #expect(result.isComplete, "\(result.failures)")
+            #expect(result.contacts.count == 1)
+            #expect(ContinuousClock.now - start >= .seconds(1.9), "the client waited what the server asked")
+            #expect(sandbox.service.statistics.count(status: 429) == 1)
         }
     }
 

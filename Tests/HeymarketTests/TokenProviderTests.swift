@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HeymarketSandbox
 import Testing
+import TestSupport
 
 @testable import Heymarket
 
@@ -55,18 +56,18 @@ func base64URLDecode(_ s: Substring) -> Data? {
     }
 
     @Test func reusesATokenForAtMostFourMinutes() async throws {
-        let clock = TestClock(TestVector.date)
+        let clock = ManualClock(TestVector.date)
         let provider = TokenProvider(credentials: TestVector.credentials, now: { clock.now })
         let first = try await provider.token()
-        clock.advance(239)
+        clock.advance(by: 239)
         #expect(try await provider.token() == first)
-        clock.advance(1)
+        clock.advance(by: 1)
         let second = try await provider.token()
         #expect(second != first)
-        clock.advance(1)
+        clock.advance(by: 1)
         #expect(try await provider.token() == second)
         await provider.invalidate()
-        clock.advance(1)
+        clock.advance(by: 1)
         #expect(try await provider.token() != second)
     }
 
@@ -99,12 +100,5 @@ func base64URLDecode(_ s: Substring) -> Data? {
     }
 }
 
-/// A clock tests move by hand.
-final class TestClock: Sendable {
-    private let seconds: Mutex<Double>
-    init(_ date: Date) { seconds = Mutex(date.timeIntervalSince1970) }
-    var now: Date { Date(timeIntervalSince1970: seconds.withLock { $0 }) }
-    func advance(_ by: Double) { seconds.withLock { $0 += by } }
-}
 
 import Synchronization

@@ -1,0 +1,21 @@
+// swift-tools-version:6.0
+// Fuzz targets for hmq's parsers, built by ../scripts/fuzz with libFuzzer and
+// AddressSanitizer (as swift-protobuf and swift-nio-http2 keep theirs: a
+// package beside the main one). Crashers go to FailCases/, which the main
+// test suite replays (Tests/HMQSyntaxTests/FailCasesTests.swift).
+import PackageDescription
+
+let package = Package(
+    name: "FuzzTesting",
+    platforms: [.macOS(.v14)],
+    dependencies: [.package(name: "hmq", path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzParser", dependencies: [.product(name: "HMQSyntax", package: "hmq")]),
+        .executableTarget(name: "FuzzJSON", dependencies: [.product(name: "Heymarket", package: "hmq")]),
+        .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "HMQRuntime", package: "hmq")]),
+        .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "HMQConfig", package: "hmq")]),
+        .executableTarget(name: "FuzzPhone", dependencies: [.product(name: "Heymarket", package: "hmq")]),
+        .executableTarget(name: "FuzzRegex", dependencies: [.product(name: "HMQRuntime", package: "hmq")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

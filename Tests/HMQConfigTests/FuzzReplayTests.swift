@@ -1,0 +1,19 @@
+import HMQConfig
+import Testing
+import TestSupport
+
+/// The config fuzz target's check, on its seeds and every crasher it found.
+@Suite struct FuzzReplayTests {
+    @Test func configInputsLoadOrSayWhy() throws {
+        let inputs = FuzzInputs.of("FuzzConfig")
+        #expect(!inputs.isEmpty)
+        for (name, bytes) in inputs {
+            do {
+                let configuration = try Configuration.parse(String(decoding: bytes, as: UTF8.self), path: name)
+                #expect(!ConfigReport.render(configuration, selected: nil).isEmpty)
+            } catch {
+                #expect(error.description.hasPrefix(name), "\(error)")
+            }
+        }
+    }
+}
