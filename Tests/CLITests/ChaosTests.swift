@@ -200,7 +200,7 @@ import Testing
         let process = Process()
         process.executableURL = HMQProcess.binary
         process.arguments = ["--base-url", server.url, "-e", #"find phone 14155551234, 14155551235 | save "out.csv""#]
-        process.environment = Self.credentials.merging(["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]) { $1 }
+        process.environment = Self.credentials.merging(["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]) { $1 }.merging(HMQProcess.fakedClock) { $1 }
         process.currentDirectoryURL = directory
         process.standardError = Pipe()
         try process.run()

@@ -2,6 +2,21 @@ import Foundation
 
 /// Runs the built `hmq` binary as a user would, capturing everything it prints.
 struct HMQProcess {
+    /// A faked clock (libfaketime, to run the suite at any time of day: see
+    /// scripts/test-hour-end) reaches every child hmq too.
+    static var fakedClock: [String: String] {
+        ProcessInfo.processInfo.environment.filter { $0.key == "LD_PRELOAD" || $0.key.hasPrefix("FAKETIME") }
+    }
+
+    /// A clean environment (no inherited credentials, no colour, a temporary
+    /// HOME, the faked clock if any) with `extra` added.
+    static func environment(adding extra: [String: String]) -> [String: String] {
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "NO_COLOR": "1"]
+        env.merge(fakedClock) { $1 }
+        env.merge(extra) { $1 }
+        return env
+    }
+
     struct Output {
         var status: Int32
         var stdout: String
@@ -36,9 +51,7 @@ struct HMQProcess {
         process.executableURL = binary
         if let directory { process.currentDirectoryURL = directory }
         process.arguments = args
-        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "NO_COLOR": "1"]
-        env.merge(environment) { $1 }
-        process.environment = env
+        process.environment = Self.environment(adding: environment)
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

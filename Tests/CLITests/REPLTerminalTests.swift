@@ -86,12 +86,14 @@ import Testing
             _ = try? tmux.run(["kill-server"])
             try? FileManager.default.removeItem(at: home)
         }
-        let command = [
+        var words: [String] = [
             "env", "-i", "PATH=/usr/bin:/bin", "HOME=\(home.path)", "TERM=xterm-256color", "LANG=C.UTF-8", "NO_COLOR=1",
             "XDG_STATE_HOME=\(home.path)/state", "XDG_CONFIG_HOME=\(home.path)/config",
             "HEYMARKET_SECRET_ID=\(SandboxConfiguration.demoSecret.id)", "HEYMARKET_SECRET_KEY=\(SandboxConfiguration.demoSecret.key)",
-            HMQProcess.binary.path, "--base-url", baseURL,
-        ].map { "'\($0)'" }.joined(separator: " ") + "; echo EXIT=$?; sleep 30"
+        ]
+        words += HMQProcess.fakedClock.map { "\($0.key)=\($0.value)" }
+        words += [HMQProcess.binary.path, "--base-url", baseURL]
+        let command = words.map { "'\($0)'" }.joined(separator: " ") + "; echo EXIT=$?; sleep 30"
         try tmux.run(["new-session", "-d", "-s", "t", "-x", "140", "-y", "60", command])
         let prompt = "hmq(127.0.0.1)> "
         _ = try await tmux.wait { $0.contains("hmq(127.0.0.1)>") }

@@ -92,6 +92,7 @@ import Testing
             var env = Self.credentials
             env["PATH"] = HMQProcess.binary.deletingLastPathComponent().path + ":/usr/bin:/bin"
             env["HMQ_BASE_URL"] = url
+            env.merge(HMQProcess.fakedClock) { $1 }
             process.environment = env
             // The base URL travels in the environment for a shebang script.
             let pipe = Pipe()
