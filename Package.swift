@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         // Tests only: an independent CSV reader for round trips.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
@@ -70,14 +71,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `hmq mcp`: the tools an AI agent calls (query, explain, check, lookup), over the Model Context Protocol.
+        .target(
+            name: "HMQAgent",
+            dependencies: [
+                "Heymarket", "HMQSyntax", "HMQRuntime", "HMQHost",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
+        .target(name: "LanguageServer", dependencies: ["Heymarket", "HMQSyntax", "HMQRuntime", "HMQShell"]),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "hmq",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQConfig", "HMQHost",
+                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQConfig", "HMQHost", "HMQAgent", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // Before each build: the git commit, for `hmq --version`.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // The library used from a Swift program (README: "The Swift library").
         .executableTarget(
             name: "hmq-library-example",
@@ -108,7 +123,7 @@ let package = Package(
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing"]),
+        .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,28 @@
 import HMQRuntime
 import Heymarket
 
+/// Values that cannot be searched, found before anything was sent.
+public struct InvalidValuesError: Error, Sendable {
+    public var errors: [HeymarketError]
+    public var message: String {
+        "\(errors.count) invalid value\(errors.count == 1 ? "" : "s"); nothing was sent (--skip-invalid leaves them out)"
+    }
+}
+
 extension Host {
+    /// Looks `values` up, as `hmq search` and the agent server's `lookup` do:
+    /// with `invalid = error` (the default) an invalid value throws
+    /// ``InvalidValuesError`` before any request.
+    public static func lookUp(_ values: [ChannelValue], with client: HeymarketClient, settings: Settings,
+                              progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SearchResult {
+        let plan = client.plan(values)
+        let invalid = plan.inputs.compactMap { input -> HeymarketError? in
+            if case .failure(let e) = input.normalized { return e } else { return nil }
+        }
+        if !invalid.isEmpty, settings.invalid == .error { throw InvalidValuesError(errors: invalid) }
+        return try await client.search(plan: plan, progress: progress)
+    }
+
     /// `hmq search`: looks `values` up and prints the contacts as a JSON array
     /// (or the whole `--report` object) on stdout; what found no contact, what
     /// is undetermined and every failed batch with every value it held on
@@ -11,15 +32,12 @@ extension Host {
         let console = self.console
         let result = try await withClient(options: settings.searchOptions) { client -> SearchResult in
             guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
-            let plan = client.plan(values)
-            let invalid = plan.inputs.compactMap { input -> HeymarketError? in
-                if case .failure(let e) = input.normalized { return e } else { return nil }
+            do {
+                return try await Self.lookUp(values, with: client, settings: settings, progress: console.progress())
+            } catch let invalid as InvalidValuesError {
+                for e in invalid.errors.prefix(20) { console.error(e.message) }
+                throw CommandFailure(status: .usage, message: invalid.message)
             }
-            if !invalid.isEmpty, settings.invalid == .error {
-                for e in invalid.prefix(20) { console.error(e.message) }
-                throw CommandFailure(status: .usage, message: "\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s"); nothing was sent (--skip-invalid leaves them out)")
-            }
-            return try await client.search(plan: plan, progress: console.progress())
         }
         let writer = JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil)
         // When every batch failed, nothing was looked up: an empty array would read as "no contacts".

@@ -150,6 +150,7 @@ public actor Evaluator {
     /// After a pipeline: notes for the values that found no contact (unless it
     /// lists them with `unmatched`), and an error when a batch failed.
     func report(_ summary: SourceSummary, of pipeline: Pipeline) throws {
+        if case .find = pipeline.source, let outcomes = events.outcomes { outcomes(summary.unmatched) }
         noteOutcomes(summary, pipeline: pipeline)
         if !summary.failures.isEmpty || !summary.attributionFailures.isEmpty {
             throw RuntimeError.partialFailure(summary.failures, range: pipeline.source.range, withheld: summary.withheld,
@@ -200,12 +201,17 @@ public struct RunEvents: Sendable {
     /// When set, each pipeline's rows come here (with the columns known so far)
     /// instead of going through a format to the output; `save` still writes its file.
     public var rows: (@Sendable ([Row], [String]?) -> Void)?
+    /// When set, after each pipeline that looked values up: a row for every
+    /// value that found no contact (type, value, reason, detail), as
+    /// `| unmatched` lists them (reason `failed` for a failed batch's values).
+    public var outcomes: (@Sendable ([Row]) -> Void)?
 
     public init(note: @escaping @Sendable (Diagnostic) -> Void = { _ in }, progress: (@Sendable (Int, Int) -> Void)? = nil,
-                rows: (@Sendable ([Row], [String]?) -> Void)? = nil) {
+                rows: (@Sendable ([Row], [String]?) -> Void)? = nil, outcomes: (@Sendable ([Row]) -> Void)? = nil) {
         self.note = note
         self.progress = progress
         self.rows = rows
+        self.outcomes = outcomes
     }
 }
 

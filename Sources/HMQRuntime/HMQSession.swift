@@ -90,9 +90,10 @@ public enum HMQError: Error, Sendable {
     case cancelled
 }
 
-/// Collects the text a session writes (explain output), for library use.
-final class CollectingSink: OutputSink, Sendable {
+/// Collects the text written to it (explain output), for library use.
+public final class CollectingSink: OutputSink, Sendable {
     private let collected = Mutex("")
-    var text: String { collected.withLock { $0 } }
-    func write(_ text: String) throws { collected.withLock { $0 += text } }
+    public init() {}
+    public var text: String { collected.withLock { $0 } }
+    public func write(_ text: String) throws { collected.withLock { $0 += text } }
 }

@@ -14,12 +14,14 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("no-rc"), help: "At the interactive prompt, skip ~/.config/hmq/hmqrc.") var noRC = false
 
     @Flag(help: "Use an in-process sandbox with demo data and demo credentials (the sandbox profile).") var sandbox = false
-    @Option(help: ArgumentHelp("A profile of ~/.config/hmq/config.toml (default $HMQ_PROFILE, else default_profile).", valueName: "name"))
+    @Option(help: ArgumentHelp("A profile of ~/.config/hmq/config.toml (default $HMQ_PROFILE, else default_profile).", valueName: "name"),
+            completion: .custom { _, _, prefix in ShellCompletion.profiles(prefix) })
     var profile: String?
     @Option(name: .customLong("base-url"), help: ArgumentHelp("The API's base URL (https://, or http:// on loopback; default $HMQ_BASE_URL, else production).", valueName: "url"))
     var baseURL: String?
     @Flag(name: [.short, .long], help: "Log requests, retries and timings to stderr (never credentials).") var verbose = false
-    @Option(name: [.short, .long], help: ArgumentHelp("Output format (see 'hmq formats').", valueName: "name")) var format: String?
+    @Option(name: [.short, .long], help: ArgumentHelp("Output format (see 'hmq formats').", valueName: "name"),
+            completion: .custom { _, _, prefix in ShellCompletion.formats(prefix) }) var format: String?
     @Option(help: ArgumentHelp("Colour: auto is on a terminal, unless NO_COLOR or TERM=dumb.", valueName: "when")) var color = ColorChoice.auto
 
     @Option(help: help("batch")) var batch: String?
@@ -28,10 +30,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: help("retries")) var retries: String?
     @Option(help: help("timeout")) var timeout: String?
     @Option(name: .customLong("country-code"), help: help("country_code")) var countryCode: String?
-    @Option(name: .customLong("case-sensitive"), help: help("case_sensitive")) var caseSensitive: String?
-    @Option(help: help("attribution")) var attribution: String?
-    @Option(help: help("invalid")) var invalid: String?
+    @Option(name: .customLong("case-sensitive"), help: help("case_sensitive"), completion: .list(choices("case_sensitive"))) var caseSensitive: String?
+    @Option(help: help("attribution"), completion: .list(choices("attribution"))) var attribution: String?
+    @Option(help: help("invalid"), completion: .list(choices("invalid"))) var invalid: String?
     @Flag(name: .customLong("skip-invalid"), help: "The same as --invalid skip.") var skipInvalid = false
+
+    static func choices(_ name: String) -> [String] { Settings.descriptor(named: name)?.choices ?? [] }
 
     static func help(_ name: String) -> ArgumentHelp {
         guard let d = Settings.descriptor(named: name) else { return ArgumentHelp() }

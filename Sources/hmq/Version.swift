@@ -1,5 +1,6 @@
-/// `hmq --version`.
+/// `hmq --version`: the release and the git commit it was built from
+/// (``BuildInfo`` is written by the BuildInfo plugin before each build).
 enum Version {
-    static let number = "0.2.0"
-    static var text: String { number }
+    static let number = "0.3.0"
+    static var text: String { "\(number) (\(BuildInfo.commit))" }
 }

@@ -31,15 +31,48 @@ public final class Source: Sendable {
     /// The 1-based line and character column of a byte offset.
     public func location(of offset: Int) -> SourceLocation {
         let offset = max(0, min(offset, bytes.count))
+        let index = lineIndex(of: offset)
+        let prefix = String(decoding: bytes[lineStarts[index]..<offset], as: UTF8.self)
+        return SourceLocation(line: index + 1, column: prefix.count + 1, offset: offset)
+    }
+
+    /// The 0-based line and the UTF-16 code units before a byte offset on it:
+    /// a position as the Language Server Protocol counts it.
+    public func utf16Position(of offset: Int) -> (line: Int, character: Int) {
+        let offset = max(0, min(offset, bytes.count))
+        let index = lineIndex(of: offset)
+        return (index, String(decoding: bytes[lineStarts[index]..<offset], as: UTF8.self).utf16.count)
+    }
+
+    /// The byte offset of a 0-based line and UTF-16 position on it (clamped to
+    /// the line; a position inside a character means the character's end).
+    public func offset(line: Int, utf16Character: Int) -> Int {
+        guard line >= 0 else { return 0 }
+        guard line < lineStarts.count else { return bytes.count }
+        var end = line + 1 < lineStarts.count ? lineStarts[line + 1] - 1 : bytes.count
+        if end > lineStarts[line], bytes[end - 1] == 0x0D { end -= 1 }
+        var offset = lineStarts[line]
+        var units = 0
+        while offset < end, units < utf16Character {
+            // One UTF-8 sequence: 4 bytes are 2 UTF-16 units; an invalid byte is one U+FFFD.
+            let lead = bytes[offset]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 1
+            let valid = offset + length <= end && bytes[offset + 1 ..< offset + length].allSatisfy { $0 & 0xC0 == 0x80 }
+            offset += valid ? length : 1
+            units += valid && length == 4 ? 2 : 1
+        }
+        return offset
+    }
+
+    /// The 0-based index of the line holding a byte offset.
+    private func lineIndex(of offset: Int) -> Int {
         var lo = 0
         var hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
         }
-        let lineStart = lineStarts[lo]
-        let prefix = String(decoding: bytes[lineStart..<offset], as: UTF8.self)
-        return SourceLocation(line: lo + 1, column: prefix.count + 1, offset: offset)
+        return lo
     }
 
     /// The text of 1-based `line`, without its line break.

@@ -1,0 +1,204 @@
+import Foundation
+import HMQHost
+import Heymarket
+import Logging
+import MCP
+
+/// `hmq mcp`: the Model Context Protocol on stdin/stdout, over ``AgentTools``.
+///
+/// stdout carries protocol messages only; anything else goes to stderr.
+public enum MCPServer {
+    public static let instructions = """
+        hmq looks contacts up in Heymarket by phone number or email. Write hmq text \
+        (`find phone 14155551234, email ada@example.com | show name, tags`): call `check` \
+        to validate it, `explain` to see the requests it would send, `query` to run it \
+        (rows come back as JSON, at most `limit`), `lookup` for plain values. The \
+        resources hold the grammar and the language guide.
+        """
+
+    /// The tools, with their input schemas.
+    public static let tools: [Tool] = [
+        Tool(name: "query", title: "Run hmq text",
+             description: "Runs hmq text (statements separated by new lines or ';') and returns {rows, columns, rowCount, truncated, unmatched, failures, requests, notes}; error holds {kind, exitCode, message, diagnostics, requestId} when it did not finish cleanly. `let` and `set` persist between calls. `save` is not available.",
+             inputSchema: .object([
+                 "type": "object",
+                 "properties": .object([
+                     "text": .object(["type": "string", "description": "hmq text, e.g. find phone 14155551234 | show name, tags"]),
+                     "limit": .object(["type": "integer", "minimum": 0, "maximum": .int(AgentTools.maximumRowLimit),
+                                       "description": .string("rows to return at most (default \(AgentTools.defaultRowLimit)); rowCount says how many there were")]),
+                 ]),
+                 "required": ["text"],
+             ]),
+             annotations: .init(readOnlyHint: true, openWorldHint: true)),
+        Tool(name: "explain", title: "Show the requests hmq text would send",
+             description: "The HTTP requests a text would send (method, URL, body; never a credential), sending none.",
+             inputSchema: .object([
+                 "type": "object",
+                 "properties": .object(["text": .object(["type": "string"])]),
+                 "required": ["text"],
+             ]),
+             annotations: .init(readOnlyHint: true, idempotentHint: true, openWorldHint: false)),
+        Tool(name: "check", title: "Check hmq text",
+             description: "Parses hmq text without running it: {ok, diagnostics: [{line, column, endLine, endColumn, severity, message, suggestion, notes}]}, lines and columns from 1.",
+             inputSchema: .object([
+                 "type": "object",
+                 "properties": .object(["text": .object(["type": "string"])]),
+                 "required": ["text"],
+             ]),
+             annotations: .init(readOnlyHint: true, idempotentHint: true, openWorldHint: false)),
+        Tool(name: "lookup", title: "Look channel values up",
+             description: "Looks phone numbers and emails up and returns the report object of `hmq search --report`: every input value with its outcome, and the contacts.",
+             inputSchema: .object([
+                 "type": "object",
+                 "properties": .object([
+                     "phone": .object(["type": "array", "items": .object(["type": "string"])]),
+                     "email": .object(["type": "array", "items": .object(["type": "string"])]),
+                     "values": .object(["type": "array", "items": .object(["type": "string"]), "description": "values whose type the server infers"]),
+                 ]),
+             ]),
+             annotations: .init(readOnlyHint: true, openWorldHint: true)),
+    ]
+
+    static let resources: [(resource: Resource, text: String)] = [
+        (Resource(name: "hmq grammar", uri: "hmq://docs/grammar", description: "The hmq language's grammar (ISO EBNF), its source of truth.",
+                  mimeType: "text/plain"), EmbeddedDocs.grammar),
+        (Resource(name: "hmq language guide", uri: "hmq://docs/language", description: "The language by example: values, stages, null, outcomes, phone numbers.",
+                  mimeType: "text/markdown"), EmbeddedDocs.languageGuide),
+    ]
+
+    /// Serves `tools` on stdin/stdout until stdin closes, then waits for the calls still running.
+    public static func serve(_ agent: AgentTools, version: String) async throws {
+        let server = Server(name: "hmq", version: version, title: "hmq: Heymarket contact search", instructions: instructions,
+                            capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+        await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
+        await server.withMethodHandler(CallTool.self) { params in await call(params, agent) }
+        await server.withMethodHandler(ListResources.self) { _ in .init(resources: resources.map(\.resource)) }
+        await server.withMethodHandler(ReadResource.self) { params in
+            guard let found = resources.first(where: { $0.resource.uri == params.uri }) else {
+                throw MCPError.invalidParams("no resource \(params.uri): hmq://docs/grammar and hmq://docs/language are served")
+            }
+            return .init(contents: [.text(found.text, uri: found.resource.uri, mimeType: found.resource.mimeType)])
+        }
+        let transport = AnsweringTransport(StdioTransport())
+        try await server.start(transport: transport)
+        await server.waitUntilCompleted()
+        // stdin closed: answer the requests already made before leaving.
+        await transport.drained()
+        await server.stop()
+    }
+
+    /// One tools/call: the answer as JSON text (exact: key order and numbers as
+    /// the server sent them) and as structured content.
+    static func call(_ params: CallTool.Parameters, _ tools: AgentTools) async -> CallTool.Result {
+        let arguments = params.arguments ?? [:]
+        func text(_ name: String) -> String? { arguments[name]?.stringValue }
+        func strings(_ name: String) -> [String] { arguments[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        let answer: AgentTools.Answer
+        switch params.name {
+        case "query":
+            guard let source = text("text") else { return missing("text") }
+            answer = await tools.query(source, limit: arguments["limit"]?.intValue ?? arguments["limit"]?.doubleValue.map { Int($0) })
+        case "explain":
+            guard let source = text("text") else { return missing("text") }
+            answer = await tools.explain(source)
+        case "check":
+            guard let source = text("text") else { return missing("text") }
+            answer = await tools.check(source)
+        case "lookup":
+            answer = await tools.lookup(phones: strings("phone"), emails: strings("email"), untyped: strings("values"))
+        default:
+            return result(AgentTools.Answer(json: AgentTools.errorObject(kind: "usage", status: .usage,
+                                                                        message: "no tool '\(params.name)': query, explain, check and lookup are offered"),
+                                            isError: true))
+        }
+        return result(answer)
+    }
+
+    static func missing(_ name: String) -> CallTool.Result {
+        result(AgentTools.Answer(json: AgentTools.errorObject(kind: "usage", status: .usage, message: "the argument '\(name)' (a string) is required"),
+                                 isError: true))
+    }
+
+    static func result(_ answer: AgentTools.Answer) -> CallTool.Result {
+        let text = JSONWriter(indent: nil).string(answer.json)
+        let structured = try? JSONDecoder().decode(Value.self, from: Data(text.utf8))
+        return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: structured, isError: answer.isError)
+    }
+}
+
+/// A transport that counts the requests received and the responses sent, so
+/// the server can answer every request before it exits (the SDK ends its loop
+/// when stdin closes, while requests are still being handled).
+actor AnsweringTransport: Transport {
+    let base: StdioTransport
+    private var unanswered = Set<String>()
+    nonisolated var logger: Logger { base.logger }
+
+    init(_ base: StdioTransport) { self.base = base }
+
+    func connect() async throws { try await base.connect() }
+    func disconnect() async { await base.disconnect() }
+
+    func send(_ data: Data) async throws {
+        try await base.send(data)
+        for id in Self.ids(in: data, withKey: { $0["result"] != nil || $0["error"] != nil }) { unanswered.remove(id) }
+    }
+
+    func receive() -> AsyncThrowingStream<Data, any Error> {
+        let base = self.base
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await data in await base.receive() {
+                        self.received(data)
+                        continuation.yield(data)
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private func received(_ data: Data) {
+        for id in Self.ids(in: data, withKey: { $0["method"] != nil }) { unanswered.insert(id) }
+    }
+
+    /// Waits until every request received has its response (at most 10 minutes).
+    func drained() async {
+        for _ in 0..<30_000 where !unanswered.isEmpty { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    /// The ids of the JSON-RPC messages (one, or a batch) in `data` that pass `test`.
+    static func ids(in data: Data, withKey test: ([String: Value]) -> Bool) -> [String] {
+        let messages: [[String: Value]]
+        if let one = try? JSONDecoder().decode([String: Value].self, from: data) { messages = [one] }
+        else if let batch = try? JSONDecoder().decode([[String: Value]].self, from: data) { messages = batch }
+        else { return [] }
+        return messages.compactMap { message in
+            guard test(message), let id = message["id"], id != .null else { return nil }
+            return "\(id)"
+        }
+    }
+}
+
+extension HMQHost.Host {
+    /// `hmq mcp`: serves ``AgentTools`` over stdio on this host's connection
+    /// (its profile, `--sandbox`, its settings), until stdin closes. Without
+    /// credentials it still starts: `check` and `explain` work, `query` and
+    /// `lookup` answer an authentication error.
+    public func serveAgent(version: String) async throws {
+        let settings = try settings()
+        let (registry, inputs) = (self.registry, scriptInputs())
+        // Started without credentials, check and explain still work; the rest say why not.
+        var noClient: String?
+        if !usesSandbox {
+            do { _ = try credentials() } catch { noClient = "\(error)" }
+        }
+        try await withClient(options: settings.searchOptions, needsClient: false) { client in
+            try await MCPServer.serve(AgentTools(client: client, registry: registry, settings: settings, inputs: inputs, noClient: noClient), version: version)
+        }
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+import HMQRuntime
+import HMQShell
+import HMQSyntax
+import Heymarket
+
+/// `hmq lsp`: a Language Server Protocol server for `.hmq` files.
+///
+/// Serves diagnostics (on open and change, from the parser the CLI uses),
+/// completion (the REPL's completer), hover (the REPL's help for stages,
+/// statements and settings), formatting (`hmq fmt`) and document symbols
+/// (`let` bindings). Positions are UTF-16 code units, as the protocol counts
+/// them. Messages are handled one at a time, in order.
+public final class LanguageServer {
+    /// What completion and parsing need to know of this hmq: plugin stages and formats.
+    public struct Vocabulary: Sendable {
+        public var pluginStages: Set<String>
+        public var formats: [String]
+        public var formatOptions: @Sendable (String) -> [String]
+        public init(pluginStages: Set<String> = [], formats: [String] = [], formatOptions: @escaping @Sendable (String) -> [String] = { _ in [] }) {
+            self.pluginStages = pluginStages
+            self.formats = formats
+            self.formatOptions = formatOptions
+        }
+    }
+
+    let vocabulary: Vocabulary
+    let version: String
+    /// Open documents, by URI.
+    private(set) var documents: [String: String] = [:]
+    private var initialized = false
+    private var shutdownRequested = false
+    /// Set by `exit`: 0 after `shutdown`, else 1 (as the protocol says).
+    public private(set) var exitCode: Int32?
+
+    public init(vocabulary: Vocabulary, version: String) {
+        self.vocabulary = vocabulary
+        self.version = version
+    }
+
+    /// Serves messages from `framing` until `exit` or the end of the input; returns the exit status.
+    public func serve(_ framing: MessageFraming, log: (String) -> Void) -> Int32 {
+        while exitCode == nil {
+            let message: JSONValue?
+            do {
+                message = try framing.read()
+            } catch {
+                log("hmq lsp: \(error)")
+                return 1
+            }
+            guard let message else { return shutdownRequested ? 0 : 1 }
+            for reply in handle(message) {
+                do { try framing.write(reply) } catch {
+                    log("hmq lsp: \(error)")
+                    return 1
+                }
+            }
+        }
+        return exitCode ?? 0
+    }
+
+    // MARK: Dispatch
+
+    /// The messages to send in answer to one received message (a response, notifications, or none).
+    public func handle(_ message: JSONValue) -> [JSONValue] {
+        if let problem = message["_unparsable"]?.stringValue {
+            return [Self.error(id: .null, code: -32700, message: "parse error: \(problem)")]
+        }
+        guard case .object = message, let method = message["method"]?.stringValue else {
+            if let id = message["id"] { return [Self.error(id: id, code: -32600, message: "not a request: no method")] }
+            return []
+        }
+        let id = message["id"]
+        let params = message["params"] ?? .null
+        if method == "exit" {
+            exitCode = shutdownRequested ? 0 : 1
+            return []
+        }
+        guard let id else { return notification(method, params) }
+        if !initialized, method != "initialize" {
+            return [Self.error(id: id, code: -32002, message: "the server is not initialized")]
+        }
+        if shutdownRequested {
+            return [Self.error(id: id, code: -32600, message: "the server is shutting down")]
+        }
+        switch method {
+        case "initialize":
+            initialized = true
+            return [Self.result(id: id, initializeResult)]
+        case "shutdown":
+            shutdownRequested = true
+            return [Self.result(id: id, .null)]
+        case "textDocument/completion": return [Self.result(id: id, completion(params))]
+        case "textDocument/hover": return [Self.result(id: id, hover(params))]
+        case "textDocument/formatting": return [Self.result(id: id, formatting(params))]
+        case "textDocument/documentSymbol": return [Self.result(id: id, symbols(params))]
+        default: return [Self.error(id: id, code: -32601, message: "method not handled: \(method)")]
+        }
+    }
+
+    func notification(_ method: String, _ params: JSONValue) -> [JSONValue] {
+        guard initialized else { return [] }
+        let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
+        switch method {
+        case "textDocument/didOpen":
+            documents[uri] = params["textDocument"]?["text"]?.stringValue ?? ""
+            return [publishDiagnostics(uri)]
+        case "textDocument/didChange":
+            guard var text = documents[uri] else { return [] }
+            for change in params["contentChanges"]?.arrayValue ?? [] {
+                text = Self.apply(change, to: text)
+            }
+            documents[uri] = text
+            return [publishDiagnostics(uri)]
+        case "textDocument/didClose":
+            documents[uri] = nil
+            return [Self.notification("textDocument/publishDiagnostics", .object(JSONObject([
+                .init(key: "uri", value: .string(uri)), .init(key: "diagnostics", value: .array([])),
+            ])))]
+        default:
+            return []
+        }
+    }
+
+    var initializeResult: JSONValue {
+        .object(JSONObject([
+            .init(key: "capabilities", value: .object(JSONObject([
+                .init(key: "positionEncoding", value: .string("utf-16")),
+                .init(key: "textDocumentSync", value: .object(JSONObject([
+                    .init(key: "openClose", value: .bool(true)), .init(key: "change", value: .integer(1)),
+                ]))),
+                .init(key: "completionProvider", value: .object(JSONObject([
+                    .init(key: "triggerCharacters", value: .array(["|", "$", " "].map(JSONValue.string))),
+                ]))),
+                .init(key: "hoverProvider", value: .bool(true)),
+                .init(key: "documentFormattingProvider", value: .bool(true)),
+                .init(key: "documentSymbolProvider", value: .bool(true)),
+            ]))),
+            .init(key: "serverInfo", value: .object(JSONObject([
+                .init(key: "name", value: .string("hmq")), .init(key: "version", value: .string(version)),
+            ]))),
+        ]))
+    }
+
+    // MARK: Diagnostics
+
+    func publishDiagnostics(_ uri: String) -> JSONValue {
+        let source = Source(name: uri, text: documents[uri] ?? "")
+        let diagnostics = Parser.parse(source, pluginStages: vocabulary.pluginStages).diagnostics.map { d -> JSONValue in
+            var message = d.message
+            if let suggestion = d.suggestion { message += "\n" + suggestion }
+            for note in d.notes { message += "\n" + note }
+            let severity: Int64 = switch d.severity { case .error: 1; case .warning: 2; case .note: 3 }
+            return .object(JSONObject([
+                .init(key: "range", value: Self.range(d.range, in: source)),
+                .init(key: "severity", value: .integer(severity)),
+                .init(key: "code", value: .string(d.id.rawValue)),
+                .init(key: "source", value: .string("hmq")),
+                .init(key: "message", value: .string(message)),
+            ]))
+        }
+        return Self.notification("textDocument/publishDiagnostics", .object(JSONObject([
+            .init(key: "uri", value: .string(uri)), .init(key: "diagnostics", value: .array(diagnostics)),
+        ])))
+    }
+
+    // MARK: Completion and hover
+
+    func completion(_ params: JSONValue) -> JSONValue {
+        guard let (source, offset) = place(params) else { return .null }
+        let before = String(decoding: source.bytes[0..<offset], as: UTF8.self)
+        let letNames = Self.letNames(in: source, pluginStages: vocabulary.pluginStages)
+        let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
+        let directory = URL(string: uri).flatMap { $0.isFileURL ? $0.deletingLastPathComponent().path : nil } ?? FileManager.default.currentDirectoryPath
+        let vocabulary = self.vocabulary
+        var completer = Completer(fields: { Evaluator.contactFields }, formats: { vocabulary.formats }, formatOptions: vocabulary.formatOptions,
+                                  variables: { letNames }, directory: directory)
+        completer.pluginStages = { Array(vocabulary.pluginStages) }
+        let items = completer.complete(before).candidates.map { word -> JSONValue in
+            .object(JSONObject([
+                .init(key: "label", value: .string(word)),
+                .init(key: "kind", value: .integer(Self.kind(of: word))),
+            ]))
+        }
+        return .object(JSONObject([.init(key: "isIncomplete", value: .bool(false)), .init(key: "items", value: .array(items))]))
+    }
+
+    /// LSP CompletionItemKind: Keyword 14, Field 5, Variable 6, Property 10, File 17, Value 12.
+    static func kind(of word: String) -> Int64 {
+        if word.hasPrefix("$") { return 6 }
+        if StageName.all.contains(word) || Completer.statementKeywords.contains(word) || Completer.channelTypes.contains(word) { return 14 }
+        if Settings.names.contains(word) { return 10 }
+        if Evaluator.contactFields.contains(word) { return 5 }
+        if word.hasSuffix("/") || word.contains(".") && !word.hasPrefix("-") { return 17 }
+        return 12
+    }
+
+    func hover(_ params: JSONValue) -> JSONValue {
+        guard let (source, offset) = place(params) else { return .null }
+        let tokens = Lexer.tokenize(source).tokens
+        guard let index = tokens.firstIndex(where: { $0.range.start <= offset && offset <= $0.range.end && $0.kind == .identifier }) else { return .null }
+        let token = tokens[index]
+        let word = source.text(token.range).lowercased()
+        let previous = index > 0 ? source.text(tokens[index - 1].range).lowercased() : ""
+        var text: String?
+        if previous == "set", let setting = Settings.descriptor(named: word) {
+            text = "set \(setting.name) \(setting.valueHint)\n\n\(setting.summary) (default \(setting.defaultValue); \(setting.flag), \(setting.environmentVariable))"
+        } else if let topic = REPL.helpTopics.first(where: { $0.name == word }), Self.isKeywordPosition(tokens, index, source) {
+            text = topic.text
+        }
+        guard let text else { return .null }
+        return .object(JSONObject([
+            .init(key: "contents", value: .object(JSONObject([
+                .init(key: "kind", value: .string("markdown")),
+                .init(key: "value", value: .string("```text\n" + text + "\n```")),
+            ]))),
+            .init(key: "range", value: Self.range(token.range, in: source)),
+        ]))
+    }
+
+    /// Whether the identifier at `index` is where a statement or a stage starts (so `count` the field is not `count` the stage).
+    static func isKeywordPosition(_ tokens: [Token], _ index: Int, _ source: Source) -> Bool {
+        guard index > 0 else { return true }
+        return [.pipe, .newline, .semicolon].contains(tokens[index - 1].kind)
+    }
+
+    // MARK: Formatting and symbols
+
+    func formatting(_ params: JSONValue) -> JSONValue {
+        let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
+        guard let text = documents[uri] else { return .null }
+        let source = Source(name: uri, text: text)
+        let parsed = Parser.parse(source, pluginStages: vocabulary.pluginStages)
+        guard !parsed.hasErrors else { return .array([]) }
+        let formatted = ASTPrinter().print(parsed.script)
+        guard formatted != text else { return .array([]) }
+        return .array([.object(JSONObject([
+            .init(key: "range", value: Self.range(SourceRange(start: 0, end: source.bytes.count), in: source)),
+            .init(key: "newText", value: .string(formatted)),
+        ]))])
+    }
+
+    func symbols(_ params: JSONValue) -> JSONValue {
+        let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
+        guard let text = documents[uri] else { return .null }
+        let source = Source(name: uri, text: text)
+        let script = Parser.parse(source, pluginStages: vocabulary.pluginStages).script
+        return .array(script.statements.compactMap { statement -> JSONValue? in
+            guard case .let(let l) = statement else { return nil }
+            return .object(JSONObject([
+                .init(key: "name", value: .string(l.name.name)),
+                .init(key: "detail", value: .string(source.text(l.pipeline.source.range))),
+                .init(key: "kind", value: .integer(13)),
+                .init(key: "range", value: Self.range(l.range, in: source)),
+                .init(key: "selectionRange", value: Self.range(l.name.range, in: source)),
+            ]))
+        })
+    }
+
+    static func letNames(in source: Source, pluginStages: Set<String>) -> [String] {
+        Parser.parse(source, pluginStages: pluginStages).script.statements.compactMap { if case .let(let l) = $0 { l.name.name } else { nil } }
+    }
+
+    // MARK: Positions and messages
+
+    /// The document and byte offset a `{textDocument, position}` names.
+    func place(_ params: JSONValue) -> (Source, Int)? {
+        guard let uri = params["textDocument"]?["uri"]?.stringValue, let text = documents[uri],
+              let line = params["position"]?["line"]?.integerValue, let character = params["position"]?["character"]?.integerValue else { return nil }
+        let source = Source(name: uri, text: text)
+        return (source, source.offset(line: Int(line), utf16Character: Int(character)))
+    }
+
+    static func range(_ range: SourceRange, in source: Source) -> JSONValue {
+        func position(_ offset: Int) -> JSONValue {
+            let p = source.utf16Position(of: offset)
+            return .object(JSONObject([.init(key: "line", value: .integer(Int64(p.line))), .init(key: "character", value: .integer(Int64(p.character)))]))
+        }
+        return .object(JSONObject([.init(key: "start", value: position(range.start)), .init(key: "end", value: position(range.end))]))
+    }
+
+    /// A `contentChanges` entry applied to `text`: the whole text, or a range's replacement.
+    static func apply(_ change: JSONValue, to text: String) -> String {
+        let newText = change["text"]?.stringValue ?? ""
+        guard let range = change["range"], let sl = range["start"]?["line"]?.integerValue, let sc = range["start"]?["character"]?.integerValue,
+              let el = range["end"]?["line"]?.integerValue, let ec = range["end"]?["character"]?.integerValue else { return newText }
+        let source = Source(name: "", text: text)
+        let start = source.offset(line: Int(sl), utf16Character: Int(sc))
+        let end = max(start, source.offset(line: Int(el), utf16Character: Int(ec)))
+        return String(decoding: source.bytes[0..<start] + Array(newText.utf8) + source.bytes[end...], as: UTF8.self)
+    }
+
+    static func result(id: JSONValue, _ result: JSONValue) -> JSONValue {
+        .object(JSONObject([.init(key: "jsonrpc", value: .string("2.0")), .init(key: "id", value: id), .init(key: "result", value: result)]))
+    }
+
+    static func error(id: JSONValue, code: Int64, message: String) -> JSONValue {
+        .object(JSONObject([
+            .init(key: "jsonrpc", value: .string("2.0")), .init(key: "id", value: id),
+            .init(key: "error", value: .object(JSONObject([.init(key: "code", value: .integer(code)), .init(key: "message", value: .string(message))]))),
+        ]))
+    }
+
+    static func notification(_ method: String, _ params: JSONValue) -> JSONValue {
+        .object(JSONObject([.init(key: "jsonrpc", value: .string("2.0")), .init(key: "method", value: .string(method)), .init(key: "params", value: params)]))
+    }
+}

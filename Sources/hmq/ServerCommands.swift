@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import HMQAgent
+import HMQHost
+import HMQRuntime
+import LanguageServer
+
+/// `hmq mcp`: the Model Context Protocol server for AI agents.
+struct MCPCommand: HMQSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp", abstract: "Serve hmq to an AI agent over the Model Context Protocol (stdio).",
+        discussion: """
+            Tools: query (hmq text in, rows out as JSON, at most 'limit'), explain (the requests it would send), \
+            check (diagnostics with lines and columns), lookup (values in, the --report object out). Resources: \
+            the grammar and the language guide. Credentials come from the profile, the environment or --sandbox, \
+            never from the agent. stdout carries protocol messages only; it ends when stdin closes.
+            """)
+    @ParentCommand var root: HMQCommand
+
+    func execute() async throws -> ExitStatus {
+        let host = try root.global.host()
+        try await host.serveAgent(version: Version.text)
+        return .ok
+    }
+}
+
+/// `hmq lsp`: the Language Server Protocol server for editors.
+struct LSPCommand: HMQSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lsp", abstract: "Serve .hmq files to an editor over the Language Server Protocol (stdio).",
+        discussion: "Diagnostics, completion, hover, formatting (as hmq fmt) and document symbols (let bindings). Set-up for Neovim, Helix and VS Code: see the README.")
+    @ParentCommand var root: HMQCommand
+
+    func execute() async throws -> ExitStatus {
+        let host = try root.global.host()
+        let registry = host.registry
+        let vocabulary = LanguageServer.Vocabulary(
+            pluginStages: registry.stageNames, formats: registry.allFormatters.map(\.name),
+            formatOptions: { name in registry.formatter(named: name)?.options.map { "--" + $0.name } ?? [] })
+        let server = LanguageServer(vocabulary: vocabulary, version: Version.text)
+        let console = host.console
+        let status = server.serve(MessageFraming(input: STDIN_FILENO, output: STDOUT_FILENO)) { console.err($0 + "\n") }
+        return status == 0 ? .ok : .usage
+    }
+}

@@ -1,0 +1,313 @@
+import Foundation
+import HMQAgent
+import Synchronization
+import Testing
+
+/// `hmq mcp` and `hmq lsp` driven over pipes, as an agent or an editor does:
+/// stdin stays open until the replies arrive.
+@Suite struct ServerTests {
+    /// A running hmq whose stdout is collected as it comes.
+    final class Peer: Sendable {
+        let process: Process
+        let input: FileHandle
+        /// Bytes a pipe has delivered so far.
+        final class Buffer: Sendable {
+            let data = Mutex(Data())
+        }
+        private let output = Buffer()
+        private let errors = Buffer()
+
+        init(_ args: [String], environment: [String: String] = [:]) throws {
+            process = Process()
+            process.executableURL = HMQProcess.binary
+            process.arguments = args
+            process.environment = HMQProcess.environment(adding: ["XDG_CONFIG_HOME": NSTemporaryDirectory() + "hmq-server-tests-none"].merging(environment) { $1 })
+            let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+            process.standardInput = stdin
+            process.standardOutput = stdout
+            process.standardError = stderr
+            input = stdin.fileHandleForWriting
+            let output = self.output, errors = self.errors
+            stdout.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                output.data.withLock { $0.append(data) }
+            }
+            stderr.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                errors.data.withLock { $0.append(data) }
+            }
+            try process.run()
+        }
+
+        func send(_ bytes: Data) { input.write(bytes) }
+        var stderr: String { String(decoding: errors.data.withLock { $0 }, as: UTF8.self) }
+        var stdout: Data { output.data.withLock { $0 } }
+
+        /// Waits (up to 30 s) until `extract` finds what it wants in stdout; removes what it consumed.
+        func next<T>(_ extract: (inout Data) -> T?) async throws -> T {
+            for _ in 0..<3000 {
+                if let found = output.data.withLock({ extract(&$0) }) { return found }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            Issue.record("no reply within 30 s; stdout so far: \(String(decoding: stdout.prefix(500), as: UTF8.self)); stderr: \(stderr)")
+            throw CancellationError()
+        }
+
+        func finish() async -> Int32 {
+            try? input.close()
+            for _ in 0..<3000 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    static func json(_ object: Any) -> Data { try! JSONSerialization.data(withJSONObject: object) }
+
+    // MARK: MCP
+
+    /// MCP over stdio: one JSON message per line.
+    struct MCP {
+        let peer: Peer
+        var nextID = 1
+
+        mutating func request(_ method: String, _ params: [String: Any] = [:]) async throws -> [String: Any] {
+            let id = nextID
+            nextID += 1
+            peer.send(ServerTests.json(["jsonrpc": "2.0", "id": id, "method": method, "params": params]) + Data("\n".utf8))
+            return try await peer.next { data -> [String: Any]? in
+                // Lines in any order: take the one answering `id`.
+                var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                guard lines.count > 1 else { return nil }
+                for (i, line) in lines.dropLast().enumerated() {
+                    if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], object["id"] as? Int == id {
+                        lines.remove(at: i)
+                        data = Data(lines.joined(separator: [UInt8(ascii: "\n")]))
+                        return object
+                    }
+                }
+                return nil
+            }
+        }
+
+        mutating func call(_ tool: String, _ arguments: [String: Any]) async throws -> (text: String, structured: [String: Any], isError: Bool) {
+            let reply = try await request("tools/call", ["name": tool, "arguments": arguments])
+            let result = try #require(reply["result"] as? [String: Any], "no result: \(reply)")
+            let content = try #require((result["content"] as? [[String: Any]])?.first?["text"] as? String)
+            let structured = try #require(result["structuredContent"] as? [String: Any])
+            return (content, structured, result["isError"] as? Bool ?? false)
+        }
+    }
+
+    @Test func mcpAnswersAnAgentWithRowsStructuredErrorsAndNoSecret() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        var mcp = MCP(peer: peer)
+        let hello = try await mcp.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "test", "version": "1"]])
+        #expect((hello["result"] as? [String: Any])?["serverInfo"].flatMap { ($0 as? [String: Any])?["name"] as? String } == "hmq")
+        peer.send(Self.json(["jsonrpc": "2.0", "method": "notifications/initialized"]) + Data("\n".utf8))
+
+        let listed = try await mcp.request("tools/list")
+        let names = ((listed["result"] as? [String: Any])?["tools"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(names == ["query", "explain", "check", "lookup"])
+
+        // Rows, as structured JSON; a value that found nothing is listed with its reason.
+        let found = try await mcp.call("query", ["text": "find phone 14155551234, 19990000000 | show name, tags"])
+        #expect(!found.isError)
+        #expect(found.text == #"{"rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"columns":["name","tags"],"rowCount":1,"truncated":false,"#
+            + #""unmatched":[{"type":"phone","value":"19990000000","reason":"no contact","detail":null}],"failures":[],"requests":1,"#
+            + #""notes":["1 value matched no contact: 19990000000 (list them with '| unmatched')"]}"#)
+        #expect(found.structured["rowCount"] as? Int == 1)
+
+        // A syntax error: structured, with the exit code hmq would give and the place.
+        let wrong = try await mcp.call("query", ["text": "find phone 14155551234 | shwo name"])
+        #expect(wrong.isError)
+        #expect(wrong.structured["kind"] as? String == "syntax")
+        #expect(wrong.structured["exitCode"] as? Int == 3)
+        let diagnostic = try #require((wrong.structured["diagnostics"] as? [[String: Any]])?.first)
+        #expect(diagnostic["line"] as? Int == 1 && diagnostic["column"] as? Int == 26 && diagnostic["endColumn"] as? Int == 30)
+        #expect(diagnostic["suggestion"] as? String == "did you mean 'show'?")
+
+        // The row cap: 3 of 1,000 rows come back, and the count says how many there were.
+        let phones = (1003...1320).map { "1415555\($0 + 1000)" }.joined(separator: ", ")
+        let capped = try await mcp.call("query", ["text": "find phone \(phones) | show id", "limit": 3])
+        #expect(!capped.isError)
+        #expect((capped.structured["rows"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [1003, 1004, 1005])
+        #expect(capped.structured["truncated"] as? Bool == true)
+        #expect((capped.structured["rowCount"] as? Int ?? 0) > 250)
+        let defaultCap = try await mcp.call("query", ["text": "find phone \(phones) | show id"])
+        #expect((defaultCap.structured["rows"] as? [Any])?.count == AgentTools.defaultRowLimit)
+
+        // explain sends nothing and shows no credential; check gives every diagnostic; lookup gives the report.
+        let explained = try await mcp.call("explain", ["text": "find phone 14155551234"])
+        #expect((explained.structured["explain"] as? String)?.contains("POST http://127.0.0.1:") == true)
+        let checked = try await mcp.call("check", ["text": "find phone 1 | shwo\nfind email | show"])
+        #expect((checked.structured["diagnostics"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [1, 2])
+        let looked = try await mcp.call("lookup", ["phone": ["12123000009"], "email": ["nobody@example.com"]])
+        #expect(!looked.isError)
+        #expect((looked.structured["contacts"] as? [Any])?.count == 1)
+        // A contact no field ties to either value (a second phone): both undetermined, never "no contact".
+        #expect(looked.text.contains(#""unmatched":[],"undetermined":[{"type":"phone","value":"12123000009"},{"type":"email","value":"nobody@example.com"}]"#))
+
+        // save would write files on the agent's behalf: refused, with the place.
+        let save = try await mcp.call("query", ["text": "find phone 14155551234 | save \"x.csv\""])
+        #expect(save.isError && save.structured["exitCode"] as? Int == 2)
+
+        // The grammar is a resource.
+        let grammar = try await mcp.request("resources/read", ["uri": "hmq://docs/grammar"])
+        #expect(((grammar["result"] as? [String: Any])?["contents"] as? [[String: Any]])?.first?["text"] as? String == EmbeddedDocs.grammar)
+
+        #expect(await peer.finish() == 0)
+        // stdout held protocol messages only, and no message held the key.
+        let everything = String(decoding: peer.stdout, as: UTF8.self) + peer.stderr
+        #expect(!everything.contains("sk_demo_sandbox_not_a_real_key"))
+        #expect(!everything.contains("eyJ"))  // no JWT either
+    }
+
+    @Test func mcpAnswersRequestsSentJustBeforeStdinCloses() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        let messages: [[String: Any]] = [
+            ["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]]],
+            ["jsonrpc": "2.0", "method": "notifications/initialized"],
+            ["jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": ["name": "query", "arguments": ["text": "find phone 14155551234 | show name"]]],
+        ]
+        peer.send(messages.map { Self.json($0) + Data("\n".utf8) }.reduce(Data(), +))
+        #expect(await peer.finish() == 0)
+        let lines = String(decoding: peer.stdout, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.contains { $0.contains(#"\"rows\":[{\"name\":\"Ada Lovelace\"}]"#) })
+    }
+
+    @Test func mcpWithoutCredentialsStillChecksAndSaysWhyQueriesCannotRun() async throws {
+        let peer = try Peer(["mcp"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]])
+        let checked = try await mcp.call("check", ["text": "find phone 14155551234"])
+        #expect(!checked.isError && checked.structured["ok"] as? Bool == true)
+        let query = try await mcp.call("query", ["text": "find phone 14155551234"])
+        #expect(query.isError && query.structured["kind"] as? String == "authentication" && query.structured["exitCode"] as? Int == 5)
+        #expect(await peer.finish() == 0)
+    }
+
+    // MARK: LSP
+
+    /// LSP over stdio: Content-Length frames.
+    struct LSP {
+        let peer: Peer
+        var nextID = 1
+
+        func frame(_ object: [String: Any]) -> Data {
+            let body = ServerTests.json(object)
+            return Data("Content-Length: \(body.count)\r\n\r\n".utf8) + body
+        }
+
+        func notify(_ method: String, _ params: [String: Any]) { peer.send(frame(["jsonrpc": "2.0", "method": method, "params": params])) }
+
+        mutating func request(_ method: String, _ params: [String: Any] = [:]) async throws -> Any? {
+            let id = nextID
+            nextID += 1
+            peer.send(frame(["jsonrpc": "2.0", "id": id, "method": method, "params": params]))
+            let reply = try await message { $0["id"] as? Int == id }
+            return reply["result"] ?? NSNull()
+        }
+
+        /// The next message that passes `test` (messages before it are dropped).
+        func message(where test: @escaping ([String: Any]) -> Bool) async throws -> [String: Any] {
+            try await peer.next { data -> [String: Any]? in
+                while let (object, used) = Self.firstFrame(data) {
+                    data.removeFirst(used)
+                    if test(object) { return object }
+                }
+                return nil
+            }
+        }
+
+        func diagnostics() async throws -> [[String: Any]] {
+            let published = try await message { $0["method"] as? String == "textDocument/publishDiagnostics" }
+            return ((published["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]]) ?? []
+        }
+
+        static func firstFrame(_ data: Data) -> ([String: Any], Int)? {
+            guard let end = data.firstRange(of: Data("\r\n\r\n".utf8)) else { return nil }
+            let header = String(decoding: data[data.startIndex..<end.lowerBound], as: UTF8.self)
+            guard let length = header.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else { return nil }
+            let bodyStart = end.upperBound
+            guard data.count - (bodyStart - data.startIndex) >= length else { return nil }
+            let body = data[bodyStart..<bodyStart + length]
+            guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
+            return (object, bodyStart + length - data.startIndex)
+        }
+    }
+
+    static func range(_ diagnostic: [String: Any]) -> [Int] {
+        let range = diagnostic["range"] as? [String: [String: Int]] ?? [:]
+        return [range["start"]?["line"], range["start"]?["character"], range["end"]?["line"], range["end"]?["character"]].map { $0 ?? -1 }
+    }
+
+    @Test func lspServesDiagnosticsInUTF16CompletionFormattingAndSymbols() async throws {
+        let peer = try Peer(["lsp"])
+        var lsp = LSP(peer: peer)
+        let capabilities = try await lsp.request("initialize", ["capabilities": [:]]) as? [String: Any]
+        #expect((capabilities?["capabilities"] as? [String: Any])?["positionEncoding"] as? String == "utf-16")
+        lsp.notify("initialized", [:])
+
+        // Two errors, on lines holding é, 李 and 👩‍💻 (1, 1 and 5 UTF-16 units).
+        let uri = "file:///tmp/a.hmq"
+        let text = "let é = find phone 14155551234 | shwo name\n# 李 👩‍💻\nfind email \"👩‍💻\" | sort last | limt 3\n"
+        lsp.notify("textDocument/didOpen", ["textDocument": ["uri": uri, "languageId": "hmq", "version": 1, "text": text]])
+        let two = try await lsp.diagnostics()
+        #expect(two.map(Self.range) == [[0, 33, 0, 37], [2, 33, 2, 37]])
+        #expect(two.first?["message"] as? String == "unknown stage 'shwo'\ndid you mean 'show'?")
+
+        lsp.notify("textDocument/didChange", ["textDocument": ["uri": uri, "version": 2],
+                                              "contentChanges": [["text": text.replacingOccurrences(of: "shwo", with: "show")]]])
+        let one = try await lsp.diagnostics()
+        #expect(one.map(Self.range) == [[2, 33, 2, 37]])
+        // An incremental change (a range in UTF-16) fixes the other.
+        lsp.notify("textDocument/didChange", ["textDocument": ["uri": uri, "version": 3],
+                                              "contentChanges": [["range": ["start": ["line": 2, "character": 33], "end": ["line": 2, "character": 37]], "text": "limit"]]])
+        #expect(try await lsp.diagnostics().isEmpty)
+
+        // Completion after `| sh` offers show.
+        let partial = "file:///tmp/b.hmq"
+        lsp.notify("textDocument/didOpen", ["textDocument": ["uri": partial, "languageId": "hmq", "version": 1, "text": "find phone 1 | sh"]])
+        _ = try await lsp.diagnostics()
+        let completion = try await lsp.request("textDocument/completion", ["textDocument": ["uri": partial], "position": ["line": 0, "character": 17]]) as? [String: Any]
+        #expect((completion?["items"] as? [[String: Any]])?.compactMap { $0["label"] as? String } == ["show"])
+
+        // Hover over a stage gives its help.
+        let hover = try await lsp.request("textDocument/hover", ["textDocument": ["uri": uri], "position": ["line": 2, "character": 22]]) as? [String: Any]
+        #expect(((hover?["contents"] as? [String: Any])?["value"] as? String)?.contains("| sort FIELD [desc]") == true)
+
+        // Formatting is hmq fmt; symbols are the let bindings.
+        let messy = "file:///tmp/c.hmq"
+        let messyText = "find   phone 14155551234|show name,tags\nlet  x=find email a@b.com\n"
+        lsp.notify("textDocument/didOpen", ["textDocument": ["uri": messy, "languageId": "hmq", "version": 1, "text": messyText]])
+        _ = try await lsp.diagnostics()
+        let edits = try await lsp.request("textDocument/formatting", ["textDocument": ["uri": messy], "options": ["tabSize": 2, "insertSpaces": true]]) as? [[String: Any]]
+        let fmt = try await HMQProcess.run(["fmt", "-"], stdin: messyText)
+        #expect(edits?.first?["newText"] as? String == fmt.stdout)
+        let symbols = try await lsp.request("textDocument/documentSymbol", ["textDocument": ["uri": messy]]) as? [[String: Any]]
+        #expect(symbols?.compactMap { $0["name"] as? String } == ["x"])
+
+        _ = try await lsp.request("shutdown")
+        lsp.notify("exit", [:])
+        #expect(await peer.finish() == 0)
+    }
+
+    @Test func lspRefusesABrokenFrameWithAMessageAndExitsNonZero() async throws {
+        let peer = try Peer(["lsp"])
+        peer.send(Data("Content-Length: banana\r\n\r\n{}".utf8))
+        #expect(await peer.finish() != 0)
+        #expect(peer.stderr.contains("Content-Length is not a number"))
+        #expect(peer.stdout.isEmpty)
+    }
+
+    @Test func embeddedDocsMatchTheirFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let grammar = try String(contentsOf: root.appendingPathComponent("grammar/hmq.ebnf"), encoding: .utf8)
+        #expect(EmbeddedDocs.grammar == grammar, "run scripts/embed-docs")
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(EmbeddedDocs.languageGuide.trimmingCharacters(in: .newlines)), "run scripts/embed-docs")
+        #expect(EmbeddedDocs.languageGuide.hasPrefix("## The language\n"))
+    }
+}
