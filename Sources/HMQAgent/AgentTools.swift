@@ -28,6 +28,8 @@ public actor AgentTools {
     let settings: Settings
     let inputs: ScriptInputs
     let evaluator: Evaluator
+    /// What `explain` statements in a query write.
+    let explanations = CollectingSink()
     let runner = ScriptRunner()
 
     /// Why there is no client (no credentials), said when a call needs one.
@@ -40,157 +42,224 @@ public actor AgentTools {
         self.registry = registry
         self.settings = settings
         self.inputs = inputs
-        evaluator = Evaluator(client: client, registry: registry, output: CollectingSink(), settings: settings, inputs: inputs)
+        evaluator = Evaluator(client: client, registry: registry, output: explanations, settings: settings, inputs: inputs)
     }
 
     // MARK: query
 
-    /// Runs hmq text; answers `{rows, columns, rowCount, truncated, unmatched,
-    /// failures, requests, notes}`, with `error` when it did not finish cleanly.
-    public func query(_ text: String, limit: Int?) async -> Answer {
-        let cap = min(max(limit ?? Self.defaultRowLimit, 0), Self.maximumRowLimit)
+    /// Runs hmq text; answers `{results, rows, columns, rowCount, truncated,
+    /// unmatched, failures, requests, notes, explain}`, with `error` when it did
+    /// not finish cleanly. `results` has one entry per pipeline that output rows;
+    /// `rows`, `columns`, `rowCount` and `truncated` are the last one's. At most
+    /// `limit` rows come back in all.
+    public func query(_ text: String, limit: Int = defaultRowLimit) async -> Answer {
         let source = Source(name: "<query>", text: text)
+        var answer = QueryAnswer()
         guard case .success(let parsed) = runner.parse([source], pluginStages: registry.stageNames, report: { _, _ in }) else {
-            return syntaxAnswer(source)
+            answer.error = syntaxError(source)
+            return answer.answer
         }
         if let save = parsed.first.flatMap({ Self.firstSave(in: $0.script) }) {
             let diagnostic = Diagnostic(id: .runtime, range: save, message: "save is not available to an agent: the rows come back in the answer")
-            return Answer(json: Self.errorObject(kind: "usage", status: .usage, message: diagnostic.message, diagnostics: [Self.describe(diagnostic, in: source)]), isError: true)
+            answer.error = Self.errorObject(kind: "usage", status: .usage, message: diagnostic.message, diagnostics: [Self.describe(diagnostic, in: source)])
+            return answer.answer
         }
         if client == nil, parsed.contains(where: { Self.looksUp($0.script) }) {
-            return Answer(json: Self.errorObject(kind: "authentication", status: .authentication, message: noClient), isError: true)
+            answer.error = Self.errorObject(kind: "authentication", status: .authentication, message: noClient)
+            return answer.answer
         }
-        let collected = Mutex(Collected())
+        let collected = Mutex(Collected(cap: limit))
         let before = evaluator.requestsSent
+        _ = explanations.take()
         let events = RunEvents(
             note: { note in collected.withLock { $0.notes.append(note) } },
-            rows: { rows, columns in collected.withLock { $0.add(rows, columns: columns, cap: cap) } },
-            outcomes: { rows in collected.withLock { $0.outcomes += rows } })
+            rows: { rows, columns in collected.withLock { $0.add(rows, columns: columns) } },
+            outcomes: { rows in collected.withLock { $0.outcomes += rows } },
+            pipeline: { columns in collected.withLock { $0.start(columns: columns) } })
         let outcome = await runner.run(parsed, in: evaluator, report: { _, _ in }, events: events)
         let got = collected.withLock { $0 }
-        var fields: [JSONObject.Member] = [
-            .init(key: "rows", value: .array(got.rows.map { .object($0.fields) })),
-            .init(key: "columns", value: got.columns.map { .array($0.map(JSONValue.string)) } ?? .null),
-            .init(key: "rowCount", value: .integer(Int64(got.rowCount))),
-            .init(key: "truncated", value: .bool(got.rowCount > got.rows.count)),
-            .init(key: "unmatched", value: .array(got.outcomes.filter { $0.fields["reason"]?.stringValue != "failed" }.map { .object($0.fields) })),
-            .init(key: "failures", value: .array(outcome.errors.flatMap(Self.failures))),
-            .init(key: "requests", value: .integer(Int64(evaluator.requestsSent - before))),
-            .init(key: "notes", value: .array(got.notes.map { .string(Self.noteText($0)) })),
-        ]
-        if got.rowCount > got.rows.count {
-            fields.append(.init(key: "hint", value: .string("\(got.rowCount) rows; \(got.rows.count) returned. Narrow the query (where, show, count by) or pass a larger limit (at most \(Self.maximumRowLimit)).")))
+        answer.results = got.results
+        answer.unmatched = got.outcomes.filter { $0.fields["reason"]?.stringValue != "failed" }.map { .object($0.fields) }
+        answer.failures = outcome.errors.flatMap(Self.failures)
+        answer.requests = evaluator.requestsSent - before
+        answer.notes = got.notes.map { .string(Self.noteText($0)) }
+        answer.explain = explanations.take()
+        let shown = got.results.reduce(0) { $0 + $1.rows.count }, total = got.results.reduce(0) { $0 + $1.rowCount }
+        if total > shown {
+            answer.hint = "\(total) rows; \(shown) returned. Narrow the query (where, show, count by) or pass a larger limit (at most \(Self.maximumRowLimit))."
         }
         if outcome.status != .ok {
             let errors = outcome.errors.map { Self.describe($0.diagnostic, in: source) }
-            let message = outcome.errors.first.map { $0.diagnostic.message } ?? "interrupted"
-            fields.append(.init(key: "error", value: Self.errorObject(kind: Self.kind(outcome.status), status: outcome.status, message: message,
-                                                                     diagnostics: errors, requestID: outcome.errors.lazy.compactMap(Self.requestID).first)))
+            answer.error = Self.errorObject(kind: Self.kind(outcome.status), status: outcome.status,
+                                            message: outcome.errors.first.map { $0.diagnostic.message } ?? "interrupted",
+                                            diagnostics: errors, requestID: outcome.errors.lazy.compactMap(Self.requestID).first)
         }
-        return Answer(json: .object(JSONObject(fields)), isError: outcome.status != .ok)
+        return answer.answer
+    }
+
+    /// One pipeline's output.
+    struct Result: Sendable {
+        var columns: [String]?
+        var rows: [Row] = []
+        var rowCount = 0
+        var json: JSONValue {
+            .object(JSONObject([
+                .init(key: "columns", value: columns.map { .array($0.map(JSONValue.string)) } ?? .null),
+                .init(key: "rows", value: .array(rows.map { .object($0.fields) })),
+                .init(key: "rowCount", value: .integer(Int64(rowCount))),
+                .init(key: "truncated", value: .bool(rowCount > rows.count)),
+            ]))
+        }
     }
 
     struct Collected: Sendable {
-        var rows: [Row] = []
-        var rowCount = 0
-        var columns: [String]?
+        let cap: Int
+        var results: [Result] = []
         var outcomes: [Row] = []
         var notes: [Diagnostic] = []
+        var kept = 0
 
-        mutating func add(_ more: [Row], columns: [String]?, cap: Int) {
-            if let columns { self.columns = columns }
-            rowCount += more.count
-            let room = cap - rows.count
-            if room > 0 { rows += more.prefix(room) }
+        mutating func start(columns: [String]?) { results.append(Result(columns: columns)) }
+
+        mutating func add(_ more: [Row], columns: [String]?) {
+            if results.isEmpty { results.append(Result()) }
+            if let columns { results[results.count - 1].columns = columns }
+            results[results.count - 1].rowCount += more.count
+            let room = cap - kept
+            if room > 0 {
+                results[results.count - 1].rows += more.prefix(room)
+                kept += min(room, more.count)
+            }
+        }
+    }
+
+    /// A query's answer: every key always present, `error` when it failed.
+    struct QueryAnswer {
+        var results: [Result] = []
+        var unmatched: [JSONValue] = []
+        var failures: [JSONValue] = []
+        var requests = 0
+        var notes: [JSONValue] = []
+        var explain = ""
+        var hint: String?
+        var error: JSONValue?
+
+        var answer: Answer {
+            let last = results.last ?? Result()
+            var fields: [JSONObject.Member] = [
+                .init(key: "results", value: .array(results.map(\.json))),
+                .init(key: "rows", value: .array(last.rows.map { .object($0.fields) })),
+                .init(key: "columns", value: last.columns.map { .array($0.map(JSONValue.string)) } ?? .null),
+                .init(key: "rowCount", value: .integer(Int64(last.rowCount))),
+                .init(key: "truncated", value: .bool(results.contains { $0.rowCount > $0.rows.count })),
+                .init(key: "unmatched", value: .array(unmatched)),
+                .init(key: "failures", value: .array(failures)),
+                .init(key: "requests", value: .integer(Int64(requests))),
+                .init(key: "notes", value: .array(notes)),
+                .init(key: "explain", value: .string(explain)),
+            ]
+            if let hint { fields.append(.init(key: "hint", value: .string(hint))) }
+            fields.append(.init(key: "error", value: error ?? .null))
+            return Answer(json: .object(JSONObject(fields)), isError: error != nil)
         }
     }
 
     // MARK: explain, check
 
-    /// The requests a text would send (never a credential), without sending them.
+    /// The requests a text would send (never a credential), without sending
+    /// them, with the session's settings as they are now.
     public func explain(_ text: String) async -> Answer {
         let source = Source(name: "<explain>", text: text)
         guard case .success(let parsed) = runner.parse([source], pluginStages: registry.stageNames, report: { _, _ in }) else {
-            return syntaxAnswer(source)
+            return Self.failure(syntaxError(source), ["explain": .string("")])
         }
         let sink = CollectingSink()
-        let dry = Evaluator(client: client, registry: registry, output: sink, settings: settings, inputs: inputs, dryRun: true)
+        let dry = Evaluator(client: client, registry: registry, output: sink, settings: await evaluator.snapshot.settings, inputs: inputs, dryRun: true)
         let outcome = await runner.run(parsed, in: dry, report: { _, _ in })
-        var fields: [JSONObject.Member] = [.init(key: "explain", value: .string(sink.text))]
-        if outcome.status != .ok {
+        guard outcome.status == .ok else {
             let errors = outcome.errors.map { Self.describe($0.diagnostic, in: source) }
-            fields.append(.init(key: "error", value: Self.errorObject(kind: Self.kind(outcome.status), status: outcome.status,
-                                                                     message: outcome.errors.first?.diagnostic.message ?? "interrupted", diagnostics: errors)))
+            return Self.failure(Self.errorObject(kind: Self.kind(outcome.status), status: outcome.status,
+                                                 message: outcome.errors.first?.diagnostic.message ?? "interrupted", diagnostics: errors),
+                                ["explain": .string(sink.text)])
         }
-        return Answer(json: .object(JSONObject(fields)), isError: outcome.status != .ok)
+        return Answer(json: .object(JSONObject([.init(key: "explain", value: .string(sink.text)), .init(key: "error", value: .null)])), isError: false)
     }
 
-    /// Every diagnostic of a text: `{diagnostics: [{line, column, endLine, endColumn, severity, message, suggestion}]}`.
+    /// Every diagnostic of a text: `{ok, diagnostics: [{line, column, endLine, endColumn, severity, message, suggestion, notes}]}`.
     public func check(_ text: String) -> Answer {
         let source = Source(name: "<check>", text: text)
-        let result = Parser.parse(source, pluginStages: registry.stageNames)
-        let hasErrors = result.diagnostics.contains { $0.severity == .error }
+        let diagnostics = ScriptCheck.parse(source, pluginStages: registry.stageNames).diagnostics
+        let hasErrors = diagnostics.contains { $0.severity == .error }
         return Answer(json: .object(JSONObject([
             .init(key: "ok", value: .bool(!hasErrors)),
-            .init(key: "diagnostics", value: .array(result.diagnostics.map { Self.describe($0, in: source) })),
+            .init(key: "diagnostics", value: .array(diagnostics.map { Self.describe($0, in: source) })),
+            .init(key: "error", value: .null),
         ])), isError: false)
     }
 
     // MARK: lookup
 
-    /// Channel values in, the `hmq search --report` object out.
-    public func lookup(phones: [String], emails: [String], untyped: [String]) async -> Answer {
+    /// Channel values in, the `hmq search --report` object out (with the
+    /// session's settings; `skipInvalid` leaves invalid values out instead of
+    /// refusing them all, as `--skip-invalid` does).
+    public func lookup(phones: [String], emails: [String], untyped: [String], skipInvalid: Bool? = nil) async -> Answer {
         let values = phones.map(ChannelValue.phone) + emails.map(ChannelValue.email) + untyped.map(ChannelValue.untyped)
         guard !values.isEmpty else {
-            return Answer(json: Self.errorObject(kind: "usage", status: .usage, message: "give at least one value: phone, email or values"), isError: true)
+            return Self.failure(Self.errorObject(kind: "usage", status: .usage, message: "give at least one value: phone, email or values (arrays of strings)"))
         }
         guard let client else {
-            return Answer(json: Self.errorObject(kind: "authentication", status: .authentication, message: noClient), isError: true)
+            return Self.failure(Self.errorObject(kind: "authentication", status: .authentication, message: noClient))
         }
+        var settings = await evaluator.snapshot.settings
+        if let skipInvalid { settings.invalid = skipInvalid ? .skip : .error }
         let before = client.requestsSent
         do {
             let result = try await Host.lookUp(values, with: client.with(options: settings.searchOptions), settings: settings)
             guard case .object(var report) = result.report else { return Answer(json: result.report, isError: !result.isComplete) }
             report["requests"] = .integer(Int64(client.requestsSent - before))
             let status: ExitStatus = result.failures.contains { $0.error.isAuthentication } ? .authentication : (result.isComplete ? .ok : .api)
-            if status != .ok {
-                report["error"] = Self.errorObject(kind: Self.kind(status), status: status, message: result.failures.first.map(\.description) ?? "",
-                                                   requestID: result.failures.lazy.compactMap(\.error.requestID).first)
-            }
+            report["error"] = status == .ok ? .null
+                : Self.errorObject(kind: Self.kind(status), status: status, message: result.failures.first.map(\.description) ?? "",
+                                   requestID: result.failures.lazy.compactMap(\.error.requestID).first)
             return Answer(json: .object(report), isError: status != .ok)
         } catch let invalid as InvalidValuesError {
-            return Answer(json: Self.errorObject(kind: "usage", status: .usage, message: invalid.message,
-                                                 details: invalid.errors.prefix(20).map(\.message)), isError: true)
+            return Self.failure(Self.errorObject(kind: "usage", status: .usage,
+                                                 message: "\(invalid.errors.count) invalid value\(invalid.errors.count == 1 ? "" : "s"); nothing was sent (skipInvalid: true leaves them out)",
+                                                 details: invalid.errors.prefix(20).map(\.message)))
         } catch let error as HeymarketError {
             let status = ExitStatus(error)
-            return Answer(json: Self.errorObject(kind: Self.kind(status), status: status, message: error.description, requestID: error.requestID), isError: true)
+            return Self.failure(Self.errorObject(kind: Self.kind(status), status: status, message: error.description, requestID: error.requestID))
         } catch {
-            return Answer(json: Self.errorObject(kind: "api", status: .api, message: "\(error)"), isError: true)
+            return Self.failure(Self.errorObject(kind: "api", status: .api, message: "\(error)"))
         }
     }
 
     // MARK: Shapes
 
-    func syntaxAnswer(_ source: Source) -> Answer {
-        let diagnostics = Parser.parse(source, pluginStages: registry.stageNames).diagnostics
+    func syntaxError(_ source: Source) -> JSONValue {
+        let diagnostics = ScriptCheck.parse(source, pluginStages: registry.stageNames).diagnostics
         let errors = diagnostics.filter { $0.severity == .error }
         let message = errors.first.map { "\(source.location(of: $0.range.start)): \($0.message)" } ?? "syntax error"
-        return Answer(json: Self.errorObject(kind: "syntax", status: .syntax, message: message, diagnostics: diagnostics.map { Self.describe($0, in: source) }),
-                      isError: true)
+        return Self.errorObject(kind: "syntax", status: .syntax, message: message, diagnostics: diagnostics.map { Self.describe($0, in: source) })
     }
 
-    /// `{kind, exitCode, message, diagnostics?, requestId?, details?}`: the exit code is the one `hmq` would exit with.
+    /// An answer that is only an error (with `fields` before it).
+    static func failure(_ error: JSONValue, _ fields: [String: JSONValue] = [:]) -> Answer {
+        Answer(json: .object(JSONObject(fields.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: $0.value) } + [.init(key: "error", value: error)])),
+               isError: true)
+    }
+
+    /// `{kind, exitCode, message, diagnostics, requestId, details}`: the exit code is the one `hmq` would exit with.
     static func errorObject(kind: String, status: ExitStatus, message: String, diagnostics: [JSONValue] = [], requestID: String? = nil,
                             details: [String] = []) -> JSONValue {
-        var fields: [JSONObject.Member] = [
+        .object(JSONObject([
             .init(key: "kind", value: .string(kind)),
             .init(key: "exitCode", value: .integer(Int64(Int(status.rawValue)))),
             .init(key: "message", value: .string(message)),
-        ]
-        if !diagnostics.isEmpty { fields.append(.init(key: "diagnostics", value: .array(diagnostics))) }
-        if let requestID { fields.append(.init(key: "requestId", value: .string(requestID))) }
-        if !details.isEmpty { fields.append(.init(key: "details", value: .array(details.map(JSONValue.string)))) }
-        return .object(JSONObject(fields))
+            .init(key: "diagnostics", value: .array(diagnostics)),
+            .init(key: "requestId", value: requestID.map(JSONValue.string) ?? .null),
+            .init(key: "details", value: .array(details.map(JSONValue.string))),
+        ]))
     }
 
     static func kind(_ status: ExitStatus) -> String {

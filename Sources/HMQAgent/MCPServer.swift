@@ -19,7 +19,7 @@ public enum MCPServer {
     /// The tools, with their input schemas.
     public static let tools: [Tool] = [
         Tool(name: "query", title: "Run hmq text",
-             description: "Runs hmq text (statements separated by new lines or ';') and returns {rows, columns, rowCount, truncated, unmatched, failures, requests, notes}; error holds {kind, exitCode, message, diagnostics, requestId} when it did not finish cleanly. `let` and `set` persist between calls. `save` is not available.",
+             description: "Runs hmq text (statements separated by new lines or ';') and returns {results, rows, columns, rowCount, truncated, unmatched, failures, requests, notes, explain, error}: results has one {columns, rows, rowCount, truncated} per pipeline, rows/columns/rowCount are the last one's; error is null, or {kind, exitCode, message, diagnostics, requestId, details} when it did not finish cleanly. `let` and `set` persist between calls, which run one at a time in order. `save` is not available.",
              inputSchema: .object([
                  "type": "object",
                  "properties": .object([
@@ -54,6 +54,7 @@ public enum MCPServer {
                      "phone": .object(["type": "array", "items": .object(["type": "string"])]),
                      "email": .object(["type": "array", "items": .object(["type": "string"])]),
                      "values": .object(["type": "array", "items": .object(["type": "string"]), "description": "values whose type the server infers"]),
+                     "skipInvalid": .object(["type": "boolean", "description": "leave invalid values out (listed in 'invalid') instead of refusing them all"]),
                  ]),
              ]),
              annotations: .init(readOnlyHint: true, openWorldHint: true)),
@@ -90,33 +91,91 @@ public enum MCPServer {
     /// One tools/call: the answer as JSON text (exact: key order and numbers as
     /// the server sent them) and as structured content.
     static func call(_ params: CallTool.Parameters, _ tools: AgentTools) async -> CallTool.Result {
-        let arguments = params.arguments ?? [:]
-        func text(_ name: String) -> String? { arguments[name]?.stringValue }
-        func strings(_ name: String) -> [String] { arguments[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
-        let answer: AgentTools.Answer
-        switch params.name {
-        case "query":
-            guard let source = text("text") else { return missing("text") }
-            answer = await tools.query(source, limit: arguments["limit"]?.intValue ?? arguments["limit"]?.doubleValue.map { Int($0) })
-        case "explain":
-            guard let source = text("text") else { return missing("text") }
-            answer = await tools.explain(source)
-        case "check":
-            guard let source = text("text") else { return missing("text") }
-            answer = await tools.check(source)
-        case "lookup":
-            answer = await tools.lookup(phones: strings("phone"), emails: strings("email"), untyped: strings("values"))
-        default:
-            return result(AgentTools.Answer(json: AgentTools.errorObject(kind: "usage", status: .usage,
-                                                                        message: "no tool '\(params.name)': query, explain, check and lookup are offered"),
-                                            isError: true))
+        do throws(ArgumentError) {
+            let arguments = Arguments(tool: params.name, values: params.arguments ?? [:])
+            switch params.name {
+            case "query":
+                try arguments.allow(["text", "limit"])
+                return result(await tools.query(try arguments.text(), limit: try arguments.limit()))
+            case "explain":
+                try arguments.allow(["text"])
+                return result(await tools.explain(try arguments.text()))
+            case "check":
+                try arguments.allow(["text"])
+                return result(await tools.check(try arguments.text()))
+            case "lookup":
+                try arguments.allow(["phone", "email", "values", "skipInvalid"])
+                return result(await tools.lookup(phones: try arguments.strings("phone"), emails: try arguments.strings("email"),
+                                                 untyped: try arguments.strings("values"), skipInvalid: try arguments.bool("skipInvalid")))
+            default:
+                throw ArgumentError(message: "no tool '\(params.name)': query, explain, check and lookup are offered")
+            }
+        } catch {
+            return result(AgentTools.failure(AgentTools.errorObject(kind: "usage", status: .usage, message: error.message)))
         }
-        return result(answer)
     }
 
-    static func missing(_ name: String) -> CallTool.Result {
-        result(AgentTools.Answer(json: AgentTools.errorObject(kind: "usage", status: .usage, message: "the argument '\(name)' (a string) is required"),
-                                 isError: true))
+    struct ArgumentError: Error {
+        var message: String
+    }
+
+    /// A tool's arguments, each checked against its type: a wrong one is an error naming it, never ignored.
+    struct Arguments {
+        let tool: String
+        let values: [String: Value]
+
+        func allow(_ names: Set<String>) throws(ArgumentError) {
+            if let unknown = values.keys.sorted().first(where: { !names.contains($0) }) {
+                throw ArgumentError(message: "\(tool) takes no argument '\(unknown)' (it takes \(names.sorted().joined(separator: ", ")))")
+            }
+        }
+
+        func text() throws(ArgumentError) -> String {
+            guard let value = values["text"] else { throw ArgumentError(message: "\(tool) needs the argument 'text': hmq text, as a string") }
+            guard let text = value.stringValue else { throw ArgumentError(message: "'text' must be a string of hmq text, not \(Self.describe(value))") }
+            return text
+        }
+
+        func limit() throws(ArgumentError) -> Int {
+            guard let value = values["limit"], value != .null else { return AgentTools.defaultRowLimit }
+            let number: Int? = value.intValue ?? value.doubleValue.flatMap { $0 == $0.rounded() && abs($0) < 1e9 ? Int($0) : nil }
+            guard let number, (0...AgentTools.maximumRowLimit).contains(number) else {
+                throw ArgumentError(message: "'limit' must be a whole number from 0 to \(AgentTools.maximumRowLimit), not \(Self.describe(value))")
+            }
+            return number
+        }
+
+        func strings(_ name: String) throws(ArgumentError) -> [String] {
+            guard let value = values[name], value != .null else { return [] }
+            guard let array = value.arrayValue else { throw ArgumentError(message: "'\(name)' must be an array of strings, not \(Self.describe(value))") }
+            var strings: [String] = []
+            for element in array {
+                guard let text = element.stringValue else {
+                    throw ArgumentError(message: "'\(name)' must be an array of strings; it holds \(Self.describe(element)) (quote numbers: \"14155551234\")")
+                }
+                strings.append(text)
+            }
+            return strings
+        }
+
+        func bool(_ name: String) throws(ArgumentError) -> Bool? {
+            guard let value = values[name], value != .null else { return nil }
+            guard let flag = value.boolValue else { throw ArgumentError(message: "'\(name)' must be true or false, not \(Self.describe(value))") }
+            return flag
+        }
+
+        static func describe(_ value: Value) -> String {
+            switch value {
+            case .null: "null"
+            case .bool(let b): "\(b)"
+            case .int(let i): "the number \(i)"
+            case .double(let d): "the number \(d)"
+            case .string(let s): "the string \"\(s.prefix(40))\""
+            case .data: "data"
+            case .array: "an array"
+            case .object: "an object"
+            }
+        }
     }
 
     static func result(_ answer: AgentTools.Answer) -> CallTool.Result {
@@ -128,10 +187,16 @@ public enum MCPServer {
 
 /// A transport that counts the requests received and the responses sent, so
 /// the server can answer every request before it exits (the SDK ends its loop
-/// when stdin closes, while requests are still being handled).
+/// when stdin closes, while requests are still being handled), and hands the
+/// server one `tools/call` at a time, in the order they came: the SDK handles
+/// each request in a task of its own, and a session's calls (`let` in one,
+/// `$name` in the next) must run in order.
 actor AnsweringTransport: Transport {
     let base: StdioTransport
     private var unanswered = Set<String>()
+    /// The id of the tool call handed to the server and not yet answered.
+    private var callInFlight: String?
+    private var waitingForCall: CheckedContinuation<Void, Never>?
     nonisolated var logger: Logger { base.logger }
 
     init(_ base: StdioTransport) { self.base = base }
@@ -141,7 +206,14 @@ actor AnsweringTransport: Transport {
 
     func send(_ data: Data) async throws {
         try await base.send(data)
-        for id in Self.ids(in: data, withKey: { $0["result"] != nil || $0["error"] != nil }) { unanswered.remove(id) }
+        for id in Self.ids(in: data, withKey: { $0["result"] != nil || $0["error"] != nil }) {
+            unanswered.remove(id)
+            if id == callInFlight {
+                callInFlight = nil
+                waitingForCall?.resume()
+                waitingForCall = nil
+            }
+        }
     }
 
     func receive() -> AsyncThrowingStream<Data, any Error> {
@@ -150,7 +222,8 @@ actor AnsweringTransport: Transport {
             let task = Task {
                 do {
                     for try await data in await base.receive() {
-                        self.received(data)
+                        if let call = Self.ids(in: data, withKey: { $0["method"] == .string(CallTool.name) }).first { await self.admit(call) }
+                        await self.received(data)
                         continuation.yield(data)
                     }
                     continuation.finish()
@@ -160,6 +233,12 @@ actor AnsweringTransport: Transport {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// Waits until the tool call before this one is answered.
+    private func admit(_ id: String) async {
+        while callInFlight != nil { await withCheckedContinuation { waitingForCall = $0 } }
+        callInFlight = id
     }
 
     private func received(_ data: Data) {

@@ -63,7 +63,7 @@ extension Host {
 extension Host {
     /// Parses `source` with this host's stage plugins, printing its diagnostics on stderr.
     public func parse(_ source: Source) -> ParseResult {
-        let result = Parser.parse(source, pluginStages: registry.stageNames)
+        let result = ScriptCheck.parse(source, pluginStages: registry.stageNames)
         if !result.diagnostics.isEmpty { console.err(console.renderer.render(result.diagnostics, in: source)) }
         return result
     }

@@ -18,6 +18,7 @@ extension Evaluator {
         }
         if let receiver = events.rows {
             // The caller takes the rows themselves (the library, the MCP server).
+            events.pipeline?(StageChain(try transforms(for: pipeline), sourceColumns: nil).outputColumns)
             return try await stream(pipeline) { rows, columns in receiver(rows, columns) }.summary
         }
         let name = formatStage?.name.name ?? settings.format

@@ -205,13 +205,18 @@ public struct RunEvents: Sendable {
     /// value that found no contact (type, value, reason, detail), as
     /// `| unmatched` lists them (reason `failed` for a failed batch's values).
     public var outcomes: (@Sendable ([Row]) -> Void)?
+    /// With `rows`: a pipeline whose rows come next is starting, with the
+    /// columns its stages name (nil when they name none, e.g. no `show`).
+    public var pipeline: (@Sendable ([String]?) -> Void)?
 
     public init(note: @escaping @Sendable (Diagnostic) -> Void = { _ in }, progress: (@Sendable (Int, Int) -> Void)? = nil,
-                rows: (@Sendable ([Row], [String]?) -> Void)? = nil, outcomes: (@Sendable ([Row]) -> Void)? = nil) {
+                rows: (@Sendable ([Row], [String]?) -> Void)? = nil, outcomes: (@Sendable ([Row]) -> Void)? = nil,
+                pipeline: (@Sendable ([String]?) -> Void)? = nil) {
         self.note = note
         self.progress = progress
         self.rows = rows
         self.outcomes = outcomes
+        self.pipeline = pipeline
     }
 }
 

@@ -96,4 +96,6 @@ public final class CollectingSink: OutputSink, Sendable {
     public init() {}
     public var text: String { collected.withLock { $0 } }
     public func write(_ text: String) throws { collected.withLock { $0 += text } }
+    /// The text so far, emptying the sink.
+    public func take() -> String { collected.withLock { text in defer { text = "" }; return text } }
 }

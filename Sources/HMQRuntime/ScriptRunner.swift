@@ -44,7 +44,7 @@ public struct ScriptRunner: Sendable {
         var parsed: [ParseResult] = []
         var errors: [Diagnostic] = []
         for source in sources {
-            let result = Parser.parse(source, pluginStages: pluginStages)
+            let result = ScriptCheck.parse(source, pluginStages: pluginStages)
             for diagnostic in result.diagnostics { report(diagnostic, source) }
             errors += result.diagnostics.filter { $0.severity == .error }
             parsed.append(result)

@@ -21,6 +21,8 @@ public struct Settings: Sendable, Hashable {
     public var concurrency = 4
     /// Client-side pacing: at most this many requests per window; nil turns it off.
     public var rate: RateLimit? = RateLimit(requests: 500, window: 60)
+    /// How requests spread over the rate's window.
+    public var pace = Pace.window
     /// Prepended to national phone numbers.
     public var countryCode = "1"
     /// Attempts per batch.
@@ -49,14 +51,14 @@ public struct Settings: Sendable, Hashable {
     /// The search options these settings give.
     public var searchOptions: SearchOptions {
         SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate?.requests,
-                      rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)),
+                      rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)), pace: pace,
                       countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries), timeout: timeout,
                       attribution: attribution)
     }
 
     /// The part of the settings that shapes requests (finds sharing it are searched together).
     var requestShape: [String] {
-        [String(batch), String(concurrency), rate?.description ?? "off", countryCode, String(retries), String(timeout), attribution.rawValue]
+        [String(batch), String(concurrency), rate?.description ?? "off", pace.rawValue, countryCode, String(retries), String(timeout), attribution.rawValue]
     }
 
     /// Applies `name value`; the error says what is wrong (its message names the setting).
@@ -190,6 +192,8 @@ extension Settings {
                               default: throw SettingError(message: "'case_sensitive' is on or off, not '\(v)'")
                               }
                           }, read: { $0.caseSensitive ? "on" : "off" }),
+        choice("pace", \.pace,
+               summary: "window: spend the rate budget as soon as it allows, never more than the limit in any window; even: one request every window/limit (a key shared with other integrations)"),
         choice("attribution", \.attribution,
                summary: "fast: one request per batch; exact: re-ask the server until every value is matched or proven unmatched"),
         choice("invalid", \.invalid,

@@ -79,7 +79,8 @@ public struct Completer {
             }
         }
         func word(_ token: Token) -> String { source.text(token.range).lowercased() }
-        guard let last = tokens.last else { return Self.statementKeywords }
+        // A statement starts with a keyword or a bound name (`$found | count`).
+        guard let last = tokens.last else { return Self.statementKeywords + variables().map { "$" + $0 } }
         if last.kind == .pipe { return StageName.all + pluginStages() }
         // The clause being typed: from the last `|` (or the statement start).
         let clause = Array(tokens.suffix(from: (tokens.lastIndex { $0.kind == .pipe }).map { $0 + 1 } ?? 0))

@@ -49,7 +49,7 @@ public struct HeymarketClient: Sendable {
         self.tokens = TokenProvider(credentials: credentials, now: now)
         self.now = now
         self.transport = transport
-        self.pacer = options.rateLimit.map { RequestPacer(limit: $0, window: options.rateWindow) }
+        self.pacer = options.rateLimit.map { RequestPacer(limit: $0, window: options.rateWindow, pace: options.pace) }
         self.logger = logger
     }
 
@@ -58,8 +58,8 @@ public struct HeymarketClient: Sendable {
     public func with(options newOptions: SearchOptions) -> HeymarketClient {
         var copy = self
         copy.options = newOptions
-        if newOptions.rateLimit != options.rateLimit || newOptions.rateWindow != options.rateWindow {
-            copy.pacer = newOptions.rateLimit.map { RequestPacer(limit: $0, window: newOptions.rateWindow) }
+        if newOptions.rateLimit != options.rateLimit || newOptions.rateWindow != options.rateWindow || newOptions.pace != options.pace {
+            copy.pacer = newOptions.rateLimit.map { RequestPacer(limit: $0, window: newOptions.rateWindow, pace: newOptions.pace) }
         }
         return copy
     }
@@ -168,6 +168,8 @@ public struct HeymarketClient: Sendable {
                                      message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts)", requestID: failure.requestID)
             }
             waited += wait
+            // A 429 says the key's budget is spent: every worker waits, not only this one.
+            if failure.code == .rateLimited { await pacer?.pause(for: wait) }
             logger.debug("\(label): \(failure); retrying in \(String(format: "%.2f", wait)) s")
             try await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
         }

@@ -1,33 +1,98 @@
-/// Spaces requests evenly so a bulk lookup stays under the server's limit
-/// (Heymarket: 500 requests per minute per key) instead of provoking 429s.
+/// How requests are spread over a rate limit's window.
+public enum Pace: String, Sendable, Hashable, CaseIterable {
+    /// A sliding window: never more than N requests in any window-long interval,
+    /// sent as soon as that allows (a fresh budget is spent at once, as fast as
+    /// `concurrency` lets). Safe against fixed and sliding server windows alike.
+    case window
+    /// One request every window/N: for a key shared with other integrations,
+    /// which need part of the budget at any moment.
+    case even
+}
+
+/// When each request may start, so that a bulk lookup spends a rate limit
+/// (Heymarket: 500 requests per 60 s per key) and never exceeds it. Pure
+/// arithmetic on seconds, so the schedule is tested with simulated time.
 ///
-/// Each ``acquire()`` reserves the next free slot and sleeps until it. Slots are
-/// `window / limit` apart, widened by ``headroom`` so that small scheduling and
-/// network jitter cannot push one window over the limit.
-public actor RequestPacer {
-    /// The fraction of the limit left unused as a safety margin (2%).
-    public static let headroom = 0.02
+/// With ``Pace/window`` the start of request k is at least the start of request
+/// k - N plus the window: then no window-long interval holds more than N starts,
+/// wherever the server's window begins. The window is widened by ``margin`` so
+/// that network jitter between starts and arrivals cannot squeeze N + 1 requests
+/// into the server's window.
+public struct RateSchedule: Sendable {
+    /// The window is taken 2% longer than the server's.
+    public static let margin = 0.02
 
-    private let interval: Duration
-    private let clock = ContinuousClock()
-    private var nextSlot: ContinuousClock.Instant?
+    public let limit: Int
+    /// Seconds, margin included.
+    public let window: Double
+    public let pace: Pace
+    /// The starts of the last `limit` requests, oldest at `oldest` once full.
+    private var recent: [Double] = []
+    private var oldest = 0
+    private var nextEven = -Double.infinity
+    private var pausedUntil = -Double.infinity
 
-    /// At most `limit` requests per `window`.
-    public init(limit: Int, window: Duration = .seconds(60)) {
-        let seconds = window / Duration.seconds(1) / Double(max(1, limit)) * (1 + Self.headroom)
-        self.interval = .nanoseconds(Int64(seconds * 1_000_000_000))
+    /// At most `limit` requests per `window` seconds.
+    public init(limit: Int, window: Double, pace: Pace = .window) {
+        self.limit = max(1, limit)
+        self.window = max(0, window) * (1 + Self.margin)
+        self.pace = pace
     }
 
-    /// The spacing between two requests.
-    public var spacing: Duration { interval }
-
-    /// Waits for this caller's slot. Throws `CancellationError` if cancelled while waiting.
-    public func acquire() async throws {
-        let now = clock.now
-        let slot = max(now, nextSlot ?? now)
-        nextSlot = slot + interval
-        if slot > now {
-            try await Task.sleep(until: slot, clock: clock)
+    /// Reserves the next request's start, at or after `now` (seconds on any
+    /// steady clock). Starts never go backwards.
+    public mutating func reserve(now: Double) -> Double {
+        var start = max(now, pausedUntil)
+        switch pace {
+        case .window:
+            if recent.count == limit {
+                start = max(start, recent[oldest] + window)
+                recent[oldest] = start
+                oldest = (oldest + 1) % limit
+            } else {
+                if let last = recent.last { start = max(start, last) }
+                recent.append(start)
+            }
+        case .even:
+            start = max(start, nextEven)
+            nextEven = start + window / Double(limit)
         }
+        return start
+    }
+
+    /// Holds every request not yet started until `time` (a 429 with `Retry-After`).
+    public mutating func pause(until time: Double) {
+        pausedUntil = max(pausedUntil, time)
+    }
+}
+
+/// The ``RateSchedule`` shared by every worker of a client: each request waits
+/// for its start; a 429 pauses them all.
+public actor RequestPacer {
+    private var schedule: RateSchedule
+    private let clock = ContinuousClock()
+    private let origin: ContinuousClock.Instant
+
+    /// At most `limit` requests per `window`.
+    public init(limit: Int, window: Duration = .seconds(60), pace: Pace = .window) {
+        schedule = RateSchedule(limit: limit, window: window / .seconds(1), pace: pace)
+        origin = clock.now
+    }
+
+    private var now: Double { (clock.now - origin) / .seconds(1) }
+
+    /// Waits for this caller's start. Throws `CancellationError` if cancelled while waiting.
+    public func acquire() async throws {
+        let start = schedule.reserve(now: now)
+        let wait = start - now
+        if wait > 0 {
+            try await Task.sleep(until: origin + .nanoseconds(Int64(start * 1_000_000_000)), clock: clock)
+        }
+    }
+
+    /// No request starts in the next `seconds` (every worker waits, not only the one that got the 429).
+    public func pause(for seconds: Double) {
+        guard seconds > 0, seconds.isFinite else { return }
+        schedule.pause(until: now + seconds)
     }
 }

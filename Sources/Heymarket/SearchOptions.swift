@@ -9,6 +9,8 @@ public struct SearchOptions: Sendable, Hashable {
     public var rateLimit: Int?
     /// The window ``rateLimit`` counts in (default 60 s).
     public var rateWindow: Duration
+    /// How requests spread over the window (default ``Pace/window``: as soon as the limit allows).
+    public var pace: Pace
     /// Prepended to 10-digit national phone numbers (default `1`).
     public var countryCode: String
     /// Retries and backoff.
@@ -23,6 +25,7 @@ public struct SearchOptions: Sendable, Hashable {
         concurrency: Int = 4,
         rateLimit: Int? = 500,
         rateWindow: Duration = .seconds(60),
+        pace: Pace = .window,
         countryCode: String = "1",
         retry: RetryPolicy = RetryPolicy(),
         timeout: Double = 30,
@@ -32,6 +35,7 @@ public struct SearchOptions: Sendable, Hashable {
         self.concurrency = max(1, concurrency)
         self.rateLimit = rateLimit
         self.rateWindow = rateWindow
+        self.pace = pace
         self.countryCode = countryCode
         self.retry = retry
         self.timeout = timeout

@@ -146,7 +146,7 @@ public final class LanguageServer {
 
     func publishDiagnostics(_ uri: String) -> JSONValue {
         let source = Source(name: uri, text: documents[uri] ?? "")
-        let diagnostics = Parser.parse(source, pluginStages: vocabulary.pluginStages).diagnostics.map { d -> JSONValue in
+        let diagnostics = ScriptCheck.parse(source, pluginStages: vocabulary.pluginStages).diagnostics.map { d -> JSONValue in
             var message = d.message
             if let suggestion = d.suggestion { message += "\n" + suggestion }
             for note in d.notes { message += "\n" + note }
@@ -170,8 +170,8 @@ public final class LanguageServer {
         guard let (source, offset) = place(params) else { return .null }
         let before = String(decoding: source.bytes[0..<offset], as: UTF8.self)
         let letNames = Self.letNames(in: source, pluginStages: vocabulary.pluginStages)
-        let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
-        let directory = URL(string: uri).flatMap { $0.isFileURL ? $0.deletingLastPathComponent().path : nil } ?? FileManager.default.currentDirectoryPath
+        // Paths in a script are read from where hmq runs, as the editor's (the server's) working directory.
+        let directory = FileManager.default.currentDirectoryPath
         let vocabulary = self.vocabulary
         var completer = Completer(fields: { Evaluator.contactFields }, formats: { vocabulary.formats }, formatOptions: vocabulary.formatOptions,
                                   variables: { letNames }, directory: directory)
@@ -205,7 +205,8 @@ public final class LanguageServer {
         var text: String?
         if previous == "set", let setting = Settings.descriptor(named: word) {
             text = "set \(setting.name) \(setting.valueHint)\n\n\(setting.summary) (default \(setting.defaultValue); \(setting.flag), \(setting.environmentVariable))"
-        } else if let topic = REPL.helpTopics.first(where: { $0.name == word }), Self.isKeywordPosition(tokens, index, source) {
+        } else if let topic = REPL.helpTopics.first(where: { $0.name == (Self.topicAliases[word] ?? word) }),
+                  Self.isKeywordPosition(tokens, index, source) || Self.topicAliases[word] == "find" {
             text = topic.text
         }
         guard let text else { return .null }
@@ -217,6 +218,11 @@ public final class LanguageServer {
             .init(key: "range", value: Self.range(token.range, in: source)),
         ]))
     }
+
+    /// Words whose help is another topic's: `first` is `limit`; the words of a `find` are `find`.
+    static let topicAliases: [String: String] = [
+        "first": "limit", "phone": "find", "email": "find", "any": "find", "file": "find", "csv": "find", "column": "find",
+    ]
 
     /// Whether the identifier at `index` is where a statement or a stage starts (so `count` the field is not `count` the stage).
     static func isKeywordPosition(_ tokens: [Token], _ index: Int, _ source: Source) -> Bool {

@@ -27,6 +27,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: help("batch")) var batch: String?
     @Option(help: help("concurrency")) var concurrency: String?
     @Option(help: help("rate")) var rate: String?
+    @Option(help: help("pace"), completion: .list(choices("pace"))) var pace: String?
     @Option(help: help("retries")) var retries: String?
     @Option(help: help("timeout")) var timeout: String?
     @Option(name: .customLong("country-code"), help: help("country_code")) var countryCode: String?
@@ -46,7 +47,7 @@ struct GlobalOptions: ParsableArguments {
     func host() throws -> Host {
         var options = HostOptions()
         (options.sandbox, options.profile, options.baseURL, options.verbose, options.format, options.color) = (sandbox, profile, baseURL, verbose, format, color)
-        let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("retries", retries), ("timeout", timeout),
+        let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout),
                                           ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid)]
         for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }
         if skipInvalid { options.settings.append(("invalid", "skip", "--skip-invalid")) }

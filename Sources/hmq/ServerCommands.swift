@@ -14,6 +14,9 @@ struct MCPCommand: HMQSubcommand {
             check (diagnostics with lines and columns), lookup (values in, the --report object out). Resources: \
             the grammar and the language guide. Credentials come from the profile, the environment or --sandbox, \
             never from the agent. stdout carries protocol messages only; it ends when stdin closes.
+
+            It takes hmq's options (see hmq --help), before or after 'mcp': hmq mcp --profile prod, hmq mcp --sandbox, \
+            hmq mcp --rate 300 --batch 50.
             """)
     @ParentCommand var root: HMQCommand
 
@@ -28,7 +31,11 @@ struct MCPCommand: HMQSubcommand {
 struct LSPCommand: HMQSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "lsp", abstract: "Serve .hmq files to an editor over the Language Server Protocol (stdio).",
-        discussion: "Diagnostics, completion, hover, formatting (as hmq fmt) and document symbols (let bindings). Set-up for Neovim, Helix and VS Code: see the README.")
+        discussion: """
+            Diagnostics, completion, hover, formatting (as hmq fmt) and document symbols (let bindings). \
+            Set-up for Neovim, Helix and VS Code: see the README. It reads stdin and writes stdout only; \
+            it ends on the protocol's exit (status 0 after shutdown, else 1, as the protocol says) or when stdin closes.
+            """)
     @ParentCommand var root: HMQCommand
 
     func execute() async throws -> ExitStatus {
@@ -40,6 +47,8 @@ struct LSPCommand: HMQSubcommand {
         let server = LanguageServer(vocabulary: vocabulary, version: Version.text)
         let console = host.console
         let status = server.serve(MessageFraming(input: STDIN_FILENO, output: STDOUT_FILENO)) { console.err($0 + "\n") }
-        return status == 0 ? .ok : .usage
+        // The protocol asks for 1 when the client exits without shutting down: not one of hmq's own codes.
+        if status != 0 { Foundation.exit(status) }
+        return .ok
     }
 }

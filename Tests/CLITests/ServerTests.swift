@@ -113,17 +113,20 @@ import Testing
         // Rows, as structured JSON; a value that found nothing is listed with its reason.
         let found = try await mcp.call("query", ["text": "find phone 14155551234, 19990000000 | show name, tags"])
         #expect(!found.isError)
-        #expect(found.text == #"{"rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"columns":["name","tags"],"rowCount":1,"truncated":false,"#
+        #expect(found.text.hasPrefix(#"{"results":[{"columns":["name","tags"],"rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"rowCount":1,"truncated":false}],"#
+            + #""rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"columns":["name","tags"],"rowCount":1,"truncated":false,"#
             + #""unmatched":[{"type":"phone","value":"19990000000","reason":"no contact","detail":null}],"failures":[],"requests":1,"#
-            + #""notes":["1 value matched no contact: 19990000000 (list them with '| unmatched')"]}"#)
+            + #""notes":["1 value matched no contact: 19990000000 (list them with '| unmatched')"],"explain":"","error":null}"#))
         #expect(found.structured["rowCount"] as? Int == 1)
 
         // A syntax error: structured, with the exit code hmq would give and the place.
         let wrong = try await mcp.call("query", ["text": "find phone 14155551234 | shwo name"])
         #expect(wrong.isError)
-        #expect(wrong.structured["kind"] as? String == "syntax")
-        #expect(wrong.structured["exitCode"] as? Int == 3)
-        let diagnostic = try #require((wrong.structured["diagnostics"] as? [[String: Any]])?.first)
+        let error = try #require(wrong.structured["error"] as? [String: Any])
+        #expect(error["kind"] as? String == "syntax")
+        #expect(error["exitCode"] as? Int == 3)
+        #expect(wrong.structured["requests"] as? Int == 0)
+        let diagnostic = try #require((error["diagnostics"] as? [[String: Any]])?.first)
         #expect(diagnostic["line"] as? Int == 1 && diagnostic["column"] as? Int == 26 && diagnostic["endColumn"] as? Int == 30)
         #expect(diagnostic["suggestion"] as? String == "did you mean 'show'?")
 
@@ -150,7 +153,25 @@ import Testing
 
         // save would write files on the agent's behalf: refused, with the place.
         let save = try await mcp.call("query", ["text": "find phone 14155551234 | save \"x.csv\""])
-        #expect(save.isError && save.structured["exitCode"] as? Int == 2)
+        #expect(save.isError && (save.structured["error"] as? [String: Any])?["exitCode"] as? Int == 2)
+
+        // Arguments of the wrong type are errors that name them, never ignored.
+        for (arguments, message) in [(["text": "find phone 1", "limit": "5"], "'limit' must be a whole number from 0 to 1000, not the string \"5\""),
+                                     (["text": "find phone 1", "limit": -1], "'limit' must be a whole number from 0 to 1000, not the number -1"),
+                                     (["text": 5], "'text' must be a string of hmq text, not the number 5")] as [([String: Any], String)] {
+            let refused = try await mcp.call("query", arguments)
+            #expect(refused.isError && (refused.structured["error"] as? [String: Any])?["message"] as? String == message)
+        }
+        let numbers = try await mcp.call("lookup", ["phone": [14155551234]])
+        #expect((numbers.structured["error"] as? [String: Any])?["message"] as? String
+                == "'phone' must be an array of strings; it holds the number 14155551234 (quote numbers: \"14155551234\")")
+
+        // A pattern that can never match is found before anything is sent, by check and by query.
+        let pattern = "find phone 14155551234 | where name matches \"(a)\\\\1\""
+        let badPattern = try await mcp.call("check", ["text": pattern])
+        #expect(badPattern.structured["ok"] as? Bool == false)
+        let ranPattern = try await mcp.call("query", ["text": pattern])
+        #expect(ranPattern.isError && ranPattern.structured["requests"] as? Int == 0)
 
         // The grammar is a resource.
         let grammar = try await mcp.request("resources/read", ["uri": "hmq://docs/grammar"])
@@ -177,6 +198,32 @@ import Testing
         #expect(lines.contains { $0.contains(#"\"rows\":[{\"name\":\"Ada Lovelace\"}]"#) })
     }
 
+    @Test func mcpRunsASessionsCallsInTheOrderTheyCame() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        func call(_ id: Int, _ tool: String, _ arguments: [String: Any]) -> Data {
+            Self.json(["jsonrpc": "2.0", "id": id, "method": "tools/call", "params": ["name": tool, "arguments": arguments]]) + Data("\n".utf8)
+        }
+        // All in one write: each call needs the one before it.
+        peer.send(Self.json(["jsonrpc": "2.0", "id": 1, "method": "initialize",
+                             "params": ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]]]) + Data("\n".utf8)
+                  + call(2, "query", ["text": "let a = find phone 14155551234, 14155559876"])
+                  + call(3, "query", ["text": "$a | show name"])
+                  + call(4, "query", ["text": "set batch 1"])
+                  + call(5, "explain", ["text": "find phone 14155551234, 14155559876"]))
+        #expect(await peer.finish() == 0)
+        var replies: [Int: [String: Any]] = [:]
+        for line in String(decoding: peer.stdout, as: UTF8.self).split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let id = object["id"] as? Int,
+                  let result = object["result"] as? [String: Any] else { continue }
+            replies[id] = result["structuredContent"] as? [String: Any]
+        }
+        #expect(replies[2]?["requests"] as? Int == 1)
+        #expect((replies[3]?["rows"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Ada Lovelace", "José Núñez"])
+        #expect(replies[3]?["requests"] as? Int == 0)
+        // explain sees the session's settings: batch 1 makes two requests.
+        #expect((replies[5]?["explain"] as? String)?.contains("2 requests (batch 1") == true)
+    }
+
     @Test func mcpWithoutCredentialsStillChecksAndSaysWhyQueriesCannotRun() async throws {
         let peer = try Peer(["mcp"])
         var mcp = MCP(peer: peer)
@@ -184,7 +231,8 @@ import Testing
         let checked = try await mcp.call("check", ["text": "find phone 14155551234"])
         #expect(!checked.isError && checked.structured["ok"] as? Bool == true)
         let query = try await mcp.call("query", ["text": "find phone 14155551234"])
-        #expect(query.isError && query.structured["kind"] as? String == "authentication" && query.structured["exitCode"] as? Int == 5)
+        let error = query.structured["error"] as? [String: Any]
+        #expect(query.isError && error?["kind"] as? String == "authentication" && error?["exitCode"] as? Int == 5)
         #expect(await peer.finish() == 0)
     }
 

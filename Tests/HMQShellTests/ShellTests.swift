@@ -85,7 +85,8 @@ struct TestFormat: FormatterPlugin {
 
     @Test func statementStartsAndChannelTypes() async {
         let reader = await readerOfAFreshSession()
-        #expect(reader.tab("") == ["explain", "find", "let", "set"])
+        // A statement starts with a keyword or a bound name ($who is a --var of this session).
+        #expect(reader.tab("") == ["$who", "explain", "find", "let", "set"])
         #expect(reader.tab("fi") == ["find"])
         #expect(reader.tab("find ") == ["any", "csv", "email", "file", "phone"])
         #expect(reader.tab("find phone 14155551234, e") == ["email"])

@@ -8,7 +8,7 @@ public func fuzzJSON(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     guard let value = try? JSONParser.parse(bytes) else { return 0 }
     let written = JSONWriter().bytes(value)
     let again = try? JSONParser.parse(written)
-    precondition(again == value, "JSON does not round-trip")
+    precondition(again.map { $0.sameValue(as: value) } == true, "JSON does not round-trip")
     _ = JSONWriter(indent: 2, escapesEveryControl: true).string(value)
     if case .array(let elements) = value {
         for element in elements {

@@ -61,6 +61,8 @@ public struct DiagnosticID: Sendable, Hashable, RawRepresentable, CustomStringCo
     public static let unexpectedToken = DiagnosticID(rawValue: "unexpected-token")
     public static let stageAfterSave = DiagnosticID(rawValue: "stage-after-save")
     public static let duplicateColumn = DiagnosticID(rawValue: "duplicate-column")
+    /// A `matches` pattern that does not compile (found by HMQRuntime's ScriptCheck).
+    public static let invalidPattern = DiagnosticID(rawValue: "invalid-pattern")
     /// Runtime diagnostics (HMQRuntime) use the same shape and renderer.
     public static let runtime = DiagnosticID(rawValue: "runtime")
 }
