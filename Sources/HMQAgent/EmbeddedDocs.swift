@@ -60,12 +60,15 @@ value         = number                       (* 14155551234 *)
               | file-values
               | csv-values ;
 
-(* One value per line of a text file; blank lines and lines starting with '#' are skipped. *)
-file-values   = "file" string ;
+(* One value per line of a text file; blank lines and lines starting with '#' are skipped.
+   The path is quoted or a variable (file $1); "-" and "/dev/stdin" are standard
+   input (read once), and pipes and FIFOs (/dev/fd/3, <(command)) are read to their end. *)
+file-values   = "file" path ;
 (* One column of a CSV file (RFC 4180) with a header row, by header name or
    1-based number. Empty cells and rows too short to have the column are
    skipped; a name that two columns have is an error. *)
-csv-values    = "csv" string "column" ( string | integer ) ;
+csv-values    = "csv" path "column" ( string | integer ) ;
+path          = string | variable ;
 
 (* ---------- Stages ---------- *)
 
@@ -169,7 +172,7 @@ comment       = "#" { character } ;
     public static let languageGuide = #"""
 ## The language
 
-`grammar/hmq.ebnf` is the source of truth; `grammar/examples/` has 30 scripts
+`grammar/hmq.ebnf` is the source of truth; `grammar/examples/` has 31 scripts
 that together use every rule, and `grammar/hmq.tmLanguage.json` colours `.hmq`
 files in VS Code, Sublime and GitHub. By example:
 
@@ -179,8 +182,9 @@ files in VS Code, Sublime and GitHub. By example:
 find phone 14155551234, 14155559876, email ada@example.com | show name, tags
 find 14155551234, "+1 (415) 555-9876", any jose.nunez@example.com
 
-# Bulk lookups from files; list what matched nothing.
+# Bulk lookups from files (a path in $1, or "-" for stdin); list what matched nothing.
 find phone file "phones.txt" | unmatched | save "misses.txt"
+find phone file $1 | show id, name
 find email csv "leads.csv" column "Email" | where tags has "vip" and not is_opted_out
 
 # Stages: show (paths, aliases, *), where, sort, limit/first, count [by], unique, format, save.
@@ -208,7 +212,10 @@ explain find phone file "phones.txt"
   a line break, or starting with `#`, which a file of values reads as a
   comment) is an error asking for csv. Columns a `show` names are checked
   against the format before anything is looked up.
-- `file "x.txt"` skips blank lines and lines starting with `#`; `csv "x.csv"
+- `file "x.txt"` skips blank lines and lines starting with `#`. The path may
+  be a variable (`file $1`); `file "-"` (or `"/dev/stdin"`) reads standard
+  input, once (`cut -d, -f2 leads.csv | hmq -e 'find email file "-"'`), and
+  pipes and FIFOs are read to their end (`file $1` with `<(command)`). `csv "x.csv"
   column "Email"` skips empty cells and rows too short to have the column, and
   a header naming the column twice is an error (choose it by number).
 - Two columns of one `show` may not share a name (`show id as x, name as x` is

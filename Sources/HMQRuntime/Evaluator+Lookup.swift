@@ -77,9 +77,9 @@ extension Evaluator {
             case .variable(let v):
                 found.append(ChannelValue(type: type, value: try literals.require(v)), item: index)
             case .file(let path, _):
-                for (value, line) in try ValueFiles.lines(path) { found.append(ChannelValue(type: type, value: value), item: index, line: line) }
+                for (value, line) in try ValueFiles.lines(try resolve(path)) { found.append(ChannelValue(type: type, value: value), item: index, line: line) }
             case .csv(let path, let column, _):
-                for (value, line) in try ValueFiles.csvColumn(path, column).values {
+                for (value, line) in try ValueFiles.csvColumn(try resolve(path), column).values {
                     found.append(ChannelValue(type: type, value: value), item: index, line: line)
                 }
             }
@@ -97,13 +97,27 @@ extension Evaluator {
         case .variable(let v):
             if v.position != nil || v.environmentName != nil { return "$" + v.name }
             return "--var \(v.name)"
-        case .file(let path, _): return "\(path.value):\(line)"
+        case .file(let path, _): return "\(shown(path)):\(line)"
         case .csv(let path, let column, _):
             switch column {
-            case .name(let name): return "\(path.value):\(line), column \"\(name.value)\""
-            case .position(let n, _): return "\(path.value):\(line), column \(n)"
+            case .name(let name): return "\(shown(path)):\(line), column \"\(name.value)\""
+            case .position(let n, _): return "\(shown(path)):\(line), column \(n)"
             }
         }
+    }
+
+    /// The path a `file` or `csv` reads, with a variable bound (`file $1`).
+    func resolve(_ path: PathExpression) throws(RuntimeError) -> StringLiteral {
+        switch path {
+        case .literal(let s): return s
+        case .variable(let v): return StringLiteral(value: try literals.require(v), range: v.range)
+        }
+    }
+
+    /// The path as a message names it: `stdin` for `-`.
+    func shown(_ path: PathExpression) -> String {
+        let value = (try? resolve(path).value) ?? ""
+        return ValueFiles.isStandardInput(value) ? "stdin" : value
     }
 
     /// The error for a find's invalid values (nil when there are none): each

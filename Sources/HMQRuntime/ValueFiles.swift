@@ -1,8 +1,9 @@
 import Foundation
 import HMQSyntax
+import Synchronization
 
 /// Reads the values of `file "..."` and `csv "..." column ...` (paths relative
-/// to the current directory).
+/// to the current directory; `-` is stdin).
 enum ValueFiles {
     /// One value per line, with its line number; blank lines and `#` comment lines are skipped.
     static func lines(_ path: StringLiteral) throws(RuntimeError) -> [(value: String, line: Int)] {
@@ -64,16 +65,50 @@ enum ValueFiles {
         return (values, header[index].trimmingCharacters(in: .whitespaces))
     }
 
+    /// `-` and `/dev/stdin` are standard input.
+    static func isStandardInput(_ path: String) -> Bool { path == "-" || path == "/dev/stdin" }
+
+    /// Standard input, read once: every `file "-"` of a run gets the same values.
+    private static let standardInput = Mutex<[UInt8]?>(nil)
+
+    /// The file's text. Regular files, pipes and FIFOs (`file "/dev/fd/3"`,
+    /// `<(command)`) are read to their end.
     private static func read(_ path: StringLiteral) throws(RuntimeError) -> String {
-        guard let data = FileManager.default.contents(atPath: path.value) else {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path.value, isDirectory: &isDirectory) {
-                throw .at(path.range, isDirectory.boolValue ? "\(path.value) is a directory" : "cannot read \(path.value)")
+        let name = isStandardInput(path.value) ? "stdin" : path.value
+        let bytes: [UInt8]
+        if isStandardInput(path.value) {
+            bytes = standardInput.withLock { cached in
+                if let cached { return cached }
+                let read = Array(FileHandle.standardInput.readDataToEndOfFile())
+                cached = read
+                return read
             }
-            throw .at(path.range, "no such file: \(path.value)")
+        } else {
+            let descriptor = open(path.value, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                let reason = errno
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path.value, isDirectory: &isDirectory) {
+                    throw .at(path.range, isDirectory.boolValue ? "\(name) is a directory" : "cannot read \(name): \(String(cString: strerror(reason)))")
+                }
+                throw .at(path.range, "no such file: \(name)")
+            }
+            defer { close(descriptor) }
+            var info = stat()
+            if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { throw .at(path.range, "\(name) is a directory") }
+            var read: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                if n < 0 { throw .at(path.range, "cannot read \(name): \(String(cString: strerror(errno)))") }
+                if n == 0 { break }
+                read += chunk[0..<n]
+            }
+            bytes = read
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw .at(path.range, "\(path.value) is not UTF-8 text")
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .at(path.range, "\(name) is not UTF-8 text")
         }
         return text
     }

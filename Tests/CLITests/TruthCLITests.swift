@@ -234,7 +234,9 @@ import Testing
             try sandbox.write("phones.txt", (0..<150).map { String(14_155_552_000 + $0) }.joined(separator: "\n") + "\n14155551234\n")
             try sandbox.write("leads.csv", "Name,Email,Phone\nAda,ada@example.com,14155551234\nJosé,jose.nunez@example.com,(415) 555-9876\n")
             for file in files {
-                let out = try await sandbox.hmq(["--var", "who=ada@example.com", examples.appendingPathComponent(file).path, "14155551234"],
+                // Example 31 takes a file of numbers as its argument; the others take a number.
+                let argument = file == "31-file-argument.hmq" ? "phones.txt" : "14155551234"
+                let out = try await sandbox.hmq(["--var", "who=ada@example.com", examples.appendingPathComponent(file).path, argument],
                                                 env: ["HMQ_PHONE": "14155552003"])
                 #expect(out.status == 0, "\(file): \(out.stderr)")
                 // These write files (or, for the escapes, find no one in the demo data).

@@ -51,7 +51,7 @@ enum Examples {
         }
         let expected: Set<String> = [
             "let", "set", "explain", "pipeline", "source.find", "source.variable",
-            "value.number", "value.email", "value.string", "value.variable", "value.file", "value.csv.name", "value.csv.position",
+            "value.number", "value.email", "value.string", "value.variable", "value.file", "value.file.variable", "value.csv.name", "value.csv.position",
             "type.typed", "type.untyped", "type.any",
             "stage.show", "stage.where", "stage.sort", "stage.limit", "stage.first", "stage.count", "stage.countBy", "stage.unique",
             "stage.uniqueFields", "stage.format", "stage.save", "stage.unmatched", "show.alias", "show.all", "show.nested",
@@ -85,7 +85,8 @@ enum Coverage {
                 case .email: seen.insert("value.email")
                 case .string: seen.insert("value.string")
                 case .variable: seen.insert("value.variable")
-                case .file: seen.insert("value.file")
+                case .file(.literal, _): seen.insert("value.file")
+                case .file(.variable, _): seen.insert("value.file.variable")
                 case .csv(_, .name, _): seen.insert("value.csv.name")
                 case .csv(_, .position, _): seen.insert("value.csv.position")
                 }

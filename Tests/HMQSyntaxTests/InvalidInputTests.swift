@@ -58,7 +58,7 @@ import Testing
         ("find 1 | format 3", 1, 17, "expected a format name after 'format', found '3'"),
         ("find 1 | save", 1, 14, "expected a quoted path after 'save', found end of input"),
         ("find 1 | save out.csv", 1, 15, "expected a quoted path after 'save', found 'out'"),
-        ("find file phones.txt", 1, 11, "expected a quoted path after 'file', found 'phones'"),
+        ("find file phones.txt", 1, 11, "expected a quoted path or a $variable after 'file', found 'phones'"),
         ("find csv \"a.csv\"", 1, 17, "expected 'column' after csv \"a.csv\", found end of input"),
         ("find csv \"a.csv\" column", 1, 24, "expected a column name (a string) or number after 'column', found end of input"),
         ("find csv \"a.csv\" column 0", 1, 25, "a column number counts from 1"),

@@ -46,11 +46,11 @@ public enum ValueExpression: Sendable, Hashable {
     case string(String, SourceRange)
     /// `$1`, `$phones`, `$env.NUMBER`
     case variable(VariableReference)
-    /// `file "phones.txt"`: one value per line.
-    case file(path: StringLiteral, range: SourceRange)
+    /// `file "phones.txt"` (or `file $1`, `file "-"` for stdin): one value per line.
+    case file(path: PathExpression, range: SourceRange)
     /// `csv "leads.csv" column "Email"` (or `column 3`): one column of a CSV file with a header row.
     /// (Boxed: it is the largest case, and values are many.)
-    indirect case csv(path: StringLiteral, column: ColumnReference, range: SourceRange)
+    indirect case csv(path: PathExpression, column: ColumnReference, range: SourceRange)
 
     public var range: SourceRange {
         switch self {
@@ -65,6 +65,23 @@ public enum ValueExpression: Sendable, Hashable {
 public struct StringLiteral: Sendable, Hashable {
     public var value: String
     public var range: SourceRange
+    public init(value: String, range: SourceRange) {
+        self.value = value
+        self.range = range
+    }
+}
+
+/// The path of `file` or `csv`: quoted, or a variable holding it (`file $1`).
+public enum PathExpression: Sendable, Hashable {
+    case literal(StringLiteral)
+    case variable(VariableReference)
+
+    public var range: SourceRange {
+        switch self {
+        case .literal(let s): s.range
+        case .variable(let v): v.range
+        }
+    }
 }
 
 /// A CSV column by header name or 1-based position.

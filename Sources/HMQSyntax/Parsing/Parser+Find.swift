@@ -17,8 +17,8 @@ extension Parser {
                 currentType = word.lowercased() == "any" ? nil : Identifier(name: word.lowercased(), range: wordToken.range)
                 guard isValueStart() else {
                     if word.lowercased() == "file" || word.lowercased() == "csv" {
-                        throw fail(.expectedToken, "expected a quoted path after '\(word)', found \(describeCurrent)",
-                                   suggestion: "e.g. \(word.lowercased()) \"phones.txt\"")
+                        throw fail(.expectedToken, "expected a quoted path or a $variable after '\(word)', found \(describeCurrent)",
+                                   suggestion: "e.g. \(word.lowercased()) \"phones.txt\", \(word.lowercased()) $1, or \(word.lowercased()) \"-\" for stdin")
                     }
                     let what = word.lowercased() == "any" ? "'any'" : "channel type '\(word)'"
                     if kind == .identifier {
@@ -47,13 +47,13 @@ extension Parser {
     }
 
     /// True when the current token can start a value (a number, email, string,
-    /// variable, or `file`/`csv` followed by a string).
+    /// variable, or `file`/`csv` followed by a string or a variable).
     mutating func isValueStart() -> Bool {
         switch kind {
         case .number, .email, .string, .variable: return true
         case .identifier:
             guard at(keyword: "file") || at(keyword: "csv") else { return false }
-            return peek(1).kind == .string
+            return peek(1).kind == .string || peek(1).kind == .variable
         default: return false
         }
     }
@@ -75,14 +75,15 @@ extension Parser {
             return .variable(VariableReference(name: String(text(token).dropFirst()), range: token.range))
         case .identifier where at(keyword: "file"):
             advance()
-            let path = try parseStringLiteral(after: "'file'")
+            let path = try parseFilePath(after: "'file'")
             return .file(path: path, range: token.range.union(path.range))
         case .identifier where at(keyword: "csv"):
             advance()
-            let path = try parseStringLiteral(after: "'csv'")
+            let path = try parseFilePath(after: "'csv'")
             guard at(keyword: "column") else {
-                throw fail(.expectedToken, "expected 'column' after csv \"\(path.value)\", found \(describeCurrent)",
-                           suggestion: "e.g. csv \"\(path.value)\" column \"Phone\"")
+                let written = source.text(path.range)
+                throw fail(.expectedToken, "expected 'column' after csv \(written), found \(describeCurrent)",
+                           suggestion: "e.g. csv \(written) column \"Phone\"")
             }
             advance()
             let column: ColumnReference
@@ -110,11 +111,27 @@ extension Parser {
         }
     }
 
+    /// A quoted path (`save "out.csv"`).
     mutating func parseStringLiteral(after: String) throws(Recovery) -> StringLiteral {
         guard kind == .string else {
             throw fail(.expectedToken, "expected a quoted path after \(after), found \(describeCurrent)")
         }
         let t = advance()
         return StringLiteral(value: decoded(t), range: t.range)
+    }
+
+    /// A quoted path, or a variable holding one (`file $1`).
+    mutating func parseFilePath(after: String) throws(Recovery) -> PathExpression {
+        switch kind {
+        case .string:
+            let t = advance()
+            return .literal(StringLiteral(value: decoded(t), range: t.range))
+        case .variable:
+            let t = advance()
+            return .variable(VariableReference(name: String(text(t).dropFirst()), range: t.range))
+        default:
+            throw fail(.expectedToken, "expected a quoted path or a $variable after \(after), found \(describeCurrent)",
+                       suggestion: "e.g. \(after.dropFirst().dropLast()) \"phones.txt\", or \(after.dropFirst().dropLast()) \"-\" for stdin")
+        }
     }
 }

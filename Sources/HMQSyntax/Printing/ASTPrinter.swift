@@ -62,12 +62,19 @@ public struct ASTPrinter: Sendable {
         case .number(let n, _), .email(let n, _): return n
         case .string(let s, _): return Self.quote(s)
         case .variable(let v): return "$" + v.name
-        case .file(let path, _): return "file " + Self.quote(path.value)
+        case .file(let path, _): return "file " + Self.path(path)
         case .csv(let path, let column, _):
             switch column {
-            case .name(let name): return "csv \(Self.quote(path.value)) column \(Self.quote(name.value))"
-            case .position(let n, _): return "csv \(Self.quote(path.value)) column \(n)"
+            case .name(let name): return "csv \(Self.path(path)) column \(Self.quote(name.value))"
+            case .position(let n, _): return "csv \(Self.path(path)) column \(n)"
             }
+        }
+    }
+
+    static func path(_ path: PathExpression) -> String {
+        switch path {
+        case .literal(let s): quote(s.value)
+        case .variable(let v): "$" + v.name
         }
     }
 
