@@ -1,6 +1,8 @@
 import Foundation
 import HMQRuntime
 import HMQSyntax
+import Heymarket
+import Synchronization
 
 /// Writing to the standard streams, and what they are attached to. Writes go
 /// straight to the file descriptor: a closed or full stream (`hmq ... | true`,
@@ -80,15 +82,18 @@ public struct Console: Sendable {
         return OutputContext(isTerminal: terminal, width: width, unicode: unicode, color: uses(fd: STDOUT_FILENO))
     }
 
-    /// A progress callback drawing `hmq: looking up… 12/100 batches` on one
-    /// stderr line (only on a terminal, only for lookups of more than one
-    /// batch), erased when done; nil when stderr is not a terminal.
-    public func progress(label: String = "looking up") -> (@Sendable (Int, Int) -> Void)? {
+    /// A progress callback drawing a ``ProgressLine`` (batches, ids, ids/s,
+    /// ETA, 429s) on one stderr line, only on a terminal and only for lookups of
+    /// more than one batch, erased when done; nil when stderr is not a terminal.
+    public func progress(label: String = "looking up") -> ProgressHandler? {
         guard Self.isTerminal(STDERR_FILENO), environment["TERM"] != "dumb" else { return nil }
-        return { done, total in
-            guard total > 1 else { return }
-            let line = done < total ? "\rhmq: \(label)… \(done)/\(total) batches\u{1B}[K" : "\r\u{1B}[K"
-            Self.write(line, to: STDERR_FILENO)
+        var size = winsize()
+        let width = ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
+        let line = Mutex(ProgressLine(label: label, width: width))
+        let start = ContinuousClock.now
+        return { progress in
+            let elapsed = ContinuousClock.now - start
+            if let text = line.withLock({ $0.update(progress, at: elapsed) }) { Self.write(text, to: STDERR_FILENO) }
         }
     }
 }

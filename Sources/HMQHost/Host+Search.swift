@@ -4,6 +4,8 @@ import Heymarket
 /// Values that cannot be searched, found before anything was sent.
 public struct InvalidValuesError: Error, Sendable {
     public var errors: [HeymarketError]
+    /// Where each error's value was in the input (an index into the values looked up).
+    public var positions: [Int]
     public var message: String {
         "\(errors.count) invalid value\(errors.count == 1 ? "" : "s"); nothing was sent (--skip-invalid leaves them out)"
     }
@@ -14,20 +16,22 @@ extension Host {
     /// with `invalid = error` (the default) an invalid value throws
     /// ``InvalidValuesError`` before any request.
     public static func lookUp(_ values: [ChannelValue], with client: HeymarketClient, settings: Settings,
-                              progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SearchResult {
+                              progress: ProgressHandler? = nil) async throws -> SearchResult {
         let plan = client.plan(values)
-        let invalid = plan.inputs.compactMap { input -> HeymarketError? in
-            if case .failure(let e) = input.normalized { return e } else { return nil }
+        let invalid = plan.inputs.enumerated().compactMap { position, input -> (Int, HeymarketError)? in
+            if case .failure(let e) = input.normalized { return (position, e) } else { return nil }
         }
-        if !invalid.isEmpty, settings.invalid == .error { throw InvalidValuesError(errors: invalid) }
+        if !invalid.isEmpty, settings.invalid == .error { throw InvalidValuesError(errors: invalid.map(\.1), positions: invalid.map(\.0)) }
         return try await client.search(plan: plan, progress: progress)
     }
 
     /// `hmq search`: looks `values` up and prints the contacts as a JSON array
     /// (or the whole `--report` object) on stdout; what found no contact, what
     /// is undetermined and every failed batch with every value it held on
-    /// stderr. Invalid values stop it before anything is sent, unless `--skip-invalid`.
-    public func search(_ values: [ChannelValue], report: Bool, pretty: Bool) async throws -> ExitStatus {
+    /// stderr. Invalid values stop it before anything is sent, unless
+    /// `--skip-invalid`; each is named with its entry in `origins` (such as
+    /// `stdin:12`) when given.
+    public func search(_ values: [ChannelValue], origins: [String]? = nil, report: Bool, pretty: Bool) async throws -> ExitStatus {
         let settings = try settings()
         let console = self.console
         let result = try await withClient(options: settings.searchOptions) { client -> SearchResult in
@@ -35,7 +39,9 @@ extension Host {
             do {
                 return try await Self.lookUp(values, with: client, settings: settings, progress: console.progress())
             } catch let invalid as InvalidValuesError {
-                for e in invalid.errors.prefix(20) { console.error(e.message) }
+                for (e, position) in zip(invalid.errors, invalid.positions).prefix(20) {
+                    console.error((origins.map { "\($0[position]): " } ?? "") + e.message)
+                }
                 throw CommandFailure(status: .usage, message: invalid.message)
             }
         }

@@ -182,11 +182,11 @@ extension Evaluator {
                 result = try await client.search(plan: plan, progress: events.progress)
             } else {
                 var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: settings.countryCode))
-                var done = 0
+                var counter = ProgressCounter(plan: plan, client: client)
                 for try await outcome in client.batchOutcomes(plan: plan) {
                     assembler.add(outcome)
-                    done += 1
-                    events.progress?(done, plan.batches.count)
+                    let now = counter.add(outcome)
+                    events.progress?(now)
                     if try !onRows(assembler.takeSettled().map(Row.init(match:))) { break }
                 }
                 // A cancelled task ends the stream early without an error: never pass that off as the result.

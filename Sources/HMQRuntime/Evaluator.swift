@@ -197,7 +197,7 @@ public struct RunEvents: Sendable {
     /// A note (values that found no contact); the CLI prints it on stderr.
     public var note: @Sendable (Diagnostic) -> Void
     /// (batches done, batches in all) as a lookup goes.
-    public var progress: (@Sendable (Int, Int) -> Void)?
+    public var progress: ProgressHandler?
     /// When set, each pipeline's rows come here (with the columns known so far)
     /// instead of going through a format to the output; `save` still writes its file.
     public var rows: (@Sendable ([Row], [String]?) -> Void)?
@@ -209,7 +209,7 @@ public struct RunEvents: Sendable {
     /// columns its stages name (nil when they name none, e.g. no `show`).
     public var pipeline: (@Sendable ([String]?) -> Void)?
 
-    public init(note: @escaping @Sendable (Diagnostic) -> Void = { _ in }, progress: (@Sendable (Int, Int) -> Void)? = nil,
+    public init(note: @escaping @Sendable (Diagnostic) -> Void = { _ in }, progress: ProgressHandler? = nil,
                 rows: (@Sendable ([Row], [String]?) -> Void)? = nil, outcomes: (@Sendable ([Row]) -> Void)? = nil,
                 pipeline: (@Sendable ([String]?) -> Void)? = nil) {
         self.note = note

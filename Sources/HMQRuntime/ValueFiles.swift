@@ -4,7 +4,22 @@ import Synchronization
 
 /// Reads the values of `file "..."` and `csv "..." column ...` (paths relative
 /// to the current directory; `-` is stdin).
-enum ValueFiles {
+public enum ValueFiles {
+    /// The values on standard input, one per line with its line number (blank
+    /// and `#` lines skipped), as `hmq search --stdin` reads them. Standard
+    /// input is read once: `file "-"` in the same run sees the same values.
+    public static func standardInputLines() throws -> [(value: String, line: Int)] {
+        do {
+            return try lines(StringLiteral(value: "-", range: SourceRange(start: 0, end: 0)))
+        } catch {
+            throw StandardInputError(message: error.diagnostic.message)
+        }
+    }
+
+    public struct StandardInputError: Error, Sendable {
+        public var message: String
+    }
+
     /// One value per line, with its line number; blank lines and `#` comment lines are skipped.
     static func lines(_ path: StringLiteral) throws(RuntimeError) -> [(value: String, line: Int)] {
         let bytes = Array(try read(path).utf8)

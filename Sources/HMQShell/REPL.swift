@@ -44,7 +44,7 @@ public final class REPL {
     private let writeError: @Sendable (String) -> Void
     private let interruptCount: () -> Int
     private let outputContext: () -> OutputContext
-    private let progress: (@Sendable (Int, Int) -> Void)?
+    private let progress: ProgressHandler?
     private var timing = false
     private var lastEntry: String?
     private var entries: [String] = []
@@ -68,7 +68,7 @@ public final class REPL {
     ///   - outputContext: what stdout is now (its width is read before each statement, so a resized terminal gets fitting tables).
     public init(reader: LineReader, evaluator: Evaluator, output: CountingSink, configuration: Configuration, renderer: DiagnosticRenderer,
                 writeError: @escaping @Sendable (String) -> Void, interruptCount: @escaping () -> Int,
-                outputContext: @escaping () -> OutputContext = { .file }, progress: (@Sendable (Int, Int) -> Void)? = nil) async {
+                outputContext: @escaping () -> OutputContext = { .file }, progress: ProgressHandler? = nil) async {
         self.reader = reader
         self.evaluator = evaluator
         self.output = output

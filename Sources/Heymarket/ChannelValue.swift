@@ -18,6 +18,19 @@ public struct ChannelValue: Sendable, Hashable, CustomStringConvertible {
 
     /// `phone:14155551234`, or the bare value when untyped.
     public var description: String { type.map { "\($0):\(value)" } ?? value }
+
+    /// Reads what ``description`` writes: `TYPE:VALUE` (TYPE a letter then
+    /// letters, digits, `_` or `-`; VALUE not empty) is typed, anything else
+    /// is an untyped value. `+1 (415) 555-1234` and `ada@example.com` stay untyped.
+    public init(parsing text: String) {
+        if let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex,
+           let first = text.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII,
+           text[..<colon].unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }) {
+            self.init(type: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
+        } else {
+            self.init(type: nil, value: text)
+        }
+    }
 }
 
 /// A value ready to send: normalised (phones as E.164 digits without `+`,

@@ -21,24 +21,24 @@ extension HeymarketClient {
     /// ``SearchResult/failures`` with every value it held. Authentication failures
     /// (401 after a fresh token, 403) stop the whole search and are thrown, since
     /// every other batch would fail the same way.
-    public func search(_ values: [ChannelValue], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SearchResult {
+    public func search(_ values: [ChannelValue], progress: ProgressHandler? = nil) async throws -> SearchResult {
         try await search(plan: plan(values), progress: progress)
     }
 
-    /// Runs a plan made by ``plan(_:)``. `progress` is called with (batches done,
-    /// batches in all) as batches finish in order.
+    /// Runs a plan made by ``plan(_:)``. `progress` is called with a ``LookupProgress``
+    /// as each batch finishes, in batch order.
     ///
     /// When the credentials are refused (401 after a fresh token, 403), no
     /// further batch is sent and those not sent fail with that error, so every
     /// value still has an outcome and what was found is kept: see
     /// ``SearchResult/refusal``.
-    public func search(plan: SearchPlan, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SearchResult {
+    public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
         var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: options.countryCode))
-        var done = 0
+        var counter = ProgressCounter(plan: plan, client: self)
         for try await outcome in batchOutcomes(plan: plan) {
             assembler.add(outcome)
-            done += 1
-            progress?(done, plan.batches.count)
+            let now = counter.add(outcome)
+            progress?(now)
         }
         // A partial result must never look whole.
         try Task.checkCancellation()

@@ -26,6 +26,7 @@ public struct HeymarketClient: Sendable {
     private(set) var pacer: RequestPacer?
     let logger: Logger
     let sentRequests = RequestCounter()
+    let rateLimitedAnswers = RequestCounter()
     /// The clock for JWT `iat` and for `Retry-After` dates.
     let now: @Sendable () -> Date
 
@@ -66,6 +67,9 @@ public struct HeymarketClient: Sendable {
 
     /// HTTP requests this client has sent so far (retries included).
     public var requestsSent: Int { sentRequests.value }
+
+    /// 429 answers this client has had so far (each was waited out and retried, or ended its batch).
+    public var rateLimitedCount: Int { rateLimitedAnswers.value }
 
     /// Text no search value may hold: this client's Secret Key or API key.
     public var secrets: [String] { tokens.secrets }
@@ -149,6 +153,7 @@ public struct HeymarketClient: Sendable {
                     continue
                 default:
                     failure = Self.error(for: response).redacting(secrets)
+                    if failure.code == .rateLimited { rateLimitedAnswers.increment() }
                     retryAfter = RetryPolicy.parseRetryAfter(response.header("Retry-After"), now: now())
                     if !failure.isRetryable { throw failure }
                 }

@@ -14,6 +14,9 @@ struct SearchCommand: HMQSubcommand {
             (or into the --report object).
               hmq search --sandbox --phone 14155551234 --email jose.nunez@example.com
               hmq search --sandbox --channel facebook:10001006 14155559876
+              cut -d, -f3 leads.csv | hmq search --sandbox --stdin
+            With --stdin, each line of stdin is a value: TYPE:VALUE (phone:…, email:…, facebook:…) or a bare \
+            value; blank lines and lines starting with # are skipped.
             """)
     @ParentCommand var root: HMQCommand
     @Option(name: .customLong("phone"), help: ArgumentHelp("A phone number (repeatable).", valueName: "number")) var phones: [String] = []
@@ -21,6 +24,8 @@ struct SearchCommand: HMQSubcommand {
     @Option(name: .customLong("channel"), help: ArgumentHelp("A value of any channel type, as TYPE:VALUE (repeatable).", valueName: "type:value"))
     var channels: [String] = []
     @Argument(help: ArgumentHelp("Untyped values; the server infers their type.", valueName: "value")) var values: [String] = []
+    @Flag(help: "Also read values from stdin, one per line (TYPE:VALUE or a bare value; blank and # lines skipped).")
+    var stdin = false
     @Flag(help: "Print one JSON object: contacts and what each matched, unmatched, undetermined, invalid, failed batches, requests.") var report = false
     @Flag(help: "Indent the JSON (the default on a terminal).") var pretty = false
 
@@ -33,7 +38,23 @@ struct SearchCommand: HMQSubcommand {
             all.append(ChannelValue(type: String(channel[..<colon]), value: String(channel[channel.index(after: colon)...])))
         }
         all += values.map(ChannelValue.untyped)
-        guard !all.isEmpty else { throw CommandFailure(status: .usage, message: "nothing to search for: give --phone, --email, --channel TYPE:VALUE or values") }
-        return try await root.global.host().search(all, report: report, pretty: pretty)
+        var origins = Array(repeating: "argument", count: all.count)
+        if stdin {
+            let lines: [(value: String, line: Int)]
+            do {
+                lines = try ValueFiles.standardInputLines()
+            } catch let error as ValueFiles.StandardInputError {
+                throw CommandFailure(status: .usage, message: error.message)
+            }
+            for (text, line) in lines {
+                all.append(ChannelValue(parsing: text))
+                origins.append("stdin:\(line)")
+            }
+        }
+        guard !all.isEmpty else {
+            throw CommandFailure(status: .usage, message: stdin ? "stdin held no values (one per line; blank and # lines are skipped)"
+                                 : "nothing to search for: give --phone, --email, --channel TYPE:VALUE, values or --stdin")
+        }
+        return try await root.global.host().search(all, origins: stdin ? origins : nil, report: report, pretty: pretty)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeymarketSandbox
 import Testing
 
 /// Ids from pipes: `file "-"`, `/dev/stdin`, FIFOs, a path from `$1`, `hmq search --stdin`.
@@ -21,6 +22,43 @@ import Testing
             let twice = try await sandbox.hmq(["-e", #"find phone file "-" | show id; find phone file "/dev/stdin" | show id"#], stdin: stdin)
             #expect(twice.status == 0, "\(twice.stderr)")
             #expect(ids(twice.stdout) == ["1001", "1002", "1001", "1002"])
+        }
+    }
+
+    @Test func searchReadsTypedAndBareValuesFromStandardInput() async throws {
+        try await CLISandbox.with { sandbox in
+            let stdin = "14155551234\n# a comment\n\nemail:jose.nunez@example.com\nfacebook:10001006\n19990000000\n"
+            let out = try await sandbox.hmq(["search", "--stdin", "--report"], stdin: stdin)
+            #expect(out.status == 0, "\(out.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+            let contacts = try #require(report["contacts"] as? [[String: Any]])
+            #expect(contacts.compactMap { ($0["contact"] as? [String: Any])?["id"] as? Int } == [1001, 1002, 1006])
+            #expect((report["unmatched"] as? [[String: Any]])?.map { $0["value"] as? String } == ["19990000000"])
+
+            let bad = try await sandbox.hmq(["search", "--stdin", "--phone", "14155551234"], stdin: "14155559876\nphone:abc\n")
+            #expect(bad.status == 2)
+            #expect(bad.stderr.contains("stdin:2: phone 'abc'"), "\(bad.stderr)")
+            #expect(sandbox.searchRequests == 1)
+            let empty = try await sandbox.hmq(["search", "--stdin"], stdin: "# nothing\n\n")
+            #expect(empty.status == 2)
+            #expect(empty.stderr.contains("stdin held no values"))
+        }
+    }
+
+    /// `hmq ... | head -1`: when the reader goes, hmq stops within a poll
+    /// interval, even while a request is still out and no row will come.
+    @Test func aReaderThatGoesAwayEndsTheLookupAtOnce() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.faults = FaultInjection(latency: 60)
+        try await CLISandbox.with(configuration) { sandbox in
+            let script = "\"$HMQ\" --base-url \(sandbox.url) -e 'find phone 14155551234 | show id' | true; echo \"status ${PIPESTATUS[0]}\""
+            let started = ContinuousClock.now
+            let out = try await HMQProcess.shell(script, environment: CLISandbox.credentials)
+            let took = ContinuousClock.now - started
+            #expect(out.stdout == "status 0\n", "\(out.stderr)")
+            #expect(out.stderr.isEmpty)
+            // The request would take 60 s: hmq must not wait for it (generous bound for a loaded machine).
+            #expect(took < .seconds(30), "took \(took)")
         }
     }
 

@@ -46,9 +46,21 @@ struct HMQProcess {
         }
     }
 
-    static func runBlocking(_ args: [String], environment: [String: String], stdin: String, directory: URL?) throws -> Output {
+    /// Runs `script` with bash (`$HMQ` names the binary), for pipelines such as `"$HMQ" ... | head -1`.
+    static func shell(_ script: String, environment: [String: String] = [:], directory: URL? = nil) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try runBlocking(["-c", script], environment: environment.merging(["HMQ": binary.path]) { $1 }, stdin: "",
+                                    directory: directory, executable: URL(fileURLWithPath: "/bin/bash"))
+                })
+            }
+        }
+    }
+
+    static func runBlocking(_ args: [String], environment: [String: String], stdin: String, directory: URL?, executable: URL = binary) throws -> Output {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         if let directory { process.currentDirectoryURL = directory }
         process.arguments = args
         process.environment = Self.environment(adding: environment)

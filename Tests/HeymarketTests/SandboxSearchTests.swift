@@ -93,12 +93,14 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
 
     @Test func progressIsReportedPerBatchInOrder() async throws {
         try await withSandbox(options: SearchOptions(batchSize: 10, rateLimit: nil)) { client, _ in
-            let seen = Mutex<[Int]>([])
-            _ = try await client.search((0..<35).map { ChannelValue.phone(String(14_155_552_000 + $0)) }) { done, total in
-                #expect(total == 4)
-                seen.withLock { $0.append(done) }
+            let seen = Mutex<[LookupProgress]>([])
+            _ = try await client.search((0..<35).map { ChannelValue.phone(String(14_155_552_000 + $0)) }) { progress in
+                seen.withLock { $0.append(progress) }
             }
-            #expect(seen.withLock { $0 } == [1, 2, 3, 4])
+            let all = seen.withLock { $0 }
+            #expect(all.map(\.batchesDone) == [1, 2, 3, 4])
+            #expect(all.allSatisfy { $0.batchesTotal == 4 && $0.valuesTotal == 35 && $0.rateLimited == 0 })
+            #expect(all.map(\.valuesDone) == [10, 20, 30, 35])
         }
     }
 
@@ -117,6 +119,8 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
             #expect(stats.count(status: 429) > 0)
             #expect(stats.count(status: 200) == 10)
             #expect(faulty.requestCount == stats.searchRequests)
+            // The progress line's 429 count is the server's.
+            #expect(client.rateLimitedCount == stats.count(status: 429))
         }
     }
 

@@ -1,0 +1,43 @@
+/// Where a lookup is, as a progress line shows it: batches and values done,
+/// and the 429 answers met on the way.
+public struct LookupProgress: Sendable, Equatable {
+    public var batchesDone: Int
+    public var batchesTotal: Int
+    public var valuesDone: Int
+    public var valuesTotal: Int
+    /// 429 answers the client has had so far (waited out and retried).
+    public var rateLimited: Int
+
+    public init(batchesDone: Int, batchesTotal: Int, valuesDone: Int, valuesTotal: Int, rateLimited: Int = 0) {
+        self.batchesDone = batchesDone
+        self.batchesTotal = batchesTotal
+        self.valuesDone = valuesDone
+        self.valuesTotal = valuesTotal
+        self.rateLimited = rateLimited
+    }
+
+    public var isFinished: Bool { batchesDone >= batchesTotal }
+}
+
+/// Called as a lookup's batches finish, in batch order.
+public typealias ProgressHandler = @Sendable (LookupProgress) -> Void
+
+/// Counts a plan's batches and values as their outcomes arrive.
+public struct ProgressCounter: Sendable {
+    private let client: HeymarketClient
+    private(set) var progress: LookupProgress
+
+    public init(plan: SearchPlan, client: HeymarketClient) {
+        self.client = client
+        progress = LookupProgress(batchesDone: 0, batchesTotal: plan.batches.count,
+                                  valuesDone: 0, valuesTotal: plan.batches.reduce(0) { $0 + $1.values.count })
+    }
+
+    /// The progress once `outcome` is in.
+    public mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> LookupProgress {
+        progress.batchesDone += 1
+        progress.valuesDone += outcome.batch.values.count
+        progress.rateLimited = client.rateLimitedCount
+        return progress
+    }
+}

@@ -1,0 +1,41 @@
+import Heymarket
+@testable import HMQHost
+import Testing
+
+/// The progress line, driven with made-up times (no clock).
+struct ProgressLineTests {
+    func at(_ ms: Int) -> Duration { .milliseconds(ms) }
+
+    @Test func showsBatchesIdsRateEtaAnd429sThenErasesItself() {
+        var line = ProgressLine(width: 200)
+        let first = line.update(LookupProgress(batchesDone: 1, batchesTotal: 10, valuesDone: 100, valuesTotal: 1_000), at: at(500))
+        // No rate yet: one batch is no measure of speed.
+        #expect(first == "\rhmq: looking up\u{2026} 1/10 batches \u{00B7} 100/1,000 ids\u{1B}[K")
+        let second = line.update(LookupProgress(batchesDone: 3, batchesTotal: 10, valuesDone: 300, valuesTotal: 1_000, rateLimited: 2), at: at(1_500))
+        // 200 values in 1 s since the first batch: 200 ids/s, 700 left: 3.5 s → 0:04.
+        #expect(second == "\rhmq: looking up\u{2026} 3/10 batches \u{00B7} 300/1,000 ids \u{00B7} 200 ids/s \u{00B7} ETA 0:04 \u{00B7} 2 \u{00D7} 429\u{1B}[K")
+        #expect(line.update(LookupProgress(batchesDone: 10, batchesTotal: 10, valuesDone: 1_000, valuesTotal: 1_000), at: at(5_000)) == "\r\u{1B}[K")
+    }
+
+    @Test func redrawsAtMostOncePerIntervalButAlwaysErases() {
+        var line = ProgressLine(interval: .milliseconds(100))
+        #expect(line.update(LookupProgress(batchesDone: 1, batchesTotal: 50, valuesDone: 1, valuesTotal: 50), at: at(0)) != nil)
+        #expect(line.update(LookupProgress(batchesDone: 2, batchesTotal: 50, valuesDone: 2, valuesTotal: 50), at: at(40)) == nil)
+        #expect(line.update(LookupProgress(batchesDone: 3, batchesTotal: 50, valuesDone: 3, valuesTotal: 50), at: at(99)) == nil)
+        #expect(line.update(LookupProgress(batchesDone: 4, batchesTotal: 50, valuesDone: 4, valuesTotal: 50), at: at(100)) != nil)
+        #expect(line.update(LookupProgress(batchesDone: 50, batchesTotal: 50, valuesDone: 50, valuesTotal: 50), at: at(101)) == "\r\u{1B}[K")
+        // A second lookup in the same run starts its own measure.
+        #expect(line.update(LookupProgress(batchesDone: 1, batchesTotal: 2, valuesDone: 1, valuesTotal: 2), at: at(200)) != nil)
+    }
+
+    @Test func aOneBatchLookupDrawsNothingAndALongLineIsCutToTheTerminal() {
+        var line = ProgressLine(width: 30)
+        #expect(line.update(LookupProgress(batchesDone: 1, batchesTotal: 1, valuesDone: 5, valuesTotal: 5), at: at(0)) == nil)
+        let cut = line.update(LookupProgress(batchesDone: 1, batchesTotal: 9_000, valuesDone: 100, valuesTotal: 900_000), at: at(0))
+        let text = try? #require(cut)
+        #expect(text.map { $0.dropFirst().dropLast(3).count } == 29)
+        #expect(ProgressLine.clock(3_725) == "1:02:05")
+        #expect(ProgressLine.clock(.infinity) == "?")
+        #expect(ProgressLine.grouped(1_234_567) == "1,234,567")
+    }
+}
