@@ -49,6 +49,18 @@ public struct Console: Sendable {
     /// `hmq: note: message` on stderr.
     public func note(_ message: String) { line("note", "36", message) }
 
+    /// Says that a run picks up a checkpoint with finished batches in it.
+    public func noteResuming(_ checkpoint: String?) {
+        guard let path = checkpoint, let (done, of) = SearchCheckpoint.peek(path: path), done > 0 else { return }
+        note("resuming from checkpoint '\(path)': \(done) of \(of) batches were done before and are not sent again")
+    }
+
+    /// Says how to resume a checkpointed run that was stopped.
+    public func noteStopped(_ checkpoint: String?) {
+        guard let path = checkpoint else { return }
+        note("stopped; the batches that finished are saved in '\(path)': run the same command again to resume")
+    }
+
     private func line(_ kind: String, _ code: String, _ message: String) {
         let prefix = stderrUsesColor ? "hmq: \u{1B}[1;\(code)m\(kind):\u{1B}[0m " : "hmq: \(kind): "
         err(prefix + DiagnosticRenderer.visible(message) + "\n")

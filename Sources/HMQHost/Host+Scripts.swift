@@ -21,7 +21,10 @@ extension Host {
         return try await withClient(options: settings.searchOptions, needsClient: !dryRun) { client in
             let evaluator = Evaluator(client: client, registry: registry, output: FileSink(descriptor: STDOUT_FILENO), context: context,
                                       settings: settings, inputs: inputs, dryRun: dryRun)
-            return await runner.run(parsed, in: evaluator, report: report, events: RunEvents(progress: console.progress())).status
+            console.noteResuming(settings.checkpoint)
+            let status = await runner.run(parsed, in: evaluator, report: report, events: RunEvents(progress: console.progress())).status
+            if status == .interrupted { console.noteStopped(await evaluator.settings.checkpoint) }
+            return status
         }
     }
 

@@ -36,8 +36,12 @@ extension Host {
         let console = self.console
         let result = try await withClient(options: settings.searchOptions) { client -> SearchResult in
             guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
+            console.noteResuming(settings.checkpoint)
             do {
                 return try await Self.lookUp(values, with: client, settings: settings, progress: console.progress())
+            } catch is CancellationError {
+                console.noteStopped(settings.checkpoint)
+                throw CancellationError()
             } catch let invalid as InvalidValuesError {
                 for (e, position) in zip(invalid.errors, invalid.positions).prefix(20) {
                     console.error((origins.map { "\($0[position]): " } ?? "") + e.message)

@@ -35,6 +35,8 @@ public struct Settings: Sendable, Hashable {
     public var attribution = AttributionMode.fast
     /// What an invalid input value does.
     public var invalid = InvalidValues.error
+    /// A journal of finished batches, to resume an interrupted run from (nil: none).
+    public var checkpoint: String?
 
     /// Defaults, with `format` as the output format.
     public init(format: String = "ndjson") { self.format = format }
@@ -53,7 +55,7 @@ public struct Settings: Sendable, Hashable {
         SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate?.requests,
                       rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)), pace: pace,
                       countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries), timeout: timeout,
-                      attribution: attribution)
+                      attribution: attribution, checkpoint: checkpoint)
     }
 
     /// The part of the settings that shapes requests (finds sharing it are searched together).
@@ -198,6 +200,12 @@ extension Settings {
                summary: "fast: one request per batch; exact: re-ask the server until every value is matched or proven unmatched"),
         choice("invalid", \.invalid,
                summary: "an input value that cannot be searched: error (stop before any request) or skip (list it in | unmatched)"),
+        SettingDescriptor(name: "checkpoint", summary: "a file journaling finished batches: run the same command again to resume where it stopped; off: none",
+                          valueHint: "file", choices: [], inProfile: false,
+                          apply: { s, v throws(SettingError) in
+                              let trimmed = v.trimmingWhitespaceAndNewlines()
+                              s.checkpoint = trimmed.isEmpty || trimmed.lowercased() == "off" ? nil : v
+                          }, read: { $0.checkpoint ?? "off" }),
     ]
 
     /// A setting that takes one of an enumeration's values.

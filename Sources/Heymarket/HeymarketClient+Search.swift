@@ -68,9 +68,14 @@ extension HeymarketClient {
             private var running: [Int: Task<BatchOutcome, any Error>] = [:]
             private var next = 0
             private var yielded = 0
+            /// The checkpoint journal and this lookup's number in it, once the first outcome is asked for.
+            private var journal: (checkpoint: SearchCheckpoint, lookup: Int)?
+            private var begun = false
+            private let plan: SearchPlan
 
             init(client: HeymarketClient, plan: SearchPlan) {
                 self.client = client
+                self.plan = plan
                 batches = plan.batches
             }
 
@@ -78,6 +83,14 @@ extension HeymarketClient {
             private var refused: HeymarketError?
 
             public func next() async throws -> BatchOutcome? {
+                if !begun {
+                    begun = true
+                    if let path = client.options.checkpoint {
+                        let checkpoint = try client.checkpoints.journal(at: path)
+                        journal = (checkpoint, try checkpoint.begin(plan, baseURL: client.baseURL, attribution: client.options.attribution))
+                    }
+                }
+                if let failure = journal?.checkpoint.writeFailure { throw failure }
                 guard yielded < batches.count else { return nil }
                 if let refused, running[yielded] == nil {
                     // Never sent: it fails with the refusal that stopped the search.
@@ -86,8 +99,16 @@ extension HeymarketClient {
                     return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: refused, attempts: 0)), attempts: 0)
                 }
                 while refused == nil, next < batches.count, running.count < client.options.concurrency {
-                    let (batch, client, total) = (batches[next], self.client, batches.count)
-                    running[next] = Task { try await client.run(batch, of: total) }
+                    let (batch, client, total, journal) = (batches[next], self.client, batches.count, self.journal)
+                    if let journal, let done = journal.checkpoint.outcome(of: batch, lookup: journal.lookup) {
+                        running[next] = Task { done }
+                    } else {
+                        running[next] = Task {
+                            let outcome = try await client.run(batch, of: total)
+                            if let journal { journal.checkpoint.record(outcome, lookup: journal.lookup) }
+                            return outcome
+                        }
+                    }
                     next += 1
                 }
                 guard let task = running.removeValue(forKey: yielded) else { return nil }

@@ -27,6 +27,7 @@ public struct HeymarketClient: Sendable {
     let logger: Logger
     let sentRequests = RequestCounter()
     let rateLimitedAnswers = RequestCounter()
+    let checkpoints = CheckpointCache()
     /// The clock for JWT `iat` and for `Retry-After` dates.
     let now: @Sendable () -> Date
 
@@ -215,6 +216,24 @@ public struct HeymarketClient: Sendable {
 }
 
 /// A thread-safe count of requests sent.
+/// The checkpoint journals a client (and its copies) has open, by path: one per run.
+final class CheckpointCache: Sendable {
+    private let open = Mutex<[String: SearchCheckpoint]>([:])
+    func journal(at path: String) throws(HeymarketError) -> SearchCheckpoint {
+        let result: Result<SearchCheckpoint, HeymarketError> = open.withLock { open in
+            if let known = open[path] { return .success(known) }
+            do throws(HeymarketError) {
+                let journal = try SearchCheckpoint(path: path)
+                open[path] = journal
+                return .success(journal)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}
+
 final class RequestCounter: Sendable {
     private let count = Mutex(0)
     func increment() { count.withLock { $0 += 1 } }

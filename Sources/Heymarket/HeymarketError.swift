@@ -20,6 +20,7 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
             case invalidBaseURL = "invalid base URL"
             case invalidValue = "invalid value"
             case credentialInValue = "credential in a value"
+            case checkpoint
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -52,6 +53,8 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         public static let invalidValue = Code(.invalidValue)
         /// A channel value holding the client's own Secret Key or API key: never sent, never shown.
         public static let credentialInValue = Code(.credentialInValue)
+        /// A `--checkpoint` file that cannot be used: unreadable, damaged, or made for another run.
+        public static let checkpoint = Code(.checkpoint)
 
         public var description: String { base.rawValue }
     }

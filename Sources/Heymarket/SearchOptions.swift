@@ -19,6 +19,8 @@ public struct SearchOptions: Sendable, Hashable {
     public var timeout: Double
     /// How values are tied to the contacts found (default ``AttributionMode/fast``).
     public var attribution: AttributionMode
+    /// A journal of finished batches to resume from (see ``SearchCheckpoint``); nil: none.
+    public var checkpoint: String?
 
     public init(
         batchSize: Int = 100,
@@ -29,7 +31,8 @@ public struct SearchOptions: Sendable, Hashable {
         countryCode: String = "1",
         retry: RetryPolicy = RetryPolicy(),
         timeout: Double = 30,
-        attribution: AttributionMode = .fast
+        attribution: AttributionMode = .fast,
+        checkpoint: String? = nil
     ) {
         self.batchSize = max(1, batchSize)
         self.concurrency = max(1, concurrency)
@@ -40,5 +43,6 @@ public struct SearchOptions: Sendable, Hashable {
         self.retry = retry
         self.timeout = timeout
         self.attribution = attribution
+        self.checkpoint = checkpoint
     }
 }

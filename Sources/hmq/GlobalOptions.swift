@@ -35,6 +35,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: help("attribution"), completion: .list(choices("attribution"))) var attribution: String?
     @Option(help: help("invalid"), completion: .list(choices("invalid"))) var invalid: String?
     @Flag(name: .customLong("skip-invalid"), help: "The same as --invalid skip.") var skipInvalid = false
+    @Option(help: help("checkpoint"), completion: .file()) var checkpoint: String?
 
     static func choices(_ name: String) -> [String] { Settings.descriptor(named: name)?.choices ?? [] }
 
@@ -48,7 +49,8 @@ struct GlobalOptions: ParsableArguments {
         var options = HostOptions()
         (options.sandbox, options.profile, options.baseURL, options.verbose, options.format, options.color) = (sandbox, profile, baseURL, verbose, format, color)
         let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout),
-                                          ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid)]
+                                          ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid),
+                                          ("checkpoint", checkpoint)]
         for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }
         if skipInvalid { options.settings.append(("invalid", "skip", "--skip-invalid")) }
         return try Host(options: options)

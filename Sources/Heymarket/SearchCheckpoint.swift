@@ -1,0 +1,257 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// A journal of finished batches (`--checkpoint FILE`, `set checkpoint "FILE"`),
+/// so that a run stopped at any point (Ctrl-C, a crash, `kill -9`, a lost
+/// network) can be run again and skip what was done.
+///
+/// The file is append-only text, one JSON object per line, each line written
+/// with one `write` and made durable with `fsync` before the batch counts as
+/// done:
+///
+///     hmq-checkpoint 1
+///     {"lookup":0,"plan":"3f1c…","batches":71,"url":"https://api.heymarket.com"}
+///     {"lookup":0,"batch":4,"values":"a07e…","contacts":[…]}
+///
+/// Lookups are numbered in the order a run starts them; each is tied to a
+/// fingerprint of its plan (the server, every batch's values in order, the
+/// attribution mode), so re-running the same command finds its batches and a
+/// checkpoint made for other inputs or settings is refused. A line cut short
+/// by a kill has no newline: it is ignored and cut off before the next append.
+/// Only answered batches are journaled: failed ones are asked again.
+///
+/// An append-only file rather than SQLite: one writer, records that never
+/// change, and a torn tail is the only damage a kill can do; it needs no
+/// dependency and `tail -f` shows progress.
+public final class SearchCheckpoint: Sendable {
+    public let path: String
+    private let writing: Bool
+    private let state: Mutex<State>
+
+    struct Lookup {
+        var plan: String
+        var batches: Int
+        var done: [Int: Record] = [:]
+    }
+
+    struct Record {
+        var values: String
+        var contacts: [Contact]
+        var findings: AttributionProbe.Findings?
+    }
+
+    struct State {
+        var descriptor: Int32
+        var lookups: [Int: Lookup] = [:]
+        var nextLookup = 0
+        var failure: HeymarketError?
+    }
+
+    /// Opens (or creates, mode 0600) the journal at `path` and reads what it holds.
+    public convenience init(path: String) throws(HeymarketError) {
+        try self.init(path: path, writing: true)
+    }
+
+    /// What an existing journal holds (batches done, batches in its lookups), without changing it; nil when there is none.
+    public static func peek(path: String) -> (done: Int, of: Int)? {
+        guard FileManager.default.fileExists(atPath: path), let journal = try? SearchCheckpoint(path: path, writing: false) else { return nil }
+        return journal.totals
+    }
+
+    private init(path: String, writing: Bool) throws(HeymarketError) {
+        self.path = path
+        self.writing = writing
+        let descriptor = writing ? open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600) : open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else {
+            let reason = errno == ELOOP ? "it is a symbolic link (name the file itself)" : String(cString: strerror(errno))
+            throw HeymarketError(.checkpoint, message: "cannot open '\(path)': \(reason)")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw HeymarketError(.checkpoint, message: "'\(path)' is not a regular file")
+        }
+        do {
+            state = Mutex(State(descriptor: descriptor))
+            try load()
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { state.withLock { _ = close($0.descriptor) } }
+
+    private static let header = "hmq-checkpoint 1"
+
+    /// Reads the journal; cuts off a torn last line; writes the header into a new file.
+    private func load() throws(HeymarketError) {
+        let result: Result<Void, HeymarketError> = state.withLock { state in
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            var offset: off_t = 0
+            while true {
+                let n = chunk.withUnsafeMutableBytes { pread(state.descriptor, $0.baseAddress, $0.count, offset) }
+                if n < 0, errno == EINTR { continue }
+                if n < 0 { return .failure(HeymarketError(.checkpoint, message: "cannot read '\(path)': \(String(cString: strerror(errno)))")) }
+                if n == 0 { break }
+                bytes += chunk[0..<n]
+                offset += off_t(n)
+            }
+            guard writing else {
+                let whole = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+                for line in bytes[..<whole].split(separator: 0x0A).dropFirst() { try? read(line: line, into: &state) }
+                return .success(())
+            }
+            if bytes.isEmpty {
+                return Self.append(Self.header, to: state.descriptor, path: path)
+            }
+            let whole = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            if whole < bytes.count, ftruncate(state.descriptor, off_t(whole)) != 0 {
+                return .failure(HeymarketError(.checkpoint, message: "cannot repair '\(path)': \(String(cString: strerror(errno)))"))
+            }
+            let lines = bytes[..<whole].split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+            guard let first = lines.first, String(decoding: first, as: UTF8.self) == Self.header else {
+                return .failure(HeymarketError(.checkpoint, message: "'\(path)' is not an hmq checkpoint; name a new file or an old checkpoint"))
+            }
+            for (number, line) in lines.dropFirst().enumerated() {
+                do throws(HeymarketError) {
+                    try read(line: line, into: &state)
+                } catch {
+                    return .failure(HeymarketError(.checkpoint, message: "'\(path)' is damaged at line \(number + 2): \(error.message)"))
+                }
+            }
+            return .success(())
+        }
+        try result.get()
+    }
+
+    private func read(line: ArraySlice<UInt8>, into state: inout State) throws(HeymarketError) {
+        let bad = HeymarketError(.checkpoint, message: "not a journal record")
+        guard case .object(let object) = try? JSONParser.parse(line), case .integer(let lookupNumber) = object["lookup"] else { throw bad }
+        let lookup = Int(lookupNumber)
+        if case .string(let plan) = object["plan"], case .integer(let batches) = object["batches"] {
+            state.lookups[lookup] = Lookup(plan: plan, batches: Int(batches))
+            return
+        }
+        guard case .integer(let batch) = object["batch"], case .string(let values) = object["values"],
+              case .array(let contacts) = object["contacts"], state.lookups[lookup] != nil else { throw bad }
+        var findings: AttributionProbe.Findings?
+        if case .object(let f) = object["findings"] {
+            var found = AttributionProbe.Findings()
+            if case .array(let hits) = f["hits"] {
+                for hit in hits {
+                    guard case .array(let pair) = hit, pair.count == 2, case .integer(let v) = pair[0], case .integer(let c) = pair[1] else { throw bad }
+                    found.hits.append((Int(v), Int(c)))
+                }
+            }
+            if case .array(let unmatched) = f["unmatched"] {
+                for u in unmatched {
+                    guard case .integer(let v) = u else { throw bad }
+                    found.provenUnmatched.insert(Int(v))
+                }
+            }
+            findings = found
+        }
+        state.lookups[lookup]?.done[Int(batch)] = Record(values: values, contacts: contacts.compactMap(Contact.init(json:)), findings: findings)
+    }
+
+    private static func append(_ line: String, to descriptor: Int32, path: String) -> Result<Void, HeymarketError> {
+        let bytes = Array((line + "\n").utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { return .failure(HeymarketError(.checkpoint, message: "cannot write '\(path)': \(String(cString: strerror(errno)))")) }
+            offset += n
+        }
+        guard fsync(descriptor) == 0 else {
+            return .failure(HeymarketError(.checkpoint, message: "cannot save '\(path)' to disk: \(String(cString: strerror(errno)))"))
+        }
+        return .success(())
+    }
+
+    static func object(_ pairs: [(String, JSONValue)]) -> JSONObject {
+        JSONObject(pairs.map { JSONObject.Member(key: $0.0, value: $0.1) })
+    }
+
+    /// A fingerprint of `text`: 16 bytes of SHA-256, as hex.
+    static func fingerprint(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func fingerprint(_ batch: ChannelBatch) -> String {
+        fingerprint(batch.values.map(\.description).joined(separator: "\n"))
+    }
+
+    /// Starts the next lookup of the run: refuses a journal whose lookup at
+    /// this position was another plan.
+    func begin(_ plan: SearchPlan, baseURL: BaseURL, attribution: AttributionMode) throws(HeymarketError) -> Int {
+        // A loopback server (the embedded sandbox) gets a new port each run: it is the same server.
+        let server = baseURL.isLoopback ? "loopback" : baseURL.description
+        let fingerprint = Self.fingerprint(([server, attribution.rawValue] + plan.batches.map(Self.fingerprint)).joined(separator: "\n"))
+        let result: Result<Int, HeymarketError> = state.withLock { state in
+            let number = state.nextLookup
+            if let known = state.lookups[number] {
+                guard known.plan == fingerprint, known.batches == plan.batches.count else {
+                    return .failure(HeymarketError(.checkpoint, message: "'\(path)' was made for other inputs or settings (lookup \(number + 1) of the run differs); "
+                                                   + "run the command it was made for, or name a new file to start over"))
+                }
+            } else {
+                let line = JSONWriter().string(.object(Self.object([("lookup", .integer(Int64(number))), ("plan", .string(fingerprint)),
+                                                                  ("batches", .integer(Int64(plan.batches.count))), ("url", .string(server))])))
+                if case .failure(let e) = Self.append(line, to: state.descriptor, path: path) { return .failure(e) }
+                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batches.count)
+            }
+            state.nextLookup += 1
+            return .success(number)
+        }
+        return try result.get()
+    }
+
+    /// The journaled outcome of `batch` in lookup `lookup`, if it finished before.
+    func outcome(of batch: ChannelBatch, lookup: Int) -> HeymarketClient.BatchOutcome? {
+        state.withLock { state in
+            guard let record = state.lookups[lookup]?.done[batch.index], record.values == Self.fingerprint(batch) else { return nil }
+            var outcome = HeymarketClient.BatchOutcome(batch: batch, result: .success(record.contacts), attempts: 0)
+            outcome.findings = record.findings
+            return outcome
+        }
+    }
+
+    /// Journals an answered batch, durably. A batch whose exact attribution did
+    /// not finish is not journaled (a re-run asks again).
+    func record(_ outcome: HeymarketClient.BatchOutcome, lookup: Int) {
+        guard case .success(let contacts) = outcome.result, outcome.findings?.failure == nil, outcome.findings?.unresolved.isEmpty ?? true else { return }
+        var members: [(String, JSONValue)] = [("lookup", .integer(Int64(lookup))), ("batch", .integer(Int64(outcome.batch.index))),
+                                              ("values", .string(Self.fingerprint(outcome.batch))), ("contacts", .array(contacts.map { .object($0.fields) }))]
+        if let findings = outcome.findings {
+            members.append(("findings", .object(Self.object([
+                ("hits", .array(findings.hits.map { .array([.integer(Int64($0.value)), .integer(Int64($0.contact))]) })),
+                ("unmatched", .array(findings.provenUnmatched.sorted().map { .integer(Int64($0)) })),
+            ]))))
+        }
+        let line = JSONWriter().string(.object(Self.object(members)))
+        state.withLock { state in
+            guard state.failure == nil else { return }
+            switch Self.append(line, to: state.descriptor, path: path) {
+            case .success: state.lookups[lookup]?.done[outcome.batch.index] = Record(values: Self.fingerprint(outcome.batch), contacts: contacts, findings: outcome.findings)
+            case .failure(let e): state.failure = e
+            }
+        }
+    }
+
+    /// The first failure to journal a batch, if any: the run must stop, since it could no longer be resumed.
+    var writeFailure: HeymarketError? { state.withLock { $0.failure } }
+
+    /// Batches journaled for lookup `lookup`, and its batch count.
+    public func progress(ofLookup lookup: Int) -> (done: Int, of: Int)? {
+        state.withLock { state in state.lookups[lookup].map { ($0.done.count, $0.batches) } }
+    }
+
+    /// Batches journaled across the run, and how many the run's lookups hold.
+    public var totals: (done: Int, of: Int) {
+        state.withLock { state in state.lookups.values.reduce((0, 0)) { ($0.0 + $1.done.count, $0.1 + $1.batches) } }
+    }
+}

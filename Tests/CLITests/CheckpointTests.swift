@@ -1,0 +1,111 @@
+import Foundation
+import HeymarketSandbox
+import Testing
+
+/// `--checkpoint FILE`: a run killed at any point and run again gives exactly
+/// the output of a run never stopped, and sends no journaled batch again.
+@Suite(.serialized) struct CheckpointTests {
+    static let script = #"find phone file "p.txt" | show id, phone; find phone file "p.txt" | unmatched"#
+
+    func write(_ sandbox: CLISandbox) throws {
+        // 40 batches of 50; the demo contacts sit among the first few hundred numbers.
+        try sandbox.write("p.txt", (0..<2_000).map { String(14_155_552_000 + $0) }.joined(separator: "\n") + "\n")
+    }
+
+    @Test func killedFiveTimesThenRunAgainGivesTheUninterruptedOutput() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.faults = FaultInjection(latency: 0.15)
+        try await CLISandbox.with(configuration) { sandbox in
+            try write(sandbox)
+            let options = ["--batch", "50", "--concurrency", "2", "--rate", "off"]
+            let whole = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(whole.status == 0, "\(whole.stderr)")
+            let wholeRequests = sandbox.searchRequests
+            #expect(wholeRequests == 40)
+
+            let journal = sandbox.directory.appendingPathComponent("run.ckpt").path
+            var kills = 0
+            for delay in [0.4, 0.9, 0.2, 1.3, 0.6] {
+                let process = Process()
+                process.executableURL = HMQProcess.binary
+                process.currentDirectoryURL = sandbox.directory
+                process.arguments = ["--base-url", sandbox.url, "--checkpoint", journal] + options + ["-e", Self.script]
+                process.environment = HMQProcess.environment(adding: CLISandbox.credentials)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                try await Task.sleep(for: .seconds(delay))
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
+                process.waitUntilExit()
+            }
+            #expect(kills >= 1)
+            let resumed = try await sandbox.hmq(["--checkpoint", journal] + options + ["-e", Self.script])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stdout == whole.stdout)
+            #expect(resumed.stdout.contains(#""reason":"no contact""#))
+            // Every batch answered once, but for those in flight (2 at most) at each kill.
+            let sent = sandbox.searchRequests - wholeRequests
+            #expect(sent >= 40 && sent <= 40 + 2 * kills, "\(sent) requests for 40 batches and \(kills) kills")
+
+            // Once complete, running it again sends nothing and prints the same.
+            let again = try await sandbox.hmq(["--checkpoint", journal] + options + ["-e", Self.script])
+            #expect(again.stdout == whole.stdout)
+            #expect(again.stderr.contains("40 of 40 batches were done before"))
+            #expect(sandbox.searchRequests - wholeRequests == sent)
+        }
+    }
+
+    @Test func aCheckpointForOtherInputsOrSettingsIsRefusedAndSendsNothing() async throws {
+        try await CLISandbox.with { sandbox in
+            try write(sandbox)
+            let first = try await sandbox.hmq(["--checkpoint", "c.ckpt", "--batch", "50", "-e", Self.script])
+            #expect(first.status == 0)
+            let before = sandbox.searchRequests
+            for options in [["--batch", "40"], ["--batch", "50", "--attribution", "exact"]] {
+                let other = try await sandbox.hmq(["--checkpoint", "c.ckpt"] + options + ["-e", Self.script])
+                #expect(other.status == 2)
+                #expect(other.stderr.contains("'c.ckpt' was made for other inputs or settings"), "\(other.stderr)")
+                #expect(other.stdout.isEmpty)
+            }
+            try sandbox.write("p.txt", "14155551234\n")
+            #expect(try await sandbox.hmq(["--checkpoint", "c.ckpt", "--batch", "50", "-e", Self.script]).status == 2)
+            #expect(sandbox.searchRequests == before)
+
+            // Not a checkpoint, a symbolic link, a torn last line.
+            try sandbox.write("notes.txt", "my notes\n")
+            let notOurs = try await sandbox.hmq(["--checkpoint", "notes.txt", "-e", Self.script])
+            #expect(notOurs.status == 2)
+            #expect(notOurs.stderr.contains("is not an hmq checkpoint"))
+            #expect(try sandbox.read("notes.txt") == "my notes\n")
+            try FileManager.default.createSymbolicLink(atPath: sandbox.directory.appendingPathComponent("link").path, withDestinationPath: "c.ckpt")
+            let link = try await sandbox.hmq(["--checkpoint", "link", "--batch", "50", "-e", Self.script])
+            #expect(link.status == 2)
+            #expect(link.stderr.contains("symbolic link"))
+            let mode = try FileManager.default.attributesOfItem(atPath: sandbox.directory.appendingPathComponent("c.ckpt").path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+    }
+
+    @Test func aTornLastLineIsDroppedAndThatBatchAskedAgain() async throws {
+        try await CLISandbox.with { sandbox in
+            try write(sandbox)
+            let options = ["--checkpoint", "t.ckpt", "--batch", "500", "--rate", "off"]
+            let whole = try await sandbox.hmq(options + ["-e", Self.script])
+            let path = sandbox.directory.appendingPathComponent("t.ckpt")
+            var text = try sandbox.read("t.ckpt")
+            // Cut the last record in half, as a kill in the middle of its write would.
+            let lastStart = text.dropLast().lastIndex(of: "\n")!
+            text = String(text[...lastStart]) + String(text[text.index(after: lastStart)...].prefix(40))
+            try Data(text.utf8).write(to: path)
+            let before = sandbox.searchRequests
+            let resumed = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stdout == whole.stdout)
+            #expect(sandbox.searchRequests == before + 1)
+            #expect(try sandbox.read("t.ckpt").hasSuffix("}\n"))
+        }
+    }
+}
