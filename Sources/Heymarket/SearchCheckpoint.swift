@@ -72,6 +72,11 @@ public final class SearchCheckpoint: Sendable {
             close(descriptor)
             throw HeymarketError(.checkpoint, message: "'\(path)' is not a regular file")
         }
+        // Two runs appending to one journal would interleave their lookups.
+        if flock(descriptor, (writing ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
+            close(descriptor)
+            throw HeymarketError(.checkpoint, message: "'\(path)' is in use by another hmq run; wait for it, or name another file")
+        }
         do {
             state = Mutex(State(descriptor: descriptor))
             try load()

@@ -84,6 +84,15 @@ import Testing
             let link = try await sandbox.hmq(["--checkpoint", "link", "--batch", "50", "-e", Self.script])
             #expect(link.status == 2)
             #expect(link.stderr.contains("symbolic link"))
+            // A journal another run holds.
+            let held = open(sandbox.directory.appendingPathComponent("c.ckpt").path, O_RDONLY)
+            #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+            let busy = try await sandbox.hmq(["--checkpoint", "c.ckpt", "--batch", "50", "-e", Self.script])
+            close(held)
+            #expect(busy.status == 2)
+            #expect(busy.stderr.contains("in use by another hmq run"), "\(busy.stderr)")
+            #expect(!busy.stderr.contains("resuming"))
+            #expect(sandbox.searchRequests == before)
             let mode = try FileManager.default.attributesOfItem(atPath: sandbox.directory.appendingPathComponent("c.ckpt").path)[.posixPermissions] as? Int
             #expect(mode == 0o600)
         }
