@@ -49,12 +49,6 @@ public struct Console: Sendable {
     /// `hmq: note: message` on stderr.
     public func note(_ message: String) { line("note", "36", message) }
 
-    /// Says that a run picks up a checkpoint with finished batches in it.
-    public func noteResuming(_ checkpoint: String?) {
-        guard let path = checkpoint, let (done, of) = SearchCheckpoint.peek(path: path), done > 0 else { return }
-        note("resuming from checkpoint '\(path)': \(done) of \(of) batches were done before and are not sent again")
-    }
-
     /// Says how to resume a checkpointed run that was stopped.
     public func noteStopped(_ checkpoint: String?) {
         guard let path = checkpoint else { return }
@@ -98,15 +92,36 @@ public struct Console: Sendable {
     /// ETA, 429s) on one stderr line, only on a terminal and only for lookups of
     /// more than one batch, erased when done; nil when stderr is not a terminal.
     public func progress(label: String = "looking up") -> ProgressHandler? {
+        progressDisplay(label: label)?.handler
+    }
+
+    /// The progress line and a way to erase it (so rows written to the same
+    /// terminal do not land on it); nil when stderr is not a terminal.
+    public func progressDisplay(label: String = "looking up") -> ProgressDisplay? {
         guard Self.isTerminal(STDERR_FILENO), environment["TERM"] != "dumb" else { return nil }
         var size = winsize()
         let width = ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
-        let line = Mutex(ProgressLine(label: label, width: width))
-        let start = ContinuousClock.now
-        return { progress in
+        return ProgressDisplay(ProgressLine(label: label, width: width))
+    }
+}
+
+/// A ``ProgressLine`` on stderr: drawn as a lookup advances, erased on demand.
+public final class ProgressDisplay: Sendable {
+    private let line: Mutex<ProgressLine>
+    private let start = ContinuousClock.now
+
+    init(_ line: ProgressLine) { self.line = Mutex(line) }
+
+    public var handler: ProgressHandler {
+        { [self] progress in
             let elapsed = ContinuousClock.now - start
-            if let text = line.withLock({ $0.update(progress, at: elapsed) }) { Self.write(text, to: STDERR_FILENO) }
+            if let text = line.withLock({ $0.update(progress, at: elapsed) }) { Console.write(text, to: STDERR_FILENO) }
         }
+    }
+
+    /// Erases the line if it is drawn.
+    public func clear() {
+        if let text = line.withLock({ $0.erase() }) { Console.write(text, to: STDERR_FILENO) }
     }
 }
 

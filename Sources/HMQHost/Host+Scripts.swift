@@ -19,10 +19,14 @@ extension Host {
         let settings = try settings()
         let (registry, inputs, context) = (self.registry, scriptInputs(arguments: arguments, variables: variables), console.outputContext())
         return try await withClient(options: settings.searchOptions, needsClient: !dryRun) { client in
-            let evaluator = Evaluator(client: client, registry: registry, output: FileSink(descriptor: STDOUT_FILENO), context: context,
+            let display = console.progressDisplay()
+            var erase: (@Sendable () -> Void)?
+            if let display, Console.isTerminal(STDOUT_FILENO) { erase = { display.clear() } }
+            let output = FileSink(descriptor: STDOUT_FILENO, beforeWrite: erase)
+            let evaluator = Evaluator(client: client, registry: registry, output: output, context: context,
                                       settings: settings, inputs: inputs, dryRun: dryRun)
-            console.noteResuming(settings.checkpoint)
-            let status = await runner.run(parsed, in: evaluator, report: report, events: RunEvents(progress: console.progress())).status
+            let status = await runner.run(parsed, in: evaluator, report: report, events: RunEvents(progress: display?.handler)).status
+            display?.clear()
             if status == .interrupted { console.noteStopped(await evaluator.settings.checkpoint) }
             return status
         }
@@ -77,6 +81,7 @@ public enum ScriptFile {
     /// The file's bytes as a ``Source`` named by its path; `-` is stdin.
     public static func read(_ path: String) throws -> Source {
         if path == "-" {
+            ValueFiles.scriptOnStandardInput.store(true, ordering: .relaxed)
             return Source(name: "<stdin>", bytes: Array(FileHandle.standardInput.readDataToEndOfFile()))
         }
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -12,6 +12,11 @@ public struct InvalidValuesError: Error, Sendable {
 }
 
 extension Host {
+    /// The first `limit` items, then how many more: a note stays a few lines long.
+    static func listed(_ items: [String], limit: Int = 10, separator: String = ", ") -> String {
+        items.prefix(limit).joined(separator: separator) + (items.count > limit ? "\(separator)… (\(items.count - limit) more)" : "")
+    }
+
     /// Looks `values` up, as `hmq search` and the agent server's `lookup` do:
     /// with `invalid = error` (the default) an invalid value throws
     /// ``InvalidValuesError`` before any request.
@@ -36,10 +41,12 @@ extension Host {
         let console = self.console
         let result = try await withClient(options: settings.searchOptions) { client -> SearchResult in
             guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
-            console.noteResuming(settings.checkpoint)
+            let display = console.progressDisplay()
+            defer { display?.clear() }
             do {
-                return try await Self.lookUp(values, with: client, settings: settings, progress: console.progress())
+                return try await Self.lookUp(values, with: client, settings: settings, progress: display?.handler)
             } catch is CancellationError {
+                display?.clear()
                 console.noteStopped(settings.checkpoint)
                 throw CancellationError()
             } catch let invalid as InvalidValuesError {
@@ -56,13 +63,13 @@ extension Host {
             console.out(writer.string(report ? result.report : .array(result.contacts.map { .object($0.fields) })) + "\n")
         }
         if !report, !result.unmatched.isEmpty {
-            console.note("\(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s") matched no contact: " + result.unmatched.map(\.description).joined(separator: ", "))
+            console.note("\(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s") matched no contact: " + Self.listed(result.unmatched.map(\.description)) + " (--report lists them all)")
         }
         if !result.undetermined.isEmpty {
-            console.note("\(result.undetermined.count) value\(result.undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): " + result.undetermined.map(\.description).joined(separator: ", "))
+            console.note("\(result.undetermined.count) value\(result.undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): " + Self.listed(result.undetermined.map(\.description)))
         }
         if !result.invalid.isEmpty {
-            console.note("\(result.invalid.count) invalid value\(result.invalid.count == 1 ? "" : "s") left out: " + result.invalid.map { "\($0.value): \($0.error.message)" }.joined(separator: "; "))
+            console.note("\(result.invalid.count) invalid value\(result.invalid.count == 1 ? "" : "s") left out: " + Self.listed(result.invalid.map(\.error.message), separator: "; "))
         }
         for failure in result.failures { console.error(failure.description) }
         for failure in result.attributionFailures {

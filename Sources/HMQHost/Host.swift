@@ -146,7 +146,9 @@ public final class Host: Sendable {
         if usesSandbox {
             let running = try await SandboxServer.start(service: SandboxService())
             do {
-                let client = HeymarketClient(credentials: try credentials(), baseURL: try BaseURL(running.baseURL), options: searchOptions, logger: logger())
+                var client = HeymarketClient(credentials: try credentials(), baseURL: try BaseURL(running.baseURL), options: searchOptions, logger: logger())
+                client.serverName = "the embedded sandbox"
+                client.notice = { [console] in console.note($0) }
                 let result = try await body(client)
                 await running.stop()
                 return result
@@ -161,6 +163,8 @@ public final class Host: Sendable {
             let client = (try? credentials()).map { HeymarketClient(credentials: $0, baseURL: base, options: searchOptions) }
             return try await body(client)
         }
-        return try await body(HeymarketClient(credentials: try credentials(), baseURL: base, options: searchOptions, logger: logger()))
+        var client = HeymarketClient(credentials: try credentials(), baseURL: base, options: searchOptions, logger: logger())
+        client.notice = { [console] in console.note($0) }
+        return try await body(client)
     }
 }

@@ -25,7 +25,7 @@ public struct ProgressLine: Sendable {
     /// What to write to the terminal for `progress` at `elapsed` (any monotonic
     /// time): nil when nothing needs drawing yet.
     public mutating func update(_ progress: LookupProgress, at elapsed: Duration) -> String? {
-        if progress.batchesDone <= 1 || base == nil { base = (elapsed, progress.valuesDone) }
+        if progress.batchesDone <= 1 || base == nil { base = (elapsed, progress.valuesDone - progress.valuesReplayed) }
         if progress.isFinished {
             defer { drawn = false; lastDrawn = nil; base = nil }
             return drawn ? "\r\u{1B}[K" : nil
@@ -39,11 +39,19 @@ public struct ProgressLine: Sendable {
         return "\r" + text + "\u{1B}[K"
     }
 
+    /// Erases the line if it is on the screen (before a row or a note is written there).
+    public mutating func erase() -> String? {
+        guard drawn else { return nil }
+        drawn = false
+        lastDrawn = nil
+        return "\r\u{1B}[K"
+    }
+
     /// Values per second since the first batch finished; nil until there is a second measure.
     func rate(_ progress: LookupProgress, at elapsed: Duration) -> Double? {
         guard let base else { return nil }
         let seconds = Double((elapsed - base.at).components.seconds) + Double((elapsed - base.at).components.attoseconds) / 1e18
-        let values = progress.valuesDone - base.values
+        let values = progress.valuesDone - progress.valuesReplayed - base.values
         guard seconds > 0.05, values > 0 else { return nil }
         return Double(values) / seconds
     }

@@ -24,6 +24,8 @@ public final class FileSink: OutputSink {
 
     private let descriptor: Int32
     private var buffer: [UInt8] = []
+    /// Called before buffered output is written (to erase a progress line on the same terminal).
+    private let beforeWrite: (@Sendable () -> Void)?
 
     /// A sink writing to `handle`.
     public convenience init(handle: FileHandle) {
@@ -31,8 +33,9 @@ public final class FileSink: OutputSink {
     }
 
     /// A sink writing to an open file descriptor (it is not closed here).
-    public init(descriptor: Int32) {
+    public init(descriptor: Int32, beforeWrite: (@Sendable () -> Void)? = nil) {
         self.descriptor = descriptor
+        self.beforeWrite = beforeWrite
     }
 
     /// Buffers `text`, writing out every 64 KiB.
@@ -51,6 +54,7 @@ public final class FileSink: OutputSink {
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         defer { buffer.removeAll(keepingCapacity: true) }
+        beforeWrite?()
         try buffer.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {

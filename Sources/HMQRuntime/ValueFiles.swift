@@ -85,6 +85,12 @@ public enum ValueFiles {
 
     /// Standard input, read once: every `file "-"` of a run gets the same values.
     private static let standardInput = Mutex<[UInt8]?>(nil)
+    /// Pipes, FIFOs and devices read so far, by path: a second read of `<(command)`
+    /// would find it drained, so every use in a run gets what the first read got.
+    private static let streams = Mutex<[String: [UInt8]]>([:])
+
+    /// Set when the script itself came on stdin: `file "-"` then has nothing to read.
+    public static let scriptOnStandardInput = Atomic<Bool>(false)
 
     /// The file's text. Regular files, pipes and FIFOs (`file "/dev/fd/3"`,
     /// `<(command)`) are read to their end.
@@ -92,12 +98,20 @@ public enum ValueFiles {
         let name = isStandardInput(path.value) ? "stdin" : path.value
         let bytes: [UInt8]
         if isStandardInput(path.value) {
+            if scriptOnStandardInput.load(ordering: .relaxed) {
+                throw .at(path.range, "stdin holds the script itself, so it has no values to read; put them in a file, or run the script with -e or from a file")
+            }
+            if isatty(STDIN_FILENO) == 1 {
+                _ = "hmq: reading values from the terminal, one per line; end with Ctrl-D\n".withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            }
             bytes = standardInput.withLock { cached in
                 if let cached { return cached }
                 let read = Array(FileHandle.standardInput.readDataToEndOfFile())
                 cached = read
                 return read
             }
+        } else if let cached = streams.withLock({ $0[path.value] }) {
+            bytes = cached
         } else {
             let descriptor = open(path.value, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
@@ -121,6 +135,7 @@ public enum ValueFiles {
                 read += chunk[0..<n]
             }
             bytes = read
+            if (info.st_mode & S_IFMT) != S_IFREG { streams.withLock { $0[path.value] = read } }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .at(path.range, "\(name) is not UTF-8 text")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One value to search for, as the user gave it: `phone 14155551234`,
 /// `email a@b.com`, `facebook 1234`, or an untyped value the server will classify.
 public struct ChannelValue: Sendable, Hashable, CustomStringConvertible {
@@ -20,13 +22,14 @@ public struct ChannelValue: Sendable, Hashable, CustomStringConvertible {
     public var description: String { type.map { "\($0):\(value)" } ?? value }
 
     /// Reads what ``description`` writes: `TYPE:VALUE` (TYPE a letter then
-    /// letters, digits, `_` or `-`; VALUE not empty) is typed, anything else
-    /// is an untyped value. `+1 (415) 555-1234` and `ada@example.com` stay untyped.
+    /// letters, digits, `_` or `-`; blanks around VALUE dropped) is typed, anything else
+    /// is an untyped value. `+1 (415) 555-1234` and `ada@example.com` stay untyped;
+    /// `email:` is an email with an empty value (which the planner refuses).
     public init(parsing text: String) {
-        if let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex,
+        if let colon = text.firstIndex(of: ":"), colon != text.startIndex,
            let first = text.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII,
            text[..<colon].unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }) {
-            self.init(type: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
+            self.init(type: String(text[..<colon]), value: String(text[text.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         } else {
             self.init(type: nil, value: text)
         }

@@ -87,7 +87,12 @@ extension HeymarketClient {
                     begun = true
                     if let path = client.options.checkpoint {
                         let checkpoint = try client.checkpoints.journal(at: path)
-                        journal = (checkpoint, try checkpoint.begin(plan, baseURL: client.baseURL, attribution: client.options.attribution))
+                        let lookup = try checkpoint.begin(plan, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution)
+                        journal = (checkpoint, lookup)
+                        if let (done, of) = checkpoint.progress(ofLookup: lookup), done > 0 {
+                            client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") were answered before and are not sent again"
+                                           + (done == of ? " (these answers are as old as the checkpoint; delete it for fresh ones)" : ""))
+                        }
                     }
                 }
                 if let failure = journal?.checkpoint.writeFailure { throw failure }

@@ -28,6 +28,10 @@ public struct HeymarketClient: Sendable {
     let sentRequests = RequestCounter()
     let rateLimitedAnswers = RequestCounter()
     let checkpoints = CheckpointCache()
+    /// What the client tells its user while it works (a run resumed from a checkpoint); nil: nothing.
+    public var notice: (@Sendable (String) -> Void)?
+    /// The server's name in a checkpoint, when not its URL (the embedded sandbox, on a new port each run).
+    public var serverName: String?
     /// The clock for JWT `iat` and for `Retry-After` dates.
     let now: @Sendable () -> Date
 

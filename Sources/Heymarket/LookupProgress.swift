@@ -7,8 +7,11 @@ public struct LookupProgress: Sendable, Equatable {
     public var valuesTotal: Int
     /// 429 answers the client has had so far (waited out and retried).
     public var rateLimited: Int
+    /// Of ``valuesDone``, those whose batches came from a checkpoint (no request: not part of the speed).
+    public var valuesReplayed: Int
 
-    public init(batchesDone: Int, batchesTotal: Int, valuesDone: Int, valuesTotal: Int, rateLimited: Int = 0) {
+    public init(batchesDone: Int, batchesTotal: Int, valuesDone: Int, valuesTotal: Int, rateLimited: Int = 0, valuesReplayed: Int = 0) {
+        self.valuesReplayed = valuesReplayed
         self.batchesDone = batchesDone
         self.batchesTotal = batchesTotal
         self.valuesDone = valuesDone
@@ -37,6 +40,7 @@ public struct ProgressCounter: Sendable {
     public mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> LookupProgress {
         progress.batchesDone += 1
         progress.valuesDone += outcome.batch.values.count
+        if outcome.attempts == 0, case .success = outcome.result { progress.valuesReplayed += outcome.batch.values.count }
         progress.rateLimited = client.rateLimitedCount
         return progress
     }

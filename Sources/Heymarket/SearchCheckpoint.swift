@@ -26,12 +26,14 @@ import Synchronization
 /// dependency and `tail -f` shows progress.
 public final class SearchCheckpoint: Sendable {
     public let path: String
-    private let writing: Bool
     private let state: Mutex<State>
 
     struct Lookup {
         var plan: String
         var batches: Int
+        /// The server and attribution it was made with (to say what differs).
+        var server: String?
+        var attribution: String?
         var done: [Int: Record] = [:]
     }
 
@@ -49,20 +51,9 @@ public final class SearchCheckpoint: Sendable {
     }
 
     /// Opens (or creates, mode 0600) the journal at `path` and reads what it holds.
-    public convenience init(path: String) throws(HeymarketError) {
-        try self.init(path: path, writing: true)
-    }
-
-    /// What an existing journal holds (batches done, batches in its lookups), without changing it; nil when there is none.
-    public static func peek(path: String) -> (done: Int, of: Int)? {
-        guard FileManager.default.fileExists(atPath: path), let journal = try? SearchCheckpoint(path: path, writing: false) else { return nil }
-        return journal.totals
-    }
-
-    private init(path: String, writing: Bool) throws(HeymarketError) {
+    public init(path: String) throws(HeymarketError) {
         self.path = path
-        self.writing = writing
-        let descriptor = writing ? open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600) : open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             let reason = errno == ELOOP ? "it is a symbolic link (name the file itself)" : String(cString: strerror(errno))
             throw HeymarketError(.checkpoint, message: "cannot open '\(path)': \(reason)")
@@ -73,10 +64,12 @@ public final class SearchCheckpoint: Sendable {
             throw HeymarketError(.checkpoint, message: "'\(path)' is not a regular file")
         }
         // Two runs appending to one journal would interleave their lookups.
-        if flock(descriptor, (writing ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             close(descriptor)
             throw HeymarketError(.checkpoint, message: "'\(path)' is in use by another hmq run; wait for it, or name another file")
         }
+        // It holds contacts: an existing file made by someone else's umask is narrowed too.
+        _ = fchmod(descriptor, 0o600)
         do {
             state = Mutex(State(descriptor: descriptor))
             try load()
@@ -103,11 +96,6 @@ public final class SearchCheckpoint: Sendable {
                 if n == 0 { break }
                 bytes += chunk[0..<n]
                 offset += off_t(n)
-            }
-            guard writing else {
-                let whole = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-                for line in bytes[..<whole].split(separator: 0x0A).dropFirst() { try? read(line: line, into: &state) }
-                return .success(())
             }
             if bytes.isEmpty {
                 return Self.append(Self.header, to: state.descriptor, path: path)
@@ -137,7 +125,10 @@ public final class SearchCheckpoint: Sendable {
         guard case .object(let object) = try? JSONParser.parse(line), case .integer(let lookupNumber) = object["lookup"] else { throw bad }
         let lookup = Int(lookupNumber)
         if case .string(let plan) = object["plan"], case .integer(let batches) = object["batches"] {
-            state.lookups[lookup] = Lookup(plan: plan, batches: Int(batches))
+            var known = Lookup(plan: plan, batches: Int(batches))
+            if case .string(let server) = object["url"] { known.server = server }
+            if case .string(let attribution) = object["attribution"] { known.attribution = attribution }
+            state.lookups[lookup] = known
             return
         }
         guard case .integer(let batch) = object["batch"], case .string(let values) = object["values"],
@@ -192,22 +183,33 @@ public final class SearchCheckpoint: Sendable {
 
     /// Starts the next lookup of the run: refuses a journal whose lookup at
     /// this position was another plan.
-    func begin(_ plan: SearchPlan, baseURL: BaseURL, attribution: AttributionMode) throws(HeymarketError) -> Int {
-        // A loopback server (the embedded sandbox) gets a new port each run: it is the same server.
-        let server = baseURL.isLoopback ? "loopback" : baseURL.description
+    /// `server` names the server (its URL; the embedded sandbox, whose port
+    /// changes from run to run, passes one name for itself).
+    func begin(_ plan: SearchPlan, server: String, attribution: AttributionMode) throws(HeymarketError) -> Int {
         let fingerprint = Self.fingerprint(([server, attribution.rawValue] + plan.batches.map(Self.fingerprint)).joined(separator: "\n"))
         let result: Result<Int, HeymarketError> = state.withLock { state in
             let number = state.nextLookup
             if let known = state.lookups[number] {
                 guard known.plan == fingerprint, known.batches == plan.batches.count else {
-                    return .failure(HeymarketError(.checkpoint, message: "'\(path)' was made for other inputs or settings (lookup \(number + 1) of the run differs); "
+                    let why: String
+                    if let other = known.server, other != server {
+                        why = "it was made against \(other), this run asks \(server)"
+                    } else if let other = known.attribution, other != attribution.rawValue {
+                        why = "it was made with attribution \(other), this run uses \(attribution.rawValue)"
+                    } else if known.batches != plan.batches.count {
+                        why = "its lookup \(number + 1) had \(known.batches) batch\(known.batches == 1 ? "" : "es"), this run's has \(plan.batches.count): other values or another batch size"
+                    } else {
+                        why = "its lookup \(number + 1) held other values (or the same in other batches)"
+                    }
+                    return .failure(HeymarketError(.checkpoint, message: "'\(path)' was made for other inputs or settings: \(why); "
                                                    + "run the command it was made for, or name a new file to start over"))
                 }
             } else {
                 let line = JSONWriter().string(.object(Self.object([("lookup", .integer(Int64(number))), ("plan", .string(fingerprint)),
-                                                                  ("batches", .integer(Int64(plan.batches.count))), ("url", .string(server))])))
+                                                                  ("batches", .integer(Int64(plan.batches.count))), ("url", .string(server)),
+                                                                  ("attribution", .string(attribution.rawValue))])))
                 if case .failure(let e) = Self.append(line, to: state.descriptor, path: path) { return .failure(e) }
-                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batches.count)
+                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batches.count, server: server, attribution: attribution.rawValue)
             }
             state.nextLookup += 1
             return .success(number)

@@ -17,6 +17,8 @@ struct SearchCommand: HMQSubcommand {
               cut -d, -f3 leads.csv | hmq search --sandbox --stdin
             With --stdin, each line of stdin is a value: TYPE:VALUE (phone:…, email:…, facebook:…) or a bare \
             value; blank lines and lines starting with # are skipped.
+            The options every command takes (--sandbox, --profile, --base-url, --batch, --concurrency, --rate, \
+            --skip-invalid, --checkpoint FILE, ...) are listed by 'hmq --help'.
             """)
     @ParentCommand var root: HMQCommand
     @Option(name: .customLong("phone"), help: ArgumentHelp("A phone number (repeatable).", valueName: "number")) var phones: [String] = []

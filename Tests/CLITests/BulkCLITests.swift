@@ -88,6 +88,18 @@ import Testing
             let fromFIFO = try await sandbox.hmq(["s.hmq", fifo])
             #expect(fromFIFO.status == 0, "\(fromFIFO.stderr)")
             #expect(ids(fromFIFO.stdout) == ["1001", "1002"])
+
+            // A process substitution named twice in one run: both uses see its values.
+            let twice = try await HMQProcess.shell(
+                "\"$HMQ\" --base-url \(sandbox.url) -e 'find phone file $1 | show id' -e 'find phone file $1 | show id' <(printf '14155551234\\n')",
+                environment: CLISandbox.credentials, directory: sandbox.directory)
+            #expect(twice.status == 0, "\(twice.stderr)")
+            #expect(ids(twice.stdout) == ["1001", "1001"])
+
+            // A script that came on stdin cannot read values from it too.
+            let scriptOnStdin = try await sandbox.hmq([], stdin: #"find phone file "-" | count"# + "\n")
+            #expect(scriptOnStdin.status == 2)
+            #expect(scriptOnStdin.stderr.contains("stdin holds the script itself"), "\(scriptOnStdin.stderr)")
         }
     }
 }

@@ -44,6 +44,7 @@ import Testing
             #expect(kills >= 1)
             let resumed = try await sandbox.hmq(["--checkpoint", journal] + options + ["-e", Self.script])
             #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stderr.contains("resuming from checkpoint"))
             #expect(resumed.stdout == whole.stdout)
             #expect(resumed.stdout.contains(#""reason":"no contact""#))
             // Every batch answered once, but for those in flight (2 at most) at each kill.
@@ -53,7 +54,7 @@ import Testing
             // Once complete, running it again sends nothing and prints the same.
             let again = try await sandbox.hmq(["--checkpoint", journal] + options + ["-e", Self.script])
             #expect(again.stdout == whole.stdout)
-            #expect(again.stderr.contains("40 of 40 batches were done before"))
+            #expect(again.stderr.contains("40 of 40 batches were answered before"), "\(again.stderr)")
             #expect(sandbox.searchRequests - wholeRequests == sent)
         }
     }
@@ -64,12 +65,19 @@ import Testing
             let first = try await sandbox.hmq(["--checkpoint", "c.ckpt", "--batch", "50", "-e", Self.script])
             #expect(first.status == 0)
             let before = sandbox.searchRequests
-            for options in [["--batch", "40"], ["--batch", "50", "--attribution", "exact"]] {
+            for (options, why) in [(["--batch", "40"], "had 40 batches, this run's has 50"),
+                                   (["--batch", "50", "--attribution", "exact"], "made with attribution fast, this run uses exact")] {
                 let other = try await sandbox.hmq(["--checkpoint", "c.ckpt"] + options + ["-e", Self.script])
                 #expect(other.status == 2)
                 #expect(other.stderr.contains("'c.ckpt' was made for other inputs or settings"), "\(other.stderr)")
+                #expect(other.stderr.contains(why), "\(other.stderr)")
+                #expect(!other.stderr.contains("resuming"))
                 #expect(other.stdout.isEmpty)
             }
+            // Another server (the embedded sandbox is one).
+            let elsewhere = try await HMQProcess.run(["--sandbox", "--checkpoint", "c.ckpt", "--batch", "50", "-e", Self.script], directory: sandbox.directory)
+            #expect(elsewhere.status == 2)
+            #expect(elsewhere.stderr.contains("made against \(sandbox.url), this run asks the embedded sandbox"), "\(elsewhere.stderr)")
             try sandbox.write("p.txt", "14155551234\n")
             #expect(try await sandbox.hmq(["--checkpoint", "c.ckpt", "--batch", "50", "-e", Self.script]).status == 2)
             #expect(sandbox.searchRequests == before)
@@ -95,6 +103,11 @@ import Testing
             #expect(sandbox.searchRequests == before)
             let mode = try FileManager.default.attributesOfItem(atPath: sandbox.directory.appendingPathComponent("c.ckpt").path)[.posixPermissions] as? Int
             #expect(mode == 0o600)
+            // An empty file made beforehand with a wider mode is narrowed once it holds contacts.
+            try sandbox.write("made.ckpt", "")
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: sandbox.directory.appendingPathComponent("made.ckpt").path)
+            #expect(try await sandbox.hmq(["--checkpoint", "made.ckpt", "-e", Self.script]).status == 0)
+            #expect(try FileManager.default.attributesOfItem(atPath: sandbox.directory.appendingPathComponent("made.ckpt").path)[.posixPermissions] as? Int == 0o600)
         }
     }
 

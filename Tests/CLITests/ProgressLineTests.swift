@@ -17,6 +17,17 @@ struct ProgressLineTests {
         #expect(line.update(LookupProgress(batchesDone: 10, batchesTotal: 10, valuesDone: 1_000, valuesTotal: 1_000), at: at(5_000)) == "\r\u{1B}[K")
     }
 
+    @Test func batchesFromACheckpointDoNotCountTowardsTheSpeed() {
+        var line = ProgressLine(width: 200)
+        _ = line.update(LookupProgress(batchesDone: 1, batchesTotal: 10, valuesDone: 100, valuesTotal: 1_000, valuesReplayed: 100), at: at(0))
+        _ = line.update(LookupProgress(batchesDone: 5, batchesTotal: 10, valuesDone: 500, valuesTotal: 1_000, valuesReplayed: 500), at: at(200))
+        let text = line.update(LookupProgress(batchesDone: 6, batchesTotal: 10, valuesDone: 600, valuesTotal: 1_000, valuesReplayed: 500), at: at(1_000))
+        // 100 values asked in 1 s: 100 ids/s, 400 left: 0:04.
+        #expect(text?.contains("100 ids/s \u{00B7} ETA 0:04") == true, "\(text ?? "nil")")
+        #expect(line.erase() == "\r\u{1B}[K")
+        #expect(line.erase() == nil)
+    }
+
     @Test func redrawsAtMostOncePerIntervalButAlwaysErases() {
         var line = ProgressLine(interval: .milliseconds(100))
         #expect(line.update(LookupProgress(batchesDone: 1, batchesTotal: 50, valuesDone: 1, valuesTotal: 50), at: at(0)) != nil)
