@@ -256,8 +256,8 @@ Every input value ends in exactly one outcome, and notes, `| unmatched`,
 | outcome | meaning | where it shows |
 |---|---|---|
 | matched | it found at least one contact | the contact's `matched` lists it |
-| no contact | the server answered and no contact of the answer can be this value's: the answer was empty, or every contact in it is tied by a field to another value | note, `\| unmatched` reason `no contact` |
-| undetermined | its batch's answer holds a contact that no field (`phone`, `email`, or a field named after the channel type) ties to any input value, so this value may have found it through a channel the contact does not show | note, reason `undetermined` |
+| no contact | the server proved it found nothing: its batch's answer was empty, or (with `exact`, the default) a request holding it and no value that found anything came back empty | note, `\| unmatched` reason `no contact` |
+| undetermined | no field (`phone`, `email`, or a field named after the channel type) ties it to a contact, but its batch's answer held contacts, any of which may carry it on a channel the contact does not show (a second phone, an old email); `exact` settles it, `fast` leaves it so | note, reason `undetermined` |
 | invalid | not a value of its type (never sent): with `set invalid error` (the default) the script stops before any request, naming each one (`phones.txt:12: phone 'abc': ...`, first 20, then a count); with `set invalid skip` (`--skip-invalid`) it is left out and listed | error (exit 2), or note and reason `invalid` |
 | failed | its batch failed after every retry (it may have reached the server) | error naming the values (the first 20; `\| unmatched` lists every one) and request ids (exit 4), reason `failed` |
 | not searched | a full `limit` stopped the lookup before its batch was sent | nothing: it was not needed |
@@ -268,9 +268,10 @@ When a batch fails, rows already printed stay, but `sort`, `count` and
 
 **Attribution.** The API does not say which value found which contact, and real
 contacts carry more channels than their `phone` and `email` fields show.
-`set attribution fast` (the default) sends one request per batch and ties
-values to contacts by their fields; a batch of one value is tied to whatever it
-returns. `set attribution exact` (`--attribution exact`) then asks the server
+`set attribution fast` sends one request per batch and ties values to contacts
+by their fields; a batch of one value is tied to whatever it returns; a value
+no field ties is undetermined whenever its batch returned any contact. `set
+attribution exact` (the default; `--attribution exact`) then asks the server
 again about every value of a batch that returned contacts but that no field
 ties to one, halving the set each time (the API's answer for a set is the union
 of the answers for its values, so a half that finds nothing proves all its
@@ -281,16 +282,18 @@ unmatched, and every contact is tied to at least one value that found it
 disagree, as when the data changes during the lookup: then the values in
 doubt stay undetermined with the reason, and hmq exits 4); it
 costs at most `2 × values − 2` more requests per batch (none for a batch that
-returned nothing or holds one value), and `explain` prints that bound. Fast is
-the default because it keeps a lookup at exactly `ceil(values / batch)`
-requests, which is what pacing and `explain` promise and what a shared 500
-requests/minute key can afford, and because it never states anything false:
-what it cannot know it calls undetermined, and says how to find out. Run
-exact when you act on `| unmatched` (importing or deleting numbers).
-One limit of `fast` worth knowing: a value that a field ties to no contact, in a
-batch where every contact is tied to another value, is "no contact", though a
-contact could in principle also carry it on a hidden channel; `exact` asks.
-And one of `exact`: a contact's `matched` may leave out a value that a field
+returned nothing or holds one value), and `explain` prints that bound; in
+practice the values no field ties are asked about together, and that answer is
+usually empty, so a batch with both hits and misses costs one more request.
+Exact is the default because a list of numbers nobody has is what people act
+on (importing or deleting contacts), and only exact can prove a miss when
+contacts carry channels their fields do not show: with fast, every miss in a
+batch that found anyone would be undetermined. Use `--attribution fast` for
+bulk jobs that only read the contacts found (`| show`, `| save`): exactly
+`ceil(values / batch)` requests, the least a shared 500 requests/minute key
+pays, and still nothing false, since what it cannot know it calls
+undetermined and says how to find out.
+One limit of `exact`: a contact's `matched` may leave out a value that a field
 ties to another contact of the batch and that also finds this one through a
 hidden channel (that value is still matched).
 

@@ -32,7 +32,7 @@ public struct Settings: Sendable, Hashable {
     /// Compare strings with case in `where` (off by default).
     public var caseSensitive = false
     /// How input values are tied to the contacts found.
-    public var attribution = AttributionMode.fast
+    public var attribution = AttributionMode.exact
     /// What an invalid input value does.
     public var invalid = InvalidValues.error
     /// A journal of finished batches, to resume an interrupted run from (nil: none).

@@ -4,14 +4,15 @@
 /// found by a channel none of its fields show (a second phone, an old email).
 public enum AttributionMode: String, Sendable, Hashable, CaseIterable {
     /// One request per batch. A value is tied to a contact whose `phone`,
-    /// `email` (or field named after the channel type) shows it; when a batch
-    /// returns a contact that no field ties to any of its values, the batch's
-    /// untied values are ``SearchResult/Outcome/undetermined``.
+    /// `email` (or field named after the channel type) shows it; a value no
+    /// field ties is ``SearchResult/Outcome/undetermined`` whenever its batch
+    /// returned any contact (that contact may carry it on a channel no field
+    /// shows), and unmatched only when the batch's answer was empty.
     case fast
     /// Like `fast`, then re-asks the server, by bisection, about every value of
     /// a batch that returned contacts but no field ties to it, until each is
     /// matched or proven unmatched (an answer with no contact), and about
-    /// contacts no value is tied to, until their finders are known. At most
+    /// contacts no value is tied to, until their finders are known. The default. At most
     /// `2 × values − 2` extra requests per batch (retries aside); none for a
     /// batch of one value or a batch that returned nothing.
     case exact
@@ -67,11 +68,14 @@ struct BatchAttribution {
         }
         let stillUntied = hits.contains { $0.isEmpty }
         let unresolved = probe?.unresolved ?? []
+        // Any contact of the answer may carry this value on a channel no field
+        // shows (a second phone): only an answer with no contact, or a probe
+        // that asked about the value alone, proves it found nothing.
+        _ = (stillUntied, unresolved)
         verdicts = (0..<valueCount).map { v in
             if foundSomething.contains(v) { return .matched }
             if !anyContact || provenUnmatched.contains(v) { return .unmatched }
-            if stillUntied || unresolved.contains(v) { return .undetermined }
-            return .unmatched
+            return .undetermined
         }
         self.hits = hits.map { $0.sorted() }
     }

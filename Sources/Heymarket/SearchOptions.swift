@@ -17,7 +17,7 @@ public struct SearchOptions: Sendable, Hashable {
     public var retry: RetryPolicy
     /// Seconds to wait for one response (default 30).
     public var timeout: Double
-    /// How values are tied to the contacts found (default ``AttributionMode/fast``).
+    /// How values are tied to the contacts found (default ``AttributionMode/exact``).
     public var attribution: AttributionMode
     /// A journal of finished batches to resume from (see ``SearchCheckpoint``); nil: none.
     public var checkpoint: String?
@@ -31,7 +31,7 @@ public struct SearchOptions: Sendable, Hashable {
         countryCode: String = "1",
         retry: RetryPolicy = RetryPolicy(),
         timeout: Double = 30,
-        attribution: AttributionMode = .fast,
+        attribution: AttributionMode = .exact,
         checkpoint: String? = nil
     ) {
         self.batchSize = max(1, batchSize)

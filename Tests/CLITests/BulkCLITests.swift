@@ -38,7 +38,7 @@ import Testing
             let bad = try await sandbox.hmq(["search", "--stdin", "--phone", "14155551234"], stdin: "14155559876\nphone:abc\n")
             #expect(bad.status == 2)
             #expect(bad.stderr.contains("stdin:2: phone 'abc'"), "\(bad.stderr)")
-            #expect(sandbox.searchRequests == 1)
+            #expect(sandbox.searchRequests == 2)  // the lookup, and exact attribution's proof for 19990000000
             let empty = try await sandbox.hmq(["search", "--stdin"], stdin: "# nothing\n\n")
             #expect(empty.status == 2)
             #expect(empty.stderr.contains("stdin held no values"))

@@ -17,7 +17,8 @@ import Testing
         configuration.faults = FaultInjection(latency: 0.15)
         try await CLISandbox.with(configuration) { sandbox in
             try write(sandbox)
-            let options = ["--batch", "50", "--concurrency", "2", "--rate", "off"]
+            // Fast attribution: one request per batch, so requests count batches.
+            let options = ["--batch", "50", "--concurrency", "2", "--rate", "off", "--attribution", "fast"]
             let whole = try await sandbox.hmq(options + ["-e", Self.script])
             #expect(whole.status == 0, "\(whole.stderr)")
             let wholeRequests = sandbox.searchRequests
@@ -56,6 +57,16 @@ import Testing
             #expect(again.stdout == whole.stdout)
             #expect(again.stderr.contains("40 of 40 batches were answered before"), "\(again.stderr)")
             #expect(sandbox.searchRequests - wholeRequests == sent)
+
+            // Exact attribution's findings are journaled too: a replay asks nothing and prints the same.
+            let exact = ["--batch", "50", "--rate", "off", "--attribution", "exact"]
+            let exactWhole = try await sandbox.hmq(exact + ["-e", Self.script])
+            let recorded = try await sandbox.hmq(["--checkpoint", "exact.ckpt"] + exact + ["-e", Self.script])
+            let asked = sandbox.searchRequests
+            let replayed = try await sandbox.hmq(["--checkpoint", "exact.ckpt"] + exact + ["-e", Self.script])
+            #expect(recorded.stdout == exactWhole.stdout)
+            #expect(replayed.stdout == exactWhole.stdout)
+            #expect(sandbox.searchRequests == asked)
         }
     }
 
@@ -66,7 +77,7 @@ import Testing
             #expect(first.status == 0)
             let before = sandbox.searchRequests
             for (options, why) in [(["--batch", "40"], "had 40 batches, this run's has 50"),
-                                   (["--batch", "50", "--attribution", "exact"], "made with attribution fast, this run uses exact")] {
+                                   (["--batch", "50", "--attribution", "fast"], "made with attribution exact, this run uses fast")] {
                 let other = try await sandbox.hmq(["--checkpoint", "c.ckpt"] + options + ["-e", Self.script])
                 #expect(other.status == 2)
                 #expect(other.stderr.contains("'c.ckpt' was made for other inputs or settings"), "\(other.stderr)")
@@ -114,7 +125,7 @@ import Testing
     @Test func aTornLastLineIsDroppedAndThatBatchAskedAgain() async throws {
         try await CLISandbox.with { sandbox in
             try write(sandbox)
-            let options = ["--checkpoint", "t.ckpt", "--batch", "500", "--rate", "off"]
+            let options = ["--checkpoint", "t.ckpt", "--batch", "500", "--rate", "off", "--attribution", "fast"]
             let whole = try await sandbox.hmq(options + ["-e", Self.script])
             let path = sandbox.directory.appendingPathComponent("t.ckpt")
             var text = try sandbox.read("t.ckpt")

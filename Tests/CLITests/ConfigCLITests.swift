@@ -88,8 +88,7 @@ import Testing
         // A plugin that records its arguments and environment.
         let dump = home.appendingPathComponent("plugin-saw.txt").path
         let plugin = home.appendingPathComponent("hmq/plugins/hmq-format-dump").path
-        try "#!/bin/sh\n{ echo \"$@\"; env; } > '\(dump)'\ncat\n".write(toFile: plugin, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: plugin)
+        try HMQProcess.writeExecutable("#!/bin/sh\n{ echo \"$@\"; env; } > '\(dump)'\ncat\n", to: plugin)
 
         var env = ["XDG_CONFIG_HOME": home.path, "XDG_STATE_HOME": home.path]
         if source == "env" { env["PROD_KEY"] = Self.canaryKey }

@@ -15,8 +15,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for (name, body) in scripts {
             let path = folder.appendingPathComponent("hmq-format-\(name)").path
-            try body.write(toFile: path, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+            try HMQProcess.writeExecutable(body, to: path)
         }
         return folder.path
     }

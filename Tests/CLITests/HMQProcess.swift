@@ -46,6 +46,17 @@ struct HMQProcess {
         }
     }
 
+    /// Writes an executable file through a close-on-exec descriptor: a child
+    /// another test spawns meanwhile must not inherit it open for writing
+    /// (running the file would then fail with ETXTBSY).
+    static func writeExecutable(_ text: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count, fchmod(fd, 0o755) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
     /// Runs `script` with bash (`$HMQ` names the binary), for pipelines such as `"$HMQ" ... | head -1`.
     static func shell(_ script: String, environment: [String: String] = [:], directory: URL? = nil) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in

@@ -84,8 +84,7 @@ import Testing
     @Test func shebangScriptsRun() async throws {
         try await withSandbox { url, _, dir in
             let script = dir.appendingPathComponent("who")
-            try Data("#!/usr/bin/env hmq\nfind phone $1 | show name\n".utf8).write(to: script)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            try HMQProcess.writeExecutable("#!/usr/bin/env hmq\nfind phone $1 | show name\n", to: script.path)
             let process = Process()
             process.executableURL = script
             process.arguments = ["14155559876"]
@@ -126,7 +125,7 @@ import Testing
             }
             let script = dir.appendingPathComponent("five.hmq")
             try Data(lines.joined(separator: "\n").utf8).write(to: script)
-            let out = try await hmq([script.path], url: url)
+            let out = try await hmq(["--attribution", "fast", script.path], url: url)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.split(separator: "\n").count == 5)
             #expect(service.statistics.searchRequests <= 12)

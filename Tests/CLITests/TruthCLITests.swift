@@ -29,7 +29,7 @@ import Testing
     @Test func untiedValuesOfABatchWithAnUntiedContactAreUndeterminedNeverNoContact() async throws {
         try await CLISandbox.with { sandbox in
             let values = Self.hiddenPhones + ["19990000000", "19990000001", "14155552011"]
-            let out = try await sandbox.hmq(["-e", "find phone \(values.joined(separator: ", ")) | unmatched"])
+            let out = try await sandbox.hmq(["--attribution", "fast", "-e", "find phone \(values.joined(separator: ", ")) | unmatched"])
             #expect(out.status == 0, "\(out.stderr)")
             let rows = try out.stdout.split(separator: "\n").map(json)
             #expect(rows.count == Self.hiddenPhones.count + 2)
@@ -37,15 +37,34 @@ import Testing
                 #expect(row["reason"] as? String == "undetermined", "\(row)")
             }
             // Without `| unmatched`, the note says undetermined, not "matched no contact".
-            let noted = try await sandbox.hmq(["-e", "find phone \(values.joined(separator: ", ")) | count"])
+            let noted = try await sandbox.hmq(["--attribution", "fast", "-e", "find phone \(values.joined(separator: ", ")) | count"])
             #expect(noted.stdout == #"{"count":\#(Self.hiddenPhones.count + 1)}"# + "\n")
             #expect(noted.stderr.contains("\(Self.hiddenPhones.count + 2) values undetermined"))
             #expect(!noted.stderr.contains("matched no contact"))
             // The report says the same.
-            let report = try await sandbox.hmq(["search", "--report"] + values.map { "--phone=\($0)" })
+            let report = try await sandbox.hmq(["search", "--report", "--attribution", "fast"] + values.map { "--phone=\($0)" })
             let object = try json(Substring(report.stdout))
             #expect((object["unmatched"] as? [Any])?.isEmpty == true)
             #expect((object["undetermined"] as? [Any])?.count == Self.hiddenPhones.count + 2)
+        }
+    }
+
+    /// A hidden phone whose contact comes back tied by a field to another value
+    /// of the batch: fast cannot tell it found nothing, so it is undetermined;
+    /// exact (the default) asks and finds it matched.
+    @Test func aHiddenValueBesideItsContactsVisibleValueIsNeverNoContact() async throws {
+        try await CLISandbox.with { sandbox in
+            let query = "find phone 14155552010, 12123000009, 19990000000 | unmatched"
+            let fast = try await sandbox.hmq(["--attribution", "fast", "-e", query])
+            #expect(fast.status == 0, "\(fast.stderr)")
+            let fastRows = try fast.stdout.split(separator: "\n").map(json)
+            #expect(fastRows.map { $0["value"] as? String } == ["12123000009", "19990000000"])
+            #expect(fastRows.allSatisfy { $0["reason"] as? String == "undetermined" })
+            let exact = try await sandbox.hmq(["-e", query])
+            #expect(exact.status == 0, "\(exact.stderr)")
+            let exactRows = try exact.stdout.split(separator: "\n").map(json)
+            #expect(exactRows.map { $0["value"] as? String } == ["19990000000"])
+            #expect(exactRows.first?["reason"] as? String == "no contact")
         }
     }
 

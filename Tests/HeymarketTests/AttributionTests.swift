@@ -83,16 +83,15 @@ import TestSupport
         for (position, c) in answer.enumerated() {
             for i in attribution.hits[position] { #expect(world.channels[c].contains(batch[i])) }
         }
-        let untied = attribution.hits.contains { $0.isEmpty }
         for (i, value) in batch.enumerated() {
             let truth = !world.search([value]).isEmpty
             switch attribution.verdicts[i] {
             case .matched: #expect(truth)
-            case .undetermined: #expect(untied, "undetermined only when a contact is tied to no value")
+            case .undetermined: #expect(!answer.isEmpty, "undetermined only when the answer held a contact it may have found")
             case .unmatched:
-                // Proven by an empty answer, or every contact is tied to a value by a field.
-                #expect(answer.isEmpty || !untied)
-                if answer.isEmpty { #expect(!truth) }
+                // Only an empty answer proves it: any contact may hold the value on a channel no field shows.
+                #expect(answer.isEmpty)
+                #expect(!truth)
             }
         }
     }
@@ -108,8 +107,9 @@ import TestSupport
         let attribution = BatchAttribution(valueCount: 3, fieldHits: [[0], []])
         #expect(attribution.verdicts == [.matched, .undetermined, .undetermined])
         #expect(attribution.hits == [[0], []])
-        // With every contact tied, the others are unmatched (the fast reading).
-        #expect(BatchAttribution(valueCount: 3, fieldHits: [[0], [2]]).verdicts == [.matched, .unmatched, .matched])
+        // With every contact tied, the others are still undetermined: contact 0 or 1 may
+        // hold value 1 on a channel no field shows (a second phone).
+        #expect(BatchAttribution(valueCount: 3, fieldHits: [[0], [2]]).verdicts == [.matched, .undetermined, .matched])
         #expect(BatchAttribution(valueCount: 2, fieldHits: []).verdicts == [.unmatched, .unmatched])
     }
 

@@ -77,7 +77,8 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
     }
 
     @Test func aThousandIdsInBatchesOfAHundredIsExactlyTenRequests() async throws {
-        try await withSandbox { client, sandbox in
+        // Fast attribution: one request per batch (exact asks again about values no field ties).
+        try await withSandbox(options: SearchOptions(rateLimit: nil, retry: RetryPolicy(baseDelay: 0.01), attribution: .fast)) { client, sandbox in
             let values = (0..<1000).map { ChannelValue.phone(String(14_155_552_000 + $0)) }
             let result = try await client.search(values)
             #expect(sandbox.service.statistics.searchRequests == 10)
@@ -106,9 +107,9 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
 
     @Test func faultsAreRetriedToTheSameAnswer() async throws {
         let values = (0..<1000).map { ChannelValue.phone(String(14_155_552_000 + $0)) }
-        let clean = try await withSandbox { client, _ in try await client.search(values) }
+        let clean = try await withSandbox(options: SearchOptions(rateLimit: nil, attribution: .fast)) { client, _ in try await client.search(values) }
         let faults = FaultInjection(serverErrorRate: 0.3, throttleRate: 0.3, retryAfter: 0, seed: 7)
-        let options = SearchOptions(rateLimit: nil, retry: RetryPolicy(maximumAttempts: 30, baseDelay: 0.005, maximumDelay: 0.05))
+        let options = SearchOptions(rateLimit: nil, retry: RetryPolicy(maximumAttempts: 30, baseDelay: 0.005, maximumDelay: 0.05), attribution: .fast)
         try await withSandbox(SandboxConfiguration(faults: faults), options: options) { client, sandbox in
             let faulty = try await client.search(values)
             #expect(faulty.isComplete)
