@@ -45,9 +45,29 @@ public struct Configuration: Sendable, Hashable {
     static let credentialKeys = ["base_url", "secret_id", "secret_id_env", "secret_key_env", "secret_key_file", "secret_key_command", "secret_key"]
     static var profileKeys: [String] { credentialKeys + Settings.descriptors.filter(\.inProfile).map(\.name) }
 
+    /// toml++ (under TOMLKit) asserts, ending the process, on a table header
+    /// whose name starts with a character no key can start with (`[é]`, `[!]`):
+    /// such a line is refused here first, with its line number.
+    static func checkTableHeaders(_ text: String, path: String) throws(ConfigError) {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line.drop { $0 == " " || $0 == "\t" }
+            guard rest.first == "[" else { continue }
+            rest = rest.dropFirst()
+            if rest.first == "[" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard let first = rest.unicodeScalars.first else { continue }
+            let startsKey = first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first) || "_-\"']".unicodeScalars.contains(first))
+            if !startsKey {
+                throw ConfigError(path: path, line: number + 1,
+                                  message: "a table name starts with a letter, a digit, '_', '-' or a quote, not '\(first.properties.generalCategory == .control ? first.escaped(asASCII: true) : String(first))'")
+            }
+        }
+    }
+
     /// Parses config text; errors name the file, the line and the key.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Configuration {
         let lines = KeyLines(text)
+        try checkTableHeaders(text, path: path)
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
