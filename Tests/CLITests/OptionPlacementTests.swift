@@ -25,6 +25,10 @@ import Testing
         let sub = try await HMQProcess.run(["search", "--phnoe", "1"])
         #expect(sub.status == 2)
         #expect(sub.stderr.contains("did you mean '--phone'?"), "\(sub.stderr)")
+        // A subcommand's own option before the subcommand: where it goes, not itself as a guess.
+        let early = try await HMQProcess.run(["--report", "search", "--sandbox", "14155551234"])
+        #expect(early.status == 2)
+        #expect(early.stderr.hasPrefix("Error: '--report' is an option of 'hmq search': put it after the subcommand"), "\(early.stderr)")
     }
 
     @Test func optionsAfterAScriptFileAreHonoured() async throws {
