@@ -55,7 +55,9 @@ public struct Configuration: Sendable, Hashable {
             rest = rest.dropFirst()
             if rest.first == "[" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
-            guard let first = rest.unicodeScalars.first else { continue }
+            guard let first = rest.unicodeScalars.first, first != "\r" else {
+                throw ConfigError(path: path, line: number + 1, message: "a table header names its table on the same line: [profiles.NAME]")
+            }
             let startsKey = first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first) || "_-\"']".unicodeScalars.contains(first))
             if !startsKey {
                 throw ConfigError(path: path, line: number + 1,
