@@ -49,18 +49,28 @@ public struct Configuration: Sendable, Hashable {
     /// whose name starts with a character no key can start with (`[é]`, `[!]`):
     /// such a line is refused here first, with its line number.
     static func checkTableHeaders(_ text: String, path: String) throws(ConfigError) {
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var rest = line.drop { $0 == " " || $0 == "\t" }
-            guard rest.first == "[" else { continue }
-            rest = rest.dropFirst()
-            if rest.first == "[" { rest = rest.dropFirst() }
-            rest = rest.drop { $0 == " " || $0 == "\t" }
-            guard let first = rest.unicodeScalars.first, first != "\r" else {
-                throw ConfigError(path: path, line: number + 1, message: "a table header names its table on the same line: [profiles.NAME]")
+        // By scalars: "\r\n" is one Character, and a byte-order mark may open the file.
+        let scalars = Array(text.unicodeScalars)
+        var start = 0
+        var number = 0
+        while start < scalars.count {
+            var end = start
+            while end < scalars.count, scalars[end] != "\n" { end += 1 }
+            defer { start = end + 1 }
+            number += 1
+            var i = start
+            while i < end, [" ", "\t", "\u{FEFF}"].contains(scalars[i]) { i += 1 }
+            guard i < end, scalars[i] == "[" else { continue }
+            i += 1
+            if i < end, scalars[i] == "[" { i += 1 }
+            while i < end, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
+            guard i < end, scalars[i] != "\r" else {
+                throw ConfigError(path: path, line: number, message: "a table header names its table on the same line: [profiles.NAME]")
             }
+            let first = scalars[i]
             let startsKey = first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first) || "_-\"']".unicodeScalars.contains(first))
             if !startsKey {
-                throw ConfigError(path: path, line: number + 1,
+                throw ConfigError(path: path, line: number,
                                   message: "a table name starts with a letter, a digit, '_', '-' or a quote, not '\(first.properties.generalCategory == .control ? first.escaped(asASCII: true) : String(first))'")
             }
         }

@@ -18,7 +18,7 @@ import TestSupport
     }
 
     /// toml++ asserts (ending the process) on these; they are refused first, with the line.
-    @Test(arguments: ["[!]", "[ #x]", "[[é]]", "[\té]", "[\u{1}]", "x = 1\n  [€]", "[\nprofiles.x]", "[ \r\n"])
+    @Test(arguments: ["[!]", "[ #x]", "[[é]]", "[\té]", "[\u{1}]", "x = 1\n  [€]", "[\nprofiles.x]", "[ \r\n", "\u{FEFF}[\u{FFFD}", "[\r\n\r\n", "[\u{FFFD}\r\nx = 1"])
     func aTableNameNoKeyCanStartWithIsAnErrorNotACrash(text: String) {
         do {
             _ = try Configuration.parse(text, path: "c.toml")
