@@ -11,6 +11,8 @@ import Testing
     struct Case: Decodable {
         var region: String
         var cc: String
+        /// Which generated number this is a writing of.
+        var number: Int
         var input: String
         var expected: String?
     }
@@ -19,7 +21,7 @@ import Testing
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Oracles/phone_cases.py")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "7", "6"]
+        process.arguments = ["python3", script.path, "7", "18"]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -57,9 +59,10 @@ import Testing
             }
         }
         let oracleRead = bothRead + onlyOracle
-        print("phone oracle: \(cases.count) writings, \(regions.count) regions; both read \(bothRead), agree \(bothRead - disagreements.count); "
+        let numbers = Set(cases.map(\.number)).count
+        print("phone oracle: \(numbers) numbers in \(cases.count) writings, \(regions.count) regions; both read \(bothRead), agree \(bothRead - disagreements.count); "
               + "hmq read \(bothRead) of the \(oracleRead) libphonenumber reads (\(bothRead * 100 / max(1, oracleRead))%); hmq alone read \(onlyHMQ)")
-        #expect(cases.count >= 2000)
+        #expect(numbers >= 2000)
         #expect(regions.count >= 10)
         #expect(disagreements.isEmpty, "\(disagreements.count) disagreements:\n\(disagreements.prefix(40).joined(separator: "\n"))")
         // Refusing everything would agree trivially: hmq must read most numbers.

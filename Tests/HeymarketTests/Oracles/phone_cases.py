@@ -72,6 +72,7 @@ def main():
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     per_type = int(sys.argv[2]) if len(sys.argv) > 2 else 6
     rng = random.Random(seed)
+    serial = 0
     for region in REGIONS:
         cc = phonenumbers.country_code_for_region(region)
         for number_type in TYPES:
@@ -79,9 +80,10 @@ def main():
             if example is None:
                 continue
             for number in [example] + list(variants(example, region, rng, per_type)):
+                serial += 1
                 for text in writings(number, region):
-                    print(json.dumps({"region": region, "cc": str(cc), "input": text, "expected": expected(text, region)},
-                                     ensure_ascii=False))
+                    print(json.dumps({"region": region, "cc": str(cc), "number": serial, "input": text,
+                                      "expected": expected(text, region)}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
