@@ -82,7 +82,10 @@ public enum ScriptFile {
     public static func read(_ path: String) throws -> Source {
         if path == "-" {
             ValueFiles.scriptOnStandardInput.store(true, ordering: .relaxed)
-            return Source(name: "<stdin>", bytes: Array(FileHandle.standardInput.readDataToEndOfFile()))
+            switch ValueFiles.readToEnd(STDIN_FILENO) {
+            case .success(let bytes): return Source(name: "<stdin>", bytes: bytes)
+            case .failure(let failure): throw CommandFailure(status: .usage, message: failure.message(for: "stdin"))
+            }
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false

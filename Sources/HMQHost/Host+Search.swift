@@ -1,3 +1,4 @@
+import Foundation
 import HMQRuntime
 import Heymarket
 
@@ -59,8 +60,10 @@ extension Host {
         let writer = JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil)
         // When every batch failed, nothing was looked up: an empty array would read as "no contacts".
         let nothingLookedUp = !result.failures.isEmpty && Set(result.failures.flatMap(\.values)) == Set(result.inputs.compactMap(\.normalized))
-        if report || !nothingLookedUp {
-            console.out(writer.string(report ? result.report : .array(result.contacts.map { .object($0.fields) })) + "\n")
+        if report || !nothingLookedUp, !console.out(writer.string(report ? result.report : .array(result.contacts.map { .object($0.fields) })) + "\n") {
+            let code = errno
+            // A reader that went away needs nothing more; a full disk loses the answer: say so.
+            if code != EPIPE { throw CommandFailure(status: .usage, message: "cannot write output: \(String(cString: strerror(code)))") }
         }
         if !report, !result.unmatched.isEmpty {
             console.note("\(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s") matched no contact: " + Self.listed(result.unmatched.map(\.description)) + " (--report lists them all)")

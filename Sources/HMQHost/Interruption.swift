@@ -10,19 +10,27 @@ import Synchronization
 /// row is ever written again; the command then ends with status 0, as it does
 /// when a write finds the reader gone.
 public enum Interruption {
+    /// How long a cancelled command may take to end before the process exits anyway.
+    public static let stopGrace: Duration = .seconds(3)
+
     /// How often stdout is checked for a reader that has gone.
     public static let hangUpPollInterval: Duration = .milliseconds(250)
 
     /// Runs `body` in a task the signals (and a hung-up stdout) cancel; returns its status.
     public static func cancellingOnSignals(_ body: @escaping @Sendable () async -> Int32) async -> Int32 {
         let task = Task { await body() }
+        // One count for both signals: SIGINT then SIGTERM is a second request too.
+        let seen = Counter()
         let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            let seen = Counter()
             source.setEventHandler {
                 if seen.increment() > 1 { exit(130) }
                 task.cancel()
+                // Cancellation cannot interrupt a blocking system call (opening a
+                // FIFO nobody writes to): if the command has not ended after the
+                // grace period, it ends here.
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(stopGrace.components.seconds))) { exit(130) }
             }
             source.resume()
             return source

@@ -92,6 +92,29 @@ public enum ValueFiles {
     /// Set when the script itself came on stdin: `file "-"` then has nothing to read.
     public static let scriptOnStandardInput = Atomic<Bool>(false)
 
+    /// Why a descriptor could not be read to its end (errno).
+    public struct ReadFailure: Error, Sendable {
+        public var code: Int32
+        /// `stdin is a directory`, `cannot read stdin: Bad file descriptor`.
+        public func message(for name: String) -> String {
+            code == EISDIR ? "\(name) is a directory" : "cannot read \(name): \(String(cString: strerror(code)))"
+        }
+    }
+
+    /// Every byte of `descriptor` up to its end. Never traps: a closed stdin
+    /// (`<&-`) or a directory on stdin is a failure to report.
+    public static func readToEnd(_ descriptor: Int32) -> Result<[UInt8], ReadFailure> {
+        var read: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { return .failure(ReadFailure(code: errno)) }
+            if n == 0 { return .success(read) }
+            read += chunk[0..<n]
+        }
+    }
+
     /// The file's text. Regular files, pipes and FIFOs (`file "/dev/fd/3"`,
     /// `<(command)`) are read to their end.
     private static func read(_ path: StringLiteral) throws(RuntimeError) -> String {
@@ -104,11 +127,15 @@ public enum ValueFiles {
             if isatty(STDIN_FILENO) == 1 {
                 _ = "hmq: reading values from the terminal, one per line; end with Ctrl-D\n".withCString { write(STDERR_FILENO, $0, strlen($0)) }
             }
-            bytes = standardInput.withLock { cached in
-                if let cached { return cached }
-                let read = Array(FileHandle.standardInput.readDataToEndOfFile())
-                cached = read
+            let result: Result<[UInt8], ReadFailure> = standardInput.withLock { cached in
+                if let cached { return .success(cached) }
+                let read = readToEnd(STDIN_FILENO)
+                if case .success(let bytes) = read { cached = bytes }
                 return read
+            }
+            switch result {
+            case .success(let read): bytes = read
+            case .failure(let failure): throw .at(path.range, failure.message(for: "stdin"))
             }
         } else if let cached = streams.withLock({ $0[path.value] }) {
             bytes = cached
@@ -125,14 +152,10 @@ public enum ValueFiles {
             defer { close(descriptor) }
             var info = stat()
             if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { throw .at(path.range, "\(name) is a directory") }
-            var read: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
-                if n < 0, errno == EINTR { continue }
-                if n < 0 { throw .at(path.range, "cannot read \(name): \(String(cString: strerror(errno)))") }
-                if n == 0 { break }
-                read += chunk[0..<n]
+            let read: [UInt8]
+            switch readToEnd(descriptor) {
+            case .success(let all): read = all
+            case .failure(let failure): throw .at(path.range, failure.message(for: name))
             }
             bytes = read
             if (info.st_mode & S_IFMT) != S_IFREG { streams.withLock { $0[path.value] = read } }

@@ -224,11 +224,13 @@ public struct HeymarketClient: Sendable {
 final class CheckpointCache: Sendable {
     private let open = Mutex<[String: SearchCheckpoint]>([:])
     func journal(at path: String) throws(HeymarketError) -> SearchCheckpoint {
+        // One journal however the path is written (`x.ckpt`, `./x.ckpt`).
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
         let result: Result<SearchCheckpoint, HeymarketError> = open.withLock { open in
-            if let known = open[path] { return .success(known) }
+            if let known = open[key] { return .success(known) }
             do throws(HeymarketError) {
                 let journal = try SearchCheckpoint(path: path)
-                open[path] = journal
+                open[key] = journal
                 return .success(journal)
             } catch {
                 return .failure(error)

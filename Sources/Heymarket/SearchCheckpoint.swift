@@ -68,11 +68,11 @@ public final class SearchCheckpoint: Sendable {
             close(descriptor)
             throw HeymarketError(.checkpoint, message: "'\(path)' is in use by another hmq run; wait for it, or name another file")
         }
-        // It holds contacts: an existing file made by someone else's umask is narrowed too.
-        _ = fchmod(descriptor, 0o600)
         do {
             state = Mutex(State(descriptor: descriptor))
             try load()
+            // It holds contacts: an existing checkpoint made under a wider umask is narrowed too.
+            _ = fchmod(descriptor, 0o600)
         } catch {
             close(descriptor)
             throw error
@@ -100,10 +100,8 @@ public final class SearchCheckpoint: Sendable {
             if bytes.isEmpty {
                 return Self.append(Self.header, to: state.descriptor, path: path)
             }
+            // Nothing is changed in a file until it has proved to be a checkpoint.
             let whole = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-            if whole < bytes.count, ftruncate(state.descriptor, off_t(whole)) != 0 {
-                return .failure(HeymarketError(.checkpoint, message: "cannot repair '\(path)': \(String(cString: strerror(errno)))"))
-            }
             let lines = bytes[..<whole].split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
             guard let first = lines.first, String(decoding: first, as: UTF8.self) == Self.header else {
                 return .failure(HeymarketError(.checkpoint, message: "'\(path)' is not an hmq checkpoint; name a new file or an old checkpoint"))
@@ -114,6 +112,10 @@ public final class SearchCheckpoint: Sendable {
                 } catch {
                     return .failure(HeymarketError(.checkpoint, message: "'\(path)' is damaged at line \(number + 2): \(error.message)"))
                 }
+            }
+            // A torn last line (a kill in the middle of its write) is cut off.
+            if whole < bytes.count, ftruncate(state.descriptor, off_t(whole)) != 0 {
+                return .failure(HeymarketError(.checkpoint, message: "cannot repair '\(path)': \(String(cString: strerror(errno)))"))
             }
             return .success(())
         }

@@ -32,6 +32,9 @@ struct SearchCommand: HMQSubcommand {
     @Flag(help: "Indent the JSON (the default on a terminal).") var pretty = false
 
     func execute() async throws -> ExitStatus {
+        if root.global.dryRun {
+            throw CommandFailure(status: .usage, message: "--dry-run applies to hmq text; to see the requests without sending them: hmq -e 'explain find phone …'")
+        }
         var all = phones.map(ChannelValue.phone) + emails.map(ChannelValue.email)
         for channel in channels {
             guard let colon = channel.firstIndex(of: ":"), colon != channel.startIndex else {

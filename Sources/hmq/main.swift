@@ -37,6 +37,13 @@ func main(_ arguments: [String]) async -> Int32 {
     return subcommand.handlesSignals ? await execute() : await Interruption.cancellingOnSignals(execute)
 }
 
+// A standard stream started closed (`hmq ... <&-`, `>&-`) would let the next file
+// opened take its number: a socket on fd 1 would receive our output. Hold those
+// numbers with /dev/null, as OpenSSH's sanitise_stdfd does.
+for fd in Int32(0)...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+    let null = open("/dev/null", O_RDWR)
+    if null >= 0, null != fd { dup2(null, fd); close(null) }
+}
 // A closed output (`hmq ... | head -1`) is an EPIPE error hmq handles by stopping quietly, not a signal.
 signal(SIGPIPE, SIG_IGN)
 exit(await main(Array(CommandLine.arguments.dropFirst())))

@@ -45,6 +45,44 @@ import Testing
         }
     }
 
+    @Test func closedOrOddStandardStreamsAreErrorsNotCrashes() async throws {
+        try await CLISandbox.with { sandbox in
+            let script = """
+                "$HMQ" --base-url \(sandbox.url) search --stdin <&-; echo "closed stdin $?"
+                "$HMQ" --base-url \(sandbox.url) -e 'find phone file "-" | count' < /tmp; echo "directory $?"
+                "$HMQ" --base-url \(sandbox.url) search --phone 14155551234 > /dev/full; echo "full $?"
+                "$HMQ" --base-url \(sandbox.url) search --dry-run --phone 14155551234; echo "dry run $?"
+                """
+            let out = try await HMQProcess.shell(script, environment: CLISandbox.credentials)
+            #expect(out.stdout == "closed stdin 2\ndirectory 2\nfull 2\ndry run 2\n", "\(out.stderr)")
+            #expect(out.stderr.contains("stdin held no values"))
+            #expect(out.stderr.contains("stdin is a directory"))
+            #expect(out.stderr.contains("cannot write output: No space left on device"))
+            #expect(out.stderr.contains("--dry-run applies to hmq text"))
+            #expect(!out.stderr.contains("Backtrac"))
+            // The dry run and the refusals sent nothing; the /dev/full run sent its one request.
+            #expect(sandbox.searchRequests == 1)
+        }
+    }
+
+    /// A FIFO nobody writes to blocks in open(2), which cancellation cannot
+    /// interrupt: SIGTERM still ends hmq after the grace period.
+    @Test func sigtermEndsARunStuckOpeningAFIFO() async throws {
+        try await CLISandbox.with { sandbox in
+            let fifo = sandbox.directory.appendingPathComponent("nobody.fifo").path
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let script = """
+                "$HMQ" --base-url \(sandbox.url) -e 'find phone file "\(fifo)" | count' & pid=$!
+                sleep 1; kill -TERM $pid; wait $pid; echo "status $?"
+                """
+            let started = ContinuousClock.now
+            let out = try await HMQProcess.shell(script, environment: CLISandbox.credentials)
+            // 130 from hmq's own handler; 143 if the signal came before hmq installed it.
+            #expect(["status 130\n", "status 143\n"].contains(out.stdout), "\(out.stdout) \(out.stderr)")
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+    }
+
     /// `hmq ... | head -1`: when the reader goes, hmq stops within a poll
     /// interval, even while a request is still out and no row will come.
     @Test func aReaderThatGoesAwayEndsTheLookupAtOnce() async throws {
