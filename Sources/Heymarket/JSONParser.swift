@@ -235,6 +235,10 @@ public struct JSONParser {
         // Beyond Int64, or beyond what a Double holds: the digits as sent.
         if isInteger { return .number(text) }
         guard let double = Double(text) else { throw Error(message: "invalid number", offset: start) }
+        // A zero that was not written as one (1e-400 underflows) or a negative zero: the text as sent.
+        if double == 0, text.hasPrefix("-") || text.prefix { $0 != "e" && $0 != "E" }.contains(where: { ("1"..."9").contains($0) }) {
+            return .number(text)
+        }
         return double.isFinite ? .double(double) : .number(text)
     }
 

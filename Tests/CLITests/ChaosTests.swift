@@ -119,7 +119,7 @@ import Testing
         }
         defer { server.stop() }
         let (json, _) = try await hmq(server, ["-e", "find phone 14155551234 | show id, score, tiny"])
-        #expect(json.stdout == #"{"id":184467440737095516170,"score":1e400,"tiny":0}"# + "\n" || json.stdout == #"{"id":184467440737095516170,"score":1e400,"tiny":5e-400}"# + "\n", "\(json.stdout)")
+        #expect(json.stdout == #"{"id":184467440737095516170,"score":1e400,"tiny":5e-400}"# + "\n", "\(json.stdout)")
         let (csv, _) = try await hmq(server, ["-f", "csv", "-e", "find phone 14155551234 | show id, score"])
         #expect(csv.stdout == "id,score\n184467440737095516170,1e400\n")
     }

@@ -24,6 +24,13 @@ import Testing
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(json) }
     }
 
+    /// Numbers a Double would change are kept as sent: an underflow is not zero, and -0.0 keeps its sign.
+    @Test(arguments: ["1e-400", "-0.0", "-0e5", "2.5e-330", "-1E-999"])
+    func aNumberADoubleWouldChangeIsKeptAsSent(text: String) throws {
+        let value = try JSONParser.parse("[\(text)]")
+        #expect(JSONWriter().string(value) == "[\(text)]")
+    }
+
     @Test func refusesDeepNestingWithoutCrashing() {
         let deep = String(repeating: "[", count: 100_000)
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(deep) }
