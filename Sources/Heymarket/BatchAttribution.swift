@@ -66,12 +66,9 @@ struct BatchAttribution {
                 foundSomething.insert(candidates[0])
             }
         }
-        let stillUntied = hits.contains { $0.isEmpty }
-        let unresolved = probe?.unresolved ?? []
         // Any contact of the answer may carry this value on a channel no field
         // shows (a second phone): only an answer with no contact, or a probe
         // that asked about the value alone, proves it found nothing.
-        _ = (stillUntied, unresolved)
         verdicts = (0..<valueCount).map { v in
             if foundSomething.contains(v) { return .matched }
             if !anyContact || provenUnmatched.contains(v) { return .unmatched }

@@ -258,9 +258,4 @@ public final class SearchCheckpoint: Sendable {
     public func progress(ofLookup lookup: Int) -> (done: Int, of: Int)? {
         state.withLock { state in state.lookups[lookup].map { ($0.done.count, $0.batches) } }
     }
-
-    /// Batches journaled across the run, and how many the run's lookups hold.
-    public var totals: (done: Int, of: Int) {
-        state.withLock { state in state.lookups.values.reduce((0, 0)) { ($0.0 + $1.done.count, $0.1 + $1.batches) } }
-    }
 }
