@@ -9,28 +9,90 @@ struct PrefetchGroup {
     var result: SearchResult?
 }
 
-/// The values of one `find`, read once (files included), with where each came from.
-struct FindValues {
-    var values: [ChannelValue] = []
-    /// For each value: the index of its find item, and its line in a file (0: not from a file).
-    var origins: [(item: Int32, line: Int32)] = []
+/// The items of one `find`, resolved (variables bound, files named), to be
+/// read as often as a lookup needs: files are streamed, never held.
+struct FindInput: Sendable {
+    enum Item: Sendable {
+        case value(ChannelValue)
+        case file(StringLiteral, type: String?)
+        case csv([(value: String, line: Int)], type: String?)
+    }
+    var items: [Item]
 
-    mutating func append(_ value: ChannelValue, item: Int, line: Int = 0) {
-        values.append(value)
-        origins.append((Int32(truncatingIfNeeded: item), Int32(truncatingIfNeeded: line)))
+    /// Reads the values from the first item, each with its origin (``FindInput/origin(item:line:)``).
+    var opener: InputOpener {
+        let items = items
+        return { Reader(items) }
+    }
+
+    /// Every value, read whole (for a script's shared lookups).
+    func values() throws -> [InputValue] {
+        let reader = try opener()
+        var all: [InputValue] = []
+        while let next = try reader.next() { all.append(next) }
+        return all
+    }
+
+    /// A find item and a file line, packed.
+    static func origin(item: Int, line: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: item)) << 32 | UInt64(UInt32(truncatingIfNeeded: line)) }
+
+    final class Reader: InputReader {
+        private let items: [Item]
+        private var item = 0
+        private var file: ValueFiles.LineReader?
+        private var row = 0
+
+        init(_ items: [Item]) { self.items = items }
+
+        func next() throws -> InputValue? {
+            while item < items.count {
+                switch items[item] {
+                case .value(let value):
+                    item += 1
+                    return InputValue(value, origin: FindInput.origin(item: item - 1, line: 0))
+                case .file(let path, let type):
+                    if file == nil { file = try ValueFiles.LineReader(path) }
+                    if let (value, line) = try file?.next() {
+                        return InputValue(ChannelValue(type: type, value: value), origin: FindInput.origin(item: item, line: line))
+                    }
+                    file = nil
+                    item += 1
+                case .csv(let values, let type):
+                    if row < values.count {
+                        row += 1
+                        return InputValue(ChannelValue(type: type, value: values[row - 1].value), origin: FindInput.origin(item: item, line: values[row - 1].line))
+                    }
+                    row = 0
+                    item += 1
+                }
+            }
+            return nil
+        }
     }
 }
 
 extension Evaluator {
-    /// Walks the script before running it: gathers the values of every `find`
-    /// (by the request settings in effect there), so that the script's lookups
-    /// go out as one batched search per group instead of one per statement, and
-    /// finds every invalid input value (with `set invalid error`, the default)
-    /// and unset variable before anything is sent. Returns those errors.
+    /// Walks the script before running it: gathers the finds that share
+    /// request settings (so that the script's lookups go out as one batched
+    /// search per group instead of one per statement), and, when the script
+    /// looks values up more than once, finds every invalid input value (with
+    /// `set invalid error`, the default) and unset variable before anything
+    /// is sent. Returns those errors.
     func prepareLookups(for script: Script) -> [RuntimeError] {
         var shadow = settings
-        var groups: [[String]: PrefetchGroup] = [:]
+        var finds: [(shape: [String], find: FindSource)] = []
         var errors: [RuntimeError] = []
+        let lookups = script.statements.filter { statement in
+            let pipeline: Pipeline
+            switch statement {
+            case .set: return false
+            case .explain(let e): pipeline = e.pipeline
+            case .let(let l): pipeline = l.pipeline
+            case .pipeline(let p): pipeline = p
+            }
+            if case .find = pipeline.source { return true }
+            return false
+        }.count
         for statement in script.statements {
             let pipeline: Pipeline
             switch statement {
@@ -50,49 +112,60 @@ extension Evaluator {
                 unset = true
             }
             // A file a statement before this one writes is read when the find runs.
-            guard !unset, let found = try? findValues(of: find) else { continue }
-            let plan = planner(for: shadow).plan(found.values)
-            if shadow.invalid == .error, let error = invalidValuesError(find, found, plan: plan) {
+            guard !unset, let input = try? findInput(of: find) else { continue }
+            // A lone lookup checks its values itself, before it sends anything.
+            if lookups > 1, shadow.invalid == .error, let census = try? planner(for: shadow).census(input.opener),
+               let error = invalidValuesError(find, census) {
                 errors.append(error)
                 continue
             }
             if case .explain = statement { continue }
-            groups[shadow.requestShape, default: PrefetchGroup(values: [])].values += found.values
-            groups[shadow.requestShape]?.finds += 1
+            finds.append((shadow.requestShape, find))
         }
         // A find alone in its group gains nothing from sharing: it searches by itself.
-        prefetched = errors.isEmpty && !dryRun && client != nil ? groups.filter { $0.value.finds > 1 } : [:]
+        var groups: [[String]: PrefetchGroup] = [:]
+        guard errors.isEmpty, !dryRun, client != nil else {
+            prefetched = [:]
+            return errors
+        }
+        let counts = Dictionary(finds.map { ($0.shape, 1) }, uniquingKeysWith: +)
+        for (shape, find) in finds where counts[shape, default: 0] > 1 {
+            guard let values = try? findInput(of: find).values() else { continue }
+            groups[shape, default: PrefetchGroup(values: [])].values += values.map(\.value)
+            groups[shape]?.finds += 1
+        }
+        prefetched = groups.filter { $0.value.finds > 1 }
         return errors
     }
 
-    /// The input values of a `find`, with files read and variables bound.
-    func findValues(of find: FindSource) throws(RuntimeError) -> FindValues {
-        if let cached = findValuesCache?[find.range] { return cached }
-        var found = FindValues()
-        for (index, item) in find.items.enumerated() {
+    /// A find's items with variables bound and CSV columns read.
+    func findInput(of find: FindSource) throws(RuntimeError) -> FindInput {
+        var items: [FindInput.Item] = []
+        for item in find.items {
             let type = item.type?.name
             switch item.value {
             case .number(let s, _), .email(let s, _), .string(let s, _):
-                found.append(ChannelValue(type: type, value: s), item: index)
+                items.append(.value(ChannelValue(type: type, value: s)))
             case .variable(let v):
-                found.append(ChannelValue(type: type, value: try literals.require(v)), item: index)
+                items.append(.value(ChannelValue(type: type, value: try literals.require(v))))
             case .file(let path, _):
-                for (value, line) in try ValueFiles.lines(try resolve(path)) { found.append(ChannelValue(type: type, value: value), item: index, line: line) }
+                let resolved = try resolve(path)
+                // Opened now, so that a missing file is an error before anything is sent.
+                _ = try ValueFiles.LineReader(resolved)
+                items.append(.file(resolved, type: type))
             case .csv(let path, let column, _):
-                for (value, line) in try ValueFiles.csvColumn(try resolve(path), column).values {
-                    found.append(ChannelValue(type: type, value: value), item: index, line: line)
-                }
+                items.append(.csv(try ValueFiles.csvColumn(try resolve(path), column).values, type: type))
             }
         }
-        findValuesCache?[find.range] = found
-        return found
+        return FindInput(items: items)
     }
 
-    /// Where value `index` of a find came from: `phones.txt:12`, `leads.csv:4, column "Email"`, `$1`, `--var who`.
-    func origin(of index: Int, in find: FindSource, _ found: FindValues) -> String? {
-        let (item, line) = found.origins[index]
-        guard find.items.indices.contains(Int(item)) else { return nil }
-        switch find.items[Int(item)].value {
+    /// Where a value of a find came from (its ``InputValue/origin``): `phones.txt:12`,
+    /// `leads.csv:4, column "Email"`, `$1`, `--var who`; nil for a value written in the find.
+    func origin(_ origin: UInt64, in find: FindSource) -> String? {
+        let (item, line) = (Int(origin >> 32), Int(origin & 0xFFFF_FFFF))
+        guard find.items.indices.contains(item) else { return nil }
+        switch find.items[item].value {
         case .number, .email, .string: return nil
         case .variable(let v):
             if v.position != nil || v.environmentName != nil { return "$" + v.name }
@@ -122,24 +195,22 @@ extension Evaluator {
 
     /// The error for a find's invalid values (nil when there are none): each
     /// named with where it came from (the first 20, then a count).
-    func invalidValuesError(_ find: FindSource, _ found: FindValues, plan: SearchPlan) -> RuntimeError? {
-        var invalid: [(index: Int, error: HeymarketError)] = []
-        for (index, input) in plan.inputs.enumerated() {
-            if case .failure(let error) = input.normalized { invalid.append((index, error)) }
-        }
-        guard let first = invalid.first else { return nil }
-        let items = Set(invalid.map { found.origins[$0.index].item })
-        let range = items.count == 1 ? items.first.map { find.items[Int($0)].value.range } ?? find.range : find.range
-        let hint = "fix \(invalid.count == 1 ? "it" : "them"), or leave invalid values out with 'set invalid skip' (--skip-invalid)"
-        if invalid.count == 1, origin(of: first.index, in: find, found) == nil {
+    func invalidValuesError(_ find: FindSource, _ census: PlanCensus) -> RuntimeError? {
+        guard let first = census.invalid.first else { return nil }
+        let count = census.invalidCount
+        let items = Set(census.invalid.map { Int($0.input.origin >> 32) })
+        let range = items.count == 1 && count == census.invalid.count
+            ? items.first.flatMap { find.items.indices.contains($0) ? find.items[$0].value.range : nil } ?? find.range : find.range
+        let hint = "fix \(count == 1 ? "it" : "them"), or leave invalid values out with 'set invalid skip' (--skip-invalid)"
+        if count == 1, origin(first.input.origin, in: find) == nil {
             return .diagnostic(Diagnostic(id: .runtime, range: range, message: first.error.message + "; nothing was sent", suggestion: hint))
         }
-        var notes = invalid.prefix(20).map { entry in
-            (origin(of: entry.index, in: find, found).map { $0 + ": " } ?? "") + entry.error.message
+        var notes = census.invalid.map { entry in
+            (origin(entry.input.origin, in: find).map { $0 + ": " } ?? "") + entry.error.message
         }
-        if invalid.count > 20 { notes.append("… and \(invalid.count - 20) more") }
+        if count > notes.count { notes.append("… and \(count - notes.count) more") }
         return .diagnostic(Diagnostic(id: .runtime, range: range,
-                                      message: "\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s"); nothing was sent",
+                                      message: "\(count) invalid value\(count == 1 ? "" : "s"); nothing was sent",
                                       suggestion: hint, notes: notes))
     }
 
@@ -160,86 +231,85 @@ extension Evaluator {
     /// they settle; `onRows` returns false when it needs no more, which stops
     /// the lookup (batches not sent are never sent). With `wholeResult`, rows
     /// come only once every batch is in (so that `matched` is complete).
-    func lookUp(_ find: FindSource, wholeResult: Bool, onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
-        let found = try findValues(of: find)
+    /// The rows of values that found no contact (`| unmatched`) go to
+    /// `onOutcomes` as they settle with `streamsOutcomes`; the summary keeps them all
+    /// only with `keepOutcomes`, else their counts and first values.
+    ///
+    /// Values stream: a census pass (counts, invalid values, repeats), the
+    /// batches, and a pass beside them for each value's outcome, so memory
+    /// does not grow with the input (only with repeated values and contacts found).
+    func lookUp(_ find: FindSource, wholeResult: Bool, keepOutcomes: Bool, onRows: ([Row]) throws -> Bool,
+                streamsOutcomes: Bool = false, onOutcomes: ([Row]) throws -> Void = { _ in }) async throws -> SourceSummary {
+        let input = try findInput(of: find)
         let client = try currentClient()
-        let plan = client.plan(found.values)
-        if settings.invalid == .error, let error = invalidValuesError(find, found, plan: plan) { throw error }
-        let shape = settings.requestShape
+        let planner = planner(for: settings)
+        var collector = OutcomeCollector(keepRows: keepOutcomes, streams: streamsOutcomes)
+        func flush() throws {
+            let rows = collector.take()
+            if !rows.isEmpty { try onOutcomes(rows) }
+        }
         do {
-            let result: SearchResult
-            if var group = prefetched[shape] {
-                let shared: SearchResult
-                if let done = group.result {
-                    shared = done
-                } else {
-                    shared = try await client.search(group.values, progress: events.progress)
-                    group.result = shared
-                    prefetched[shape] = group
-                }
-                result = shared.restricted(to: plan)
-            } else if wholeResult {
-                result = try await client.search(plan: plan, progress: events.progress)
-            } else {
-                var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: settings.countryCode))
-                var counter = ProgressCounter(plan: plan, client: client)
-                for try await outcome in client.batchOutcomes(plan: plan) {
-                    assembler.add(outcome)
-                    let now = counter.add(outcome)
-                    events.progress?(now)
-                    if try !onRows(assembler.takeSettled().map(Row.init(match:))) { break }
-                }
-                // A cancelled task ends the stream early without an error: never pass that off as the result.
-                try Task.checkCancellation()
-                return summary(of: assembler.finish(), find: find, found)
+            if let group = prefetched[settings.requestShape] {
+                let summary = try await lookUp(find, input: input, sharing: group, with: client, collector: &collector, onRows: onRows)
+                try flush()
+                return summary
             }
-            _ = try onRows(result.matches.map(Row.init(match:)))
-            return summary(of: result, find: find, found)
+            let census = try planner.census(input.opener)
+            if settings.invalid == .error, let error = invalidValuesError(find, census) { throw error }
+            let source = try planner.batches(input.opener, census: census)
+            var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
+            var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: wholeResult)
+            var counter = ProgressCounter(census: census, client: client)
+            for try await outcome in client.batchOutcomes(source) {
+                let step = assembler.add(outcome)
+                collector.learn(assembler.attributionFailures)
+                cursor.learn(step.outcomes)
+                events.progress?(counter.add(outcome))
+                if !wholeResult, try !onRows(step.matches.map(Row.init(match:))) { break }
+                try cursor.advance { collector.add($0.value, $1, $2, origin: origin($0.origin, in: find)) }
+                try flush()
+            }
+            // A cancelled task ends the stream early without an error: never pass that off as the result.
+            try Task.checkCancellation()
+            try cursor.advance(toTheEnd: true) { collector.add($0.value, $1, $2, origin: origin($0.origin, in: find)) }
+            try flush()
+            if wholeResult { _ = try onRows(assembler.matches.map(Row.init(match:))) }
+            return collector.summary(failures: assembler.failures, attributionFailures: assembler.attributionFailures)
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)
         }
     }
 
-    /// What became of the values that found no contact (a row each: type,
-    /// value, reason, detail), and the failed batches.
-    func summary(of result: SearchResult, find: FindSource, _ found: FindValues) -> SourceSummary {
-        var rows: [Row] = []
-        var attributionError: [NormalizedChannelValue: HeymarketError] = [:]
-        for failure in result.attributionFailures { for value in failure.values { attributionError[value] = failure.error } }
-        for (index, input) in result.inputs.enumerated() {
-            let reason: SourceSummary.Reason
-            var detail: String?
-            switch input.outcome {
-            case .matched, .notSearched: continue
-            case .unmatched: reason = .noContact
-            case .undetermined:
-                reason = .undetermined
-                if let error = input.normalized.flatMap({ attributionError[$0] }) {
-                    detail = "exact attribution could not finish: \(error)"
-                } else {
-                    detail = "its batch's answer holds a contact no field ties to any input value; 'set attribution exact' asks the server which"
-                }
-            case .invalid(let e):
-                reason = .invalid
-                detail = (index < found.origins.count ? origin(of: index, in: find, found).map { $0 + ": " } : nil).map { $0 + e.message } ?? e.message
-            case .failed(let e):
-                reason = .failed
-                detail = e.description
-            }
-            // A value holding this session's credential is never shown.
-            var hidden = false
-            if case .invalid(let e) = input.outcome, e.code == .credentialInValue { hidden = true }
-            rows.append(Row(fields: JSONObject([
-                .init(key: "type", value: input.value.type.map(JSONValue.string) ?? .null),
-                .init(key: "value", value: .string(hidden ? "(not shown: it holds a credential)" : input.value.value)),
-                .init(key: "reason", value: .string(reason.rawValue)),
-                .init(key: "detail", value: detail.map(JSONValue.string) ?? .null),
-            ])))
+    /// A find whose values the script searches together with other finds':
+    /// the shared result, restricted to this find's values.
+    private func lookUp(_ find: FindSource, input: FindInput, sharing group: PrefetchGroup, with client: HeymarketClient,
+                        collector: inout OutcomeCollector, onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
+        let values = try input.values()
+        let plan = client.plan(values.map(\.value))
+        if settings.invalid == .error {
+            var census = plan.census
+            census.invalid = census.invalid.map { (values[Int($0.input.origin)], $0.error) }
+            if let error = invalidValuesError(find, census) { throw error }
         }
-        return SourceSummary(unmatched: rows, failures: result.failures, attributionFailures: result.attributionFailures)
+        var group = group
+        let shared: SearchResult
+        if let done = group.result {
+            shared = done
+        } else {
+            shared = try await client.search(group.values, progress: events.progress)
+            group.result = shared
+            prefetched[settings.requestShape] = group
+        }
+        let result = shared.restricted(to: plan)
+        _ = try onRows(result.matches.map(Row.init(match:)))
+        collector.learn(result.attributionFailures)
+        for (input, outcome) in zip(values, result.inputs) {
+            collector.add(outcome.value, outcome.normalized, outcome.outcome, origin: origin(input.origin, in: find))
+        }
+        return collector.summary(failures: result.failures, attributionFailures: result.attributionFailures)
     }
 
-    /// Writes the requests a pipeline would send (never the Authorization header).
+    /// Writes the requests a pipeline would send (never the Authorization header), a batch at a time.
     func explain(_ pipeline: Pipeline) throws {
         guard case .find(let find) = pipeline.source else {
             if case .variable(let v) = pipeline.source {
@@ -247,31 +317,112 @@ extension Evaluator {
             }
             return
         }
-        let found = try findValues(of: find)
+        let input = try findInput(of: find)
         let options = settings.searchOptions
         let base = client?.baseURL ?? BaseURL.production
-        let plan = planner(for: settings).plan(found.values)
-        if settings.invalid == .error, let error = invalidValuesError(find, found, plan: plan) { throw error }
+        let planner = planner(for: settings)
+        let census = try planner.census(input.opener)
+        if settings.invalid == .error, let error = invalidValuesError(find, census) { throw error }
         let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
-        let invalidCount = plan.inputs.filter { if case .failure = $0.normalized { true } else { false } }.count
-        var text = "# \(plan.inputs.count) value\(plan.inputs.count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(plan.values.count) distinct, \(plan.batches.count) request\(plan.batches.count == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
+        let (count, invalidCount, batches) = (census.inputCount, census.invalidCount, census.batchCount)
+        var text = "# \(count) value\(count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(census.distinctCount) distinct, \(batches) request\(batches == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
         if settings.attribution == .exact {
-            let bound = plan.batches.reduce(0) { $0 + AttributionMode.extraRequestBound(values: $1.values.count) }
+            // Every batch is full but the last.
+            let full = census.distinctCount / options.batchSize, rest = census.distinctCount % options.batchSize
+            let bound = full * AttributionMode.extraRequestBound(values: options.batchSize) + AttributionMode.extraRequestBound(values: rest)
             text += "# attribution exact: up to \(bound) more request\(bound == 1 ? "" : "s") (2 × values − 2 per batch, retries aside), only for batches whose answer holds contacts no field ties to a value\n"
         }
-        for (index, input) in plan.inputs.enumerated() {
-            if case .failure(let e) = input.normalized {
-                text += "# not sent (invalid): " + (origin(of: index, in: find, found).map { $0 + ": " } ?? "") + e.message + "\n"
+        if invalidCount > 0 {
+            let reader = try input.opener()
+            while let next = try reader.next() {
+                guard case .failure(let e) = planner.normalize(next.value) else { continue }
+                text += "# not sent (invalid): " + (origin(next.origin, in: find).map { $0 + ": " } ?? "") + e.message + "\n"
+                if text.utf8.count > 1 << 16 { try output.write(text); text = "" }
             }
         }
-        for batch in plan.batches {
+        let source = try planner.batches(input.opener, census: census)
+        while let batch = try source.next() {
             let request = HeymarketClient.searchRequest(for: batch, baseURL: base, timeout: options.timeout)
             text += "\(request.method) \(request.url)\n"
             for header in request.headers { text += "\(header.name): \(header.value)\n" }
             text += "Authorization: Bearer <a fresh JWT, not shown>\n\n"
             text += String(decoding: request.body, as: UTF8.self) + "\n\n"
+            if text.utf8.count > 1 << 16 { try output.write(text); text = "" }
         }
         try output.write(text)
+    }
+}
+
+/// Gathers what became of the values that found no contact, one at a time in
+/// input order: as rows for `| unmatched` (handed on as they come, or kept),
+/// and as counts and first values for the notes.
+struct OutcomeCollector {
+    let keepRows: Bool
+    let streams: Bool
+    private var pending: [Row] = []
+    private var kept: [Row] = []
+    private var counts: [SourceSummary.Reason: Int] = [:]
+    private var first: [SourceSummary.Reason: [String]] = [:]
+    private var attributionError: [NormalizedChannelValue: HeymarketError] = [:]
+    private var attributionFailuresSeen = 0
+
+    init(keepRows: Bool, streams: Bool) {
+        self.keepRows = keepRows
+        self.streams = streams
+    }
+
+    /// Batches whose exact attribution could not finish (their values' detail says so).
+    mutating func learn(_ failures: [BatchFailure]) {
+        for failure in failures.dropFirst(attributionFailuresSeen) { for value in failure.values { attributionError[value] = failure.error } }
+        attributionFailuresSeen = failures.count
+    }
+
+    /// One input value's outcome (`origin`: where it came from, for an invalid one).
+    mutating func add(_ value: ChannelValue, _ normalized: NormalizedChannelValue?, _ outcome: SearchResult.Outcome, origin: String?) {
+        let reason: SourceSummary.Reason
+        var detail: String?
+        switch outcome {
+        case .matched, .notSearched: return
+        case .unmatched: reason = .noContact
+        case .undetermined:
+            reason = .undetermined
+            if let error = normalized.flatMap({ attributionError[$0] }) {
+                detail = "exact attribution could not finish: \(error)"
+            } else {
+                detail = "its batch's answer holds a contact no field ties to any input value; 'set attribution exact' asks the server which"
+            }
+        case .invalid(let e):
+            reason = .invalid
+            detail = origin.map { $0 + ": " + e.message } ?? e.message
+        case .failed(let e):
+            reason = .failed
+            detail = e.description
+        }
+        // A value holding this session's credential is never shown.
+        var hidden = false
+        if case .invalid(let e) = outcome, e.code == .credentialInValue { hidden = true }
+        let shown = hidden ? "(not shown: it holds a credential)" : value.value
+        counts[reason, default: 0] += 1
+        if first[reason, default: []].count < SourceSummary.valuesNamed { first[reason, default: []].append(shown) }
+        guard keepRows || streams else { return }
+        let row = Row(fields: JSONObject([
+            .init(key: "type", value: value.type.map(JSONValue.string) ?? .null),
+            .init(key: "value", value: .string(shown)),
+            .init(key: "reason", value: .string(reason.rawValue)),
+            .init(key: "detail", value: detail.map(JSONValue.string) ?? .null),
+        ]))
+        if keepRows { kept.append(row) }
+        if streams { pending.append(row) }
+    }
+
+    /// The rows gathered since the last call, for `| unmatched`.
+    mutating func take() -> [Row] {
+        defer { pending = [] }
+        return pending
+    }
+
+    func summary(failures: [BatchFailure], attributionFailures: [BatchFailure]) -> SourceSummary {
+        SourceSummary(unmatched: kept, counts: counts, firstValues: first, failures: failures, attributionFailures: attributionFailures)
     }
 }
 

@@ -6,8 +6,14 @@ extension Evaluator {
     /// at a time, with the output columns known so far (nil: every field).
     /// A `limit` that is full stops the lookup: the batches not yet sent are
     /// never sent. Returns the output columns and what the source knew at its end.
-    func stream(_ pipeline: Pipeline, deliver: ([Row], [String]?) throws -> Void) async throws -> (columns: [String]?, summary: SourceSummary) {
-        let stages = try transforms(for: pipeline)
+    /// `| unmatched` takes the values that found no contact instead of the
+    /// contacts, as they settle; the stages after it run on those. The summary
+    /// keeps a row per such value only with `keepUnmatched` (or `--report`, or a
+    /// stage plugin): else their counts and first values, for the notes.
+    func stream(_ pipeline: Pipeline, keepUnmatched: Bool = false, deliver: ([Row], [String]?) throws -> Void) async throws -> (columns: [String]?, summary: SourceSummary) {
+        var stages = try transforms(for: pipeline)
+        let listing = stages.firstIndex { $0 is UnmatchedTransform }
+        if let listing { stages = Array(stages[(listing + 1)...]) }
         let chain: StageChain
         var summary: SourceSummary
         switch pipeline.source {
@@ -18,14 +24,21 @@ extension Evaluator {
                 }
                 throw RuntimeError.at(v.range, "$\(v.name) is not bound", suggestion: bindings.isEmpty ? "bind a result first: let \(v.name) = find ..." : Suggestion.closest(to: v.name, among: Array(bindings.keys)).map { "did you mean '$\($0)'?" })
             }
-            chain = StageChain(stages, sourceColumns: bound.columns)
+            chain = StageChain(stages, sourceColumns: listing == nil ? bound.columns : Relation.unmatchedColumns)
             summary = SourceSummary(unmatched: bound.unmatched, failures: bound.failures)
-            let out = try chain.push(bound.rows)
+            let out = try chain.push(listing == nil ? bound.rows : bound.unmatched)
             if !out.isEmpty { try deliver(out, chain.outputColumns) }
+        case .find(let find) where listing != nil:
+            chain = StageChain(stages, sourceColumns: Relation.unmatchedColumns)
+            // Every value's outcome is wanted: the lookup runs to its end.
+            summary = try await lookUp(find, wholeResult: false, keepOutcomes: false, onRows: { _ in true }, streamsOutcomes: true) { rows in
+                let out = try chain.push(rows)
+                if !out.isEmpty { try deliver(out, chain.outputColumns) }
+            }
         case .find(let find):
             chain = StageChain(stages, sourceColumns: nil)
-            let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
-            summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline)) { rows in
+            let keep = keepUnmatched || events.outcomes != nil || pipeline.stages.contains { if case .plugin = $0 { true } else { false } }
+            summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline), keepOutcomes: keep) { rows in
                 for row in rows {
                     seenFields.formUnion(row.fields.keys)
                     // Custom fields by their paths (`custom.12`), for completion.
@@ -33,11 +46,10 @@ extension Evaluator {
                 }
                 let out = try chain.push(rows)
                 if !out.isEmpty { try deliver(out, chain.outputColumns) }
-                // `unmatched` needs every value's outcome, so the lookup must finish.
-                return listsUnmatched || !chain.saturated
+                return !chain.saturated
             }
         }
-        let rest = try chain.finish(summary.end)
+        let rest = try chain.finish(listing == nil ? summary.end : StreamEnd(incomplete: !summary.failures.isEmpty))
         if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
         summary.withheld = chain.withheld
         summary.notes = chain.notes

@@ -35,9 +35,6 @@ public actor Evaluator {
     var events = RunEvents()
     /// Search results prepared for the finds of the running script, by request shape.
     var prefetched: [[String]: PrefetchGroup] = [:]
-    /// The values of each `find` of the running script, read once (files included),
-    /// by its range in that script; nil outside ``run(_:continueOnError:events:)``.
-    var findValuesCache: [SourceRange: FindValues]?
 
     /// - Parameters:
     ///   - client: the API client; nil allows only `--dry-run` and `explain`.
@@ -71,12 +68,10 @@ public actor Evaluator {
     /// `arguments`, when given, are the script's `$1`, `$2`... for this run only (`.read FILE ARGS`).
     public func run(_ script: Script, continueOnError: Bool = false, events: RunEvents = RunEvents(), arguments: [String]? = nil) async -> [RuntimeError] {
         self.events = events
-        findValuesCache = [:]
         let sessionInputs = inputs
         if let arguments { inputs.arguments = arguments }
         defer {
             prefetched = [:]
-            findValuesCache = nil
             self.events = RunEvents()
             inputs = sessionInputs
             try? output.flush()
@@ -124,7 +119,7 @@ public actor Evaluator {
                 return
             }
             var rows: [Row] = []
-            let (columns, summary) = try await stream(l.pipeline) { chunk, _ in rows += chunk }
+            let (columns, summary) = try await stream(l.pipeline, keepUnmatched: true) { chunk, _ in rows += chunk }
             let listsUnmatched = l.pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
             bindings[l.name.name] = Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : summary.unmatched, failures: summary.failures)
             try report(summary, of: l.pipeline)
@@ -142,7 +137,7 @@ public actor Evaluator {
     /// The rows of a pipeline, with its stages applied (`format` and `save` are output, not here).
     public func evaluate(_ pipeline: Pipeline) async throws -> Relation {
         var rows: [Row] = []
-        let (columns, summary) = try await stream(pipeline) { chunk, _ in rows += chunk }
+        let (columns, summary) = try await stream(pipeline, keepUnmatched: true) { chunk, _ in rows += chunk }
         let listsUnmatched = pipeline.stages.contains { if case .unmatched = $0 { true } else { false } }
         return Relation(rows: rows, columns: columns, unmatched: listsUnmatched ? [] : summary.unmatched, failures: summary.failures)
     }
@@ -163,14 +158,15 @@ public actor Evaluator {
     /// each reason (failed values are named by the error instead).
     func noteOutcomes(_ summary: SourceSummary, pipeline: Pipeline) {
         for note in summary.notes { events.note(note) }
-        guard case .find(let find) = pipeline.source, !summary.unmatched.isEmpty else { return }
+        guard case .find(let find) = pipeline.source, summary.unmatchedCount > 0 else { return }
         if pipeline.stages.contains(where: { if case .unmatched = $0 { true } else { false } }) { return }
         func note(_ reason: SourceSummary.Reason, _ what: String, _ suggestion: String) {
-            let values = summary.values(reason)
-            guard !values.isEmpty else { return }
-            let shown = values.prefix(10).joined(separator: ", ") + (values.count > 10 ? ", … (\(values.count - 10) more)" : "")
+            let count = summary.counts[reason] ?? 0
+            let values = summary.firstValues[reason] ?? []
+            guard count > 0 else { return }
+            let shown = values.joined(separator: ", ") + (count > values.count ? ", … (\(count - values.count) more)" : "")
             events.note(Diagnostic(id: .runtime, severity: .note, range: find.range,
-                                   message: "\(values.count) value\(values.count == 1 ? "" : "s") \(what): \(shown)", suggestion: suggestion))
+                                   message: "\(count) value\(count == 1 ? "" : "s") \(what): \(shown)", suggestion: suggestion))
         }
         note(.noContact, "matched no contact", "list them with '| unmatched'")
         note(.undetermined, "undetermined (a contact came back that no field ties to an input value)",

@@ -33,50 +33,56 @@ extension HeymarketClient {
     /// value still has an outcome and what was found is kept: see
     /// ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
-        var assembler = SearchAssembler(plan: plan, normalizer: ChannelNormalizer(countryCode: options.countryCode))
-        var counter = ProgressCounter(plan: plan, client: self)
-        for try await outcome in batchOutcomes(plan: plan) {
-            assembler.add(outcome)
+        var assembler = SearchAssembler(normalizer: ChannelNormalizer(countryCode: options.countryCode), retainingMatches: true)
+        var counter = ProgressCounter(census: plan.census, client: self)
+        var known: [NormalizedChannelValue: SearchResult.Outcome] = [:]
+        for try await outcome in batchOutcomes(BatchSource(plan)) {
+            known.merge(assembler.add(outcome).outcomes) { _, new in new }
             let now = counter.add(outcome)
             progress?(now)
         }
         // A partial result must never look whole.
         try Task.checkCancellation()
-        return assembler.finish()
+        let inputs = plan.inputs.map { input -> SearchResult.InputOutcome in
+            switch input.normalized {
+            case .failure(let error): return .init(value: input.value, normalized: nil, outcome: .invalid(error))
+            case .success(let n): return .init(value: input.value, normalized: n, outcome: known[n] ?? .notSearched)
+            }
+        }
+        return SearchResult(matches: assembler.matches, inputs: inputs, failures: assembler.failures, requestCount: assembler.requests,
+                            attributionFailures: assembler.attributionFailures)
     }
 
-    /// Runs the batches of `plan`, up to ``SearchOptions/concurrency`` at once,
+    /// Runs the batches of `source`, up to ``SearchOptions/concurrency`` at once,
     /// and yields their outcomes in batch order. Batches start as outcomes are
     /// asked for (never more than `concurrency` ahead of the reader), so a
     /// reader that stops early stops the search: no batch past those in flight
     /// is sent. Cancelling the reading task cancels the requests in flight.
-    public func batchOutcomes(plan: SearchPlan) -> BatchOutcomes {
-        BatchOutcomes(client: self, plan: plan)
+    public func batchOutcomes(_ source: BatchSource) -> BatchOutcomes {
+        BatchOutcomes(client: self, source: source)
     }
 
-    /// The outcomes of a plan's batches, in batch order (see ``batchOutcomes(plan:)``).
+    /// The outcomes of a plan's batches, in batch order (see ``batchOutcomes(_:)``).
     public struct BatchOutcomes: AsyncSequence, Sendable {
         public typealias Element = BatchOutcome
         let client: HeymarketClient
-        let plan: SearchPlan
+        let source: BatchSource
 
-        public func makeAsyncIterator() -> Iterator { Iterator(client: client, plan: plan) }
+        public func makeAsyncIterator() -> Iterator { Iterator(client: client, source: source) }
 
         public final class Iterator: AsyncIteratorProtocol {
             private let client: HeymarketClient
-            private let batches: [ChannelBatch]
+            private let source: BatchSource
             private var running: [Int: Task<BatchOutcome, any Error>] = [:]
             private var next = 0
             private var yielded = 0
             /// The checkpoint journal and this lookup's number in it, once the first outcome is asked for.
             private var journal: (checkpoint: SearchCheckpoint, lookup: Int)?
             private var begun = false
-            private let plan: SearchPlan
 
-            init(client: HeymarketClient, plan: SearchPlan) {
+            init(client: HeymarketClient, source: BatchSource) {
                 self.client = client
-                self.plan = plan
-                batches = plan.batches
+                self.source = source
             }
 
             /// Set once the credentials are refused: no batch is sent after that.
@@ -87,7 +93,7 @@ extension HeymarketClient {
                     begun = true
                     if let path = client.options.checkpoint {
                         let checkpoint = try client.checkpoints.journal(at: path)
-                        let lookup = try checkpoint.begin(plan, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution)
+                        let lookup = try checkpoint.begin(source.census, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution)
                         journal = (checkpoint, lookup)
                         if let (done, of) = checkpoint.progress(ofLookup: lookup), done > 0 {
                             client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") were answered before and are not sent again"
@@ -96,15 +102,15 @@ extension HeymarketClient {
                     }
                 }
                 if let failure = journal?.checkpoint.writeFailure { throw failure }
-                guard yielded < batches.count else { return nil }
                 if let refused, running[yielded] == nil {
                     // Never sent: it fails with the refusal that stopped the search.
-                    let batch = batches[yielded]
+                    guard let batch = try source.next() else { return nil }
+                    next += 1
                     yielded += 1
                     return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: refused, attempts: 0)), attempts: 0)
                 }
-                while refused == nil, next < batches.count, running.count < client.options.concurrency {
-                    let (batch, client, total, journal) = (batches[next], self.client, batches.count, self.journal)
+                while refused == nil, running.count < client.options.concurrency, let batch = try source.next() {
+                    let (client, total, journal) = (self.client, source.census.batchCount, self.journal)
                     if let journal, let done = journal.checkpoint.outcome(of: batch, lookup: journal.lookup) {
                         running[next] = Task { done }
                     } else {

@@ -30,10 +30,9 @@ public struct ProgressCounter: Sendable {
     private let client: HeymarketClient
     private(set) var progress: LookupProgress
 
-    public init(plan: SearchPlan, client: HeymarketClient) {
+    public init(census: PlanCensus, client: HeymarketClient) {
         self.client = client
-        progress = LookupProgress(batchesDone: 0, batchesTotal: plan.batches.count,
-                                  valuesDone: 0, valuesTotal: plan.batches.reduce(0) { $0 + $1.values.count })
+        progress = LookupProgress(batchesDone: 0, batchesTotal: census.batchCount, valuesDone: 0, valuesTotal: census.distinctCount)
     }
 
     /// The progress once `outcome` is in.

@@ -1,160 +1,160 @@
-/// Puts batch outcomes back in input order as they arrive, and says what
-/// became of every input value.
+/// Turns batch outcomes, taken in batch order, into contacts in input order
+/// and an outcome for every value.
 ///
-/// Rows can be taken early: a contact whose earliest matching input comes
-/// before every input of the batches still out can no longer move, and no
-/// contact found later can come before it, so ``takeSettled()`` hands it out
-/// while the rest of the search goes on. The order is exactly that of
-/// ``finish()``; only the matched values of a contact taken early may still
-/// grow (a later batch can match it again by another value).
+/// Batches hold values in order of first appearance, so once batch `k` is in
+/// (and every batch before it), the contacts it found that no earlier batch
+/// found go right after those: in the order of the earliest input tied to
+/// each, a contact tied to no value after its batch's last input. Nothing is
+/// kept per input: a contact already handed out is known by its id, and with
+/// `retainingMatches` (a whole result) the matches are kept so that the
+/// values of a contact found again are added to it.
 public struct SearchAssembler {
-    private let plan: SearchPlan
     private let matcher: ContactMatcher
-    // For each distinct value: its first input position and the inputs that normalised to it.
-    private var firstInputOfValue: [NormalizedChannelValue: Int] = [:]
-    private var originalsOfValue: [NormalizedChannelValue: [ChannelValue]] = [:]
-    // The earliest input position each batch holds, for batches not yet in.
-    private var outstanding: [Int: Int] = [:]
-    // For each distinct value: the contacts that carry it, or why it has none.
-    private var contactsOfValue: [NormalizedChannelValue: [Int]] = [:]
-    private var failureOfValue: [NormalizedChannelValue: HeymarketError] = [:]
-    private var undeterminedValues = Set<NormalizedChannelValue>()
-    // Each contact found, the values tied to it, and the last input position of
-    // the batch that first returned it (a contact tied to no value comes after that batch's rows).
-    private var found: [(contact: Contact, values: [NormalizedChannelValue], batchEnd: Int, candidates: [NormalizedChannelValue])] = []
-    private var batchEnd: [Int: Int] = [:]
-    private var indexOfID: [Int64: Int] = [:]
-    private var pending: [Int] = []
-    private var failures: [BatchFailure] = []
-    private var attributionFailures: [BatchFailure] = []
-    private var requests = 0
+    private let retains: Bool
+    private var handedOut = Set<Int64>()
+    private var retainedIndex: [Int64: Int] = [:]
+    /// With `retainingMatches`: every contact found, in input order.
+    public private(set) var matches: [SearchResult.Match] = []
+    public private(set) var failures: [BatchFailure] = []
+    public private(set) var attributionFailures: [BatchFailure] = []
+    /// Requests sent, retries and exact attribution's included.
+    public private(set) var requests = 0
+    private var nextBatch = 0
 
-    /// An assembler for the outcomes of `plan`'s batches; `normalizer` must be the plan's.
-    public init(plan: SearchPlan, normalizer: ChannelNormalizer) {
-        self.plan = plan
-        self.matcher = ContactMatcher(normalizer: normalizer)
-        for (index, input) in plan.inputs.enumerated() {
-            guard case .success(let n) = input.normalized else { continue }
-            if firstInputOfValue[n] == nil { firstInputOfValue[n] = index }
-            if !(originalsOfValue[n]?.contains(input.value) ?? false) { originalsOfValue[n, default: []].append(input.value) }
-        }
-        for batch in plan.batches {
-            let firsts = batch.values.compactMap { firstInputOfValue[$0] }
-            outstanding[batch.index] = firsts.min() ?? Int.max
-            batchEnd[batch.index] = firsts.max() ?? Int.max
-        }
+    /// What one batch adds: its new contacts, and what became of each of its values.
+    public struct Step {
+        public var matches: [SearchResult.Match] = []
+        public var outcomes: [NormalizedChannelValue: SearchResult.Outcome] = [:]
     }
 
-    /// Takes in one batch's outcome (in any order).
-    public mutating func add(_ outcome: HeymarketClient.BatchOutcome) {
-        outstanding.removeValue(forKey: outcome.batch.index)
+    /// `normalizer` must be the plan's.
+    public init(normalizer: ChannelNormalizer, retainingMatches: Bool = false) {
+        matcher = ContactMatcher(normalizer: normalizer)
+        retains = retainingMatches
+    }
+
+    /// Takes in the next batch's outcome (outcomes come in batch order).
+    public mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> Step {
+        precondition(outcome.batch.index == nextBatch, "batch outcomes are assembled in batch order")
+        nextBatch += 1
         requests += outcome.attempts
+        var step = Step()
+        let batch = outcome.batch
         switch outcome.result {
         case .failure(let failure):
             failures.append(failure)
-            for v in failure.values { failureOfValue[v] = failure.error }
+            for v in batch.values { step.outcomes[v] = .failed(failure.error) }
         case .success(let contacts):
-            let values = outcome.batch.values
             let attribution = BatchAttribution(
-                valueCount: values.count, fieldHits: matcher.match(contacts: contacts, values: values), probe: outcome.findings)
+                valueCount: batch.values.count, fieldHits: matcher.match(contacts: contacts, values: batch.values), probe: outcome.findings)
+            let batchEnd = batch.firstInputs.max() ?? 0
+            var contactsOfValue = [Int](repeating: 0, count: batch.values.count)
+            var new: [(key: Int, order: Int, match: SearchResult.Match)] = []
             for (contact, hitIndexes) in zip(contacts, attribution.hits) {
-                let position: Int
-                if let id = contact.id, let existing = indexOfID[id] {
-                    position = existing
+                for i in hitIndexes { contactsOfValue[i] += 1 }
+                let matched = Self.writings(of: hitIndexes, in: batch)
+                if let id = contact.id, !handedOut.insert(id).inserted {
+                    // Found before, so placed before: only its values can grow.
+                    if retains, let at = retainedIndex[id] {
+                        for w in matched where !matches[at].matchedValues.contains(w) { matches[at].matchedValues.append(w) }
+                    }
+                    continue
+                }
+                let key: Int
+                var candidates: [ChannelValue] = []
+                if let first = hitIndexes.map({ batch.firstInputs[$0] }).min() {
+                    key = first * 2
                 } else {
-                    position = found.count
-                    found.append((contact, [], batchEnd[outcome.batch.index] ?? Int.max, []))
-                    pending.append(position)
-                    if let id = contact.id { indexOfID[id] = position }
+                    key = batchEnd * 2 + 1
+                    candidates = Self.writings(of: attribution.verdicts.indices.filter { attribution.verdicts[$0] != .unmatched }, in: batch)
                 }
-                for i in hitIndexes {
-                    found[position].values.append(values[i])
-                    contactsOfValue[values[i], default: []].append(position)
-                }
-                if hitIndexes.isEmpty, found[position].values.isEmpty {
-                    found[position].candidates += zip(values, attribution.verdicts).filter { $0.1 != .unmatched }.map(\.0)
-                }
+                new.append((key, new.count, SearchResult.Match(contact: contact, matchedValues: matched, candidates: candidates)))
             }
-            for (value, verdict) in zip(values, attribution.verdicts) where verdict == .undetermined {
-                undeterminedValues.insert(value)
+            new.sort { $0.key != $1.key ? $0.key < $1.key : $0.order < $1.order }
+            step.matches = new.map(\.match)
+            for (i, value) in batch.values.enumerated() {
+                switch (contactsOfValue[i], attribution.verdicts[i]) {
+                case (let n, _) where n > 0: step.outcomes[value] = .matched(contactCount: n)
+                case (_, .undetermined): step.outcomes[value] = .undetermined
+                default: step.outcomes[value] = .unmatched
+                }
             }
             if let findings = outcome.findings, let error = findings.failure {
-                let unresolved = findings.unresolved.sorted().map { values[$0] }
-                attributionFailures.append(BatchFailure(batchIndex: outcome.batch.index, values: unresolved, error: error, attempts: findings.attempts))
+                let unresolved = findings.unresolved.sorted().map { batch.values[$0] }
+                attributionFailures.append(BatchFailure(batchIndex: batch.index, values: unresolved, error: error, attempts: findings.attempts))
             }
         }
-    }
-
-    /// The contacts whose place in the final order is settled and that were
-    /// not taken before, in that order.
-    public mutating func takeSettled() -> [SearchResult.Match] {
-        let frontier = outstanding.values.min().map { $0 * 2 } ?? Int.max
-        var settled: [(key: Int, position: Int)] = []
-        var rest: [Int] = []
-        for position in pending {
-            let key = self.key(of: position)
-            if key < frontier || frontier == Int.max { settled.append((key, position)) } else { rest.append(position) }
+        if retains {
+            for match in step.matches {
+                if let id = match.contact.id { retainedIndex[id] = matches.count }
+                matches.append(match)
+            }
         }
-        pending = rest
-        settled.sort { $0.key != $1.key ? $0.key < $1.key : $0.position < $1.position }
-        return settled.map { match(at: $0.position) }
+        return step
     }
 
-    /// The whole result. Values of batches that never came in (the search was
-    /// stopped early) are ``SearchResult/Outcome/notSearched``.
-    public func finish() -> SearchResult {
-        var inputs: [SearchResult.InputOutcome] = []
-        inputs.reserveCapacity(plan.inputs.count)
-        var unsent = Set<NormalizedChannelValue>()
-        for batch in plan.batches where outstanding[batch.index] != nil { unsent.formUnion(batch.values) }
-        for input in plan.inputs {
-            switch input.normalized {
-            case .failure(let error):
-                inputs.append(.init(value: input.value, normalized: nil, outcome: .invalid(error)))
-            case .success(let n):
-                let outcome: SearchResult.Outcome
-                if let error = failureOfValue[n] {
-                    outcome = .failed(error)
-                } else if let positions = contactsOfValue[n] {
-                    outcome = .matched(contactCount: Set(positions).count)
-                } else if unsent.contains(n) {
-                    outcome = .notSearched
-                } else if undeterminedValues.contains(n) {
-                    outcome = .undetermined
-                } else {
-                    outcome = .unmatched
+    /// Every writing of the values at `indexes`, each once, in order.
+    private static func writings(of indexes: [Int], in batch: ChannelBatch) -> [ChannelValue] {
+        var out: [ChannelValue] = []
+        for i in indexes { for w in batch.writings[i] where !out.contains(w) { out.append(w) } }
+        return out
+    }
+}
+
+/// Walks the input a second time, beside the batches, and says what became
+/// of each input value as soon as its batch is in: in input order, with
+/// repeats and invalid values in their places. It holds the outcomes of the
+/// values of batches in but not yet walked past, and of repeated values.
+public struct OutcomeCursor {
+    private let reader: any InputReader
+    private let planner: SearchPlanner
+    private let repeated: [ValueFingerprint: [ChannelValue]]
+    private var known: [NormalizedChannelValue: SearchResult.Outcome] = [:]
+    private var held: (input: InputValue, normalized: Result<NormalizedChannelValue, HeymarketError>)?
+    private var ended = false
+
+    public init(reader: any InputReader, planner: SearchPlanner, census: PlanCensus) {
+        self.reader = reader
+        self.planner = planner
+        self.repeated = census.repeated
+    }
+
+    /// Outcomes of the values of a batch now in.
+    public mutating func learn(_ outcomes: [NormalizedChannelValue: SearchResult.Outcome]) {
+        known.merge(outcomes) { _, new in new }
+    }
+
+    /// Hands over, in input order, the inputs whose outcome is known, up to
+    /// the first that is not (all of them with `toTheEnd`: values never
+    /// searched, since the lookup stopped, are ``SearchResult/Outcome/notSearched``).
+    public mutating func advance(toTheEnd: Bool = false, _ body: (InputValue, NormalizedChannelValue?, SearchResult.Outcome) throws -> Void) throws {
+        while true {
+            if held == nil {
+                guard !ended, let input = try reader.next() else {
+                    ended = true
+                    return
                 }
-                inputs.append(.init(value: input.value, normalized: n, outcome: outcome))
+                held = (input, planner.normalize(input.value))
             }
-        }
-        // Input order: by the earliest input a contact matched; one tied to no value after its batch's rows.
-        let ordered = found.indices.sorted { a, b in
-            let (ka, kb) = (key(of: a), key(of: b))
-            return ka != kb ? ka < kb : a < b
-        }
-        return SearchResult(matches: ordered.map(match(at:)), inputs: inputs, failures: failures, requestCount: requests,
-                            attributionFailures: attributionFailures)
-    }
-
-    /// Where a contact goes in input order, in half steps: `2 × input` for the
-    /// earliest input tied to it, else `2 × (its batch's last input) + 1`.
-    private func key(of position: Int) -> Int {
-        if let first = found[position].values.compactMap({ firstInputOfValue[$0] }).min() { return first * 2 }
-        let end = found[position].batchEnd
-        return end == Int.max ? Int.max : end * 2 + 1
-    }
-
-    private func match(at position: Int) -> SearchResult.Match {
-        var originals: [ChannelValue] = []
-        for v in found[position].values {
-            for original in originalsOfValue[v] ?? [] where !originals.contains(original) { originals.append(original) }
-        }
-        var candidates: [ChannelValue] = []
-        if originals.isEmpty {
-            for v in found[position].candidates {
-                for original in originalsOfValue[v] ?? [] where !candidates.contains(original) { candidates.append(original) }
+            guard let (input, normalized) = held else { return }
+            switch normalized {
+            case .failure(let error):
+                try body(input, nil, .invalid(error))
+            case .success(let n):
+                if let outcome = known[n] {
+                    if !repeated.isEmpty, repeated[ValueFingerprint(n)] != nil {
+                        // Met again later: keep what became of it.
+                    } else {
+                        known.removeValue(forKey: n)
+                    }
+                    try body(input, n, outcome)
+                } else if toTheEnd {
+                    try body(input, n, .notSearched)
+                } else {
+                    return
+                }
             }
+            held = nil
         }
-        return SearchResult.Match(contact: found[position].contact, matchedValues: originals, candidates: candidates)
     }
 }

@@ -15,7 +15,7 @@ import Synchronization
 ///     {"lookup":0,"batch":4,"values":"a07e…","contacts":[…]}
 ///
 /// Lookups are numbered in the order a run starts them; each is tied to a
-/// fingerprint of its plan (the server, every batch's values in order, the
+/// fingerprint of its plan (the server, every value in order and the batch size, the
 /// attribution mode), so re-running the same command finds its batches and a
 /// checkpoint made for other inputs or settings is refused. A line cut short
 /// by a kill has no newline: it is ignored and cut off before the next append.
@@ -187,19 +187,19 @@ public final class SearchCheckpoint: Sendable {
     /// this position was another plan.
     /// `server` names the server (its URL; the embedded sandbox, whose port
     /// changes from run to run, passes one name for itself).
-    func begin(_ plan: SearchPlan, server: String, attribution: AttributionMode) throws(HeymarketError) -> Int {
-        let fingerprint = Self.fingerprint(([server, attribution.rawValue] + plan.batches.map(Self.fingerprint)).joined(separator: "\n"))
+    func begin(_ plan: PlanCensus, server: String, attribution: AttributionMode) throws(HeymarketError) -> Int {
+        let fingerprint = Self.fingerprint([server, attribution.rawValue, plan.fingerprint].joined(separator: "\n"))
         let result: Result<Int, HeymarketError> = state.withLock { state in
             let number = state.nextLookup
             if let known = state.lookups[number] {
-                guard known.plan == fingerprint, known.batches == plan.batches.count else {
+                guard known.plan == fingerprint, known.batches == plan.batchCount else {
                     let why: String
                     if let other = known.server, other != server {
                         why = "it was made against \(other), this run asks \(server)"
                     } else if let other = known.attribution, other != attribution.rawValue {
                         why = "it was made with attribution \(other), this run uses \(attribution.rawValue)"
-                    } else if known.batches != plan.batches.count {
-                        why = "its lookup \(number + 1) had \(known.batches) batch\(known.batches == 1 ? "" : "es"), this run's has \(plan.batches.count): other values or another batch size"
+                    } else if known.batches != plan.batchCount {
+                        why = "its lookup \(number + 1) had \(known.batches) batch\(known.batches == 1 ? "" : "es"), this run's has \(plan.batchCount): other values or another batch size"
                     } else {
                         why = "its lookup \(number + 1) held other values (or the same in other batches)"
                     }
@@ -208,10 +208,10 @@ public final class SearchCheckpoint: Sendable {
                 }
             } else {
                 let line = JSONWriter().string(.object(Self.object([("lookup", .integer(Int64(number))), ("plan", .string(fingerprint)),
-                                                                  ("batches", .integer(Int64(plan.batches.count))), ("url", .string(server)),
+                                                                  ("batches", .integer(Int64(plan.batchCount))), ("url", .string(server)),
                                                                   ("attribution", .string(attribution.rawValue))])))
                 if case .failure(let e) = Self.append(line, to: state.descriptor, path: path) { return .failure(e) }
-                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batches.count, server: server, attribution: attribution.rawValue)
+                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batchCount, server: server, attribution: attribution.rawValue)
             }
             state.nextLookup += 1
             return .success(number)

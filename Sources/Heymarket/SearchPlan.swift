@@ -1,5 +1,47 @@
-/// What a search will send: every input value normalised (or rejected), the
-/// distinct values, and the batches (one request each).
+import Crypto
+import Foundation
+import Synchronization
+
+/// One input value as read, with a tag saying where it came from (opaque
+/// here: the runtime packs a `find` item and a file line into it).
+public struct InputValue: Sendable {
+    public var value: ChannelValue
+    public var origin: UInt64
+
+    public init(_ value: ChannelValue, origin: UInt64 = 0) {
+        self.value = value
+        self.origin = origin
+    }
+}
+
+/// Reads input values in order, once; after the last it keeps returning nil.
+/// A streamed lookup reads its input three times (a census, the batches, the
+/// outcomes), each with a reader of its own, so no pass holds the input.
+public protocol InputReader: AnyObject {
+    func next() throws -> InputValue?
+}
+
+/// Opens a new reader over the same input, from its start.
+public typealias InputOpener = @Sendable () throws -> any InputReader
+
+/// Reads an array (the origin of each value is its index).
+public final class ArrayInputReader: InputReader {
+    private let values: [ChannelValue]
+    private var index = 0
+
+    public init(_ values: [ChannelValue]) { self.values = values }
+
+    public func next() -> InputValue? {
+        guard index < values.count else { return nil }
+        defer { index += 1 }
+        return InputValue(values[index], origin: UInt64(index))
+    }
+}
+
+/// What a search will send, held whole: every input value normalised (or
+/// rejected), the distinct values, and the batches (one request each). For
+/// inputs too large to hold, ``SearchPlanner/census(_:)`` and
+/// ``SearchPlanner/batches(_:census:)`` stream the same batches.
 public struct SearchPlan: Sendable {
     /// One input value and what normalisation made of it.
     public struct Input: Sendable {
@@ -9,10 +51,12 @@ public struct SearchPlan: Sendable {
 
     /// Every input in the order given, duplicates included.
     public var inputs: [Input]
-    /// The distinct normalised values, grouped by type in order of first appearance.
+    /// The distinct normalised values, in order of first appearance.
     public var values: [NormalizedChannelValue]
     /// The requests to send.
     public var batches: [ChannelBatch]
+    /// Counts, repeats and the plan's identity.
+    public var census: PlanCensus
 }
 
 /// One request's worth of values.
@@ -21,11 +65,69 @@ public struct ChannelBatch: Sendable, Hashable {
     public var index: Int
     /// The distinct normalised values this request carries.
     public var values: [NormalizedChannelValue]
+    /// For each value, the position of its first input (from 0).
+    public var firstInputs: [Int]
+    /// For each value, every writing of it in the input (`+1 415…`, `1415…`), in order.
+    public var writings: [[ChannelValue]]
+
+    public init(index: Int, values: [NormalizedChannelValue], firstInputs: [Int] = [], writings: [[ChannelValue]] = []) {
+        self.index = index
+        self.values = values
+        self.firstInputs = firstInputs.count == values.count ? firstInputs : Array(values.indices)
+        self.writings = writings.count == values.count ? writings : values.map { [ChannelValue(type: $0.type, value: $0.value)] }
+    }
+
     /// The request body for them.
     public var body: SearchRequestBody { SearchRequestBody(values: values) }
 }
 
-/// Normalises, de-duplicates, groups by type and packs values into batches.
+/// 128 bits standing for a normalised value, so that de-duplication keeps 16
+/// bytes per repeated value rather than the value. Seeded per process (Swift's
+/// `Hasher`): fingerprints are compared only within one run.
+public struct ValueFingerprint: Hashable, Comparable, Sendable {
+    var high: UInt64
+    var low: UInt64
+
+    public init(_ value: NormalizedChannelValue) {
+        var a = Hasher()
+        a.combine(UInt8(1))
+        a.combine(value)
+        var b = Hasher()
+        b.combine(UInt8(2))
+        b.combine(value)
+        high = UInt64(bitPattern: Int64(a.finalize()))
+        low = UInt64(bitPattern: Int64(b.finalize()))
+    }
+
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
+}
+
+/// What a first pass over the input learned: how many values, which are
+/// invalid (the first few, with where they came from), which occur more than
+/// once, the batches to come, and a fingerprint of the plan (for checkpoints).
+public struct PlanCensus: Sendable {
+    public var inputCount = 0
+    public var invalidCount = 0
+    /// The first ``invalidShown`` invalid inputs, in input order.
+    public var invalid: [(input: InputValue, error: HeymarketError)] = []
+    public static let invalidShown = 20
+    /// Distinct valid values: the ids the requests carry.
+    public var distinctCount = 0
+    public var batchCount = 0
+    /// Values met more than once, and every writing of each.
+    public var repeated: [ValueFingerprint: [ChannelValue]] = [:]
+    /// The plan's identity: every valid value in order and the batch size.
+    public var fingerprint = ""
+}
+
+/// Normalises, de-duplicates and packs values into batches, in order of
+/// first appearance (a batch may hold several types: one `contact_channels`
+/// entry each). The request count is `ceil(distinct values / batchSize)`.
 public struct SearchPlanner: Sendable {
     /// At most this many ids per request.
     public var batchSize: Int
@@ -40,32 +142,222 @@ public struct SearchPlanner: Sendable {
         self.forbidden = forbidden.filter { $0.count >= 8 }
     }
 
-    /// The plan for `values`. Values of a type stay together, so a batch holds as
-    /// few `contact_channels` entries as possible; a batch may span two types, so
-    /// the request count is `ceil(distinct values / batchSize)`.
+    /// What `value` is sent as, or why it is not sent.
+    public func normalize(_ value: ChannelValue) -> Result<NormalizedChannelValue, HeymarketError> {
+        forbidden.contains(where: { value.value.contains($0) })
+            ? .failure(HeymarketError(.credentialInValue, message: "\(value.type ?? "value") holding a credential of this session (not shown): hmq never sends it"))
+            : normalizer.normalize(value)
+    }
+
+    /// Reads the input once (twice when values repeat, to gather their
+    /// writings) in memory that does not grow with it: repeats are found by
+    /// sorting fingerprints in runs of `runLength` (16 bytes each) spilled to a
+    /// temporary file and merged.
+    public func census(_ open: InputOpener, runLength: Int = 1 << 19) throws -> PlanCensus {
+        var census = PlanCensus()
+        var finder = try DuplicateFinder(runLength: runLength)
+        var hash = SHA256()
+        hash.update(data: Data("batch \(batchSize)\n".utf8))
+        let reader = try open()
+        while let input = try reader.next() {
+            census.inputCount += 1
+            switch normalize(input.value) {
+            case .failure(let error):
+                census.invalidCount += 1
+                if census.invalid.count < PlanCensus.invalidShown { census.invalid.append((input, error)) }
+            case .success(let n):
+                hash.update(data: Data((n.description + "\n").utf8))
+                try finder.add(ValueFingerprint(n))
+            }
+        }
+        let (repeated, extra) = try finder.finish()
+        census.distinctCount = census.inputCount - census.invalidCount - extra
+        census.batchCount = (census.distinctCount + batchSize - 1) / batchSize
+        census.fingerprint = hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+        if !repeated.isEmpty {
+            let again = try open()
+            while let input = try again.next() {
+                guard case .success(let n) = normalize(input.value) else { continue }
+                let f = ValueFingerprint(n)
+                guard repeated.contains(f) else { continue }
+                if !(census.repeated[f]?.contains(input.value) ?? false) { census.repeated[f, default: []].append(input.value) }
+            }
+        }
+        return census
+    }
+
+    /// The batches of the input `census` was taken of, made as they are asked for.
+    public func batches(_ open: InputOpener, census: PlanCensus) throws -> BatchSource {
+        let reader = try open()
+        let planner = self
+        var seen = Set<ValueFingerprint>()
+        var position = 0
+        var index = 0
+        return BatchSource(census: census) {
+            var batch = ChannelBatch(index: index, values: [])
+            batch.values.reserveCapacity(planner.batchSize)
+            while batch.values.count < planner.batchSize, let input = try reader.next() {
+                defer { position += 1 }
+                guard case .success(let n) = planner.normalize(input.value) else { continue }
+                var writings = [input.value]
+                if !census.repeated.isEmpty {
+                    let f = ValueFingerprint(n)
+                    if let all = census.repeated[f] {
+                        guard seen.insert(f).inserted else { continue }
+                        writings = all
+                    }
+                }
+                batch.values.append(n)
+                batch.firstInputs.append(position)
+                batch.writings.append(writings)
+            }
+            guard !batch.values.isEmpty else { return nil }
+            index += 1
+            return batch
+        }
+    }
+
+    /// The whole plan for `values`, made by the same passes.
     public func plan(_ values: [ChannelValue]) -> SearchPlan {
-        var inputs: [SearchPlan.Input] = []
-        inputs.reserveCapacity(values.count)
-        var seen = Set<NormalizedChannelValue>()
-        var typeOrder: [String?] = []
-        var byType: [String?: [NormalizedChannelValue]] = [:]
-        for value in values {
-            let normalized = forbidden.contains(where: { value.value.contains($0) })
-                ? .failure(HeymarketError(.credentialInValue, message: "\(value.type ?? "value") holding a credential of this session (not shown): hmq never sends it"))
-                : normalizer.normalize(value)
-            inputs.append(.init(value: value, normalized: normalized))
-            guard case .success(let n) = normalized, seen.insert(n).inserted else { continue }
-            if byType[n.type] == nil { typeOrder.append(n.type) }
-            byType[n.type, default: []].append(n)
+        do {
+            let open: InputOpener = { ArrayInputReader(values) }
+            let census = try census(open, runLength: Int.max)
+            let source = try batches(open, census: census)
+            var batches: [ChannelBatch] = []
+            while let batch = try source.next() { batches.append(batch) }
+            return SearchPlan(inputs: values.map { .init(value: $0, normalized: normalize($0)) },
+                              values: batches.flatMap(\.values), batches: batches, census: census)
+        } catch {
+            // An array cannot fail to read, and a census held in memory writes no file.
+            preconditionFailure("planning values held in memory failed: \(error)")
         }
-        let distinct = typeOrder.flatMap { byType[$0] ?? [] }
-        var batches: [ChannelBatch] = []
-        var start = 0
-        while start < distinct.count {
-            let end = min(start + batchSize, distinct.count)
-            batches.append(ChannelBatch(index: batches.count, values: Array(distinct[start..<end])))
-            start = end
+    }
+}
+
+/// Batches as they are asked for, in order (the runner asks from any task,
+/// one at a time).
+public final class BatchSource: Sendable {
+    public let census: PlanCensus
+    private let produce: Mutex<() throws -> ChannelBatch?>
+
+    public init(census: PlanCensus, produce: sending @escaping () throws -> ChannelBatch?) {
+        self.census = census
+        self.produce = Mutex(produce)
+    }
+
+    /// The batches of a whole plan.
+    public convenience init(_ plan: SearchPlan) {
+        var rest = plan.batches[...]
+        self.init(census: plan.census) { rest.popFirst() }
+    }
+
+    /// The next batch, or nil after the last.
+    public func next() throws -> ChannelBatch? { try produce.withLock { try $0() } }
+}
+
+/// Finds the values that occur more than once among any number, in memory
+/// that does not grow with them: fingerprints are sorted in runs; every run
+/// but the last is written to an unlinked temporary file; a merge of the
+/// runs finds the repeats.
+struct DuplicateFinder: ~Copyable {
+    private let runLength: Int
+    private var run: [ValueFingerprint] = []
+    private var spill: Int32 = -1
+    private var runs: [(start: Int, count: Int)] = []
+    private var spilled = 0
+
+    init(runLength: Int) throws(HeymarketError) {
+        self.runLength = max(2, runLength)
+    }
+
+    deinit { if spill >= 0 { close(spill) } }
+
+    mutating func add(_ f: ValueFingerprint) throws(HeymarketError) {
+        run.append(f)
+        if run.count >= runLength { try flush() }
+    }
+
+    private mutating func flush() throws(HeymarketError) {
+        guard !run.isEmpty else { return }
+        run.sort()
+        if spill < 0 {
+            var template = Array((FileManager.default.temporaryDirectory.path + "/hmq-census-XXXXXX").utf8CString)
+            spill = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard spill >= 0 else { throw Self.failure("create a temporary file in \(FileManager.default.temporaryDirectory.path)") }
+            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         }
-        return SearchPlan(inputs: inputs, values: distinct, batches: batches)
+        let written = run.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = pwrite(spill, bytes.baseAddress! + offset, bytes.count - offset, off_t(spilled * 16 + offset))
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        guard written else { throw Self.failure("write a temporary file") }
+        runs.append((spilled, run.count))
+        spilled += run.count
+        run.removeAll(keepingCapacity: true)
+    }
+
+    private static func failure(_ what: String) -> HeymarketError {
+        HeymarketError(.invalidValue, message: "cannot \(what) to find repeated values: \(String(cString: strerror(errno)))")
+    }
+
+    /// The repeated fingerprints, and how many inputs were repeats (beyond each first).
+    mutating func finish() throws(HeymarketError) -> (Set<ValueFingerprint>, Int) {
+        var repeated = Set<ValueFingerprint>()
+        var extra = 0
+        var previous: ValueFingerprint?
+        func see(_ f: ValueFingerprint) {
+            if f == previous {
+                repeated.insert(f)
+                extra += 1
+            }
+            previous = f
+        }
+        if runs.isEmpty {
+            run.sort()
+            for f in run { see(f) }
+            run = []
+            return (repeated, extra)
+        }
+        try flush()
+        run = []
+        // Merge: a small buffer per run, refilled from the file.
+        struct Head { var next: Int; var end: Int; var buffer: [ValueFingerprint]; var at: Int }
+        var heads = runs.map { Head(next: $0.start, end: $0.start + $0.count, buffer: [], at: 0) }
+        let chunk = 4096
+        func refill(_ h: inout Head) throws(HeymarketError) {
+            let count = min(chunk, h.end - h.next)
+            h.buffer = [ValueFingerprint](repeating: ValueFingerprint(high: 0, low: 0), count: count)
+            h.at = 0
+            let ok = h.buffer.withUnsafeMutableBytes { bytes -> Bool in
+                var offset = 0
+                while offset < bytes.count {
+                    let n = pread(spill, bytes.baseAddress! + offset, bytes.count - offset, off_t(h.next * 16 + offset))
+                    if n < 0, errno == EINTR { continue }
+                    if n <= 0 { return false }
+                    offset += n
+                }
+                return true
+            }
+            guard ok else { throw Self.failure("read a temporary file") }
+            h.next += count
+        }
+        for i in heads.indices { try refill(&heads[i]) }
+        while true {
+            var best = -1
+            for i in heads.indices where heads[i].at < heads[i].buffer.count {
+                if best < 0 || heads[i].buffer[heads[i].at] < heads[best].buffer[heads[best].at] { best = i }
+            }
+            guard best >= 0 else { break }
+            see(heads[best].buffer[heads[best].at])
+            heads[best].at += 1
+            if heads[best].at == heads[best].buffer.count, heads[best].next < heads[best].end { try refill(&heads[best]) }
+        }
+        return (repeated, extra)
     }
 }
