@@ -238,11 +238,17 @@ public struct SearchPlanner: Sendable {
 /// one at a time).
 public final class BatchSource: Sendable {
     public let census: PlanCensus
-    private let produce: Mutex<() throws -> ChannelBatch?>
+    // In a box: a closure stored in the mutex itself is wrapped in one more
+    // reabstraction thunk at each `withLock`, so every call got slower than the last.
+    private final class Producer {
+        let produce: () throws -> ChannelBatch?
+        init(_ produce: @escaping () throws -> ChannelBatch?) { self.produce = produce }
+    }
+    private let producer: Mutex<Producer>
 
     public init(census: PlanCensus, produce: sending @escaping () throws -> ChannelBatch?) {
         self.census = census
-        self.produce = Mutex(produce)
+        self.producer = Mutex(Producer(produce))
     }
 
     /// The batches of a whole plan.
@@ -252,7 +258,7 @@ public final class BatchSource: Sendable {
     }
 
     /// The next batch, or nil after the last.
-    public func next() throws -> ChannelBatch? { try produce.withLock { try $0() } }
+    public func next() throws -> ChannelBatch? { try producer.withLock { try $0.produce() } }
 }
 
 /// Finds the values that occur more than once among any number, in memory
