@@ -34,7 +34,10 @@ public final class SearchCheckpoint: Sendable {
         /// The server and attribution it was made with (to say what differs).
         var server: String?
         var attribution: String?
+        /// Journaled answers not yet replayed in this run (each is replayed once, then let go).
         var done: [Int: Record] = [:]
+        /// Batches answered: journaled before, or in this run.
+        var answered = 0
     }
 
     struct Record {
@@ -86,35 +89,53 @@ public final class SearchCheckpoint: Sendable {
     /// Reads the journal; cuts off a torn last line; writes the header into a new file.
     private func load() throws(HeymarketError) {
         let result: Result<Void, HeymarketError> = state.withLock { state in
-            var bytes: [UInt8] = []
+            // Line by line: a journal of a 10M-id run has 100,000 lines, and
+            // what it holds is let go as each batch is replayed.
+            var pending: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             var offset: off_t = 0
+            var complete: off_t = 0
+            var lineNumber = 0
             while true {
                 let n = chunk.withUnsafeMutableBytes { pread(state.descriptor, $0.baseAddress, $0.count, offset) }
                 if n < 0, errno == EINTR { continue }
                 if n < 0 { return .failure(HeymarketError(.checkpoint, message: "cannot read '\(path)': \(String(cString: strerror(errno)))")) }
                 if n == 0 { break }
-                bytes += chunk[0..<n]
+                pending += chunk[0..<n]
                 offset += off_t(n)
+                var start = 0
+                while let newline = pending[start...].firstIndex(of: 0x0A) {
+                    let line = pending[start..<newline]
+                    lineNumber += 1
+                    // Nothing is changed in a file until it has proved to be a checkpoint.
+                    if lineNumber == 1 {
+                        guard String(decoding: line, as: UTF8.self) == Self.header else {
+                            return .failure(HeymarketError(.checkpoint, message: "'\(path)' is not an hmq checkpoint; name a new file or an old checkpoint"))
+                        }
+                    } else {
+                        do throws(HeymarketError) {
+                            try read(line: line, into: &state)
+                        } catch {
+                            return .failure(HeymarketError(.checkpoint, message: "'\(path)' is damaged at line \(lineNumber): \(error.message)"))
+                        }
+                    }
+                    complete += off_t(newline - start + 1)
+                    start = newline + 1
+                }
+                pending.removeFirst(start)
             }
-            if bytes.isEmpty {
+            if offset == 0 {
                 return Self.append(Self.header, to: state.descriptor, path: path)
             }
-            // Nothing is changed in a file until it has proved to be a checkpoint.
-            let whole = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-            let lines = bytes[..<whole].split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
-            guard let first = lines.first, String(decoding: first, as: UTF8.self) == Self.header else {
+            guard lineNumber > 0 else {
                 return .failure(HeymarketError(.checkpoint, message: "'\(path)' is not an hmq checkpoint; name a new file or an old checkpoint"))
             }
-            for (number, line) in lines.dropFirst().enumerated() {
-                do throws(HeymarketError) {
-                    try read(line: line, into: &state)
-                } catch {
-                    return .failure(HeymarketError(.checkpoint, message: "'\(path)' is damaged at line \(number + 2): \(error.message)"))
-                }
+            for key in Array(state.lookups.keys) {
+                let answered = state.lookups[key]?.done.count ?? 0
+                state.lookups[key]?.answered = answered
             }
             // A torn last line (a kill in the middle of its write) is cut off.
-            if whole < bytes.count, ftruncate(state.descriptor, off_t(whole)) != 0 {
+            if !pending.isEmpty, ftruncate(state.descriptor, complete) != 0 {
                 return .failure(HeymarketError(.checkpoint, message: "cannot repair '\(path)': \(String(cString: strerror(errno)))"))
             }
             return .success(())
@@ -222,7 +243,7 @@ public final class SearchCheckpoint: Sendable {
     /// The journaled outcome of `batch` in lookup `lookup`, if it finished before.
     func outcome(of batch: ChannelBatch, lookup: Int) -> HeymarketClient.BatchOutcome? {
         state.withLock { state in
-            guard let record = state.lookups[lookup]?.done[batch.index], record.values == Self.fingerprint(batch) else { return nil }
+            guard let record = state.lookups[lookup]?.done.removeValue(forKey: batch.index), record.values == Self.fingerprint(batch) else { return nil }
             var outcome = HeymarketClient.BatchOutcome(batch: batch, result: .success(record.contacts), attempts: 0)
             outcome.findings = record.findings
             return outcome
@@ -245,7 +266,7 @@ public final class SearchCheckpoint: Sendable {
         state.withLock { state in
             guard state.failure == nil else { return }
             switch Self.append(line, to: state.descriptor, path: path) {
-            case .success: state.lookups[lookup]?.done[outcome.batch.index] = Record(values: Self.fingerprint(outcome.batch), contacts: contacts, findings: outcome.findings)
+            case .success: state.lookups[lookup]?.answered += 1
             case .failure(let e): state.failure = e
             }
         }
@@ -256,6 +277,6 @@ public final class SearchCheckpoint: Sendable {
 
     /// Batches journaled for lookup `lookup`, and its batch count.
     public func progress(ofLookup lookup: Int) -> (done: Int, of: Int)? {
-        state.withLock { state in state.lookups[lookup].map { ($0.done.count, $0.batches) } }
+        state.withLock { state in state.lookups[lookup].map { ($0.answered, $0.batches) } }
     }
 }
