@@ -29,7 +29,7 @@ struct HMQCommand: AsyncParsableCommand {
                       ConfigCommand.self, AuthCommand.self, TokenCommand.self, SandboxCommand.self, MCPCommand.self, LSPCommand.self],
         defaultSubcommand: RunCommand.self)
 
-    @OptionGroup(title: "Options") var global: GlobalOptions
+    @OptionGroup var global: GlobalOptions
 }
 
 /// A subcommand that says how it ended (errors it throws are mapped by ``CommandFailure``).
