@@ -72,7 +72,12 @@ extension Host {
             console.note("\(result.undetermined.count) value\(result.undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): " + Self.listed(result.undetermined.map(\.description)))
         }
         if !result.invalid.isEmpty {
-            console.note("\(result.invalid.count) invalid value\(result.invalid.count == 1 ? "" : "s") left out: " + Self.listed(result.invalid.map(\.error.message), separator: "; "))
+            // Each named by where it came from (`stdin:12`), when known.
+            let named = result.inputs.indices.compactMap { i -> String? in
+                guard case .invalid(let e) = result.inputs[i].outcome else { return nil }
+                return (origins.flatMap { $0.indices.contains(i) ? $0[i] + ": " : nil } ?? "") + e.message
+            }
+            console.note("\(named.count) invalid value\(named.count == 1 ? "" : "s") left out: " + Self.listed(named, separator: "; "))
         }
         for failure in result.failures { console.error(failure.description) }
         for failure in result.attributionFailures {
