@@ -232,21 +232,24 @@ extension Evaluator {
     /// the lookup (batches not sent are never sent). With `wholeResult`, rows
     /// come only once every batch is in (so that `matched` is complete).
     /// The rows of values that found no contact (`| unmatched`) go to
-    /// `onOutcomes` as they settle with `streamsOutcomes`; the summary keeps them all
+    /// `onOutcomes` as they settle with `streamsOutcomes` (it returns false when it
+    /// needs no more, which stops the lookup too); the summary keeps them all
     /// only with `keepOutcomes`, else their counts and first values.
     ///
     /// Values stream: a census pass (counts, invalid values, repeats), the
     /// batches, and a pass beside them for each value's outcome, so memory
     /// does not grow with the input (only with repeated values and contacts found).
     func lookUp(_ find: FindSource, wholeResult: Bool, keepOutcomes: Bool, onRows: ([Row]) throws -> Bool,
-                streamsOutcomes: Bool = false, onOutcomes: ([Row]) throws -> Void = { _ in }) async throws -> SourceSummary {
+                streamsOutcomes: Bool = false, onOutcomes: ([Row]) throws -> Bool = { _ in true }) async throws -> SourceSummary {
         let input = try findInput(of: find)
         let client = try currentClient()
         let planner = planner(for: settings)
         var collector = OutcomeCollector(keepRows: keepOutcomes, streams: streamsOutcomes)
-        func flush() throws {
+        /// False when `onOutcomes` needs no more (`| unmatched | limit 3`).
+        @discardableResult func flush() throws -> Bool {
             let rows = collector.take()
-            if !rows.isEmpty { try onOutcomes(rows) }
+            if rows.isEmpty { return true }
+            return try onOutcomes(rows)
         }
         do {
             if let group = prefetched[settings.requestShape] {
@@ -267,7 +270,7 @@ extension Evaluator {
                 events.progress?(counter.add(outcome))
                 if !wholeResult, try !onRows(step.matches.map(Row.init(match:))) { break }
                 try cursor.advance { collector.add($0.value, $1, $2, origin: origin($0.origin, in: find)) }
-                try flush()
+                if try !flush() { break }
             }
             // A cancelled task ends the stream early without an error: never pass that off as the result.
             try Task.checkCancellation()

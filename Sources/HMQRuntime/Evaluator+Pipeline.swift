@@ -30,10 +30,11 @@ extension Evaluator {
             if !out.isEmpty { try deliver(out, chain.outputColumns) }
         case .find(let find) where listing != nil:
             chain = StageChain(stages, sourceColumns: Relation.unmatchedColumns)
-            // Every value's outcome is wanted: the lookup runs to its end.
+            // The lookup runs until every value's outcome is in, or the stages want no more.
             summary = try await lookUp(find, wholeResult: false, keepOutcomes: false, onRows: { _ in true }, streamsOutcomes: true) { rows in
                 let out = try chain.push(rows)
                 if !out.isEmpty { try deliver(out, chain.outputColumns) }
+                return !chain.saturated
             }
         case .find(let find):
             chain = StageChain(stages, sourceColumns: nil)

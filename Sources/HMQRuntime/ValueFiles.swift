@@ -61,6 +61,11 @@ public enum ValueFiles {
                 func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
                 while lo < hi, isSpace(buffer[lo]) { lo += 1 }
                 while hi > lo, isSpace(buffer[hi - 1]) { hi -= 1 }
+                // A byte-order mark (files saved as "UTF-8 with BOM") is not part of the first value.
+                if line == 1, hi - lo >= 3, buffer[lo] == 0xEF, buffer[lo + 1] == 0xBB, buffer[lo + 2] == 0xBF {
+                    lo += 3
+                    while lo < hi, isSpace(buffer[lo]) { lo += 1 }
+                }
                 guard lo < hi, buffer[lo] != UInt8(ascii: "#") else { continue }
                 guard let value = String(validating: buffer[lo..<hi], as: UTF8.self) else {
                     throw .at(path.range, "\(name):\(line) is not UTF-8 text")
@@ -172,7 +177,9 @@ public enum ValueFiles {
             if n == 0 { break }
             bytes += chunk[0..<n]
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .at(path.range, "\(name) is not UTF-8 text") }
+        guard let text = String(validating: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self) else {
+            throw .at(path.range, "\(name) is not UTF-8 text")
+        }
         return text
     }
 

@@ -25,6 +25,35 @@ import Testing
         }
     }
 
+    @Test func aByteOrderMarkIsNotPartOfTheFirstValue() async throws {
+        try await CLISandbox.with { sandbox in
+            // Files saved as "UTF-8 with BOM" (Excel, Notepad).
+            try sandbox.write("bom.txt", "\u{FEFF}14155551234\n14155559876\n")
+            let file = try await sandbox.hmq(["-e", #"find phone file "bom.txt" | show id"#])
+            #expect(file.status == 0, "\(file.stderr)")
+            #expect(ids(file.stdout) == ["1001", "1002"])
+            let stdin = try await sandbox.hmq(["-e", #"find phone file "-" | show id"#], stdin: "\u{FEFF}# phones\n14155551234\n")
+            #expect(stdin.status == 0, "\(stdin.stderr)")
+            #expect(ids(stdin.stdout) == ["1001"])
+            try sandbox.write("bom.csv", "\u{FEFF}phone,name\n14155559876,x\n")
+            let csv = try await sandbox.hmq(["-e", #"find phone csv "bom.csv" column "phone" | show id"#])
+            #expect(csv.status == 0, "\(csv.stderr)")
+            #expect(ids(csv.stdout) == ["1002"])
+        }
+    }
+
+    @Test func unmatchedThenLimitStopsTheLookup() async throws {
+        try await CLISandbox.with { sandbox in
+            // 2,000 values that find nothing: 20 batches of 100.
+            try sandbox.write("misses.txt", (0..<2000).map { String(19_990_000_000 + $0) + "\n" }.joined())
+            let out = try await sandbox.hmq(["--concurrency", "1", "-e", #"find phone file "misses.txt" | unmatched | limit 3 | show value"#])
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stdout == #"{"value":"19990000000"}\#n{"value":"19990000001"}\#n{"value":"19990000002"}\#n"#)
+            // The first batch gave the three rows: at most the one after it was in flight.
+            #expect(sandbox.searchRequests <= 2, "\(sandbox.searchRequests) requests")
+        }
+    }
+
     @Test func searchReadsTypedAndBareValuesFromStandardInput() async throws {
         try await CLISandbox.with { sandbox in
             let stdin = "14155551234\n# a comment\n\nemail:jose.nunez@example.com\nfacebook:10001006\n19990000000\n"
