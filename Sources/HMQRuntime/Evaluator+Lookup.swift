@@ -14,7 +14,7 @@ struct PrefetchGroup {
 struct FindInput: Sendable {
     enum Item: Sendable {
         case value(ChannelValue)
-        case file(StringLiteral, type: String?)
+        case file(ValueFiles.Opened, type: String?)
         case csv([(value: String, line: Int)], type: String?)
     }
     var items: [Item]
@@ -51,7 +51,7 @@ struct FindInput: Sendable {
                     item += 1
                     return InputValue(value, origin: FindInput.origin(item: item - 1, line: 0))
                 case .file(let path, let type):
-                    if file == nil { file = try ValueFiles.LineReader(path) }
+                    if file == nil { file = ValueFiles.LineReader(path) }
                     if let (value, line) = try file?.next() {
                         return InputValue(ChannelValue(type: type, value: value), origin: FindInput.origin(item: item, line: line))
                     }
@@ -139,7 +139,7 @@ extension Evaluator {
     }
 
     /// A find's items with variables bound and CSV columns read.
-    func findInput(of find: FindSource) throws(RuntimeError) -> FindInput {
+    func findInput(of find: FindSource) throws -> FindInput {
         var items: [FindInput.Item] = []
         for item in find.items {
             let type = item.type?.name
@@ -149,10 +149,8 @@ extension Evaluator {
             case .variable(let v):
                 items.append(.value(ChannelValue(type: type, value: try literals.require(v))))
             case .file(let path, _):
-                let resolved = try resolve(path)
-                // Opened now, so that a missing file is an error before anything is sent.
-                _ = try ValueFiles.LineReader(resolved)
-                items.append(.file(resolved, type: type))
+                // Opened once for every pass: a missing file is an error before anything is sent.
+                items.append(.file(try ValueFiles.open(try resolve(path)), type: type))
             case .csv(let path, let column, _):
                 items.append(.csv(try ValueFiles.csvColumn(try resolve(path), column).values, type: type))
             }

@@ -28,7 +28,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// gave (a value, a base URL), 4 for the rest.
     public init(_ error: HeymarketError) {
         if error.isAuthentication { self = .authentication }
-        else if error.code == .invalidValue || error.code == .invalidBaseURL || error.code == .checkpoint { self = .usage }
+        else if error.code == .invalidValue || error.code == .invalidBaseURL || error.code == .checkpoint || error.code == .temporaryFile { self = .usage }
         else { self = .api }
     }
 

@@ -10,11 +10,11 @@ public enum ValueFiles {
     /// input is read once: `file "-"` in the same run sees the same values.
     public static func standardInputLines() throws -> [(value: String, line: Int)] {
         do {
-            let reader = try LineReader(StringLiteral(value: "-", range: SourceRange(start: 0, end: 0)))
+            let reader = LineReader(try open(StringLiteral(value: "-", range: SourceRange(start: 0, end: 0))))
             var values: [(value: String, line: Int)] = []
             while let next = try reader.next() { values.append(next) }
             return values
-        } catch {
+        } catch let error as RuntimeError {
             throw StandardInputError(message: error.diagnostic.message)
         }
     }
@@ -23,34 +23,70 @@ public enum ValueFiles {
         public var message: String
     }
 
-    /// Reads one value per line, with its line number; blank lines and `#`
-    /// comment lines are skipped, spaces around a value trimmed. It holds one
-    /// chunk of the file at a time, so a file of any size streams.
-    final class LineReader {
-        private let descriptor: Int32
-        private let owned: Bool
-        private let path: StringLiteral
-        private var offset: off_t = 0
-        private var buffer: [UInt8] = []
-        private var start = 0
-        private var atEnd = false
-        private var line = 0
+    /// The longest line read as a value: no channel value comes near it, and a
+    /// file whose lines end in CR alone would otherwise be one huge value.
+    static let longestLine = 64 * 1024
 
-        init(_ path: StringLiteral) throws(RuntimeError) {
+    /// An input opened once for every pass of a lookup: a regular file by its
+    /// descriptor (so a file replaced while hmq reads it is still read whole),
+    /// with its size and modification time to notice one changed in place; or
+    /// the spooled copy of stdin, a pipe or a FIFO (which nothing else writes).
+    final class Opened: Sendable {
+        let descriptor: Int32
+        let owned: Bool
+        let path: StringLiteral
+        /// For a regular file: its size and modification time when opened.
+        let snapshot: (size: Int64, seconds: Int, nanoseconds: Int)?
+
+        init(descriptor: Int32, owned: Bool, path: StringLiteral, snapshot: (size: Int64, seconds: Int, nanoseconds: Int)?) {
+            self.descriptor = descriptor
+            self.owned = owned
             self.path = path
-            (descriptor, owned) = try ValueFiles.open(path)
+            self.snapshot = snapshot
         }
 
         deinit { if owned { close(descriptor) } }
 
-        private var name: String { isStandardInput(path.value) ? "stdin" : path.value }
+        var name: String { isStandardInput(path.value) ? "stdin" : path.value }
+
+        /// At the end of a pass that read `read` bytes: the file must be as it was when opened.
+        func checkUnchanged(read: Int64) throws(RuntimeError) {
+            guard let snapshot else { return }
+            var info = stat()
+            let now = fstat(descriptor, &info) == 0 ? (Int64(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec) : (-1, 0, 0)
+            guard read == snapshot.size, now.0 == snapshot.size, now.1 == snapshot.seconds, now.2 == snapshot.nanoseconds else {
+                throw .at(path.range, "\(name) changed while hmq read it (a lookup reads its values more than once); run again once it has stopped changing")
+            }
+        }
+    }
+
+    /// Reads one value per line, with its line number; blank lines and `#`
+    /// comment lines are skipped, spaces around a value trimmed. It holds one
+    /// chunk of the file at a time, so a file of any size streams.
+    final class LineReader {
+        private let input: Opened
+        private var offset: off_t = 0
+        private var buffer: [UInt8] = []
+        private var start = 0
+        /// Where the search for the end of the current line goes on from.
+        private var scanned = 0
+        private var atEnd = false
+        private var line = 0
+
+        init(_ input: Opened) { self.input = input }
+
+        private var name: String { input.name }
 
         /// The next value and its line, or nil at the end.
-        func next() throws(RuntimeError) -> (value: String, line: Int)? {
+        func next() throws -> (value: String, line: Int)? {
             while true {
-                var end = start
+                var end = max(start, scanned)
                 while end < buffer.count, buffer[end] != 0x0A { end += 1 }
+                if end - start > ValueFiles.longestLine {
+                    throw RuntimeError.at(input.path.range, "\(name):\(line + 1) is longer than \(ValueFiles.longestLine / 1024) KiB: one value per line is expected (does the file end its lines with CR alone?)")
+                }
                 if end == buffer.count, !atEnd {
+                    scanned = end
                     try fill()
                     continue
                 }
@@ -58,6 +94,7 @@ public enum ValueFiles {
                 line += 1
                 var lo = start, hi = end
                 start = end + 1
+                scanned = start
                 func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
                 while lo < hi, isSpace(buffer[lo]) { lo += 1 }
                 while hi > lo, isSpace(buffer[hi - 1]) { hi -= 1 }
@@ -68,24 +105,32 @@ public enum ValueFiles {
                 }
                 guard lo < hi, buffer[lo] != UInt8(ascii: "#") else { continue }
                 guard let value = String(validating: buffer[lo..<hi], as: UTF8.self) else {
-                    throw .at(path.range, "\(name):\(line) is not UTF-8 text")
+                    throw RuntimeError.at(input.path.range, "\(name):\(line) is not UTF-8 text")
                 }
                 return (value, line)
             }
         }
 
         /// Reads the next chunk, dropping the lines already read.
-        private func fill() throws(RuntimeError) {
+        private func fill() throws {
+            try Task.checkCancellation()
             if start > 0 {
-                buffer.removeFirst(min(start, buffer.count))
-                start = 0
+                let dropped = min(start, buffer.count)
+                buffer.removeFirst(dropped)
+                start -= dropped
+                scanned -= dropped
             }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             while true {
-                let n = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+                let n = chunk.withUnsafeMutableBytes { pread(input.descriptor, $0.baseAddress, $0.count, offset) }
                 if n < 0, errno == EINTR { continue }
-                if n < 0 { throw .at(path.range, ReadFailure(code: errno).message(for: name)) }
-                if n == 0 { atEnd = true } else { buffer += chunk[0..<n] }
+                if n < 0 { throw RuntimeError.at(input.path.range, ReadFailure(code: errno).message(for: name)) }
+                if n == 0 {
+                    atEnd = true
+                    try input.checkUnchanged(read: Int64(offset))
+                } else {
+                    buffer += chunk[0..<n]
+                }
                 offset += off_t(n)
                 return
             }
@@ -94,19 +139,19 @@ public enum ValueFiles {
 
     /// One column of a CSV file with a header row, each value with the line
     /// its record starts on; empty cells are skipped. Also returns the column's header.
-    static func csvColumn(_ path: StringLiteral, _ column: ColumnReference) throws(RuntimeError) -> (values: [(value: String, line: Int)], header: String) {
+    static func csvColumn(_ path: StringLiteral, _ column: ColumnReference) throws -> (values: [(value: String, line: Int)], header: String) {
         let text = try wholeText(path)
         let numbered: [(fields: [String], line: Int)]
         do {
             numbered = try CSVReader.numberedRecords(text)
         } catch {
-            throw .at(path.range, "\(path.value): \(error.message)")
+            throw RuntimeError.at(path.range, "\(path.value): \(error.message)")
         }
-        guard let header = numbered.first?.fields else { throw .at(path.range, "\(path.value) is empty (a header row is needed)") }
+        guard let header = numbered.first?.fields else { throw RuntimeError.at(path.range, "\(path.value) is empty (a header row is needed)") }
         let index: Int
         switch column {
         case .position(let n, let range):
-            guard n <= header.count else { throw .at(range, "\(path.value) has \(header.count) column\(header.count == 1 ? "" : "s"), not \(n)") }
+            guard n <= header.count else { throw RuntimeError.at(range, "\(path.value) has \(header.count) column\(header.count == 1 ? "" : "s"), not \(n)") }
             index = n - 1
         case .name(let name):
             let trimmed = header.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -115,10 +160,10 @@ public enum ValueFiles {
             if let only = (exact.isEmpty ? folded : exact).first, (exact.isEmpty ? folded : exact).count == 1 {
                 index = only
             } else if !folded.isEmpty {
-                throw .at(name.range, "\(path.value) has \(folded.count) columns named \"\(name.value)\"",
+                throw RuntimeError.at(name.range, "\(path.value) has \(folded.count) columns named \"\(name.value)\"",
                           suggestion: "choose one by number: column \(folded.map { String($0 + 1) }.joined(separator: " or column "))")
             } else {
-                throw .at(name.range, "\(path.value) has no column \"\(name.value)\"", suggestion: "columns: " + trimmed.map { "\"\($0)\"" }.joined(separator: ", "))
+                throw RuntimeError.at(name.range, "\(path.value) has no column \"\(name.value)\"", suggestion: "columns: " + trimmed.map { "\"\($0)\"" }.joined(separator: ", "))
             }
         }
         let values: [(value: String, line: Int)] = numbered.dropFirst().compactMap { record in
@@ -132,10 +177,15 @@ public enum ValueFiles {
     /// `-` and `/dev/stdin` are standard input.
     static func isStandardInput(_ path: String) -> Bool { path == "-" || path == "/dev/stdin" }
 
-    /// Standard input, pipes, FIFOs and devices, by path, each copied once
-    /// into an unlinked temporary file: a lookup reads its values more than
-    /// once, and a second `file "-"` or `<(command)` would find the stream drained.
-    private static let spooled = Mutex<[String: Int32]>([:])
+    /// Standard input, pipes, FIFOs and devices, by device and inode (so that
+    /// `-`, `/dev/stdin` and `/dev/fd/0`, or `fifo` and `./fifo`, are one),
+    /// each copied once into an unlinked temporary file: a lookup reads its
+    /// values more than once, and a second read would find the stream drained.
+    private static let spooled = Mutex<[String: Opened]>([:])
+
+    /// Set when standard input was closed when hmq started (`<&-`): it is held
+    /// by /dev/null then, and `file "-"` must not read that as no values.
+    public static let standardInputClosed = Atomic<Bool>(false)
 
     /// Set when the script itself came on stdin: `file "-"` then has nothing to read.
     public static let scriptOnStandardInput = Atomic<Bool>(false)
@@ -164,91 +214,101 @@ public enum ValueFiles {
     }
 
     /// The whole text of `path` (a CSV file is parsed whole).
-    static func wholeText(_ path: StringLiteral) throws(RuntimeError) -> String {
-        let (descriptor, owned) = try open(path)
-        defer { if owned { close(descriptor) } }
-        let name = isStandardInput(path.value) ? "stdin" : path.value
+    static func wholeText(_ path: StringLiteral) throws -> String {
+        let input = try open(path)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(bytes.count)) }
+            let n = chunk.withUnsafeMutableBytes { pread(input.descriptor, $0.baseAddress, $0.count, off_t(bytes.count)) }
             if n < 0, errno == EINTR { continue }
-            if n < 0 { throw .at(path.range, ReadFailure(code: errno).message(for: name)) }
+            if n < 0 { throw RuntimeError.at(path.range, ReadFailure(code: errno).message(for: input.name)) }
             if n == 0 { break }
             bytes += chunk[0..<n]
         }
         guard let text = String(validating: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self) else {
-            throw .at(path.range, "\(name) is not UTF-8 text")
+            throw RuntimeError.at(path.range, "\(input.name) is not UTF-8 text")
         }
         return text
     }
 
-    /// A descriptor to read `path` from with `pread`, and whether the caller
-    /// closes it: a regular file is opened for each reader; standard input, a
-    /// pipe, a FIFO or a device is spooled once (see ``spooled``).
-    static func open(_ path: StringLiteral) throws(RuntimeError) -> (Int32, owned: Bool) {
+    /// Opens `path` for every pass of a lookup: a regular file as it is;
+    /// standard input, a pipe, a FIFO or a device spooled once (see ``spooled``).
+    static func open(_ path: StringLiteral) throws -> Opened {
         let name = isStandardInput(path.value) ? "stdin" : path.value
-        let key = isStandardInput(path.value) ? "-" : path.value
-        if let spool = spooled.withLock({ $0[key] }) { return (spool, false) }
-        let source: Int32
+        var info = stat()
         if isStandardInput(path.value) {
             if scriptOnStandardInput.load(ordering: .relaxed) {
-                throw .at(path.range, "stdin holds the script itself, so it has no values to read; put them in a file, or run the script with -e or from a file")
+                throw RuntimeError.at(path.range, "stdin holds the script itself, so it has no values to read; put them in a file, or run the script with -e or from a file")
             }
+            if standardInputClosed.load(ordering: .relaxed) {
+                throw RuntimeError.at(path.range, "stdin is closed: there are no values to read")
+            }
+            guard fstat(STDIN_FILENO, &info) == 0 else { throw RuntimeError.at(path.range, ReadFailure(code: errno).message(for: name)) }
+        } else if stat(path.value, &info) != 0 {
+            let reason = errno
+            if reason == ENOENT || reason == ENOTDIR { throw RuntimeError.at(path.range, "no such file: \(name)") }
+            throw RuntimeError.at(path.range, "cannot read \(name): \(String(cString: strerror(reason)))")
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw RuntimeError.at(path.range, "\(name) is a directory") }
+        let key = "\(info.st_dev):\(info.st_ino)"
+        if (info.st_mode & S_IFMT) != S_IFREG || isStandardInput(path.value), let spool = spooled.withLock({ $0[key] }) { return spool }
+        let source: Int32
+        if isStandardInput(path.value) {
             source = STDIN_FILENO
         } else {
             source = Foundation.open(path.value, O_RDONLY | O_CLOEXEC)
-            guard source >= 0 else {
-                let reason = errno
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path.value, isDirectory: &isDirectory) {
-                    throw .at(path.range, isDirectory.boolValue ? "\(name) is a directory" : "cannot read \(name): \(String(cString: strerror(reason)))")
-                }
-                throw .at(path.range, "no such file: \(name)")
+            guard source >= 0 else { throw RuntimeError.at(path.range, "cannot read \(name): \(String(cString: strerror(errno)))") }
+            guard fstat(source, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else {
+                close(source)
+                throw RuntimeError.at(path.range, "\(name) is a directory")
+            }
+            if (info.st_mode & S_IFMT) == S_IFREG {
+                return Opened(descriptor: source, owned: true, path: path,
+                              snapshot: (Int64(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec))
             }
         }
-        var info = stat()
-        if fstat(source, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            if source != STDIN_FILENO { close(source) }
-            throw .at(path.range, "\(name) is a directory")
-        }
-        if source != STDIN_FILENO, (info.st_mode & S_IFMT) == S_IFREG { return (source, true) }
         defer { if source != STDIN_FILENO { close(source) } }
         if source == STDIN_FILENO, isatty(STDIN_FILENO) == 1 {
             _ = "hmq: reading values from the terminal, one per line; end with Ctrl-D\n".withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }
-        let result: Result<Int32, RuntimeError> = spooled.withLock { spooled in
-            if let spool = spooled[key] { return .success(spool) }
+        return try spooled.withLock { spooled throws -> Opened in
+            if let spool = spooled[key] { return spool }
             var template = Array((FileManager.default.temporaryDirectory.path + "/hmq-values-XXXXXX").utf8CString)
             let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            if spool >= 0 { _ = fcntl(spool, F_SETFD, FD_CLOEXEC) }
-            guard spool >= 0 else { return .failure(.at(path.range, "cannot keep \(name) in a temporary file: \(String(cString: strerror(errno)))")) }
+            guard spool >= 0 else { throw RuntimeError.at(path.range, "cannot keep \(name) in a temporary file: \(String(cString: strerror(errno)))") }
+            _ = fcntl(spool, F_SETFD, FD_CLOEXEC)
             template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+            let opened = Opened(descriptor: spool, owned: true, path: path, snapshot: nil)
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            var lines = 0
+            var lineLength = 0
             while true {
+                // Ctrl-C, or a reader of the output that went away, stops an endless input.
+                try Task.checkCancellation()
                 let n = chunk.withUnsafeMutableBytes { Foundation.read(source, $0.baseAddress, $0.count) }
                 if n < 0, errno == EINTR { continue }
-                if n < 0 {
-                    let failure = ReadFailure(code: errno)
-                    close(spool)
-                    return .failure(.at(path.range, failure.message(for: name)))
-                }
+                if n < 0 { throw RuntimeError.at(path.range, ReadFailure(code: errno).message(for: name)) }
                 if n == 0 { break }
+                // A stream with no line breaks (/dev/zero) is refused before it fills the disk.
+                if let last = chunk[0..<n].lastIndex(of: 0x0A) {
+                    lines += chunk[0..<n].lazy.filter { $0 == 0x0A }.count
+                    lineLength = n - last - 1
+                } else {
+                    lineLength += n
+                }
+                if lineLength > longestLine {
+                    throw RuntimeError.at(path.range, "\(name):\(lines + 1) is longer than \(longestLine / 1024) KiB: one value per line is expected")
+                }
                 var written = 0
                 while written < n {
                     let w = chunk.withUnsafeBytes { write(spool, $0.baseAddress! + written, n - written) }
                     if w < 0, errno == EINTR { continue }
-                    if w <= 0 {
-                        let reason = String(cString: strerror(errno))
-                        close(spool)
-                        return .failure(.at(path.range, "cannot keep \(name) in a temporary file: \(reason)"))
-                    }
+                    if w <= 0 { throw RuntimeError.at(path.range, "cannot keep \(name) in a temporary file: \(String(cString: strerror(errno)))") }
                     written += w
                 }
             }
-            spooled[key] = spool
-            return .success(spool)
+            spooled[key] = opened
+            return opened
         }
-        return (try result.get(), false)
     }
 }

@@ -28,6 +28,10 @@ public struct ChannelNormalizer: Sendable {
             guard Self.looksLikeEmail(trimmed) else {
                 return .failure(invalid(input, "not an email address"))
             }
+            // No address holds a control character (an escape sequence, a NUL).
+            guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                return .failure(invalid(input, "not an email address: it holds a control character"))
+            }
             return .success(NormalizedChannelValue(type: "email", value: trimmed.lowercased()))
         case nil:
             if Self.looksLikePhone(trimmed) {

@@ -21,6 +21,7 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
             case invalidValue = "invalid value"
             case credentialInValue = "credential in a value"
             case checkpoint
+            case temporaryFile = "temporary file"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -55,6 +56,8 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         public static let credentialInValue = Code(.credentialInValue)
         /// A `--checkpoint` file that cannot be used: unreadable, damaged, or made for another run.
         public static let checkpoint = Code(.checkpoint)
+        /// A temporary file a lookup needs (to find repeated values) cannot be made or written.
+        public static let temporaryFile = Code(.temporaryFile)
 
         public var description: String { base.rawValue }
     }

@@ -56,7 +56,8 @@ public struct SearchAssembler {
                 if let id = contact.id, !handedOut.insert(id).inserted {
                     // Found before, so placed before: only its values can grow.
                     if retains, let at = retainedIndex[id] {
-                        for w in matched where !matches[at].matchedValues.contains(w) { matches[at].matchedValues.append(w) }
+                        let known = Set(matches[at].matchedValues)
+                        matches[at].matchedValues += matched.filter { !known.contains($0) }
                     }
                     continue
                 }
@@ -96,7 +97,8 @@ public struct SearchAssembler {
     /// Every writing of the values at `indexes`, each once, in order.
     private static func writings(of indexes: [Int], in batch: ChannelBatch) -> [ChannelValue] {
         var out: [ChannelValue] = []
-        for i in indexes { for w in batch.writings[i] where !out.contains(w) { out.append(w) } }
+        var seen = Set<ChannelValue>()
+        for i in indexes { for w in batch.writings[i] where seen.insert(w).inserted { out.append(w) } }
         return out
     }
 }

@@ -161,6 +161,8 @@ public struct SearchPlanner: Sendable {
         let reader = try open()
         while let input = try reader.next() {
             census.inputCount += 1
+            // Ctrl-C, or a reader of the output that went away, stops a long census.
+            if census.inputCount % 4096 == 0 { try Task.checkCancellation() }
             switch normalize(input.value) {
             case .failure(let error):
                 census.invalidCount += 1
@@ -176,11 +178,12 @@ public struct SearchPlanner: Sendable {
         census.fingerprint = hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
         if !repeated.isEmpty {
             let again = try open()
+            var seen = Set<ChannelValue>()
             while let input = try again.next() {
                 guard case .success(let n) = normalize(input.value) else { continue }
                 let f = ValueFingerprint(n)
                 guard repeated.contains(f) else { continue }
-                if !(census.repeated[f]?.contains(input.value) ?? false) { census.repeated[f, default: []].append(input.value) }
+                if seen.insert(input.value).inserted { census.repeated[f, default: []].append(input.value) }
             }
         }
         return census
@@ -309,7 +312,7 @@ struct DuplicateFinder: ~Copyable {
     }
 
     private static func failure(_ what: String) -> HeymarketError {
-        HeymarketError(.invalidValue, message: "cannot \(what) to find repeated values: \(String(cString: strerror(errno)))")
+        HeymarketError(.temporaryFile, message: "cannot \(what) to find repeated values: \(String(cString: strerror(errno)))")
     }
 
     /// The repeated fingerprints, and how many inputs were repeats (beyond each first).

@@ -43,6 +43,7 @@ func main(_ arguments: [String]) async -> Int32 {
 for fd in Int32(0)...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
     let null = open("/dev/null", O_RDWR)
     if null >= 0, null != fd { dup2(null, fd); close(null) }
+    if fd == 0 { ValueFiles.standardInputClosed.store(true, ordering: .relaxed) }
 }
 // A closed output (`hmq ... | head -1`) is an EPIPE error hmq handles by stopping quietly, not a signal.
 signal(SIGPIPE, SIG_IGN)

@@ -84,7 +84,7 @@ import Testing
                 """
             let out = try await HMQProcess.shell(script, environment: CLISandbox.credentials)
             #expect(out.stdout == "closed stdin 2\ndirectory 2\nfull 2\ndry run 2\n", "\(out.stderr)")
-            #expect(out.stderr.contains("stdin held no values"))
+            #expect(out.stderr.contains("stdin is closed"))
             #expect(out.stderr.contains("stdin is a directory"))
             #expect(out.stderr.contains("cannot write output: No space left on device"))
             #expect(out.stderr.contains("--dry-run applies to hmq text"))
@@ -161,6 +161,20 @@ import Testing
                 environment: CLISandbox.credentials, directory: sandbox.directory)
             #expect(twice.status == 0, "\(twice.stderr)")
             #expect(ids(twice.stdout) == ["1001", "1001"])
+
+            // One stream under several names (`-` and `/dev/fd/0`): read once, both uses see it.
+            let names = try await sandbox.hmq(["-e", #"find phone file "-" | show id"#, "-e", #"find phone file "/dev/fd/0" | show id"#], stdin: "14155551234\n")
+            #expect(names.status == 0, "\(names.stderr)")
+            #expect(ids(names.stdout) == ["1001", "1001"])
+            // A closed stdin is not an empty one.
+            let closed = try await HMQProcess.shell("\"$HMQ\" --base-url \(sandbox.url) -e 'find phone file \"-\" | count' <&-",
+                                                    environment: CLISandbox.credentials, directory: sandbox.directory)
+            #expect(closed.status == 2)
+            #expect(closed.stderr.contains("stdin is closed"), "\(closed.stderr)")
+            // A stream with no line breaks is refused, not spooled until the disk is full.
+            let zero = try await sandbox.hmq(["-e", #"find phone file "/dev/zero" | count"#])
+            #expect(zero.status == 2)
+            #expect(zero.stderr.contains("/dev/zero:1 is longer than 64 KiB"), "\(zero.stderr)")
 
             // A script that came on stdin cannot read values from it too.
             let scriptOnStdin = try await sandbox.hmq([], stdin: #"find phone file "-" | count"# + "\n")
