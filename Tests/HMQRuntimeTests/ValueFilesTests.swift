@@ -52,23 +52,21 @@ import Testing
         #expect(try readAll(opened) == ["14155551234"])
     }
 
-    @Test func aLineOfMoreThan64KiBIsRefusedWithItsLineNumber() throws {
-        let path = try temporaryFile("14155551234\n" + String(repeating: "1", count: 1_000_000) + "\n")
+    /// Reading `text` fails with a message holding `expected`.
+    func expectRefused(_ text: String, saying expected: String) throws {
+        let path = try temporaryFile(text)
         defer { unlink(path) }
         do {
             _ = try readAll(try ValueFiles.open(literal(path)))
-            Issue.record("a 1 MB line was read as a value")
+            Issue.record("read without an error; expected one saying \(expected)")
         } catch let error as RuntimeError {
-            #expect(error.diagnostic.message.contains(":2 is longer than 64 KiB"), "\(error.diagnostic.message)")
+            #expect(error.diagnostic.message.contains(expected), "\(error.diagnostic.message)")
         }
+    }
+
+    @Test func aLineOfMoreThan64KiBIsRefusedWithItsLineNumber() throws {
+        try expectRefused("14155551234\n" + String(repeating: "1", count: 1_000_000) + "\n", saying: ":2 is longer than 64 KiB")
         // CR line endings alone (classic Mac) read as one line: refused, with the likely cause.
-        let mac = try temporaryFile((0..<10_000).map { String(14_155_550_000 + $0) }.joined(separator: "\r"))
-        defer { unlink(mac) }
-        do {
-            _ = try readAll(try ValueFiles.open(literal(mac)))
-            Issue.record("a CR-separated file was read as one value")
-        } catch let error as RuntimeError {
-            #expect(error.diagnostic.message.contains("CR alone"), "\(error.diagnostic.message)")
-        }
+        try expectRefused((0..<10_000).map { String(14_155_550_000 + $0) }.joined(separator: "\r"), saying: "CR alone")
     }
 }
