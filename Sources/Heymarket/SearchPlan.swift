@@ -168,7 +168,8 @@ public struct SearchPlanner: Sendable {
                 census.invalidCount += 1
                 if census.invalid.count < PlanCensus.invalidShown { census.invalid.append((input, error)) }
             case .success(let n):
-                hash.update(data: Data((n.description + "\n").utf8))
+                var line = n.description + "\n"
+                line.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
                 try finder.add(ValueFingerprint(n))
             }
         }
