@@ -11,10 +11,23 @@ public struct Console: Sendable {
     /// `--color`.
     public var color: ColorChoice
     public var environment: [String: String]
+    /// The progress line on the screen now, if any (copies of a console share it).
+    private let shown = ShownProgress()
 
     public init(color: ColorChoice = .auto, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.color = color
         self.environment = environment
+    }
+
+    /// Tells the user that every request waits out a rate window: a countdown
+    /// on the progress line on a terminal, else one note on stderr (a cron log
+    /// is never silent while hmq waits).
+    public func announce(_ wait: RateWindowWait) {
+        if let display = shown.display.withLock({ $0 }) {
+            display.wait(seconds: wait.seconds)
+        } else {
+            note(wait.description)
+        }
     }
 
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
@@ -101,14 +114,23 @@ public struct Console: Sendable {
         guard Self.isTerminal(STDERR_FILENO), environment["TERM"] != "dumb" else { return nil }
         var size = winsize()
         let width = ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
-        return ProgressDisplay(ProgressLine(label: label, width: width))
+        let display = ProgressDisplay(ProgressLine(label: label, width: width))
+        shown.display.withLock { $0 = display }
+        return display
     }
+}
+
+/// The progress display a console drew last: where a rate-window countdown goes.
+final class ShownProgress: Sendable {
+    let display = Mutex<ProgressDisplay?>(nil)
 }
 
 /// A ``ProgressLine`` on stderr: drawn as a lookup advances, erased on demand.
 public final class ProgressDisplay: Sendable {
     private let line: Mutex<ProgressLine>
     private let start = ContinuousClock.now
+    /// The countdown of a rate-window wait, while one runs.
+    private let countdown = Mutex<Task<Void, Never>?>(nil)
 
     init(_ line: ProgressLine) { self.line = Mutex(line) }
 
@@ -122,6 +144,24 @@ public final class ProgressDisplay: Sendable {
     /// Erases the line if it is drawn.
     public func clear() {
         if let text = line.withLock({ $0.erase() }) { Console.write(text, to: STDERR_FILENO) }
+    }
+
+    /// Counts `seconds` down on the line, once a second ("waiting 46 s for the
+    /// rate window"), then erases it; a later wait replaces an earlier one.
+    func wait(seconds: Double) {
+        let clock = ContinuousClock()
+        let end = clock.now + .milliseconds(Int64(seconds * 1000))
+        let ticker = Task { [self] in
+            while !Task.isCancelled {
+                let left = (end - clock.now) / .seconds(1)
+                guard left > 0 else { break }
+                Console.write(line.withLock { $0.waiting(seconds: left) }, to: STDERR_FILENO)
+                // Until the number shown changes: 45.3 s left shows "46 s" for 0.3 s more.
+                try? await Task.sleep(for: .milliseconds(Int64((left - (left.rounded(.up) - 1)) * 1000) + 1))
+            }
+            if !Task.isCancelled { clear() }
+        }
+        countdown.withLock { $0?.cancel(); $0 = ticker }
     }
 }
 

@@ -149,6 +149,7 @@ public final class Host: Sendable {
                 var client = HeymarketClient(credentials: try credentials(), baseURL: try BaseURL(running.baseURL), options: searchOptions, logger: logger())
                 client.serverName = "the embedded sandbox"
                 client.notice = { [console] in console.note($0) }
+                client.onWait = { [console] in console.announce($0) }
                 let result = try await body(client)
                 await running.stop()
                 return result
@@ -165,6 +166,7 @@ public final class Host: Sendable {
         }
         var client = HeymarketClient(credentials: try credentials(), baseURL: base, options: searchOptions, logger: logger())
         client.notice = { [console] in console.note($0) }
+        client.onWait = { [console] in console.announce($0) }
         return try await body(client)
     }
 }

@@ -15,6 +15,8 @@ public struct ProgressLine: Sendable {
     /// When the first batch of the current lookup finished, and the values it held:
     /// the rate is measured from there (the time before it is unknown to us).
     private var base: (at: Duration, values: Int)?
+    /// The last progress drawn, for the line shown while every request waits.
+    private var last: LookupProgress?
 
     public init(label: String = "looking up", interval: Duration = .milliseconds(100), width: Int = 80) {
         self.label = label
@@ -27,15 +29,27 @@ public struct ProgressLine: Sendable {
     public mutating func update(_ progress: LookupProgress, at elapsed: Duration) -> String? {
         if progress.batchesDone <= 1 || base == nil { base = (elapsed, progress.valuesDone - progress.valuesReplayed) }
         if progress.isFinished {
-            defer { drawn = false; lastDrawn = nil; base = nil }
+            defer { drawn = false; lastDrawn = nil; base = nil; last = nil }
             return drawn ? "\r\u{1B}[K" : nil
         }
+        last = progress
         guard progress.batchesTotal > 1 else { return nil }
         if let lastDrawn, elapsed - lastDrawn < interval { return nil }
         lastDrawn = elapsed
         drawn = true
         var text = Self.text(progress, rate: rate(progress, at: elapsed), label: label)
         if text.count > width - 1 { text = String(text.prefix(max(width - 2, 0))) + "…" }
+        return "\r" + text + "\u{1B}[K"
+    }
+
+    /// The line while every request waits out a rate window, `seconds` from its end:
+    /// `hmq: waiting 46 s for the rate window… 12/71 batches · 2 × 429`.
+    public mutating func waiting(seconds: Double) -> String {
+        drawn = true
+        var text = "hmq: waiting \(RateWindowWait.seconds(seconds)) for the rate window\u{2026}"
+        if let last, last.batchesTotal > 1 { text += " \(last.batchesDone)/\(last.batchesTotal) batches" }
+        if let last, last.rateLimited > 0 { text += " \u{00B7} \(last.rateLimited) \u{00D7} 429" }
+        if text.count > width - 1 { text = String(text.prefix(max(width - 2, 0))) + "\u{2026}" }
         return "\r" + text + "\u{1B}[K"
     }
 

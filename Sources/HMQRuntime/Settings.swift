@@ -29,6 +29,8 @@ public struct Settings: Sendable, Hashable {
     public var retries = 8
     /// Seconds to wait for one response.
     public var timeout = 30.0
+    /// The longest `Retry-After` waited out, in seconds; a longer one fails the batch.
+    public var maxWait = RetryPolicy.defaultMaximumWait
     /// Compare strings with case in `where` (off by default).
     public var caseSensitive = false
     /// How input values are tied to the contacts found.
@@ -54,13 +56,13 @@ public struct Settings: Sendable, Hashable {
     public var searchOptions: SearchOptions {
         SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate?.requests,
                       rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)), pace: pace,
-                      countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries), timeout: timeout,
+                      countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries, maximumWait: maxWait), timeout: timeout,
                       attribution: attribution, checkpoint: checkpoint)
     }
 
     /// The part of the settings that shapes requests (finds sharing it are searched together).
     var requestShape: [String] {
-        [String(batch), String(concurrency), rate?.description ?? "off", pace.rawValue, countryCode, String(retries), String(timeout), attribution.rawValue]
+        [String(batch), String(concurrency), rate?.description ?? "off", pace.rawValue, countryCode, String(retries), String(timeout), String(maxWait), attribution.rawValue]
     }
 
     /// Applies `name value`; the error says what is wrong (its message names the setting).
@@ -186,6 +188,10 @@ extension Settings {
                               }
                               s.timeout = seconds
                           }, read: { $0.timeout == $0.timeout.rounded() ? String(Int($0.timeout)) : String($0.timeout) }),
+        SettingDescriptor(name: "max_wait", summary: "the longest wait a 429's Retry-After may ask for (seconds, or 90s, 2m); a longer one fails the batch",
+                          valueHint: "seconds", choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in s.maxWait = try seconds(v, "max_wait", 1...3600) },
+                          read: { $0.maxWait == $0.maxWait.rounded() ? String(Int($0.maxWait)) : String($0.maxWait) }),
         SettingDescriptor(name: "case_sensitive", summary: "compare text with case in where", valueHint: "on|off", choices: ["on", "off"], inProfile: true,
                           apply: { s, v throws(SettingError) in
                               switch v.lowercased() {
@@ -220,6 +226,17 @@ extension Settings {
                                      }
                                      s[keyPath: keyPath] = value
                                  }, read: { $0[keyPath: keyPath].rawValue })
+    }
+
+    /// Seconds as `90`, `90s` or `2m` (a fraction is fine), within `range`.
+    private static func seconds(_ value: String, _ name: String, _ range: ClosedRange<Double>) throws(SettingError) -> Double {
+        var text = value.trimmingWhitespaceAndNewlines().lowercased()
+        var unit = 1.0
+        if text.hasSuffix("m") { unit = 60; text.removeLast() } else if text.hasSuffix("s") { text.removeLast() }
+        guard text.first.map({ $0.isNumber }) == true, let number = Double(text), number.isFinite, range.contains(number * unit) else {
+            throw SettingError(message: "'\(name)' takes seconds (\(Int(range.lowerBound)) to \(Int(range.upperBound)); 90, 90s or 2m), not '\(value)'")
+        }
+        return number * unit
     }
 
     private static func whole(_ value: String, _ name: String, _ range: ClosedRange<Int>) throws(SettingError) -> Int {

@@ -23,13 +23,17 @@ public struct HeymarketClient: Sendable {
     public private(set) var options: SearchOptions
     let tokens: TokenProvider
     let transport: any HTTPTransport
-    private(set) var pacer: RequestPacer?
+    private(set) var pacer: RequestPacer
     let logger: Logger
     let sentRequests = RequestCounter()
     let rateLimitedAnswers = RequestCounter()
     let checkpoints = CheckpointCache()
     /// What the client tells its user while it works (a run resumed from a checkpoint); nil: nothing.
     public var notice: (@Sendable (String) -> Void)?
+    /// Called when every worker starts waiting out a rate window (a 429 whose
+    /// `Retry-After` is at least ``RateWindowWait/announced`` seconds), once per
+    /// wait, not once per batch; nil: nothing.
+    public var onWait: (@Sendable (RateWindowWait) -> Void)?
     /// The server's name in a checkpoint, when not its URL (the embedded sandbox, on a new port each run).
     public var serverName: String?
     /// The clock for JWT `iat` and for `Retry-After` dates.
@@ -55,7 +59,7 @@ public struct HeymarketClient: Sendable {
         self.tokens = TokenProvider(credentials: credentials, now: now)
         self.now = now
         self.transport = transport
-        self.pacer = options.rateLimit.map { RequestPacer(limit: $0, window: options.rateWindow, pace: options.pace) }
+        self.pacer = RequestPacer(limit: options.rateLimit, window: options.rateWindow, pace: options.pace)
         self.logger = logger
     }
 
@@ -65,7 +69,7 @@ public struct HeymarketClient: Sendable {
         var copy = self
         copy.options = newOptions
         if newOptions.rateLimit != options.rateLimit || newOptions.rateWindow != options.rateWindow || newOptions.pace != options.pace {
-            copy.pacer = newOptions.rateLimit.map { RequestPacer(limit: $0, window: newOptions.rateWindow, pace: newOptions.pace) }
+            copy.pacer = RequestPacer(limit: newOptions.rateLimit, window: newOptions.rateWindow, pace: newOptions.pace)
         }
         return copy
     }
@@ -130,7 +134,7 @@ public struct HeymarketClient: Sendable {
         while true {
             attempt += 1
             try Task.checkCancellation()
-            if let pacer { try await pacer.acquire() }
+            try await pacer.acquire()
             var outgoing = request
             outgoing.authorization = try await tokens.authorization()
             let secrets = tokens.secrets + [outgoing.authorization?.exposedValue.replacingAll("Bearer ", with: "") ?? ""]
@@ -166,20 +170,27 @@ public struct HeymarketClient: Sendable {
                 failure = error
             }
             guard attempt < options.retry.maximumAttempts else { throw failure }
-            if let retryAfter, retryAfter > options.retry.maximumRetryAfter {
+            let maximumWait = options.retry.maximumWait
+            if let retryAfter, retryAfter > maximumWait {
                 let asked = retryAfter < 1_000_000 ? "\(Int(retryAfter.rounded(.up))) s" : "more than 11 days"
                 throw HeymarketError(failure.code, status: failure.status,
-                                     message: failure.message + " (the server asks to wait \(asked); hmq waits at most \(Int(options.retry.maximumRetryAfter)) s)",
+                                     message: failure.message + " (the server asks to wait \(asked), more than max_wait, \(RateWindowWait.seconds(maximumWait)))",
                                      requestID: failure.requestID)
             }
             let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
             guard waited + wait <= options.retry.waitBudget else {
                 throw HeymarketError(failure.code, status: failure.status,
-                                     message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts)", requestID: failure.requestID)
+                                     message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts; a batch waits at most 3 × max_wait, \(RateWindowWait.seconds(options.retry.waitBudget)), in all)",
+                                     requestID: failure.requestID)
             }
             waited += wait
             // A 429 says the key's budget is spent: every worker waits, not only this one.
-            if failure.code == .rateLimited { await pacer?.pause(for: wait) }
+            if failure.code == .rateLimited {
+                let longer = await pacer.pause(for: wait)
+                if wait >= RateWindowWait.announced, longer >= 1 {
+                    onWait?(RateWindowWait(seconds: wait, status: failure.status, requestID: failure.requestID, byServer: retryAfter != nil))
+                }
+            }
             logger.debug("\(label): \(failure); retrying in \(String(format: "%.2f", wait)) s")
             try await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
         }

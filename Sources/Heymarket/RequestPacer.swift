@@ -30,19 +30,32 @@ public struct RateSchedule: Sendable {
     private var recent: [Double] = []
     private var oldest = 0
     private var nextEven = -Double.infinity
-    private var pausedUntil = -Double.infinity
+    /// No request starts before this (a 429's `Retry-After`).
+    public private(set) var pausedUntil = -Double.infinity
+
+    /// With no limit only a pause holds requests back.
+    private var paced: Bool
 
     /// At most `limit` requests per `window` seconds.
     public init(limit: Int, window: Double, pace: Pace = .window) {
         self.limit = max(1, limit)
         self.window = max(0, window) * (1 + Self.margin)
         self.pace = pace
+        paced = true
+    }
+
+    /// No limit: requests start at once, unless a 429 paused them (`rate off`).
+    public static var unlimited: RateSchedule {
+        var schedule = RateSchedule(limit: 1, window: 0)
+        schedule.paced = false
+        return schedule
     }
 
     /// Reserves the next request's start, at or after `now` (seconds on any
     /// steady clock). Starts never go backwards.
     public mutating func reserve(now: Double) -> Double {
         var start = max(now, pausedUntil)
+        guard paced else { return start }
         switch pace {
         case .window:
             if recent.count == limit {
@@ -67,15 +80,16 @@ public struct RateSchedule: Sendable {
 }
 
 /// The ``RateSchedule`` shared by every worker of a client: each request waits
-/// for its start; a 429 pauses them all.
+/// for its start; a 429 pauses them all. With no limit (`rate off`) nothing is
+/// paced, but a 429 still pauses every worker.
 public actor RequestPacer {
     private var schedule: RateSchedule
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
 
-    /// At most `limit` requests per `window`.
-    public init(limit: Int, window: Duration = .seconds(60), pace: Pace = .window) {
-        schedule = RateSchedule(limit: limit, window: window / .seconds(1), pace: pace)
+    /// At most `limit` requests per `window`; nil: no limit (only pauses).
+    public init(limit: Int?, window: Duration = .seconds(60), pace: Pace = .window) {
+        schedule = limit.map { RateSchedule(limit: $0, window: window / .seconds(1), pace: pace) } ?? .unlimited
         origin = clock.now
     }
 
@@ -84,15 +98,22 @@ public actor RequestPacer {
     /// Waits for this caller's start. Throws `CancellationError` if cancelled while waiting.
     public func acquire() async throws {
         let start = schedule.reserve(now: now)
-        let wait = start - now
-        if wait > 0 {
+        if start - now > 0 {
             try await Task.sleep(until: origin + .nanoseconds(Int64(start * 1_000_000_000)), clock: clock)
         }
     }
 
-    /// No request starts in the next `seconds` (every worker waits, not only the one that got the 429).
-    public func pause(for seconds: Double) {
-        guard seconds > 0, seconds.isFinite else { return }
+    /// No request starts in the next `seconds` (every worker waits, not only
+    /// the one that got the 429): the key's budget is taken as spent until then.
+    /// Returns the seconds by which this pushed the pause out (0 when an earlier
+    /// 429 already holds every worker that long), so that a wait is announced
+    /// once, not once per batch.
+    @discardableResult
+    public func pause(for seconds: Double) -> Double {
+        guard seconds > 0, seconds.isFinite else { return 0 }
+        let now = self.now
+        let before = max(schedule.pausedUntil, now)
         schedule.pause(until: now + seconds)
+        return max(0, now + seconds - before)
     }
 }

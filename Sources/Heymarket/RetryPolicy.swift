@@ -5,34 +5,41 @@ import Foundation
 /// Retried: 429, 5xx, network errors, timeouts and malformed answers (search is
 /// read-only, so a retry is always safe). Waits grow exponentially from
 /// ``baseDelay`` with jitter, capped at ``maximumDelay``; a server's
-/// `Retry-After` (RFC 9110: seconds, or an HTTP date) is honoured instead, up
-/// to ``maximumRetryAfter``: a server asking for longer fails the batch at once.
-/// A batch waits at most ``waitBudget`` seconds in all before it is reported as failed.
+/// `Retry-After` (RFC 9110: seconds, or an HTTP date) is honoured instead when
+/// it is at most ``maximumWait`` (Heymarket's window is a minute, so a spent
+/// budget asks for up to 60 s): a server asking for longer fails the batch at
+/// once. A batch waits at most ``waitBudget`` seconds in all (three times
+/// ``maximumWait`` unless given) before it is reported as failed.
 public struct RetryPolicy: Sendable, Hashable {
+    /// The default ``maximumWait``: two of the API's one-minute windows.
+    public static let defaultMaximumWait = 120.0
+
     /// Attempts per batch, the first included (default 8).
     public var maximumAttempts: Int
     /// The first wait, in seconds (default 0.25).
     public var baseDelay: Double
-    /// No computed wait is longer than this, in seconds (default 30).
+    /// No computed wait is longer than this, in seconds (default 30, and never more than ``maximumWait``).
     public var maximumDelay: Double
-    /// A longer `Retry-After` is not waited out; the batch fails instead (default 30 s).
-    public var maximumRetryAfter: Double
-    /// Seconds a batch may spend waiting between its attempts, in all (default 120).
+    /// The longest `Retry-After` that is waited out (the `max_wait` setting, default 120 s); a longer one fails the batch.
+    public var maximumWait: Double
+    /// Seconds a batch may spend waiting between its attempts, in all (default 3 × ``maximumWait``).
     public var waitBudget: Double
 
-    public init(maximumAttempts: Int = 8, baseDelay: Double = 0.25, maximumDelay: Double = 30, maximumRetryAfter: Double = 30, waitBudget: Double = 120) {
+    public init(maximumAttempts: Int = 8, baseDelay: Double = 0.25, maximumDelay: Double = 30,
+                maximumWait: Double = RetryPolicy.defaultMaximumWait, waitBudget: Double? = nil) {
         self.maximumAttempts = max(1, maximumAttempts)
         self.baseDelay = baseDelay.isFinite ? max(0, baseDelay) : 0.25
-        self.maximumDelay = maximumDelay.isFinite ? max(0, maximumDelay) : 30
-        self.maximumRetryAfter = maximumRetryAfter.isFinite ? max(0, maximumRetryAfter) : 30
-        self.waitBudget = waitBudget.isFinite ? max(0, waitBudget) : 120
+        self.maximumWait = maximumWait.isFinite ? max(0, maximumWait) : Self.defaultMaximumWait
+        self.maximumDelay = min(maximumDelay.isFinite ? max(0, maximumDelay) : 30, self.maximumWait)
+        let budget = waitBudget ?? 3 * self.maximumWait
+        self.waitBudget = budget.isFinite ? max(0, budget) : 3 * self.maximumWait
     }
 
     /// The wait before attempt `attempt + 1`, after attempt `attempt` (from 1)
     /// failed: the server's `Retry-After` when it gave one, else half the
     /// exponential step plus a random half ("equal jitter").
     public func delay(afterAttempt attempt: Int, retryAfter: Double? = nil) -> Double {
-        if let retryAfter { return min(max(0, retryAfter), maximumRetryAfter) }
+        if let retryAfter { return min(max(0, retryAfter), maximumWait) }
         let exponent = min(max(0, attempt - 1), 30)
         let step = min(maximumDelay, baseDelay * Double(1 << exponent))
         return step / 2 + Double.random(in: 0...(step / 2))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// hmq against a server that misbehaves: stalls, trickles, odd Retry-After
@@ -78,14 +79,66 @@ import Testing
         #expect(times[2] - times[1] >= 1.0, "an HTTP date was honoured")
     }
 
-    @Test func aWaitLongerThanTheCapFailsTheBatchAtOnce() async throws {
+    @Test func aWaitLongerThanMaxWaitFailsTheBatchAtOnce() async throws {
         let server = try ChaosServer { _, _ in .answer(status: 429, headers: [("Retry-After", "300")], body: "{}") }
         defer { server.stop() }
         let (out, seconds) = try await hmq(server, ["-e", "find phone 14155551234"])
         #expect(out.status == 4)
-        #expect(out.stderr.contains("the server asks to wait 300 s; hmq waits at most 30 s"), "\(out.stderr)")
+        #expect(out.stderr.contains("the server asks to wait 300 s, more than max_wait, 120 s"), "\(out.stderr)")
         #expect(seconds < 10)
         #expect(server.requests.count == 1)
+    }
+
+    /// A server with Heymarket's kind of limit, fixed windows: `limit` requests
+    /// per `window` seconds from its start, then 429 with `Retry-After` to the window's end.
+    static func fixedWindow(limit: Int, window: Double) throws -> ChaosServer {
+        let used = Mutex<[Int: Int]>([:])
+        return try ChaosServer { request, _ in
+            let current = Int(request.at / window)
+            let admitted = used.withLock { used in
+                guard used[current, default: 0] < limit else { return false }
+                used[current, default: 0] += 1
+                return true
+            }
+            guard admitted else {
+                let wait = Int((Double(current + 1) * window - request.at).rounded(.up))
+                return .answer(status: 429, headers: [("Retry-After", String(wait))], body: #"{"error":"rate limit exceeded"}"#)
+            }
+            return .answer(status: 200, body: Self.contacts(for: request.body))
+        }
+    }
+
+    /// 30 requests against 20 per 40 s with pacing off: the 429s ask for the
+    /// rest of the window, which is within max_wait, so every worker waits it
+    /// out once and every value is answered.
+    @Test func aSpentRateWindowIsWaitedOutWhenItsWaitIsWithinMaxWait() async throws {
+        let server = try Self.fixedWindow(limit: 20, window: 40)
+        defer { server.stop() }
+        let phones = (0..<30).map { "--phone=\(14_155_550_100 + $0)" }
+        let (out, seconds) = try await hmq(server, ["search", "--batch", "1"] + phones)
+        #expect(out.status == 0, "\(out.stderr)")
+        let contacts = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]
+        #expect(contacts?.count == 30)
+        // One note for the wait, not one per batch that met a 429.
+        let notes = out.stderr.split(separator: "\n").filter { $0.contains("for the rate window") }
+        #expect(notes.count == 1, "\(out.stderr)")
+        #expect(notes.first?.contains("the server answered HTTP 429 with Retry-After") == true, "\(out.stderr)")
+        // Every worker paused: the requests after the first 429s came after the window ended.
+        let times = server.requests.map(\.at).sorted()
+        #expect(server.requests.count <= 30 + 4, "at most one 429 per worker: \(server.requests.count) requests")
+        #expect(times.filter { $0 >= 40 }.count >= 10)
+        #expect(seconds >= 39, "\(seconds) s")
+    }
+
+    @Test func theSameWindowWithASmallerMaxWaitFailsNamingTheWaitAskedFor() async throws {
+        let server = try Self.fixedWindow(limit: 20, window: 40)
+        defer { server.stop() }
+        let phones = (0..<30).map { "--phone=\(14_155_550_100 + $0)" }
+        let (out, seconds) = try await hmq(server, ["search", "--batch", "1", "--concurrency", "1", "--max-wait", "10"] + phones)
+        #expect(out.status == 4, "\(out.stderr)")
+        #expect(out.stderr.contains("more than max_wait, 10 s"), "\(out.stderr)")
+        #expect(out.stderr.range(of: #"the server asks to wait (3\d|40) s"#, options: .regularExpression) != nil, "\(out.stderr)")
+        #expect(seconds < 30, "nothing is waited: \(seconds) s")
     }
 
     @Test func aRefusalMidRunKeepsWhatWasFoundAndAccountsForEveryValue() async throws {

@@ -17,6 +17,18 @@ struct ProgressLineTests {
         #expect(line.update(LookupProgress(batchesDone: 10, batchesTotal: 10, valuesDone: 1_000, valuesTotal: 1_000), at: at(5_000)) == "\r\u{1B}[K")
     }
 
+    @Test func aRateWindowWaitCountsDownOnTheLineWithTheBatchesDone() {
+        var line = ProgressLine(width: 200)
+        _ = line.update(LookupProgress(batchesDone: 12, batchesTotal: 71, valuesDone: 1_200, valuesTotal: 7_100, rateLimited: 4), at: at(0))
+        #expect(line.waiting(seconds: 45.3) == "\rhmq: waiting 46 s for the rate window\u{2026} 12/71 batches \u{00B7} 4 \u{00D7} 429\u{1B}[K")
+        #expect(line.waiting(seconds: 1) == "\rhmq: waiting 1 s for the rate window\u{2026} 12/71 batches \u{00B7} 4 \u{00D7} 429\u{1B}[K")
+        // Drawn, so a row written next erases it first.
+        #expect(line.erase() == "\r\u{1B}[K")
+        var narrow = ProgressLine(width: 20)
+        let cut = narrow.waiting(seconds: 46)
+        #expect(cut.hasSuffix("\u{2026}\u{1B}[K") && cut.count <= 20 + 4)
+    }
+
     @Test func batchesFromACheckpointDoNotCountTowardsTheSpeed() {
         var line = ProgressLine(width: 200)
         _ = line.update(LookupProgress(batchesDone: 1, batchesTotal: 10, valuesDone: 100, valuesTotal: 1_000, valuesReplayed: 100), at: at(0))

@@ -35,6 +35,22 @@ import Testing
         #expect(try RateLimit.parse(text) == expected)
     }
 
+    @Test(arguments: [("90", 90.0), ("90s", 90.0), ("2m", 120.0), ("1.5m", 90.0), (" 45 ", 45.0), ("3600", 3600.0)])
+    func maxWaitReadsSecondsAndMinutes(text: String, seconds: Double) throws {
+        var settings = Settings()
+        try settings.apply("max_wait", text)
+        #expect(settings.maxWait == seconds)
+        #expect(settings.searchOptions.retry.maximumWait == seconds)
+        #expect(settings.searchOptions.retry.waitBudget == 3 * seconds)
+    }
+
+    @Test(arguments: ["0", "0.5", "3601", "61m", "inf", "nan", "-5", "1e400", "abc", "", "m", "s"])
+    func maxWaitRefusesWhatIsNoWaitItCanTake(text: String) {
+        var settings = Settings()
+        #expect(throws: SettingError.self) { try settings.apply("max_wait", text) }
+        #expect(settings.maxWait == 120)
+    }
+
     @Test(arguments: ["0", "off", "OFF"])
     func ratesTurnOff(text: String) throws {
         #expect(try RateLimit.parse(text) == nil)

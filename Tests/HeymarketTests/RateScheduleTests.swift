@@ -72,4 +72,28 @@ import TestSupport
         #expect(starts[11...].allSatisfy { $0 >= pausedAt + 5 })
         #expect(starts[..<11].allSatisfy { $0 < pausedAt + 5 })
     }
+
+    @Test func withNoLimitOnlyAPauseHoldsRequests() {
+        var schedule = RateSchedule.unlimited
+        // rate off: 10,000 requests at once...
+        #expect((0..<10_000).allSatisfy { _ in schedule.reserve(now: 2) == 2 })
+        // ...but a 429 still holds every worker until its Retry-After is over.
+        schedule.pause(until: 42)
+        #expect(schedule.reserve(now: 3) == 42)
+        #expect(schedule.reserve(now: 50) == 50)
+    }
+
+    @Test func retryAfterIsWaitedUpToMaxWaitAndABatchWaitsAtMostThreeTimesIt() {
+        let standard = RetryPolicy()
+        #expect(standard.maximumWait == 120)
+        #expect(standard.waitBudget == 360)
+        #expect(standard.delay(afterAttempt: 1, retryAfter: 46) == 46)
+        #expect(standard.delay(afterAttempt: 1, retryAfter: 500) == 120)
+        let short = RetryPolicy(maximumWait: 10)
+        #expect(short.waitBudget == 30)
+        // hmq's own backoff never waits longer than max_wait either.
+        #expect(short.maximumDelay == 10)
+        #expect((1...20).allSatisfy { short.delay(afterAttempt: $0) <= 10 })
+        #expect(RetryPolicy(maximumWait: .infinity).maximumWait == RetryPolicy.defaultMaximumWait)
+    }
 }

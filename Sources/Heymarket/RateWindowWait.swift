@@ -1,0 +1,34 @@
+/// Every worker of a client waiting out a rate window: a 429 answered with a
+/// `Retry-After` (or a backoff) long enough to tell the user about.
+public struct RateWindowWait: Sendable, Hashable {
+    /// Waits shorter than this (seconds) are not announced.
+    public static let announced = 3.0
+
+    /// How long every worker waits, in seconds.
+    public var seconds: Double
+    /// The status that asked for it (429).
+    public var status: Int?
+    /// The server's `X-Request-Id` of that answer.
+    public var requestID: String?
+    /// True when the server named the wait (`Retry-After`); false for hmq's own backoff.
+    public var byServer: Bool
+
+    public init(seconds: Double, status: Int?, requestID: String?, byServer: Bool) {
+        self.seconds = seconds
+        self.status = status
+        self.requestID = requestID
+        self.byServer = byServer
+    }
+
+    /// "waiting 46 s for the rate window (HTTP 429, Retry-After: 46)".
+    public var description: String {
+        let cause = byServer ? "HTTP \(status ?? 429) with Retry-After \(Self.seconds(seconds))" : "HTTP \(status ?? 429) without Retry-After"
+        return "waiting \(Self.seconds(seconds)) for the rate window (the server answered \(cause)); every request waits"
+    }
+
+    /// 46 → "46 s", 0.5 → "0.5 s", 150 → "150 s".
+    public static func seconds(_ value: Double) -> String {
+        let rounded = value.rounded(.up)
+        return value >= 1 || value == 0 ? "\(Int(rounded)) s" : "\(value) s"
+    }
+}
