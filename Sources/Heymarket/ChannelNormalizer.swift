@@ -52,8 +52,30 @@ public struct ChannelNormalizer: Sendable {
         try? PhoneNumberNormalizer(countryCode: countryCode).normalize(text.trimmingWhitespace()).get()
     }
 
-    /// Digits with phone punctuation only (and at least 7 digits): what an untyped phone number looks like.
+    /// What a person reads as a phone number, so an untyped value is read (or
+    /// refused) as one: digits with phone punctuation only (at least 7 digits),
+    /// maybe with an extension after them (`415-555-0133 ext. 359`, `x12`, `#12`),
+    /// or a number as a spreadsheet writes it (`14155550007.0`, `1.4155550007E+10`).
     static func looksLikePhone(_ text: String) -> Bool {
+        if PhoneNumberNormalizer.spreadsheetNumber(text) != nil { return true }
+        return looksLikePlainPhone(withoutExtension(text))
+    }
+
+    /// `text` without an extension after its number (`ext. 359`, `extension 4`, `x12`, `#12`, `;ext=12`).
+    static func withoutExtension(_ text: String) -> Substring {
+        let lower = text.lowercased()
+        for marker in [";ext=", "extension", "ext.", "ext", "x", "#"] {
+            guard let range = lower.range(of: marker, options: .backwards) else { continue }
+            let tail = lower[range.upperBound...].drop { $0 == " " || $0 == "." || $0 == ":" }
+            guard !tail.isEmpty, tail.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
+            let offset = lower.distance(from: lower.startIndex, to: range.lowerBound)
+            guard lower.count == text.count else { return Substring(text) }  // lowercasing changed the length: read as it is
+            return Substring(text).prefix(offset)
+        }
+        return Substring(text)
+    }
+
+    private static func looksLikePlainPhone(_ text: Substring) -> Bool {
         var digits = 0
         for (i, c) in text.enumerated() {
             if c.isASCII, c.isNumber { digits += 1; continue }

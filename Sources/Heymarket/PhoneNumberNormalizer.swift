@@ -33,7 +33,12 @@ public struct PhoneNumberNormalizer: Sendable {
     /// E.164 digits without `+`, or what is wrong.
     public func normalize(_ input: String) -> Result<String, PhoneNumberError> {
         // Digits of other scripts (١٤١٥, fullwidth １４１５) are digits too, as libphonenumber reads them.
-        let text = Self.asciiDigits(input)
+        var text = Self.asciiDigits(input)
+        switch Self.spreadsheetNumber(text) {
+        case .success(let digits)?: text = digits
+        case .failure(let error)?: return .failure(error)
+        case nil: break
+        }
         var digits: [UInt8] = []
         digits.reserveCapacity(16)
         var plus = false
@@ -75,6 +80,43 @@ public struct PhoneNumberNormalizer: Sendable {
         }
         if trunkMarkerAt != nil { number = number.replacingOccurrences(of: "(0)", with: "0") }
         return national(number)
+    }
+
+    /// The digits of a number as a spreadsheet writes a number cell, nil for
+    /// any other text: `14155550007.0` (a number column exported as text) is
+    /// `14155550007`; `1.4155550007E+10` (scientific notation that kept every
+    /// digit) too; `1.41556E+10` lost its last digits and is refused, as is a
+    /// fraction. A leading `+` is kept.
+    static func spreadsheetNumber(_ text: String) -> Result<String, PhoneNumberError>? {
+        let bytes = Array(text.utf8)
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        func digits(from start: Int) -> Int { var end = start; while end < bytes.count, isDigit(bytes[end]) { end += 1 }; return end }
+        let sign = bytes.first == UInt8(ascii: "+") ? "+" : ""
+        let wholeStart = sign.isEmpty ? 0 : 1
+        let wholeEnd = digits(from: wholeStart)
+        guard wholeEnd > wholeStart, wholeEnd < bytes.count, bytes[wholeEnd] == UInt8(ascii: ".") else { return nil }
+        let fractionEnd = digits(from: wholeEnd + 1)
+        let whole = String(decoding: bytes[wholeStart..<wholeEnd], as: UTF8.self)
+        var fraction = Array(bytes[(wholeEnd + 1)..<fractionEnd])
+        guard !fraction.isEmpty else { return nil }
+        if fractionEnd == bytes.count {
+            // 14155550007.0: a whole number of phone length with a zero fraction.
+            guard fraction.allSatisfy({ $0 == UInt8(ascii: "0") }), whole.utf8.count >= 7 else { return nil }
+            return .success(sign + whole)
+        }
+        // 1.4155550007E+10
+        var e = fractionEnd
+        guard whole.utf8.count == 1, bytes[e] == UInt8(ascii: "E") || bytes[e] == UInt8(ascii: "e") else { return nil }
+        e += 1
+        if e < bytes.count, bytes[e] == UInt8(ascii: "+") { e += 1 }
+        guard digits(from: e) == bytes.count, (1...2).contains(bytes.count - e),
+              let exponent = Int(String(decoding: bytes[e...], as: UTF8.self)), exponent >= 6 else { return nil }
+        while fraction.last == UInt8(ascii: "0") { fraction.removeLast() }
+        guard fraction.count == exponent else {
+            if fraction.count > exponent { return .failure(PhoneNumberError("'\(text)' is not a whole number")) }
+            return .failure(PhoneNumberError("written in scientific notation that lost digits ('\(text)' keeps \(fraction.count + 1) of \(exponent + 1)): a spreadsheet rounded it; export the column as text"))
+        }
+        return .success(sign + whole + String(decoding: fraction, as: UTF8.self))
     }
 
     /// `text` with every decimal digit of any script written as an ASCII digit (and a fullwidth plus as `+`).

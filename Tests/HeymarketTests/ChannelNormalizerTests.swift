@@ -33,6 +33,37 @@ import Testing
         #expect(error.code == .invalidValue)
     }
 
+    /// Numbers as spreadsheets export them, typed or not: the number they hold, or a reason.
+    @Test(arguments: [
+        (ChannelValue.phone("14155550007.0"), "14155550007"), (.phone("4155550007.0"), "14155550007"),
+        (.phone("+14155550007.00"), "14155550007"), (.phone("1.4155550007E+10"), "14155550007"),
+        (.phone("1.41555500070e10"), "14155550007"), (.untyped("14155550007.0"), "14155550007"),
+        (.untyped("4155550007.0"), "14155550007"), (.untyped("1.4155550007E+10"), "14155550007"),
+    ])
+    func spreadsheetNumbersAreTheNumberTheyHold(input: ChannelValue, digits: String) throws {
+        #expect(try ChannelNormalizer().normalize(input).get().value == digits)
+    }
+
+    @Test(arguments: [
+        (ChannelValue.phone("1.41556E+10"), "lost digits"), (.untyped("1.41556E+10"), "lost digits"),
+        (.phone("1.41555500071234E+10"), "not a whole number"),
+        // What a person reads as a phone is read as one when untyped too, and refused as one.
+        (.untyped("415-555-0133 ext. 359"), "has an extension"), (.untyped("(415) 555-0133 x12"), "has an extension"),
+        (.untyped("+1 415 555 0133 #7"), "has an extension"),
+    ])
+    func spreadsheetAndPersonWrittenNumbersAreRefusedWithTheirReason(input: ChannelValue, reason: String) {
+        guard case .failure(let error) = ChannelNormalizer().normalize(input) else {
+            Issue.record("\(input) should be refused")
+            return
+        }
+        #expect(error.message.contains(reason), "\(error.message)")
+    }
+
+    @Test(arguments: ["someone x1", "order #12", "text 12.0", "3.14", "1e10"])
+    func whatIsNoPhoneIsSentAsItIs(text: String) throws {
+        #expect(try ChannelNormalizer().normalize(.untyped(text)).get().value == text)
+    }
+
     @Test func countryCodeIsASetting() throws {
         #expect(try ChannelNormalizer(countryCode: "44").normalize(.phone("2079460958")).get().value == "442079460958")
     }
