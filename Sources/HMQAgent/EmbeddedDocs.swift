@@ -320,6 +320,14 @@ reads 96% of those libphonenumber reads):
 - Letters (`1-800-FLOWERS`) and extensions (`ext. 12`, `x12`, `#12`) are
   refused with the reason: the API searches numbers, not extensions. Digits of
   other scripts (`١٤١٥…`, fullwidth `１４１５…`) are read as digits.
+- Numbers as spreadsheets export a number column are the number they hold:
+  `14155550007.0` is `14155550007` (not `141555500070`), and
+  `1.4155550007E+10` too; scientific notation that lost digits
+  (`1.41556E+10`) is refused with that reason (export the column as text).
+- An untyped value that a person reads as a phone number (digits and phone
+  punctuation, maybe with an extension or as a spreadsheet writes it) is read
+  as one, or refused as one: `415-555-0133 ext. 359` is refused for its
+  extension instead of being sent raw and called "no contact".
 - For the 25 country codes hmq knows, a number whose length after the country
   code is not one that country uses is refused (`+31 31101234567`).
 
