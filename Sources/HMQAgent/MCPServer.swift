@@ -1,5 +1,6 @@
 import Foundation
 import HMQHost
+import HMQRuntime
 import Heymarket
 import Logging
 import MCP
@@ -267,10 +268,14 @@ extension HMQHost.Host {
     /// `hmq mcp`: serves ``AgentTools`` over stdio on this host's connection
     /// (its profile, `--sandbox`, its settings), until stdin closes. Without
     /// credentials it still starts: `check` and `explain` work, `query` and
-    /// `lookup` answer an authentication error.
-    public func serveAgent(version: String) async throws {
+    /// `lookup` answer an authentication error. The agent is confined: no
+    /// `$env`, no writes, and `file`/`csv` read only regular files under
+    /// `allowRead` (none when empty).
+    public func serveAgent(version: String, allowRead: [String] = []) async throws {
         let settings = try settings()
-        let (registry, inputs) = (self.registry, scriptInputs())
+        var inputs = scriptInputs()
+        inputs.confinement = try Confinement.agent(readingUnder: allowRead)
+        let registry = self.registry
         // Started without credentials, check and explain still work; the rest say why not.
         var noClient: String?
         if !usesSandbox {

@@ -177,12 +177,16 @@ extension Evaluator {
         }
     }
 
-    /// The path a `file` or `csv` reads, with a variable bound (`file $1`).
+    /// The path a `file` or `csv` reads, with a variable bound (`file $1`),
+    /// once the confinement allows reading it.
     func resolve(_ path: PathExpression) throws(RuntimeError) -> StringLiteral {
+        let literal: StringLiteral
         switch path {
-        case .literal(let s): return s
-        case .variable(let v): return StringLiteral(value: try literals.require(v), range: v.range)
+        case .literal(let s): literal = s
+        case .variable(let v): literal = StringLiteral(value: try literals.require(v), range: v.range)
         }
+        if let refusal = inputs.confinement.refusal(toRead: literal.value) { throw .at(literal.range, refusal) }
+        return literal
     }
 
     /// The path as a message names it: `stdin` for `-`.

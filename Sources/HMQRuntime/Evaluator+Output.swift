@@ -53,6 +53,9 @@ extension Evaluator {
     /// Writes to a temporary file beside the target and renames it into place,
     /// so an error never leaves a half-written file.
     func saveRows(_ pipeline: Pipeline, to save: SaveStage, format: FormatStage?) async throws -> SourceSummary {
+        guard inputs.confinement.writesFiles else {
+            throw RuntimeError.at(save.range, "save is not available to \(inputs.confinement.caller): the rows come back in the answer")
+        }
         var options = try optionValues(save.options)
         let explicit = (options.removeValue(forKey: "format") ?? nil) ?? format?.name.name
         let plugin: FormatterPlugin

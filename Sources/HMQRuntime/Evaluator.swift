@@ -104,6 +104,9 @@ public actor Evaluator {
         switch statement {
         case .set(let s):
             let value = try literals.text(s.value)
+            if !inputs.confinement.writesFiles, s.name.name.lowercased() == "checkpoint", value.trimmingWhitespaceAndNewlines().lowercased() != "off" {
+                throw RuntimeError.at(s.name.range, "checkpoint is not available to \(inputs.confinement.caller): it writes a file")
+            }
             do {
                 try settings.apply(s.name.name, value)
             } catch {

@@ -15,7 +15,7 @@ struct LiteralResolver: Sendable {
         if let position = v.position {
             return position >= 1 && position <= inputs.arguments.count ? inputs.arguments[position - 1] : nil
         }
-        if let name = v.environmentName { return inputs.environment[name] }
+        if let name = v.environmentName { return inputs.confinement.readsEnvironment ? inputs.environment[name] : nil }
         return inputs.variables[v.name]
     }
 
@@ -26,6 +26,9 @@ struct LiteralResolver: Sendable {
             throw .at(v.range, "$\(position) is not set: the script was given \(inputs.arguments.count) argument\(inputs.arguments.count == 1 ? "" : "s")")
         }
         if let name = v.environmentName {
+            if !inputs.confinement.readsEnvironment {
+                throw .at(v.range, "$env is not available to \(inputs.confinement.caller): the environment holds the user's secrets")
+            }
             if inputs.withheldEnvironment.contains(name) {
                 throw .at(v.range, "$env.\(name) holds a credential, which scripts cannot read")
             }

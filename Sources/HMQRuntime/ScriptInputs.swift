@@ -11,9 +11,13 @@ public struct ScriptInputs: Sendable {
     /// Variables taken out of ``environment`` because they hold credentials
     /// (`$env.NAME` says so rather than "not set").
     public var withheldEnvironment: Set<String>
+    /// What the script may reach besides the API (everything the user can, unless an agent runs it).
+    public var confinement: Confinement
 
     /// Inputs for a script; all empty by default.
-    public init(arguments: [String] = [], variables: [String: String] = [:], environment: [String: String] = [:], withheldEnvironment: Set<String> = []) {
+    public init(arguments: [String] = [], variables: [String: String] = [:], environment: [String: String] = [:], withheldEnvironment: Set<String> = [],
+                confinement: Confinement = .none) {
+        self.confinement = confinement
         self.arguments = arguments
         self.variables = variables
         self.environment = environment.filter { !withheldEnvironment.contains($0.key) }

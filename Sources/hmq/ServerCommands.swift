@@ -15,14 +15,23 @@ struct MCPCommand: HMQSubcommand {
             the grammar and the language guide. Credentials come from the profile, the environment or --sandbox, \
             never from the agent. stdout carries protocol messages only; it ends when stdin closes.
 
+            The agent is an untrusted caller: it cannot save, set a checkpoint or read $env, and file/csv read only \
+            regular files under the directories given with --allow-read (none by default).
+
             It takes hmq's options (see hmq --help), before or after 'mcp': hmq mcp --profile prod, hmq mcp --sandbox, \
             hmq mcp --rate 300 --batch 50.
             """)
     @ParentCommand var root: HMQCommand
+    @Option(name: .customLong("allow-read"), help: ArgumentHelp("Let the agent read the files under DIR with file and csv (repeatable; default: none).", valueName: "dir"))
+    var allowRead: [String] = []
 
     func execute() async throws -> ExitStatus {
         let host = try root.global.host()
-        try await host.serveAgent(version: Version.text)
+        do {
+            try await host.serveAgent(version: Version.text, allowRead: allowRead)
+        } catch let error as ConfinementError {
+            throw CommandFailure(status: .usage, message: error.message)
+        }
         return .ok
     }
 }

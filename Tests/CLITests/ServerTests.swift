@@ -184,6 +184,57 @@ import Testing
         #expect(!everything.contains("eyJ"))  // no JWT either
     }
 
+    /// An agent is an untrusted caller: it reads no environment, writes no file
+    /// (save, checkpoint) and reads files only under --allow-read, by their real path.
+    @Test func mcpConfinesTheAgentToWhatTheUserAllowed() async throws {
+        let allowed = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-allowed-\(UUID())")
+        try FileManager.default.createDirectory(at: allowed, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: allowed) }
+        try Data("14155551234\n".utf8).write(to: allowed.appendingPathComponent("phones.txt"))
+        try FileManager.default.createSymbolicLink(atPath: allowed.appendingPathComponent("passwd").path, withDestinationPath: "/etc/passwd")
+        #expect(mkfifo(allowed.appendingPathComponent("fifo").path, 0o600) == 0)
+        let checkpoint = allowed.appendingPathComponent("agent.ckpt").path
+
+        let peer = try Peer(["mcp", "--sandbox", "--allow-read", allowed.path], environment: ["AWS_SECRET_ACCESS_KEY": "topsecret-aws-value-123"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "test", "version": "1"]])
+        let refusals: [(String, String)] = [
+            ("explain find any $env.AWS_SECRET_ACCESS_KEY", "$env is not available to an agent (hmq mcp)"),
+            ("find any $env.HOME", "$env is not available to an agent (hmq mcp)"),
+            ("set invalid skip; find any file \"/etc/passwd\" | unmatched", "reads only files under"),
+            ("find any file \"\(allowed.path)/passwd\"", "reads only files under"),
+            ("find any file \"\(allowed.path)/../../etc/passwd\"", "reads only files under"),
+            ("find any csv \"/etc/passwd\" column 1", "reads only files under"),
+            ("find phone file \"-\"", "reads only files under"),
+            ("find phone file \"\(allowed.path)/fifo\"", "reads only regular files"),
+            ("set checkpoint \"\(checkpoint)\"; find phone 14155551234", "checkpoint is not available to an agent"),
+        ]
+        for (text, message) in refusals {
+            let answer = try await mcp.call("query", ["text": text])
+            #expect(answer.isError, "\(text): \(answer.text)")
+            #expect(answer.text.contains(message), "\(text): \(answer.text)")
+            #expect(answer.structured["requests"] as? Int == 0, "\(text)")
+            #expect(!answer.text.contains("topsecret") && !answer.text.contains("root:"), "\(text): \(answer.text)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: checkpoint))
+        // What the user allowed is read.
+        let allowedRead = try await mcp.call("query", ["text": "find phone file \"\(allowed.path)/phones.txt\" | show id"])
+        #expect(!allowedRead.isError, "\(allowedRead.text)")
+        #expect((allowedRead.structured["rows"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [1001])
+        #expect(await peer.finish() == 0)
+        #expect(!peer.stderr.contains("topsecret"))
+
+        // Without --allow-read no file is read at all; a directory that is not there is a usage error.
+        let closed = try Peer(["mcp", "--sandbox"])
+        var agent = MCP(peer: closed)
+        _ = try await agent.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "test", "version": "1"]])
+        let none = try await agent.call("query", ["text": "find phone file \"\(allowed.path)/phones.txt\""])
+        #expect(none.isError && none.text.contains("files are not available to an agent (hmq mcp): start it with --allow-read DIR"), "\(none.text)")
+        #expect(await closed.finish() == 0)
+        let missing = try await HMQProcess.run(["mcp", "--sandbox", "--allow-read", "/nonexistent-hmq-dir"])
+        #expect(missing.status == 2 && missing.stderr.contains("--allow-read /nonexistent-hmq-dir: no such directory"), "\(missing.stderr)")
+    }
+
     @Test func mcpAnswersRequestsSentJustBeforeStdinCloses() async throws {
         let peer = try Peer(["mcp", "--sandbox"])
         let messages: [[String: Any]] = [
