@@ -1,10 +1,13 @@
 import Dispatch
 import Foundation
+import HMQRuntime
 import Synchronization
 
-/// SIGINT and SIGTERM end a command cleanly: the first cancels its task (so
-/// requests stop, a file being saved is not left behind, and the command ends
-/// with status 130); a second one ends the process at once. When stdout is a
+/// SIGINT and SIGTERM, and the other signals that would end hmq (SIGHUP from
+/// a closed terminal or ssh session, SIGUSR1, SIGUSR2, SIGALRM), end a command
+/// cleanly: the first cancels its task (so requests stop, a file being saved
+/// is not left behind, and the command ends with status 130); a second one
+/// ends the process at once, removing any temporary file of a save first. When stdout is a
 /// pipe or socket whose reader has gone (`hmq ... | head -1` after `head`
 /// exits), the task is cancelled too, within ``hangUpPollInterval``, even if no
 /// row is ever written again; the command then ends with status 0, as it does
@@ -21,16 +24,16 @@ public enum Interruption {
         let task = Task { await body() }
         // One count for both signals: SIGINT then SIGTERM is a second request too.
         let seen = Counter()
-        let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+        let sources = endingSignals.map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                if seen.increment() > 1 { exit(130) }
+                if seen.increment() > 1 { exitNow() }
                 task.cancel()
                 // Cancellation cannot interrupt a blocking system call (opening a
                 // FIFO nobody writes to): if the command has not ended after the
                 // grace period, it ends here.
-                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(stopGrace.components.seconds))) { exit(130) }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(stopGrace.components.seconds))) { exitNow() }
             }
             source.resume()
             return source
@@ -51,6 +54,15 @@ public enum Interruption {
         for source in sources { source.cancel() }
         if readerGone.value > 0 { return 0 }
         return task.isCancelled ? 130 : status
+    }
+
+    /// The signals whose default would end hmq at once, leaving a save's temporary file behind.
+    static let endingSignals = [SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM]
+
+    /// Ends the process with status 130, removing the temporary files of saves first.
+    static func exitNow() -> Never {
+        AtomicFile.removeTemporaryFiles()
+        exit(130)
     }
 
     /// Whether `fd` is a pipe, FIFO or socket (the kinds whose reader can go away).

@@ -46,10 +46,12 @@ public struct ProgressLine: Sendable {
     /// `hmq: waiting 46 s for the rate window… 12/71 batches · 2 × 429`.
     public mutating func waiting(seconds: Double) -> String {
         drawn = true
-        var text = "hmq: waiting \(RateWindowWait.seconds(seconds)) for the rate window\u{2026}"
+        let head = "hmq: waiting \(RateWindowWait.seconds(seconds)) for the rate window"
+        var text = head + "\u{2026}"
         if let last, last.batchesTotal > 1 { text += " \(last.batchesDone)/\(last.batchesTotal) batches" }
         if let last, last.rateLimited > 0 { text += " \u{00B7} \(last.rateLimited) \u{00D7} 429" }
-        if text.count > width - 1 { text = String(text.prefix(max(width - 2, 0))) + "\u{2026}" }
+        // Too wide: the wait is what matters; the counts go first.
+        if text.count > width - 1 { text = head.count > width - 2 ? String(head.prefix(max(width - 2, 0))) + "\u{2026}" : head + "\u{2026}" }
         return "\r" + text + "\u{1B}[K"
     }
 

@@ -25,7 +25,7 @@ public final class ChildProcess {
     private var termination: Termination?
 
     /// Starts `executable` with `arguments` (and `environment`, else ours).
-    /// SIGPIPE, SIGINT and SIGTERM are at their defaults in the child, whatever hmq set for itself.
+    /// SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGUSR1/2 and SIGALRM are at their defaults in the child, whatever hmq set for itself.
     public init(executable: String, arguments: [String], environment: [String: String]? = nil) throws(StartError) {
         var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
         guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
@@ -45,7 +45,7 @@ public final class ChildProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGQUIT] { sigaddset(&defaults, signal) }
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var unblocked = sigset_t()
         sigemptyset(&unblocked)

@@ -33,29 +33,49 @@ public struct Confinement: Sendable, Hashable {
         return Confinement(caller: "an agent (hmq mcp)", readsEnvironment: false, readableDirectories: resolved, writesFiles: false)
     }
 
-    /// Why `path` may not be read, or nil when it may. Checked on the file's
-    /// real path (symlinks resolved), so a link cannot lead outside; only
-    /// regular files (a FIFO with no writer would block the caller forever).
-    func refusal(toRead path: String) -> String? {
-        guard let directories = readableDirectories else { return nil }
+    /// The real path to read `path` by (symlinks resolved, so that a link
+    /// swapped in later is not followed), or why it may not be read. Judged on
+    /// the real path, so a link or `..` cannot lead outside; `/proc` and `/dev`
+    /// are refused wherever a path leads (stdin is the protocol); only regular
+    /// files (a FIFO with no writer would block the caller forever). Where a
+    /// file does not exist, its directory is judged, so that nothing outside
+    /// the allowed directories is told, not even whether a file is there.
+    func resolved(toRead path: String) -> Result<String, Refusal> {
+        guard let directories = readableDirectories else { return .success(path) }
         guard !directories.isEmpty else {
-            return "files are not available to \(caller): start it with --allow-read DIR to let it read the files under DIR"
+            return .failure(Refusal(message: "files are not available to \(caller): start it with --allow-read DIR to let it read the files under DIR"))
         }
-        let outside = "\(caller) reads only files under \(directories.joined(separator: ", ")) (--allow-read)"
-        if path == "-" || path.hasPrefix("/dev/") || path.hasPrefix("/proc/") { return outside }
-        guard let real = realpath(path, nil) else {
-            // A missing file says so only where it may be read: elsewhere not even its existence is told.
-            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            return directories.contains(where: { Self.isInside(absolute, $0) }) ? nil : outside
+        let outside = Refusal(message: "\(caller) reads only files under \(directories.joined(separator: ", ")) (--allow-read)")
+        func allowed(_ real: String) -> Bool {
+            !Self.isInside(real, "/proc") && !Self.isInside(real, "/dev") && directories.contains { Self.isInside(real, $0) }
         }
-        let resolved = String(cString: real)
-        free(real)
-        guard directories.contains(where: { Self.isInside(resolved, $0) }) else { return outside }
+        guard path != "-" else { return .failure(outside) }
+        if let real = Self.realPath(path) {
+            guard allowed(real) else { return .failure(outside) }
+            var info = stat()
+            if stat(real, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
+                return .failure(Refusal(message: "\(caller) reads only regular files, and \(path) is not one"))
+            }
+            return .success(real)
+        }
+        // No such file (or a link leading nowhere real, such as /proc/self/fd/0's pipe):
+        // judge the directory it would be in, and refuse any link.
         var info = stat()
-        if stat(resolved, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
-            return "\(caller) reads only regular files, and \(path) is not one"
-        }
-        return nil
+        if lstat(path, &info) == 0 { return .failure(outside) }
+        let url = URL(fileURLWithPath: path)
+        guard let parent = Self.realPath(url.deletingLastPathComponent().path), allowed(parent) else { return .failure(outside) }
+        return .success(parent + "/" + url.lastPathComponent)
+    }
+
+    /// Why a path may not be read.
+    struct Refusal: Error {
+        var message: String
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let real = realpath(path, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     static func isInside(_ path: String, _ directory: String) -> Bool {

@@ -185,8 +185,10 @@ extension Evaluator {
         case .literal(let s): literal = s
         case .variable(let v): literal = StringLiteral(value: try literals.require(v), range: v.range)
         }
-        if let refusal = inputs.confinement.refusal(toRead: literal.value) { throw .at(literal.range, refusal) }
-        return literal
+        switch inputs.confinement.resolved(toRead: literal.value) {
+        case .success(let real): return StringLiteral(value: real, range: literal.range)
+        case .failure(let refusal): throw .at(literal.range, refusal.message)
+        }
     }
 
     /// The path as a message names it: `stdin` for `-`.

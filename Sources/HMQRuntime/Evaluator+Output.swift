@@ -80,7 +80,7 @@ extension Evaluator {
         }
         do {
             var summary = try await write(pipeline, with: plugin, options: options, to: file.sink, context: .file, at: save.range)
-            if summary.failures.isEmpty {
+            if summary.failures.isEmpty || file.writesInPlace {
                 try file.commit()
             } else {
                 // Never replace a file with a result that is not whole.

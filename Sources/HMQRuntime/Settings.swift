@@ -233,7 +233,8 @@ extension Settings {
         var text = value.trimmingWhitespaceAndNewlines().lowercased()
         var unit = 1.0
         if text.hasSuffix("m") { unit = 60; text.removeLast() } else if text.hasSuffix("s") { text.removeLast() }
-        guard text.first.map({ $0.isNumber }) == true, let number = Double(text), number.isFinite, range.contains(number * unit) else {
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let number = Double(text), number.isFinite,
+              range.contains(number * unit) else {
             throw SettingError(message: "'\(name)' takes seconds (\(Int(range.lowerBound)) to \(Int(range.upperBound)); 90, 90s or 2m), not '\(value)'")
         }
         return number * unit

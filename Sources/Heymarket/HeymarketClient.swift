@@ -169,25 +169,26 @@ public struct HeymarketClient: Sendable {
             } catch let error as HeymarketError where error.code == .transport || error.code == .timeout {
                 failure = error
             }
-            guard attempt < options.retry.maximumAttempts else { throw failure }
             let maximumWait = options.retry.maximumWait
             if let retryAfter, retryAfter > maximumWait {
-                let asked = retryAfter < 1_000_000 ? "\(Int(retryAfter.rounded(.up))) s" : "more than 11 days"
+                let asked = retryAfter < 1_000_000 ? RateWindowWait.exactly(retryAfter.rounded(.up)) : "more than 11 days"
                 throw HeymarketError(failure.code, status: failure.status,
-                                     message: failure.message + " (the server asks to wait \(asked), more than max_wait, \(RateWindowWait.seconds(maximumWait)))",
+                                     message: failure.message + " (the server asks to wait \(asked), more than max_wait, \(RateWindowWait.exactly(maximumWait)))",
                                      requestID: failure.requestID)
             }
+            guard attempt < options.retry.maximumAttempts else { throw failure }
             let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
             guard waited + wait <= options.retry.waitBudget else {
                 throw HeymarketError(failure.code, status: failure.status,
-                                     message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts; a batch waits at most 3 × max_wait, \(RateWindowWait.seconds(options.retry.waitBudget)), in all)",
+                                     message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts; a batch waits at most 3 × max_wait, \(RateWindowWait.exactly(options.retry.waitBudget)), in all)",
                                      requestID: failure.requestID)
             }
             waited += wait
             // A 429 says the key's budget is spent: every worker waits, not only this one.
             if failure.code == .rateLimited {
                 let longer = await pacer.pause(for: wait)
-                if wait >= RateWindowWait.announced, longer >= 1 {
+                // Announced once per wait: a later 429 of the same spent window moves the end by a little.
+                if wait >= RateWindowWait.announced, longer >= RateWindowWait.announced {
                     onWait?(RateWindowWait(seconds: wait, status: failure.status, requestID: failure.requestID, byServer: retryAfter != nil))
                 }
             }

@@ -26,9 +26,13 @@ public struct RateWindowWait: Sendable, Hashable {
         return "waiting \(Self.seconds(seconds)) for the rate window (the server answered \(cause)); every request waits"
     }
 
-    /// 46 → "46 s", 0.5 → "0.5 s", 150 → "150 s".
+    /// Seconds as a countdown shows them, rounded up: 45.3 → "46 s", 0.2 → "1 s".
     public static func seconds(_ value: Double) -> String {
-        let rounded = value.rounded(.up)
-        return value >= 1 || value == 0 ? "\(Int(rounded)) s" : "\(value) s"
+        "\(max(1, Int(min(value, 1e9).rounded(.up)))) s"
+    }
+
+    /// Seconds as a setting holds them: 120 → "120 s", 1.5 → "1.5 s".
+    public static func exactly(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e9 ? "\(Int(value)) s" : "\(value) s"
     }
 }

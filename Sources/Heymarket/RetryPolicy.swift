@@ -39,9 +39,10 @@ public struct RetryPolicy: Sendable, Hashable {
     /// failed: the server's `Retry-After` when it gave one, else half the
     /// exponential step plus a random half ("equal jitter").
     public func delay(afterAttempt attempt: Int, retryAfter: Double? = nil) -> Double {
-        if let retryAfter { return min(max(0, retryAfter), maximumWait) }
         let exponent = min(max(0, attempt - 1), 30)
         let step = min(maximumDelay, baseDelay * Double(1 << exponent))
+        // A Retry-After is a floor: "0" (or a date gone by) still backs off rather than hammering.
+        if let retryAfter { return min(max(retryAfter, step / 2), maximumWait) }
         return step / 2 + Double.random(in: 0...(step / 2))
     }
 
@@ -51,8 +52,9 @@ public struct RetryPolicy: Sendable, Hashable {
     public static func parseRetryAfter(_ header: String?, now: Date = Date()) -> Double? {
         guard let text = header?.trimmingWhitespace(), !text.isEmpty else { return nil }
         if text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            // Absurdly many digits are a wait longer than any cap.
-            return text.count > 9 ? Double(1_000_000_000) : Double(text)
+            // Absurdly many digits are a wait longer than any cap (leading zeros are no digits of it).
+            let digits = text.drop { $0 == "0" }
+            return digits.count > 9 ? Double(1_000_000_000) : Double(digits.isEmpty ? "0" : String(digits))
         }
         for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
             let formatter = DateFormatter()

@@ -245,11 +245,15 @@ import Testing
         #expect(seconds < 10)
     }
 
-    @Test func ctrlCDuringASaveLeavesNoTemporaryFile() async throws {
+    /// Every signal that would end hmq (a closed terminal's SIGHUP among them)
+    /// ends a save cleanly: status 130, no temporary file left beside the target.
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM])
+    func aSignalDuringASaveLeavesNoTemporaryFile(signal: Int32) async throws {
         let server = try ChaosServer { request, _ in .trickle(body: Self.contacts(for: request.body), interval: 0.2) }
         defer { server.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-chaos-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let process = Process()
         process.executableURL = HMQProcess.binary
         process.arguments = ["--base-url", server.url, "-e", #"find phone 14155551234, 14155551235 | save "out.csv""#]
@@ -257,11 +261,55 @@ import Testing
         process.currentDirectoryURL = directory
         process.standardError = Pipe()
         try process.run()
-        try await Task.sleep(for: .seconds(1.5))
-        process.interrupt()
+        // The save's temporary file exists once the request is out.
+        for _ in 0..<100 where server.requests.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(300))
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        #expect(process.terminationStatus == 130, "signal \(signal)")
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(left.isEmpty, "signal \(signal): \(left)")
+    }
+
+    /// What is not a regular file is written through, never replaced: `>> file`
+    /// keeps what the file held, a FIFO's reader gets the rows and the FIFO stays one.
+    @Test func saveWritesThroughWhatIsNotARegularFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-save-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let hmq = HMQProcess.binary.path
+        for target in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+            let script = "printf 'kept\\n' > log.txt; '\(hmq)' --sandbox -e 'find phone 14155551234 | show id | save \"\(target)\" --format ndjson' >> log.txt"
+            let shell = try await Self.shell(script, in: directory)
+            #expect(shell == 0, "\(target)")
+            let log = try String(contentsOf: directory.appendingPathComponent("log.txt"), encoding: .utf8)
+            #expect(log == "kept\n{\"id\":1001}\n", "\(target): \(log)")
+        }
+        let fifo = directory.appendingPathComponent("rows.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // The reader is killed if hmq never opens the FIFO, so the check cannot hang.
+        let reader = "cat rows.fifo > got.txt & reader=$!; '\(hmq)' --sandbox -e 'find phone 14155551234 | show id | save \"rows.fifo\" --format ndjson'; "
+            + "status=$?; sleep 0.2; kill $reader 2>/dev/null; wait; exit $status"
+        #expect(try await Self.shell(reader, in: directory) == 0)
+        #expect(try String(contentsOf: directory.appendingPathComponent("got.txt"), encoding: .utf8) == "{\"id\":1001}\n")
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO is still a FIFO")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".tmp") }
         #expect(left.isEmpty, "\(left)")
+    }
+
+    /// Runs `script` with /bin/sh in `directory` (bounded: it is killed after 30 s); its status.
+    static func shell(_ script: String, in directory: URL) async throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = directory
+        process.environment = HMQProcess.environment(adding: [:])
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

@@ -24,9 +24,15 @@ struct ProgressLineTests {
         #expect(line.waiting(seconds: 1) == "\rhmq: waiting 1 s for the rate window\u{2026} 12/71 batches \u{00B7} 4 \u{00D7} 429\u{1B}[K")
         // Drawn, so a row written next erases it first.
         #expect(line.erase() == "\r\u{1B}[K")
+        // The last second is "1 s", never a fraction.
+        #expect(line.waiting(seconds: 0.999339884).contains("waiting 1 s for"))
         var narrow = ProgressLine(width: 20)
         let cut = narrow.waiting(seconds: 46)
-        #expect(cut.hasSuffix("\u{2026}\u{1B}[K") && cut.count <= 20 + 4)
+        #expect(cut.hasSuffix("\u{2026}\u{1B}[K") && cut.count <= 20 + 4 && !cut.contains("\u{2026}\u{2026}"))
+        // Too narrow for the counts: the wait stays whole, with one ellipsis.
+        var forty = ProgressLine(width: 40)
+        _ = forty.update(LookupProgress(batchesDone: 20, batchesTotal: 60, valuesDone: 20, valuesTotal: 60), at: at(0))
+        #expect(forty.waiting(seconds: 24) == "\rhmq: waiting 24 s for the rate window\u{2026}\u{1B}[K")
     }
 
     @Test func batchesFromACheckpointDoNotCountTowardsTheSpeed() {

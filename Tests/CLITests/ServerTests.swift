@@ -193,6 +193,10 @@ import Testing
         try Data("14155551234\n".utf8).write(to: allowed.appendingPathComponent("phones.txt"))
         try FileManager.default.createSymbolicLink(atPath: allowed.appendingPathComponent("passwd").path, withDestinationPath: "/etc/passwd")
         #expect(mkfifo(allowed.appendingPathComponent("fifo").path, 0o600) == 0)
+        let links = ["fd0": "/proc/self/fd/0", "stdin": "/dev/stdin", "etc": "/etc", "dangling": "/nonexistent-hmq/secret"]
+        for (name, destination) in links {
+            try FileManager.default.createSymbolicLink(atPath: allowed.appendingPathComponent(name).path, withDestinationPath: destination)
+        }
         let checkpoint = allowed.appendingPathComponent("agent.ckpt").path
 
         let peer = try Peer(["mcp", "--sandbox", "--allow-read", allowed.path], environment: ["AWS_SECRET_ACCESS_KEY": "topsecret-aws-value-123"])
@@ -207,6 +211,16 @@ import Testing
             ("find any csv \"/etc/passwd\" column 1", "reads only files under"),
             ("find phone file \"-\"", "reads only files under"),
             ("find phone file \"\(allowed.path)/fifo\"", "reads only regular files"),
+            // A link to the protocol's own stdin, through /proc or /dev.
+            ("find phone file \"\(allowed.path)/fd0\"", "reads only files under"),
+            ("find phone file \"\(allowed.path)/stdin\"", "reads only files under"),
+            // Outside, a file that is not there is refused like one that is: its existence is not told.
+            ("find phone file \"\(allowed.path)/etc/passwd\"", "reads only files under"),
+            ("find phone file \"\(allowed.path)/etc/no-such-file-hmq\"", "reads only files under"),
+            ("find phone file \"\(allowed.path)/etc/../no-such-file-hmq\"", "reads only files under"),
+            ("find phone file \"\(allowed.path)/dangling\"", "reads only files under"),
+            // Inside, it is simply not there.
+            ("find phone file \"\(allowed.path)/missing.txt\"", "no such file"),
             ("set checkpoint \"\(checkpoint)\"; find phone 14155551234", "checkpoint is not available to an agent"),
         ]
         for (text, message) in refusals {

@@ -44,7 +44,7 @@ import Testing
         #expect(settings.searchOptions.retry.waitBudget == 3 * seconds)
     }
 
-    @Test(arguments: ["0", "0.5", "3601", "61m", "inf", "nan", "-5", "1e400", "abc", "", "m", "s"])
+    @Test(arguments: ["0", "0.5", "3601", "61m", "inf", "nan", "-5", "1e400", "abc", "", "m", "s", "0x10", "1e3", "90 s", "+5"])
     func maxWaitRefusesWhatIsNoWaitItCanTake(text: String) {
         var settings = Settings()
         #expect(throws: SettingError.self) { try settings.apply("max_wait", text) }

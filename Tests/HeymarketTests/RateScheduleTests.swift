@@ -95,5 +95,9 @@ import TestSupport
         #expect(short.maximumDelay == 10)
         #expect((1...20).allSatisfy { short.delay(afterAttempt: $0) <= 10 })
         #expect(RetryPolicy(maximumWait: .infinity).maximumWait == RetryPolicy.defaultMaximumWait)
+        // Retry-After: 0 is a floor, not a licence to hammer: the backoff still grows.
+        #expect(standard.delay(afterAttempt: 5, retryAfter: 0) >= 1)
+        #expect(RetryPolicy.parseRetryAfter("0000000005") == 5)
+        #expect(RetryPolicy.parseRetryAfter("00") == 0)
     }
 }
