@@ -153,9 +153,11 @@ extension HeymarketClient {
             logger.trace("\(label): \(contacts.count) contacts")
             var outcome = BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
             if options.attribution == .exact {
-                let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: contacts, values: batch.values)
+                // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
+                let groups = Contact.grouped(contacts)
+                let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: groups, values: batch.values)
                 if AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) {
-                    let findings = try await AttributionProbe(contacts: contacts, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
+                    let findings = try await AttributionProbe(contacts: groups.map { $0[0] }, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
                         let part = ChannelBatch(index: batch.index, values: indexes.map { batch.values[$0] })
                         var partAttempts = 0
                         var answer: [Contact] = []

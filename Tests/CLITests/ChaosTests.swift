@@ -113,6 +113,44 @@ import Testing
         #expect(failed.count == 500, "every value is in the report")
     }
 
+    /// One contact sent as several records: the id spelt `900001`, `"900001"`
+    /// and `900001.0`, each record with another phone; a fourth phone finds nothing.
+    static func repeatedRecords(for body: String) -> String {
+        let spellings = ["14155550001": "900001", "14155550002": #""900001""#, "14155550003": "900001.0"]
+        let found = ChaosServer.phones(in: body).compactMap { phone in spellings[phone].map { #"{"id":\#($0),"phone":"\#(phone)"}"# } }
+        return "[" + found.joined(separator: ",") + "]"
+    }
+
+    @Test(arguments: ["exact", "fast"])
+    func recordsOfOneIdAreOneContactTiedByEveryRecord(attribution: String) async throws {
+        let server = try ChaosServer { request, _ in .answer(status: 200, body: Self.repeatedRecords(for: request.body)) }
+        defer { server.stop() }
+        let phones = ["14155550001", "14155550002", "14155550003", "14155550004"]
+        let (report, _) = try await hmq(server, ["search", "--attribution", attribution, "--report"] + phones.map { "--phone=\($0)" })
+        #expect(report.status == 0, "\(report.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stdout)")
+        let contacts = try #require(object["contacts"] as? [[String: Any]])
+        #expect(contacts.count == 1, "one contact, however its id is spelt: \(report.stdout)")
+        func values(_ list: Any?) -> [String] { ((list as? [[String: Any]]) ?? []).compactMap { $0["value"] as? String } }
+        let matched = contacts.flatMap { values($0["matched"]) }
+        #expect(matched == Array(phones.prefix(3)), "every record's phone ties it: \(report.stdout)")
+        let unmatched = values(object["unmatched"]), undetermined = values(object["undetermined"])
+        let failed = ((object["failed"] as? [[String: Any]]) ?? []).flatMap { ($0["values"] as? [String]) ?? [] }
+        // Every value in exactly one list.
+        #expect((matched + unmatched + undetermined + failed).sorted() == phones, "\(report.stdout)")
+        #expect(attribution == "exact" ? unmatched == ["14155550004"] : undetermined == ["14155550004"], "\(report.stdout)")
+
+        let find = "find phone " + phones.joined(separator: ", ")
+        let (rows, _) = try await hmq(server, ["--attribution", attribution, "-e", find + " | show id, matched"])
+        #expect(rows.status == 0, "\(rows.stderr)")
+        #expect(rows.stdout == #"{"id":900001,"matched":["14155550001","14155550002","14155550003"]}"# + "\n", "\(rows.stdout)")
+        let (misses, _) = try await hmq(server, ["--attribution", attribution, "-e", find + " | unmatched | show value"])
+        #expect(misses.stdout == #"{"value":"14155550004"}"# + "\n", "\(misses.stdout)")
+        // Batches of one: the contact is found by each batch, listed once, tied by all three.
+        let (split, _) = try await hmq(server, ["--batch", "1", "--attribution", attribution, "-e", find + " | show id, matched"])
+        #expect(split.stdout == rows.stdout, "\(split.stdout)")
+    }
+
     @Test func numbersNoDoubleHoldsAreKeptAsSent() async throws {
         let server = try ChaosServer { _, _ in
             .answer(status: 200, body: #"[{"id":184467440737095516170,"score":1e400,"phone":"14155551234","tiny":5e-400}]"#)
