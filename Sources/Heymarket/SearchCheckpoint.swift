@@ -41,6 +41,8 @@ public final class SearchCheckpoint: Sendable {
     }
 
     struct Record {
+        /// Its line in the journal (to name it when it proves damaged).
+        var line: Int
         var values: String
         var contacts: [Contact]
         var findings: AttributionProbe.Findings?
@@ -114,9 +116,9 @@ public final class SearchCheckpoint: Sendable {
                         }
                     } else {
                         do throws(HeymarketError) {
-                            try read(line: line, into: &state)
+                            try read(line: line, number: lineNumber, into: &state)
                         } catch {
-                            return .failure(HeymarketError(.checkpoint, message: "'\(path)' is damaged at line \(lineNumber): \(error.message)"))
+                            return .failure(damaged(line: lineNumber, error.message))
                         }
                     }
                     complete += off_t(newline - start + 1)
@@ -143,37 +145,72 @@ public final class SearchCheckpoint: Sendable {
         try result.get()
     }
 
-    private func read(line: ArraySlice<UInt8>, into state: inout State) throws(HeymarketError) {
-        let bad = HeymarketError(.checkpoint, message: "not a journal record")
-        guard case .object(let object) = try? JSONParser.parse(line), case .integer(let lookupNumber) = object["lookup"] else { throw bad }
+    /// The error for a journal that is damaged at `line`: it is never half read.
+    private func damaged(line: Int, _ what: String) -> HeymarketError {
+        HeymarketError(.checkpoint, message: "checkpoint damaged at line \(line) of '\(path)': \(what); delete it (or name a new file) to start over")
+    }
+
+    /// Reads one record, checking its shape: a lookup (its plan) or a batch of
+    /// a lookup read before (its contacts, every one an object, and what exact
+    /// attribution found, by indexes into them). The indexes into the batch's
+    /// values are checked once the plan is known (``begin(_:server:attribution:)``).
+    private func read(line: ArraySlice<UInt8>, number: Int, into state: inout State) throws(HeymarketError) {
+        func bad(_ what: String) -> HeymarketError { HeymarketError(.checkpoint, message: what) }
+        guard case .object(let object)? = try? JSONParser.parse(line) else { throw bad("not a JSON object") }
+        guard case .integer(let lookupNumber) = object["lookup"], lookupNumber >= 0, lookupNumber < Int32.max else {
+            throw bad("no lookup number")
+        }
         let lookup = Int(lookupNumber)
-        if case .string(let plan) = object["plan"], case .integer(let batches) = object["batches"] {
+        if object["plan"] != nil {
+            guard case .string(let plan) = object["plan"], case .integer(let batches) = object["batches"], batches >= 0, batches < Int32.max else {
+                throw bad("a lookup record needs a plan and a batch count")
+            }
+            guard state.lookups[lookup] == nil else { throw bad("lookup \(lookup + 1) is recorded twice") }
             var known = Lookup(plan: plan, batches: Int(batches))
             if case .string(let server) = object["url"] { known.server = server }
             if case .string(let attribution) = object["attribution"] { known.attribution = attribution }
             state.lookups[lookup] = known
             return
         }
-        guard case .integer(let batch) = object["batch"], case .string(let values) = object["values"],
-              case .array(let contacts) = object["contacts"], state.lookups[lookup] != nil else { throw bad }
+        guard let known = state.lookups[lookup] else { throw bad("a batch of lookup \(lookup + 1), which no line before starts") }
+        guard case .integer(let batch) = object["batch"], batch >= 0, batch < known.batches else {
+            throw bad("no batch number of the lookup's \(known.batches)")
+        }
+        guard case .string(let values) = object["values"] else { throw bad("batch \(batch + 1) has no fingerprint of its values") }
+        guard case .array(let elements) = object["contacts"] else { throw bad("batch \(batch + 1) has no list of contacts") }
+        var contacts: [Contact] = []
+        for (i, element) in elements.enumerated() {
+            guard let contact = Contact(json: element) else { throw bad("contact \(i + 1) of batch \(batch + 1) is not a JSON object") }
+            contacts.append(contact)
+        }
         var findings: AttributionProbe.Findings?
-        if case .object(let f) = object["findings"] {
-            var found = AttributionProbe.Findings()
-            if case .array(let hits) = f["hits"] {
-                for hit in hits {
-                    guard case .array(let pair) = hit, pair.count == 2, case .integer(let v) = pair[0], case .integer(let c) = pair[1] else { throw bad }
-                    found.hits.append((Int(v), Int(c)))
-                }
+        if let f = object["findings"] {
+            // Contact indexes are those of the answer's contacts, one per id, as when they were found.
+            let contactCount = Contact.grouped(contacts).count
+            func index(_ value: JSONValue, below bound: Int? = nil) -> Int? {
+                guard case .integer(let i) = value, i >= 0, i < bound.map(Int64.init) ?? Int64(Int32.max) else { return nil }
+                return Int(i)
             }
-            if case .array(let unmatched) = f["unmatched"] {
-                for u in unmatched {
-                    guard case .integer(let v) = u else { throw bad }
-                    found.provenUnmatched.insert(Int(v))
+            guard case .array(let hits)? = f["hits"], case .array(let unmatched)? = f["unmatched"] else {
+                throw bad("batch \(batch + 1)'s attribution findings are not a list of hits and a list of unmatched values")
+            }
+            var found = AttributionProbe.Findings()
+            for hit in hits {
+                guard case .array(let pair) = hit, pair.count == 2, let v = index(pair[0]) else {
+                    throw bad("batch \(batch + 1) has an attribution finding that is not a pair of indexes")
                 }
+                guard let c = index(pair[1], below: contactCount) else {
+                    throw bad("batch \(batch + 1) has an attribution finding naming a contact its \(contactCount) contact\(contactCount == 1 ? "" : "s") do not hold")
+                }
+                found.hits.append((v, c))
+            }
+            for u in unmatched {
+                guard let v = index(u) else { throw bad("batch \(batch + 1) has an unmatched value that is not an index") }
+                found.provenUnmatched.insert(v)
             }
             findings = found
         }
-        state.lookups[lookup]?.done[Int(batch)] = Record(values: values, contacts: contacts.compactMap(Contact.init(json:)), findings: findings)
+        state.lookups[lookup]?.done[Int(batch)] = Record(line: number, values: values, contacts: contacts, findings: findings)
     }
 
     private static func append(_ line: String, to descriptor: Int32, path: String) -> Result<Void, HeymarketError> {
@@ -226,6 +263,14 @@ public final class SearchCheckpoint: Sendable {
                     }
                     return .failure(HeymarketError(.checkpoint, message: "'\(path)' was made for other inputs or settings: \(why); "
                                                    + "run the command it was made for, or name a new file to start over"))
+                }
+                // Its findings name values by their index in the batch: each must be one of the batch's.
+                for (batch, record) in known.done.sorted(by: { $0.value.line < $1.value.line }) {
+                    let size = min(plan.batchSize, plan.distinctCount - batch * plan.batchSize)
+                    let named = (record.findings?.hits.map(\.value) ?? []) + (record.findings?.provenUnmatched.sorted() ?? [])
+                    if let beyond = named.first(where: { $0 >= size }) {
+                        return .failure(damaged(line: record.line, "an attribution finding of batch \(batch + 1) names value \(beyond + 1), and the batch holds \(size)"))
+                    }
                 }
             } else {
                 let line = JSONWriter().string(.object(Self.object([("lookup", .integer(Int64(number))), ("plan", .string(fingerprint)),
