@@ -93,7 +93,8 @@ extension HeymarketClient {
                     begun = true
                     if let path = client.options.checkpoint {
                         let checkpoint = try client.checkpoints.journal(at: path)
-                        let lookup = try checkpoint.begin(source.census, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution)
+                        let lookup = try checkpoint.begin(source.census, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution,
+                                                       credentials: client.tokens.credentials)
                         journal = (checkpoint, lookup)
                         if let (done, of) = checkpoint.progress(ofLookup: lookup), done > 0 {
                             client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") were answered before and are not sent again"

@@ -16,7 +16,7 @@ import Synchronization
 ///
 /// Lookups are numbered in the order a run starts them; each is tied to a
 /// fingerprint of its plan (the server, every value in order and the batch size, the
-/// attribution mode), so re-running the same command finds its batches and a
+/// attribution mode, a hash of the credentials), so re-running the same command finds its batches and a
 /// checkpoint made for other inputs or settings is refused. A line cut short
 /// by a kill has no newline: it is ignored and cut off before the next append.
 /// Only answered batches are journaled: failed ones are asked again.
@@ -34,6 +34,8 @@ public final class SearchCheckpoint: Sendable {
         /// The server and attribution it was made with (to say what differs).
         var server: String?
         var attribution: String?
+        /// A fingerprint of the credentials it was made with (``credentialFingerprint(_:)``).
+        var account: String?
         /// Journaled answers not yet replayed in this run (each is replayed once, then let go).
         var done: [Int: Record] = [:]
         /// Batches answered: journaled before, or in this run.
@@ -169,6 +171,7 @@ public final class SearchCheckpoint: Sendable {
             var known = Lookup(plan: plan, batches: Int(batches))
             if case .string(let server) = object["url"] { known.server = server }
             if case .string(let attribution) = object["attribution"] { known.attribution = attribution }
+            if case .string(let account) = object["account"] { known.account = account }
             state.lookups[lookup] = known
             return
         }
@@ -241,12 +244,23 @@ public final class SearchCheckpoint: Sendable {
         fingerprint(batch.values.map(\.description).joined(separator: "\n"))
     }
 
+    /// A fingerprint of credentials (a hash of the Secret ID and Key, or of the
+    /// API key; never the credential itself): another account's answers are
+    /// not this one's.
+    static func credentialFingerprint(_ credentials: Credentials) -> String {
+        switch credentials {
+        case .secret(let id, let key): return fingerprint("hmq credentials: secret\n\(id)\n\(key.exposedValue)")
+        case .apiKey(let key): return fingerprint("hmq credentials: api key\n\(key.exposedValue)")
+        }
+    }
+
     /// Starts the next lookup of the run: refuses a journal whose lookup at
-    /// this position was another plan.
+    /// this position was another plan, or was made with other credentials.
     /// `server` names the server (its URL; the embedded sandbox, whose port
     /// changes from run to run, passes one name for itself).
-    func begin(_ plan: PlanCensus, server: String, attribution: AttributionMode) throws(HeymarketError) -> Int {
-        let fingerprint = Self.fingerprint([server, attribution.rawValue, plan.fingerprint].joined(separator: "\n"))
+    func begin(_ plan: PlanCensus, server: String, attribution: AttributionMode, credentials: Credentials) throws(HeymarketError) -> Int {
+        let account = Self.credentialFingerprint(credentials)
+        let fingerprint = Self.fingerprint([server, attribution.rawValue, account, plan.fingerprint].joined(separator: "\n"))
         let result: Result<Int, HeymarketError> = state.withLock { state in
             let number = state.nextLookup
             if let known = state.lookups[number] {
@@ -254,6 +268,8 @@ public final class SearchCheckpoint: Sendable {
                     let why: String
                     if let other = known.server, other != server {
                         why = "it was made against \(other), this run asks \(server)"
+                    } else if known.account != account {
+                        why = "it was made with other credentials (another Secret ID or Key), and holds that account's contacts"
                     } else if let other = known.attribution, other != attribution.rawValue {
                         why = "it was made with attribution \(other), this run uses \(attribution.rawValue)"
                     } else if known.batches != plan.batchCount {
@@ -275,9 +291,9 @@ public final class SearchCheckpoint: Sendable {
             } else {
                 let line = JSONWriter().string(.object(Self.object([("lookup", .integer(Int64(number))), ("plan", .string(fingerprint)),
                                                                   ("batches", .integer(Int64(plan.batchCount))), ("url", .string(server)),
-                                                                  ("attribution", .string(attribution.rawValue))])))
+                                                                  ("attribution", .string(attribution.rawValue)), ("account", .string(account))])))
                 if case .failure(let e) = Self.append(line, to: state.descriptor, path: path) { return .failure(e) }
-                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batchCount, server: server, attribution: attribution.rawValue)
+                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batchCount, server: server, attribution: attribution.rawValue, account: account)
             }
             state.nextLookup += 1
             return .success(number)

@@ -169,6 +169,28 @@ import Testing
         }
     }
 
+    @Test func aCheckpointOfAnotherAccountIsRefusedAndHoldsNoCredential() async throws {
+        try await CLISandbox.with { sandbox in
+            try write(sandbox)
+            let options = ["--checkpoint", "a.ckpt", "--batch", "500", "--rate", "off"]
+            let first = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(first.status == 0, "\(first.stderr)")
+            let journal = try sandbox.read("a.ckpt")
+            for secret in CLISandbox.credentials.values { #expect(!journal.contains(secret), "the journal holds no credential") }
+            let before = sandbox.searchRequests
+            for other in [["HEYMARKET_SECRET_KEY": "sk_another_account_key_0123456789"],
+                          ["HEYMARKET_SECRET_ID": "another-account", "HEYMARKET_SECRET_KEY": CLISandbox.credentials["HEYMARKET_SECRET_KEY"] ?? ""]] {
+                let run = try await sandbox.hmq(options + ["-e", Self.script], env: other)
+                #expect(run.status == 2, "\(run.stderr)")
+                #expect(run.stderr.contains("'a.ckpt' was made for other inputs or settings: it was made with other credentials"), "\(run.stderr)")
+                #expect(run.stdout.isEmpty, "no contact of the first account is shown")
+            }
+            #expect(sandbox.searchRequests == before)
+            let again = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(again.stdout == first.stdout && sandbox.searchRequests == before)
+        }
+    }
+
     @Test func aTornLastLineIsDroppedAndThatBatchAskedAgain() async throws {
         try await CLISandbox.with { sandbox in
             try write(sandbox)
