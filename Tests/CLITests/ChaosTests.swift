@@ -162,6 +162,22 @@ import Testing
         #expect(csv.stdout == "id,score\n184467440737095516170,1e400\n")
     }
 
+    @Test func whereComparesIntegersBeyondDoublesExactly() async throws {
+        let server = try ChaosServer { _, _ in
+            .answer(status: 200, body: #"[{"id":9007199254740992,"phone":"14155551234"},{"id":9007199254740993,"phone":"14155551235"},"#
+                + #"{"id":184467440737095516170,"phone":"14155551236"},{"id":184467440737095516171,"phone":"14155551237"}]"#)
+        }
+        defer { server.stop() }
+        let find = "find phone 14155551234, 14155551235, 14155551236, 14155551237"
+        let (one, _) = try await hmq(server, ["-e", find + " | where id == 9007199254740993 | show id"])
+        #expect(one.stdout == #"{"id":9007199254740993}"# + "\n", "\(one.stdout) \(one.stderr)")
+        let (big, _) = try await hmq(server, ["-e", find + " | where id > 184467440737095516170 | show id"])
+        #expect(big.stdout == #"{"id":184467440737095516171}"# + "\n", "\(big.stdout) \(big.stderr)")
+        let (sorted, _) = try await hmq(server, ["-e", find + " | sort id desc | show id"])
+        #expect(sorted.stdout.split(separator: "\n") == [#"{"id":184467440737095516171}"#, #"{"id":184467440737095516170}"#,
+                                                           #"{"id":9007199254740993}"#, #"{"id":9007199254740992}"#], "\(sorted.stdout)")
+    }
+
     @Test func aSaveWhoseLookupFailedLeavesTheFileAsItWas() async throws {
         let server = try ChaosServer { request, _ in
             ChaosServer.phones(in: request.body).contains("14155550150")
