@@ -71,7 +71,9 @@ public struct SecretResolver {
     /// Runs a command without a shell, in a process group of its own; its
     /// stdout is the key. The command's exit ends the wait (a child it left in
     /// the background holding its output is not waited for, and is ended with
-    /// the group); past the timeout the whole group is ended.
+    /// the group); past the timeout the whole group is ended. Its stderr is
+    /// read and let go, never put in an error: it may hold what the key store
+    /// said, and errors reach agents.
     func run(_ argv: [String], profile: String) throws -> String {
         let fail = { (message: String) in ConfigError(path: "profile '\(profile)'", line: nil, message: "secret_key_command: " + message) }
         guard let executable = Self.find(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin") else { throw fail("\(argv[0]) not found") }
@@ -82,14 +84,14 @@ public struct SecretResolver {
             throw fail(error.description)
         }
         child.closePipe(\.input)
-        var stdout: [UInt8] = [], stderr: [UInt8] = []
+        var stdout: [UInt8] = []
         func drain() {
             var buffer = [UInt8](repeating: 0, count: 4096)
             for (fd, isOutput) in [(child.output, true), (child.errors, false)] where fd >= 0 {
                 while true {
                     let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
                     guard n > 0 else { break }
-                    if isOutput { if stdout.count < 65536 { stdout += buffer[0..<n] } } else if stderr.count < 65536 { stderr += buffer[0..<n] }
+                    if isOutput, stdout.count < 65536 { stdout += buffer[0..<n] }
                 }
             }
         }
@@ -109,14 +111,13 @@ public struct SecretResolver {
         // Anything it left running in its group holds no claim on us.
         child.terminate(grace: 0)
         guard case .exited(0) = ended else {
-            let said = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init) ?? ""
             let how: String
             switch ended {
             case .exited(let code)?: how = "exited with status \(code)"
             case .signalled(let signal)?: how = "was killed by signal \(signal)"
             case nil: how = "did not finish"
             }
-            throw fail("\(argv[0]) \(how)" + (said.isEmpty ? "" : ": " + said))
+            throw fail("\(argv[0]) \(how); run it yourself to see why")
         }
         return String(decoding: stdout, as: UTF8.self)
     }

@@ -126,7 +126,17 @@ import Testing
             _ = try resolver.credentials(for: profile(.command(["sh", "-c", "echo locked >&2; exit 3"])))
             Issue.record("a failing command must be an error")
         } catch {
-            #expect("\(error)".contains("secret_key_command: sh exited with status 3: locked"))
+            #expect("\(error)".contains("secret_key_command: sh exited with status 3; run it yourself to see why"), "\(error)")
+            #expect(!"\(error)".contains("locked"))
+        }
+        // What the command says on stderr is never in an error (it may hold what the key store printed).
+        for script in ["echo sk_leaked_on_stderr_0123 >&2; exit 1", "echo sk_leaked_on_stderr_0123 >&2; kill -9 $$"] {
+            do {
+                _ = try resolver.credentials(for: profile(.command(["sh", "-c", script])))
+                Issue.record("a failing command must be an error")
+            } catch {
+                #expect(!"\(error)".contains("sk_leaked"), "\(error)")
+            }
         }
         let slow = SecretResolver(environment: ["PATH": "/usr/bin:/bin"], commandTimeout: 0.5)
         do {
