@@ -97,7 +97,7 @@ extension HeymarketClient {
                                                        credentials: client.tokens.credentials)
                         journal = (checkpoint, lookup)
                         if let (done, of) = checkpoint.progress(ofLookup: lookup), done > 0 {
-                            client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") were answered before and are not sent again"
+                            client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") \(done == 1 ? "was answered before and is" : "were answered before and are") not sent again"
                                            + (done == of ? " (these answers are as old as the checkpoint; delete it for fresh ones)" : ""))
                         }
                     }

@@ -151,6 +151,34 @@ import Testing
         #expect(split.stdout == rows.stdout, "\(split.stdout)")
     }
 
+    @Test func aCompressedAnswerTooLargeOnceInflatedSaysSo() async throws {
+        // 20 MB of spaces, gzipped to a few KB: more than 50 times its size once inflated.
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "head -c 20000000 /dev/zero | tr '\\0' ' ' | gzip -c"]
+        let pipe = Pipe()
+        gzip.standardOutput = pipe
+        try gzip.run()
+        let bomb = [UInt8](pipe.fileHandleForReading.readDataToEndOfFile())
+        gzip.waitUntilExit()
+        #expect(bomb.count < 100_000)
+        let server = try ChaosServer { _, _ in .bytes(status: 200, headers: [("Content-Encoding", "gzip")], body: bomb) }
+        defer { server.stop() }
+        let (out, _) = try await hmq(server, ["--retries", "1", "-e", "find phone 14155551234"])
+        #expect(out.status == 4)
+        #expect(out.stderr.contains("once inflated, is larger than hmq accepts"), "\(out.stderr)")
+        #expect(!out.stderr.contains(": limit"), "\(out.stderr)")
+    }
+
+    @Test(arguments: [(299, "{}"), (204, ""), (201, #"{"contacts":[]}"#)])
+    func aSuccessThatIsNoArrayOfContactsIsAMalformedAnswer(status: Int, body: String) async throws {
+        let server = try ChaosServer { _, _ in .answer(status: status, body: body) }
+        defer { server.stop() }
+        let (out, _) = try await hmq(server, ["--retries", "1", "-e", "find phone 14155551234"])
+        #expect(out.status == 4, "\(status): \(out.stderr)")
+        #expect(out.stderr.contains("expected a JSON array of contacts") || out.stderr.contains("the answer is not JSON"), "\(status): \(out.stderr)")
+    }
+
     @Test func numbersNoDoubleHoldsAreKeptAsSent() async throws {
         let server = try ChaosServer { _, _ in
             .answer(status: 200, body: #"[{"id":184467440737095516170,"score":1e400,"phone":"14155551234","tiny":5e-400}]"#)

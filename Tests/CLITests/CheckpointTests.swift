@@ -188,6 +188,11 @@ import Testing
             #expect(sandbox.searchRequests == before)
             let again = try await sandbox.hmq(options + ["-e", Self.script])
             #expect(again.stdout == first.stdout && sandbox.searchRequests == before)
+            #expect(again.stderr.contains("4 of 4 batches were answered before"), "\(again.stderr)")
+            // One batch: "was".
+            for _ in 0..<2 { _ = try await sandbox.hmq(["--checkpoint", "one.ckpt", "-e", "find phone 14155551234"]) }
+            let one = try await sandbox.hmq(["--checkpoint", "one.ckpt", "-e", "find phone 14155551234"])
+            #expect(one.stderr.contains("1 of 1 batch was answered before and is not sent again"), "\(one.stderr)")
         }
     }
 
