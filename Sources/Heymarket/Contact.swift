@@ -31,8 +31,11 @@ public struct Contact: Sendable, Hashable {
     /// across answers: by its id (normalised, see ``id``), an id that is no
     /// whole number by its text, and a record with no id by all its fields.
     public enum Identity: Hashable, Sendable {
+        /// An id that is a whole number, however it is spelt.
         case id(Int64)
+        /// An id that is text, or a number no `Int64` holds, as sent.
         case text(String)
+        /// No id: the record's every field.
         case fields(JSONObject)
     }
 

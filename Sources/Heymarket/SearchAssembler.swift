@@ -5,7 +5,8 @@
 /// (and every batch before it), the contacts it found that no earlier batch
 /// found go right after those: in the order of the earliest input tied to
 /// each, a contact tied to no value after its batch's last input. Nothing is
-/// kept per input: a contact already handed out is known by its id, and with
+/// kept per input: a contact already handed out is known by its
+/// ``Contact/Identity`` (the records of one id in an answer are one contact), and with
 /// `retainingMatches` (a whole result) the matches are kept so that the
 /// values of a contact found again are added to it.
 public struct SearchAssembler {

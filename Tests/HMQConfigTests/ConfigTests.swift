@@ -214,6 +214,20 @@ import Testing
         }
     }
 
+    /// Another user could rewrite a file they own whatever its mode (changing its owner needs root).
+    @Test(.enabled(if: getuid() == 0)) func aKeyFileAnotherUserOwnsIsRefused() throws {
+        let path = folder.appendingPathComponent("theirs.key").path
+        try "sk_their_key_0123\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        #expect(chown(path, 54321, 54321) == 0)
+        do {
+            _ = try SecretResolver(environment: [:]).credentials(for: profile(.file(path)))
+            Issue.record("a key file another user owns must be refused")
+        } catch {
+            #expect("\(error)".contains("refusing the key file \(path): another user (uid 54321) owns it"), "\(error)")
+        }
+    }
+
     @Test func aProfileWithoutASourceUsesTheEnvironment() throws {
         let env = ["HEYMARKET_SECRET_ID": "env-id-0002", "HEYMARKET_SECRET_KEY": "env-key-value"]
         let (credentials, _) = try SecretResolver(environment: env).credentials(for: profile(nil, id: nil))
