@@ -270,7 +270,9 @@ When a batch fails, rows already printed stay, but `sort`, `count` and
 contacts carry more channels than their `phone` and `email` fields show.
 `set attribution fast` sends one request per batch and ties values to contacts
 by their fields; a batch of one value is tied to whatever it returns; a value
-no field ties is undetermined whenever its batch returned any contact. `set
+no field ties is undetermined whenever its batch returned any contact. Records
+an answer repeats with one id (`900001`, `"900001"` or `900001.0`) are one
+contact: the first stands for it, and every record's fields tie values. `set
 attribution exact` (the default; `--attribution exact`) then asks the server
 again about every value of a batch that returned contacts but that no field
 ties to one, halving the set each time (the API's answer for a set is the union

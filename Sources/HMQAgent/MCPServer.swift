@@ -222,7 +222,9 @@ actor AnsweringTransport: Transport {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    for try await data in await base.receive() {
+                    for try await received in await base.receive() {
+                        // A message the SDK would drop or answer with a made-up id is answered here.
+                        guard let data = try await self.screened(received) else { continue }
                         if let call = Self.ids(in: data, withKey: { $0["method"] == .string(CallTool.name) }).first { await self.admit(call) }
                         await self.received(data)
                         continuation.yield(data)
@@ -234,6 +236,48 @@ actor AnsweringTransport: Transport {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// `data` with every request whose `id` is not a string or an integer
+    /// answered here (JSON-RPC -32600, Invalid Request, with `"id": null`) and
+    /// taken out, as text that is not JSON is (-32700, Parse error); nil when
+    /// nothing is left for the SDK. Such a request is never the call in flight.
+    private func screened(_ data: Data) async throws -> Data? {
+        guard let json = try? JSONDecoder().decode(Value.self, from: data) else {
+            try await base.send(Self.error(-32700, "Parse error: the message is not JSON"))
+            return nil
+        }
+        let invalid = Self.error(-32600, "Invalid Request: the id must be a string or an integer")
+        switch json {
+        case .object(let message):
+            guard Self.hasInvalidID(message) else { return data }
+            try await base.send(invalid)
+            return nil
+        case .array(let batch) where !batch.isEmpty:
+            let bad = batch.filter { $0.objectValue.map(Self.hasInvalidID) ?? false }
+            guard !bad.isEmpty else { return data }
+            try await base.send(Data("[".utf8) + Array(repeating: invalid, count: bad.count).joined(separator: Data(",".utf8)) + Data("]".utf8))
+            let rest = batch.filter { !($0.objectValue.map(Self.hasInvalidID) ?? false) }
+            return rest.isEmpty ? nil : try JSONEncoder().encode(Value.array(rest))
+        default:
+            try await base.send(invalid)
+            return nil
+        }
+    }
+
+    /// A request (it has a `method`) whose `id` is there and neither a string nor an integer (`1.5`, `true`, `{}`, `[]`,
+    /// or `null`, which MCP does not allow).
+    static func hasInvalidID(_ message: [String: Value]) -> Bool {
+        guard message["method"] != nil, let id = message["id"] else { return false }
+        switch id {
+        case .string, .int: return false
+        default: return true
+        }
+    }
+
+    /// A JSON-RPC error answer that names no request (`"id": null`).
+    static func error(_ code: Int, _ message: String) -> Data {
+        Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":\#(code),"message":"\#(message)"}}"#.utf8)
     }
 
     /// Waits until the tool call before this one is answered.
@@ -258,7 +302,7 @@ actor AnsweringTransport: Transport {
         else if let batch = try? JSONDecoder().decode([[String: Value]].self, from: data) { messages = batch }
         else { return [] }
         return messages.compactMap { message in
-            guard test(message), let id = message["id"], id != .null else { return nil }
+            guard test(message), let id = message["id"], id.stringValue != nil || id.intValue != nil else { return nil }
             return "\(id)"
         }
     }

@@ -30,13 +30,16 @@ public struct Configuration: Sendable, Hashable {
             throw ConfigError(path: path, line: nil, message: "cannot read the file")
         }
         var configuration = try parse(String(decoding: data, as: UTF8.self), path: path)
-        if let mode = Permissions.mode(of: path), mode & 0o077 != 0 {
+        if let info = Permissions.info(of: path) {
             // Anyone who can write the file could make hmq run their command: refuse, as for key files.
             let commands = configuration.profiles.values.filter { if case .command? = $0.secretKey { true } else { false } }
-            if mode & 0o002 != 0, let profile = commands.first {
-                throw ConfigError(path: path, line: nil, message: "refusing it: anyone can write it (mode \(String(mode & 0o777, radix: 8))) and profile '\(profile.name)' runs a secret_key_command from it; run: chmod 600 \(path)")
+            if let who = Permissions.writableByOthers(info), let profile = commands.first {
+                let fix = info.mode & 0o002 != 0 ? "run: chmod 600 \(path)" : "make it yours (chown) or use your own file"
+                throw ConfigError(path: path, line: nil, message: "refusing it: \(who) and profile '\(profile.name)' runs a secret_key_command from it; \(fix)")
             }
-            configuration.warnings.append("\(path) is readable by others (mode \(String(mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+            if info.mode & 0o077 != 0 {
+                configuration.warnings.append("\(path) is readable by others (mode \(String(info.mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+            }
         }
         return configuration
     }

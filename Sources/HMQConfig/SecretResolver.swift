@@ -48,18 +48,28 @@ public struct SecretResolver {
             key = value
         case .file(let raw):
             let path = raw.hasPrefix("~/") ? (environment["HOME"] ?? NSHomeDirectory()) + raw.dropFirst(1) : raw
-            guard let mode = Permissions.mode(of: path), let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigError(path: "profile '\(profile)'", line: nil, message: "cannot read the key file \(path) (secret_key_file)")
+            let cannotRead = ConfigError(path: "profile '\(profile)'", line: nil, message: "cannot read the key file \(path) (secret_key_file)")
+            guard let info = Permissions.info(of: path) else { throw cannotRead }
+            if let who = Permissions.writableByOthers(info) {
+                let fix = info.mode & 0o002 != 0 ? "run: chmod 600 \(path)" : "make it yours (chown) or use your own file"
+                throw ConfigError(path: "profile '\(profile)'", line: nil, message: "refusing the key file \(path): \(who); \(fix)")
             }
-            if mode & 0o002 != 0 {
-                throw ConfigError(path: "profile '\(profile)'", line: nil, message: "refusing the key file \(path): anyone can write it (mode \(String(mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+            if info.mode & 0o077 != 0 {
+                warnings.append("the key file \(path) is readable by others (mode \(String(info.mode & 0o777, radix: 8))); run: chmod 600 \(path)")
             }
-            if mode & 0o077 != 0 {
-                warnings.append("the key file \(path) is readable by others (mode \(String(mode & 0o777, radix: 8))); run: chmod 600 \(path)")
-            }
+            // Never more than a key can be: a wrong path to a large file is refused unread.
+            guard !info.isRegularFile || info.size <= Self.maximumKeyBytes else { throw tooLarge(source, profile: profile) }
+            guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: Self.maximumKeyBytes + 1) else { throw cannotRead }
+            try? handle.close()
             key = String(decoding: data, as: UTF8.self)
         case .command(let argv):
             key = try run(argv, profile: profile)
+        }
+        guard key.utf8.count <= Self.maximumKeyBytes else { throw tooLarge(source, profile: profile) }
+        let lines = key.split(whereSeparator: \.isNewline).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard lines.count <= 1 else {
+            throw ConfigError(path: "profile '\(profile)'", line: nil,
+                              message: "the Secret Key from \(source.description) has \(lines.count) lines that are not empty; a Secret Key is one line")
         }
         let trimmed = key.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
@@ -68,10 +78,21 @@ public struct SecretResolver {
         return trimmed
     }
 
+    /// The most bytes a key source may hold: a Secret Key is one short line.
+    public static let maximumKeyBytes = 4096
+
+    private func tooLarge(_ source: SecretSource, profile: String) -> ConfigError {
+        ConfigError(path: "profile '\(profile)'", line: nil,
+                    message: "the Secret Key from \(source.description) is larger than 4 KB; a Secret Key is one short line (is it the right source?)")
+    }
+
     /// Runs a command without a shell, in a process group of its own; its
-    /// stdout is the key. The command's exit ends the wait (a child it left in
-    /// the background holding its output is not waited for, and is ended with
-    /// the group); past the timeout the whole group is ended.
+    /// stdout is the key (kept up to one byte past ``maximumKeyBytes``). The
+    /// command's exit ends the wait (a child it left in the background holding
+    /// its output is not waited for, and is ended with the group); past the
+    /// timeout the whole group is ended. Its stderr is read and let go, never
+    /// put in an error: it may hold what the key store said, and errors reach
+    /// agents.
     func run(_ argv: [String], profile: String) throws -> String {
         let fail = { (message: String) in ConfigError(path: "profile '\(profile)'", line: nil, message: "secret_key_command: " + message) }
         guard let executable = Self.find(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin") else { throw fail("\(argv[0]) not found") }
@@ -82,14 +103,14 @@ public struct SecretResolver {
             throw fail(error.description)
         }
         child.closePipe(\.input)
-        var stdout: [UInt8] = [], stderr: [UInt8] = []
+        var stdout: [UInt8] = []
         func drain() {
             var buffer = [UInt8](repeating: 0, count: 4096)
             for (fd, isOutput) in [(child.output, true), (child.errors, false)] where fd >= 0 {
                 while true {
                     let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
                     guard n > 0 else { break }
-                    if isOutput { if stdout.count < 65536 { stdout += buffer[0..<n] } } else if stderr.count < 65536 { stderr += buffer[0..<n] }
+                    if isOutput, stdout.count <= Self.maximumKeyBytes { stdout += buffer[0..<min(n, Self.maximumKeyBytes + 1 - stdout.count)] }
                 }
             }
         }
@@ -109,14 +130,13 @@ public struct SecretResolver {
         // Anything it left running in its group holds no claim on us.
         child.terminate(grace: 0)
         guard case .exited(0) = ended else {
-            let said = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init) ?? ""
             let how: String
             switch ended {
             case .exited(let code)?: how = "exited with status \(code)"
             case .signalled(let signal)?: how = "was killed by signal \(signal)"
             case nil: how = "did not finish"
             }
-            throw fail("\(argv[0]) \(how)" + (said.isEmpty ? "" : ": " + said))
+            throw fail("\(argv[0]) \(how); run it yourself to see why")
         }
         return String(decoding: stdout, as: UTF8.self)
     }

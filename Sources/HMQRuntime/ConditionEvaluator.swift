@@ -131,7 +131,7 @@ struct ConditionEvaluator {
 
     func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
         if a.isNull || b.isNull { return a.isNull && b.isNull }
-        if let x = number(a), let y = number(b) { return x == y }
+        if let order = JSONValue.compareNumbers(a, b) { return order == 0 }
         switch (a, b) {
         case (.bool(let x), .bool(let y)): return x == y
         case (.null, .null): return true
@@ -144,22 +144,13 @@ struct ConditionEvaluator {
 
     /// -1, 0, 1; nil when the values cannot be ordered (a number against text, a list, an object, a boolean).
     func compare(_ a: JSONValue, _ b: JSONValue) -> Int? {
-        if let x = number(a), let y = number(b) { return x < y ? -1 : (x > y ? 1 : 0) }
+        if let order = JSONValue.compareNumbers(a, b) { return order }
         switch (a, b) {
         case (.string, .string):
             let result = text(a).compare(text(b), options: caseSensitive ? [] : [.caseInsensitive])
             return result == .orderedAscending ? -1 : (result == .orderedDescending ? 1 : 0)
         default:
             return nil
-        }
-    }
-
-    func number(_ v: JSONValue) -> Double? {
-        switch v {
-        case .integer(let i): return Double(i)
-        case .double(let d): return d
-        case .number(let text): return Double(text)
-        default: return nil
         }
     }
 

@@ -52,6 +52,8 @@ struct LiteralResolver: Sendable {
     func value(_ literal: Literal) throws(RuntimeError) -> JSONValue {
         switch literal {
         case .number(let s, _):
+            // Kept as JSON keeps it: an integer beyond Int64 (or a number beyond a Double) as its digits.
+            if let number = try? JSONParser.parse(s), number.isNumber { return number }
             if let i = Int64(s) { return .integer(i) }
             return Double(s).map(JSONValue.double) ?? .string(s)
         case .string(let s, _), .email(let s, _), .word(let s, _): return .string(s)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 import Synchronization
 
 /// The production ``HTTPTransport``, over AsyncHTTPClient.
@@ -24,7 +25,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
     private static let sharedClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
-        configuration.decompression = .enabled(limit: .ratio(50))
+        configuration.decompression = .enabled(limit: .ratio(maximumInflation))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
@@ -62,6 +63,10 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
                 throw HeymarketError(.timeout, message: "no answer from \(Self.hostDescription(request.url)) within \(request.timeout) s")
             }
             throw HeymarketError(.transport, message: "\(Self.hostDescription(request.url)): \(error)")
+        } catch NIOHTTPDecompression.DecompressionError.limit {
+            if Task.isCancelled { throw CancellationError() }
+            throw HeymarketError(.malformedResponse, message: "the answer from \(Self.hostDescription(request.url)), once inflated, is larger than hmq accepts "
+                                 + "(more than \(Self.maximumInflation) times its compressed size); refused")
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as HeymarketError {
@@ -75,6 +80,9 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
     private static func hostDescription(_ url: String) -> String {
         BaseURL.hostPart(of: url) ?? url
     }
+
+    /// A compressed answer may inflate to at most this many times its size.
+    static let maximumInflation = 50
 
     private static func tooLarge(_ url: String) -> HeymarketError {
         HeymarketError(.malformedResponse, message: "the answer from \(hostDescription(url)) is larger than \(maximumBodySize / (1024 * 1024)) MB; refused")

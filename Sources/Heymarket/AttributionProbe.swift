@@ -21,7 +21,7 @@ struct AttributionProbe {
         var failure: HeymarketError?
     }
 
-    /// The batch's answer.
+    /// The batch's answer, one record per contact (see ``Contact/grouped(_:)``).
     let contacts: [Contact]
     /// For each contact, the values its fields show.
     let fieldHits: [[Int]]
@@ -47,8 +47,8 @@ struct AttributionProbe {
     /// failures; any other failure stops it and leaves the rest unresolved.
     func run() async throws -> Findings {
         var findings = Findings()
-        let keys = contacts.map(Self.key)
-        var indexOfKey: [ContactKey: Int] = [:]
+        let keys = contacts.map(\.identity)
+        var indexOfKey: [Contact.Identity: Int] = [:]
         for (i, key) in keys.enumerated() where indexOfKey[key] == nil { indexOfKey[key] = i }
         let tied = Set(fieldHits.joined())
         let untiedValues = (0..<valueCount).filter { !tied.contains($0) }
@@ -61,7 +61,7 @@ struct AttributionProbe {
             do {
                 let (answer, attempts) = try await query(values)
                 findings.attempts += attempts
-                let indexes = answer.compactMap { indexOfKey[Self.key($0)] }
+                let indexes = answer.compactMap { indexOfKey[$0.identity] }
                 guard indexes.count == answer.count else { throw Self.disagreement }
                 return Set(indexes)
             } catch let failed as SubSearchFailed {
@@ -129,14 +129,4 @@ struct AttributionProbe {
 
     /// The server's answers to a batch and to a part of it do not fit together.
     static let disagreement = HeymarketError(.malformedResponse, message: "the server's answer to part of the batch does not fit its answer to the whole (the data may have changed during the lookup)")
-
-    /// How contacts of two answers are recognised as the same: by id, else by every field.
-    enum ContactKey: Hashable {
-        case id(Int64)
-        case fields(JSONObject)
-    }
-
-    static func key(_ contact: Contact) -> ContactKey {
-        contact.id.map(ContactKey.id) ?? .fields(contact.fields)
-    }
 }

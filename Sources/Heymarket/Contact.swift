@@ -24,7 +24,48 @@ public struct Contact: Sendable, Hashable {
         "assigned_user_id", "external_id", "external_ref", "op", "type", "shared",
     ]
 
+    /// The id as an integer: an integer id and its string and float spellings (`900001`, `"900001"`, `900001.0`) are one id.
     public var id: Int64? { fields["id"]?.integerValue ?? fields["id"]?.stringValue.flatMap { Int64($0) } }
+
+    /// How one contact is recognised across the records of an answer and
+    /// across answers: by its id (normalised, see ``id``), an id that is no
+    /// whole number by its text, and a record with no id by all its fields.
+    public enum Identity: Hashable, Sendable {
+        /// An id that is a whole number, however it is spelt.
+        case id(Int64)
+        /// An id that is text, or a number no `Int64` holds, as sent.
+        case text(String)
+        /// No id: the record's every field.
+        case fields(JSONObject)
+    }
+
+    /// This record's ``Identity``.
+    public var identity: Identity {
+        if let id { return .id(id) }
+        switch fields["id"] {
+        case .string(let text)?, .number(let text)?: return .text(text)
+        default: return .fields(fields)
+        }
+    }
+
+    /// The records of an answer grouped by contact, in order of first
+    /// appearance: a server may send one contact as several records (one id
+    /// with different phones, or spelt `900001` and `"900001"`). Each group's
+    /// first record stands for the contact; every record of it ties values.
+    static func grouped(_ records: [Contact]) -> [[Contact]] {
+        var groups: [[Contact]] = []
+        var indexOf: [Identity: Int] = [:]
+        for record in records {
+            let identity = record.identity
+            if let at = indexOf[identity] {
+                groups[at].append(record)
+            } else {
+                indexOf[identity] = groups.count
+                groups.append([record])
+            }
+        }
+        return groups
+    }
     public var displayName: String? { fields["display_name"]?.stringValue }
     public var first: String? { fields["first"]?.stringValue }
     public var last: String? { fields["last"]?.stringValue }

@@ -6,8 +6,19 @@
 struct ContactMatcher {
     let normalizer: ChannelNormalizer
 
-    /// For each contact, the indexes into `values` it carries.
-    func match(contacts: [Contact], values: [NormalizedChannelValue]) -> [[Int]] {
+    /// For each contact (its records, as ``Contact/grouped(_:)`` makes them),
+    /// the indexes into `values` any of its records carries.
+    func match(contacts: [[Contact]], values: [NormalizedChannelValue]) -> [[Int]] {
+        let perRecord = match(records: contacts.flatMap { $0 }, values: values)
+        var start = 0
+        return contacts.map { records in
+            defer { start += records.count }
+            return Array(Set(perRecord[start..<(start + records.count)].joined())).sorted()
+        }
+    }
+
+    /// For each record, the indexes into `values` it carries.
+    private func match(records contacts: [Contact], values: [NormalizedChannelValue]) -> [[Int]] {
         var phoneIndex: [String: [Int]] = [:]
         var emailIndex: [String: [Int]] = [:]
         var otherIndex: [String: [String: [Int]]] = [:]

@@ -93,10 +93,11 @@ extension HeymarketClient {
                     begun = true
                     if let path = client.options.checkpoint {
                         let checkpoint = try client.checkpoints.journal(at: path)
-                        let lookup = try checkpoint.begin(source.census, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution)
+                        let lookup = try checkpoint.begin(source.census, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution,
+                                                       credentials: client.tokens.credentials)
                         journal = (checkpoint, lookup)
                         if let (done, of) = checkpoint.progress(ofLookup: lookup), done > 0 {
-                            client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") were answered before and are not sent again"
+                            client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") \(done == 1 ? "was answered before and is" : "were answered before and are") not sent again"
                                            + (done == of ? " (these answers are as old as the checkpoint; delete it for fresh ones)" : ""))
                         }
                     }
@@ -153,9 +154,11 @@ extension HeymarketClient {
             logger.trace("\(label): \(contacts.count) contacts")
             var outcome = BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
             if options.attribution == .exact {
-                let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: contacts, values: batch.values)
+                // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
+                let groups = Contact.grouped(contacts)
+                let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: groups, values: batch.values)
                 if AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) {
-                    let findings = try await AttributionProbe(contacts: contacts, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
+                    let findings = try await AttributionProbe(contacts: groups.map { $0[0] }, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
                         let part = ChannelBatch(index: batch.index, values: indexes.map { batch.values[$0] })
                         var partAttempts = 0
                         var answer: [Contact] = []

@@ -70,10 +70,11 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 extension JSONValue {
     /// Whether two values are the same JSON: numbers compare by value (`5`
     /// and `5.0` are one number; the writer prints an integral double as an
-    /// integer), objects member by member in order, arrays element by element.
+    /// integer; see ``compareNumbers(_:_:)``), objects member by member in
+    /// order, arrays element by element.
     public func sameValue(as other: JSONValue) -> Bool {
+        if let order = Self.compareNumbers(self, other) { return order == 0 }
         switch (self, other) {
-        case (.integer(let a), .double(let b)), (.double(let b), .integer(let a)): return Double(a) == b
         case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.sameValue(as: $1) }
         case (.object(let a), .object(let b)):
             return a.count == b.count && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value.sameValue(as: $1.value) }

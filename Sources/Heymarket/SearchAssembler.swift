@@ -5,14 +5,15 @@
 /// (and every batch before it), the contacts it found that no earlier batch
 /// found go right after those: in the order of the earliest input tied to
 /// each, a contact tied to no value after its batch's last input. Nothing is
-/// kept per input: a contact already handed out is known by its id, and with
+/// kept per input: a contact already handed out is known by its
+/// ``Contact/Identity`` (the records of one id in an answer are one contact), and with
 /// `retainingMatches` (a whole result) the matches are kept so that the
 /// values of a contact found again are added to it.
 public struct SearchAssembler {
     private let matcher: ContactMatcher
     private let retains: Bool
-    private var handedOut = Set<Int64>()
-    private var retainedIndex: [Int64: Int] = [:]
+    private var handedOut = Set<Contact.Identity>()
+    private var retainedIndex: [Contact.Identity: Int] = [:]
     /// With `retainingMatches`: every contact found, in input order.
     public private(set) var matches: [SearchResult.Match] = []
     public private(set) var failures: [BatchFailure] = []
@@ -44,18 +45,21 @@ public struct SearchAssembler {
         case .failure(let failure):
             failures.append(failure)
             for v in batch.values { step.outcomes[v] = .failed(failure.error) }
-        case .success(let contacts):
+        case .success(let records):
+            // One contact sent as several records is one contact, tied by all of them.
+            let groups = Contact.grouped(records)
+            let contacts = groups.map { $0[0] }
             let attribution = BatchAttribution(
-                valueCount: batch.values.count, fieldHits: matcher.match(contacts: contacts, values: batch.values), probe: outcome.findings)
+                valueCount: batch.values.count, fieldHits: matcher.match(contacts: groups, values: batch.values), probe: outcome.findings)
             let batchEnd = batch.firstInputs.max() ?? 0
             var contactsOfValue = [Int](repeating: 0, count: batch.values.count)
             var new: [(key: Int, order: Int, match: SearchResult.Match)] = []
             for (contact, hitIndexes) in zip(contacts, attribution.hits) {
                 for i in hitIndexes { contactsOfValue[i] += 1 }
                 let matched = Self.writings(of: hitIndexes, in: batch)
-                if let id = contact.id, !handedOut.insert(id).inserted {
+                if !handedOut.insert(contact.identity).inserted {
                     // Found before, so placed before: only its values can grow.
-                    if retains, let at = retainedIndex[id] {
+                    if retains, let at = retainedIndex[contact.identity] {
                         let known = Set(matches[at].matchedValues)
                         matches[at].matchedValues += matched.filter { !known.contains($0) }
                     }
@@ -87,7 +91,7 @@ public struct SearchAssembler {
         }
         if retains {
             for match in step.matches {
-                if let id = match.contact.id { retainedIndex[id] = matches.count }
+                retainedIndex[match.contact.identity] = matches.count
                 matches.append(match)
             }
         }

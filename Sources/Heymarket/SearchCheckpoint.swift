@@ -16,7 +16,7 @@ import Synchronization
 ///
 /// Lookups are numbered in the order a run starts them; each is tied to a
 /// fingerprint of its plan (the server, every value in order and the batch size, the
-/// attribution mode), so re-running the same command finds its batches and a
+/// attribution mode, a hash of the credentials), so re-running the same command finds its batches and a
 /// checkpoint made for other inputs or settings is refused. A line cut short
 /// by a kill has no newline: it is ignored and cut off before the next append.
 /// Only answered batches are journaled: failed ones are asked again.
@@ -34,6 +34,8 @@ public final class SearchCheckpoint: Sendable {
         /// The server and attribution it was made with (to say what differs).
         var server: String?
         var attribution: String?
+        /// A fingerprint of the credentials it was made with (``credentialFingerprint(_:)``).
+        var account: String?
         /// Journaled answers not yet replayed in this run (each is replayed once, then let go).
         var done: [Int: Record] = [:]
         /// Batches answered: journaled before, or in this run.
@@ -41,6 +43,8 @@ public final class SearchCheckpoint: Sendable {
     }
 
     struct Record {
+        /// Its line in the journal (to name it when it proves damaged).
+        var line: Int
         var values: String
         var contacts: [Contact]
         var findings: AttributionProbe.Findings?
@@ -114,9 +118,9 @@ public final class SearchCheckpoint: Sendable {
                         }
                     } else {
                         do throws(HeymarketError) {
-                            try read(line: line, into: &state)
+                            try read(line: line, number: lineNumber, into: &state)
                         } catch {
-                            return .failure(HeymarketError(.checkpoint, message: "'\(path)' is damaged at line \(lineNumber): \(error.message)"))
+                            return .failure(damaged(line: lineNumber, error.message))
                         }
                     }
                     complete += off_t(newline - start + 1)
@@ -143,37 +147,73 @@ public final class SearchCheckpoint: Sendable {
         try result.get()
     }
 
-    private func read(line: ArraySlice<UInt8>, into state: inout State) throws(HeymarketError) {
-        let bad = HeymarketError(.checkpoint, message: "not a journal record")
-        guard case .object(let object) = try? JSONParser.parse(line), case .integer(let lookupNumber) = object["lookup"] else { throw bad }
+    /// The error for a journal that is damaged at `line`: it is never half read.
+    private func damaged(line: Int, _ what: String) -> HeymarketError {
+        HeymarketError(.checkpoint, message: "checkpoint damaged at line \(line) of '\(path)': \(what); delete it (or name a new file) to start over")
+    }
+
+    /// Reads one record, checking its shape: a lookup (its plan) or a batch of
+    /// a lookup read before (its contacts, every one an object, and what exact
+    /// attribution found, by indexes into them). The indexes into the batch's
+    /// values are checked once the plan is known (``begin(_:server:attribution:)``).
+    private func read(line: ArraySlice<UInt8>, number: Int, into state: inout State) throws(HeymarketError) {
+        func bad(_ what: String) -> HeymarketError { HeymarketError(.checkpoint, message: what) }
+        guard case .object(let object)? = try? JSONParser.parse(line) else { throw bad("not a JSON object") }
+        guard case .integer(let lookupNumber) = object["lookup"], lookupNumber >= 0, lookupNumber < Int32.max else {
+            throw bad("no lookup number")
+        }
         let lookup = Int(lookupNumber)
-        if case .string(let plan) = object["plan"], case .integer(let batches) = object["batches"] {
+        if object["plan"] != nil {
+            guard case .string(let plan) = object["plan"], case .integer(let batches) = object["batches"], batches >= 0, batches < Int32.max else {
+                throw bad("a lookup record needs a plan and a batch count")
+            }
+            guard state.lookups[lookup] == nil else { throw bad("lookup \(lookup + 1) is recorded twice") }
             var known = Lookup(plan: plan, batches: Int(batches))
             if case .string(let server) = object["url"] { known.server = server }
             if case .string(let attribution) = object["attribution"] { known.attribution = attribution }
+            if case .string(let account) = object["account"] { known.account = account }
             state.lookups[lookup] = known
             return
         }
-        guard case .integer(let batch) = object["batch"], case .string(let values) = object["values"],
-              case .array(let contacts) = object["contacts"], state.lookups[lookup] != nil else { throw bad }
+        guard let known = state.lookups[lookup] else { throw bad("a batch of lookup \(lookup + 1), which no line before starts") }
+        guard case .integer(let batch) = object["batch"], batch >= 0, batch < known.batches else {
+            throw bad("no batch number of the lookup's \(known.batches)")
+        }
+        guard case .string(let values) = object["values"] else { throw bad("batch \(batch + 1) has no fingerprint of its values") }
+        guard case .array(let elements) = object["contacts"] else { throw bad("batch \(batch + 1) has no list of contacts") }
+        var contacts: [Contact] = []
+        for (i, element) in elements.enumerated() {
+            guard let contact = Contact(json: element) else { throw bad("contact \(i + 1) of batch \(batch + 1) is not a JSON object") }
+            contacts.append(contact)
+        }
         var findings: AttributionProbe.Findings?
-        if case .object(let f) = object["findings"] {
-            var found = AttributionProbe.Findings()
-            if case .array(let hits) = f["hits"] {
-                for hit in hits {
-                    guard case .array(let pair) = hit, pair.count == 2, case .integer(let v) = pair[0], case .integer(let c) = pair[1] else { throw bad }
-                    found.hits.append((Int(v), Int(c)))
-                }
+        if let f = object["findings"] {
+            // Contact indexes are those of the answer's contacts, one per id, as when they were found.
+            let contactCount = Contact.grouped(contacts).count
+            func index(_ value: JSONValue, below bound: Int? = nil) -> Int? {
+                guard case .integer(let i) = value, i >= 0, i < bound.map(Int64.init) ?? Int64(Int32.max) else { return nil }
+                return Int(i)
             }
-            if case .array(let unmatched) = f["unmatched"] {
-                for u in unmatched {
-                    guard case .integer(let v) = u else { throw bad }
-                    found.provenUnmatched.insert(Int(v))
+            guard case .array(let hits)? = f["hits"], case .array(let unmatched)? = f["unmatched"] else {
+                throw bad("batch \(batch + 1)'s attribution findings are not a list of hits and a list of unmatched values")
+            }
+            var found = AttributionProbe.Findings()
+            for hit in hits {
+                guard case .array(let pair) = hit, pair.count == 2, let v = index(pair[0]) else {
+                    throw bad("batch \(batch + 1) has an attribution finding that is not a pair of indexes")
                 }
+                guard let c = index(pair[1], below: contactCount) else {
+                    throw bad("batch \(batch + 1) has an attribution finding naming a contact its \(contactCount) contact\(contactCount == 1 ? "" : "s") do not hold")
+                }
+                found.hits.append((v, c))
+            }
+            for u in unmatched {
+                guard let v = index(u) else { throw bad("batch \(batch + 1) has an unmatched value that is not an index") }
+                found.provenUnmatched.insert(v)
             }
             findings = found
         }
-        state.lookups[lookup]?.done[Int(batch)] = Record(values: values, contacts: contacts.compactMap(Contact.init(json:)), findings: findings)
+        state.lookups[lookup]?.done[Int(batch)] = Record(line: number, values: values, contacts: contacts, findings: findings)
     }
 
     private static func append(_ line: String, to descriptor: Int32, path: String) -> Result<Void, HeymarketError> {
@@ -204,12 +244,23 @@ public final class SearchCheckpoint: Sendable {
         fingerprint(batch.values.map(\.description).joined(separator: "\n"))
     }
 
+    /// A fingerprint of credentials (a hash of the Secret ID and Key, or of the
+    /// API key; never the credential itself): another account's answers are
+    /// not this one's.
+    static func credentialFingerprint(_ credentials: Credentials) -> String {
+        switch credentials {
+        case .secret(let id, let key): return fingerprint("hmq credentials: secret\n\(id)\n\(key.exposedValue)")
+        case .apiKey(let key): return fingerprint("hmq credentials: api key\n\(key.exposedValue)")
+        }
+    }
+
     /// Starts the next lookup of the run: refuses a journal whose lookup at
-    /// this position was another plan.
+    /// this position was another plan, or was made with other credentials.
     /// `server` names the server (its URL; the embedded sandbox, whose port
     /// changes from run to run, passes one name for itself).
-    func begin(_ plan: PlanCensus, server: String, attribution: AttributionMode) throws(HeymarketError) -> Int {
-        let fingerprint = Self.fingerprint([server, attribution.rawValue, plan.fingerprint].joined(separator: "\n"))
+    func begin(_ plan: PlanCensus, server: String, attribution: AttributionMode, credentials: Credentials) throws(HeymarketError) -> Int {
+        let account = Self.credentialFingerprint(credentials)
+        let fingerprint = Self.fingerprint([server, attribution.rawValue, account, plan.fingerprint].joined(separator: "\n"))
         let result: Result<Int, HeymarketError> = state.withLock { state in
             let number = state.nextLookup
             if let known = state.lookups[number] {
@@ -217,6 +268,8 @@ public final class SearchCheckpoint: Sendable {
                     let why: String
                     if let other = known.server, other != server {
                         why = "it was made against \(other), this run asks \(server)"
+                    } else if known.account != account {
+                        why = "it was made with other credentials (another Secret ID or Key), and holds that account's contacts"
                     } else if let other = known.attribution, other != attribution.rawValue {
                         why = "it was made with attribution \(other), this run uses \(attribution.rawValue)"
                     } else if known.batches != plan.batchCount {
@@ -227,12 +280,20 @@ public final class SearchCheckpoint: Sendable {
                     return .failure(HeymarketError(.checkpoint, message: "'\(path)' was made for other inputs or settings: \(why); "
                                                    + "run the command it was made for, or name a new file to start over"))
                 }
+                // Its findings name values by their index in the batch: each must be one of the batch's.
+                for (batch, record) in known.done.sorted(by: { $0.value.line < $1.value.line }) {
+                    let size = min(plan.batchSize, plan.distinctCount - batch * plan.batchSize)
+                    let named = (record.findings?.hits.map(\.value) ?? []) + (record.findings?.provenUnmatched.sorted() ?? [])
+                    if let beyond = named.first(where: { $0 >= size }) {
+                        return .failure(damaged(line: record.line, "an attribution finding of batch \(batch + 1) names value \(beyond + 1), and the batch holds \(size)"))
+                    }
+                }
             } else {
                 let line = JSONWriter().string(.object(Self.object([("lookup", .integer(Int64(number))), ("plan", .string(fingerprint)),
                                                                   ("batches", .integer(Int64(plan.batchCount))), ("url", .string(server)),
-                                                                  ("attribution", .string(attribution.rawValue))])))
+                                                                  ("attribution", .string(attribution.rawValue)), ("account", .string(account))])))
                 if case .failure(let e) = Self.append(line, to: state.descriptor, path: path) { return .failure(e) }
-                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batchCount, server: server, attribution: attribution.rawValue)
+                state.lookups[number] = Lookup(plan: fingerprint, batches: plan.batchCount, server: server, attribution: attribution.rawValue, account: account)
             }
             state.nextLookup += 1
             return .success(number)

@@ -119,6 +119,8 @@ public struct PlanCensus: Sendable {
     /// Distinct valid values: the ids the requests carry.
     public var distinctCount = 0
     public var batchCount = 0
+    /// At most this many values per batch (every batch but the last holds this many).
+    public var batchSize = 1
     /// Values met more than once, and every writing of each.
     public var repeated: [ValueFingerprint: [ChannelValue]] = [:]
     /// The plan's identity: every valid value in order and the batch size.
@@ -175,6 +177,7 @@ public struct SearchPlanner: Sendable {
         }
         let (repeated, extra) = try finder.finish()
         census.distinctCount = census.inputCount - census.invalidCount - extra
+        census.batchSize = batchSize
         census.batchCount = (census.distinctCount + batchSize - 1) / batchSize
         census.fingerprint = hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
         if !repeated.isEmpty {

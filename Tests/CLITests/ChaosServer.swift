@@ -9,6 +9,8 @@ final class ChaosServer: Sendable {
     /// What to do with one request.
     enum Reply: Sendable {
         case answer(status: Int, headers: [(String, String)] = [], body: String)
+        /// An answer whose body is bytes (a gzip body).
+        case bytes(status: Int, headers: [(String, String)], body: [UInt8])
         /// Headers promising `length` bytes, then silence until the client gives up.
         case stallAfterHeaders(length: Int)
         /// The body one byte every `interval` seconds.
@@ -102,9 +104,11 @@ final class ChaosServer: Sendable {
             list.append(request)
             return list.count - 1
         }
-        switch handler(request, index) {
-        case .answer(let status, let extra, let text):
-            let bytes = Array(text.utf8)
+        var reply = handler(request, index)
+        if case .answer(let status, let extra, let text) = reply { reply = .bytes(status: status, headers: extra, body: Array(text.utf8)) }
+        switch reply {
+        case .answer: break
+        case .bytes(let status, let extra, let bytes):
             var response = "HTTP/1.1 \(status) X\r\nContent-Length: \(bytes.count)\r\nContent-Type: application/json\r\nConnection: close\r\nX-Request-Id: req_chaos\(index)\r\n"
             for (name, value) in extra { response += "\(name): \(value)\r\n" }
             Self.send(fd, Array((response + "\r\n").utf8) + bytes)

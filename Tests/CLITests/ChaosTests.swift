@@ -166,6 +166,72 @@ import Testing
         #expect(failed.count == 500, "every value is in the report")
     }
 
+    /// One contact sent as several records: the id spelt `900001`, `"900001"`
+    /// and `900001.0`, each record with another phone; a fourth phone finds nothing.
+    static func repeatedRecords(for body: String) -> String {
+        let spellings = ["14155550001": "900001", "14155550002": #""900001""#, "14155550003": "900001.0"]
+        let found = ChaosServer.phones(in: body).compactMap { phone in spellings[phone].map { #"{"id":\#($0),"phone":"\#(phone)"}"# } }
+        return "[" + found.joined(separator: ",") + "]"
+    }
+
+    @Test(arguments: ["exact", "fast"])
+    func recordsOfOneIdAreOneContactTiedByEveryRecord(attribution: String) async throws {
+        let server = try ChaosServer { request, _ in .answer(status: 200, body: Self.repeatedRecords(for: request.body)) }
+        defer { server.stop() }
+        let phones = ["14155550001", "14155550002", "14155550003", "14155550004"]
+        let (report, _) = try await hmq(server, ["search", "--attribution", attribution, "--report"] + phones.map { "--phone=\($0)" })
+        #expect(report.status == 0, "\(report.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stdout)")
+        let contacts = try #require(object["contacts"] as? [[String: Any]])
+        #expect(contacts.count == 1, "one contact, however its id is spelt: \(report.stdout)")
+        func values(_ list: Any?) -> [String] { ((list as? [[String: Any]]) ?? []).compactMap { $0["value"] as? String } }
+        let matched = contacts.flatMap { values($0["matched"]) }
+        #expect(matched == Array(phones.prefix(3)), "every record's phone ties it: \(report.stdout)")
+        let unmatched = values(object["unmatched"]), undetermined = values(object["undetermined"])
+        let failed = ((object["failed"] as? [[String: Any]]) ?? []).flatMap { ($0["values"] as? [String]) ?? [] }
+        // Every value in exactly one list.
+        #expect((matched + unmatched + undetermined + failed).sorted() == phones, "\(report.stdout)")
+        #expect(attribution == "exact" ? unmatched == ["14155550004"] : undetermined == ["14155550004"], "\(report.stdout)")
+
+        let find = "find phone " + phones.joined(separator: ", ")
+        let (rows, _) = try await hmq(server, ["--attribution", attribution, "-e", find + " | show id, matched"])
+        #expect(rows.status == 0, "\(rows.stderr)")
+        #expect(rows.stdout == #"{"id":900001,"matched":["14155550001","14155550002","14155550003"]}"# + "\n", "\(rows.stdout)")
+        let (misses, _) = try await hmq(server, ["--attribution", attribution, "-e", find + " | unmatched | show value"])
+        #expect(misses.stdout == #"{"value":"14155550004"}"# + "\n", "\(misses.stdout)")
+        // Batches of one: the contact is found by each batch, listed once, tied by all three.
+        let (split, _) = try await hmq(server, ["--batch", "1", "--attribution", attribution, "-e", find + " | show id, matched"])
+        #expect(split.stdout == rows.stdout, "\(split.stdout)")
+    }
+
+    @Test func aCompressedAnswerTooLargeOnceInflatedSaysSo() async throws {
+        // 20 MB of spaces, gzipped to a few KB: more than 50 times its size once inflated.
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "head -c 20000000 /dev/zero | tr '\\0' ' ' | gzip -c"]
+        let pipe = Pipe()
+        gzip.standardOutput = pipe
+        try gzip.run()
+        let bomb = [UInt8](pipe.fileHandleForReading.readDataToEndOfFile())
+        gzip.waitUntilExit()
+        #expect(bomb.count < 100_000)
+        let server = try ChaosServer { _, _ in .bytes(status: 200, headers: [("Content-Encoding", "gzip")], body: bomb) }
+        defer { server.stop() }
+        let (out, _) = try await hmq(server, ["--retries", "1", "-e", "find phone 14155551234"])
+        #expect(out.status == 4)
+        #expect(out.stderr.contains("once inflated, is larger than hmq accepts"), "\(out.stderr)")
+        #expect(!out.stderr.contains(": limit"), "\(out.stderr)")
+    }
+
+    @Test(arguments: [(299, "{}"), (204, ""), (201, #"{"contacts":[]}"#)])
+    func aSuccessThatIsNoArrayOfContactsIsAMalformedAnswer(status: Int, body: String) async throws {
+        let server = try ChaosServer { _, _ in .answer(status: status, body: body) }
+        defer { server.stop() }
+        let (out, _) = try await hmq(server, ["--retries", "1", "-e", "find phone 14155551234"])
+        #expect(out.status == 4, "\(status): \(out.stderr)")
+        #expect(out.stderr.contains("expected a JSON array of contacts") || out.stderr.contains("the answer is not JSON"), "\(status): \(out.stderr)")
+    }
+
     @Test func numbersNoDoubleHoldsAreKeptAsSent() async throws {
         let server = try ChaosServer { _, _ in
             .answer(status: 200, body: #"[{"id":184467440737095516170,"score":1e400,"phone":"14155551234","tiny":5e-400}]"#)
@@ -175,6 +241,22 @@ import Testing
         #expect(json.stdout == #"{"id":184467440737095516170,"score":1e400,"tiny":5e-400}"# + "\n", "\(json.stdout)")
         let (csv, _) = try await hmq(server, ["-f", "csv", "-e", "find phone 14155551234 | show id, score"])
         #expect(csv.stdout == "id,score\n184467440737095516170,1e400\n")
+    }
+
+    @Test func whereComparesIntegersBeyondDoublesExactly() async throws {
+        let server = try ChaosServer { _, _ in
+            .answer(status: 200, body: #"[{"id":9007199254740992,"phone":"14155551234"},{"id":9007199254740993,"phone":"14155551235"},"#
+                + #"{"id":184467440737095516170,"phone":"14155551236"},{"id":184467440737095516171,"phone":"14155551237"}]"#)
+        }
+        defer { server.stop() }
+        let find = "find phone 14155551234, 14155551235, 14155551236, 14155551237"
+        let (one, _) = try await hmq(server, ["-e", find + " | where id == 9007199254740993 | show id"])
+        #expect(one.stdout == #"{"id":9007199254740993}"# + "\n", "\(one.stdout) \(one.stderr)")
+        let (big, _) = try await hmq(server, ["-e", find + " | where id > 184467440737095516170 | show id"])
+        #expect(big.stdout == #"{"id":184467440737095516171}"# + "\n", "\(big.stdout) \(big.stderr)")
+        let (sorted, _) = try await hmq(server, ["-e", find + " | sort id desc | show id"])
+        #expect(sorted.stdout.split(separator: "\n") == [#"{"id":184467440737095516171}"#, #"{"id":184467440737095516170}"#,
+                                                           #"{"id":9007199254740993}"#, #"{"id":9007199254740992}"#], "\(sorted.stdout)")
     }
 
     @Test func aSaveWhoseLookupFailedLeavesTheFileAsItWas() async throws {

@@ -127,6 +127,75 @@ import Testing
         }
     }
 
+    @Test func aDamagedJournalIsRefusedNamingTheLineNeverReadInPart() async throws {
+        try await CLISandbox.with { sandbox in
+            try write(sandbox)
+            let options = ["--checkpoint", "d.ckpt", "--batch", "50", "--rate", "off", "--attribution", "exact"]
+            let whole = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(whole.status == 0, "\(whole.stderr)")
+            let good = try sandbox.read("d.ckpt")
+            let lines = good.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let probed = try #require(lines.firstIndex { $0.contains(#""findings":{"hits":["#) && $0.contains(#""contacts":[{"#) })
+            let firstBatch = try #require(lines.firstIndex { $0.contains(#""batch":"#) })
+            let before = sandbox.searchRequests
+            // A finding put first in the line's list of hits.
+            let hits = lines[probed].contains(#""hits":[]"#) ? (#""hits":[]"#, "]") : (#""hits":["#, ",")
+            // (what is changed, on which line, what the error says)
+            let damage: [(from: String, to: String, line: Int, says: String)] = [
+                (hits.0, #""hits":[[0,99]"# + hits.1, probed, "naming a contact its"),
+                (hits.0, #""hits":[[999,0]"# + hits.1, probed, "names value 1000, and the batch holds 50"),
+                (hits.0, #""hits":[[-1,0]"# + hits.1, probed, "not a pair of indexes"),
+                (#""contacts":[{"#, #""contacts":[7,{"#, probed, "contact 1 of batch"),
+                (#""findings":{"hits":"#, #""findings":{"hats":"#, probed, "findings are not a list"),
+                (#""batch":"#, #""batch":4000,"x":"#, firstBatch, "no batch number"),
+                (#"{"lookup""#, #"[{"lookup""#, firstBatch, "not a JSON object"),
+            ]
+            for d in damage {
+                var changed = lines
+                changed[d.line] = changed[d.line].replacingOccurrences(of: d.from, with: d.to, options: [], range: changed[d.line].range(of: d.from))
+                try sandbox.write("d.ckpt", changed.joined(separator: "\n"))
+                let run = try await sandbox.hmq(options + ["-e", Self.script])
+                #expect(run.status == 2, "\(d.to): \(run.stderr)")
+                #expect(run.stderr.contains("checkpoint damaged at line \(d.line + 1) of 'd.ckpt'") && run.stderr.contains(d.says), "\(d.to): \(run.stderr)")
+                #expect(!run.stderr.contains("Fatal error"))
+                #expect(run.stdout.isEmpty, "nothing of a damaged journal is printed")
+                #expect(try sandbox.read("d.ckpt") == changed.joined(separator: "\n"), "a damaged journal is left as it was")
+            }
+            #expect(sandbox.searchRequests == before, "a damaged journal sends nothing")
+            try sandbox.write("d.ckpt", good)
+            let replayed = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(replayed.stdout == whole.stdout && replayed.status == 0, "\(replayed.stderr)")
+            #expect(sandbox.searchRequests == before)
+        }
+    }
+
+    @Test func aCheckpointOfAnotherAccountIsRefusedAndHoldsNoCredential() async throws {
+        try await CLISandbox.with { sandbox in
+            try write(sandbox)
+            let options = ["--checkpoint", "a.ckpt", "--batch", "500", "--rate", "off"]
+            let first = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(first.status == 0, "\(first.stderr)")
+            let journal = try sandbox.read("a.ckpt")
+            for secret in CLISandbox.credentials.values { #expect(!journal.contains(secret), "the journal holds no credential") }
+            let before = sandbox.searchRequests
+            for other in [["HEYMARKET_SECRET_KEY": "sk_another_account_key_0123456789"],
+                          ["HEYMARKET_SECRET_ID": "another-account", "HEYMARKET_SECRET_KEY": CLISandbox.credentials["HEYMARKET_SECRET_KEY"] ?? ""]] {
+                let run = try await sandbox.hmq(options + ["-e", Self.script], env: other)
+                #expect(run.status == 2, "\(run.stderr)")
+                #expect(run.stderr.contains("'a.ckpt' was made for other inputs or settings: it was made with other credentials"), "\(run.stderr)")
+                #expect(run.stdout.isEmpty, "no contact of the first account is shown")
+            }
+            #expect(sandbox.searchRequests == before)
+            let again = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(again.stdout == first.stdout && sandbox.searchRequests == before)
+            #expect(again.stderr.contains("4 of 4 batches were answered before"), "\(again.stderr)")
+            // One batch: "was".
+            for _ in 0..<2 { _ = try await sandbox.hmq(["--checkpoint", "one.ckpt", "-e", "find phone 14155551234"]) }
+            let one = try await sandbox.hmq(["--checkpoint", "one.ckpt", "-e", "find phone 14155551234"])
+            #expect(one.stderr.contains("1 of 1 batch was answered before and is not sent again"), "\(one.stderr)")
+        }
+    }
+
     @Test func aTornLastLineIsDroppedAndThatBatchAskedAgain() async throws {
         try await CLISandbox.with { sandbox in
             try write(sandbox)

@@ -289,6 +289,32 @@ import Testing
         #expect((replies[5]?["explain"] as? String)?.contains("2 requests (batch 1") == true)
     }
 
+    @Test func mcpAnswersABadIdOrABadLineWithIdNullAndStaysLive() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]])
+        let call = #""method":"tools/call","params":{"name":"query","arguments":{"text":"find phone 14155551234 | show name"}}"#
+        // (what is sent, the error code of its answer)
+        let bad = [(#"{"jsonrpc":"2.0","id":1.5,\#(call)}"#, -32600), (#"{"jsonrpc":"2.0","id":true,\#(call)}"#, -32600),
+                   (#"{"jsonrpc":"2.0","id":{},\#(call)}"#, -32600), (#"{"jsonrpc":"2.0","id":[],\#(call)}"#, -32600),
+                   (#"{"jsonrpc":"2.0","id":null,\#(call)}"#, -32600), ("this is not json {", -32700), (#"{"jsonrpc":"2.0","id":7,"#, -32700)]
+        for (line, code) in bad {
+            peer.send(Data((line + "\n").utf8))
+            let answer = try await peer.next { data -> [String: Any]? in
+                guard let end = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+                let first = data[..<end]
+                data.removeSubrange(...end)
+                return (try? JSONSerialization.jsonObject(with: Data(first))) as? [String: Any] ?? [:]
+            }
+            #expect(answer.keys.contains("id") && answer["id"] is NSNull, "\(line): \(answer)")
+            #expect((answer["error"] as? [String: Any])?["code"] as? Int == code, "\(line): \(answer)")
+            // The server is still live: the next call is answered.
+            let next = try await mcp.call("query", ["text": "find phone 14155551234 | show name"])
+            #expect(!next.isError && next.text.contains("Ada Lovelace"), "after \(line): \(next.text)")
+        }
+        #expect(await peer.finish() == 0)
+    }
+
     @Test func mcpWithoutCredentialsStillChecksAndSaysWhyQueriesCannotRun() async throws {
         let peer = try Peer(["mcp"])
         var mcp = MCP(peer: peer)

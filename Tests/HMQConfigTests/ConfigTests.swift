@@ -126,7 +126,17 @@ import Testing
             _ = try resolver.credentials(for: profile(.command(["sh", "-c", "echo locked >&2; exit 3"])))
             Issue.record("a failing command must be an error")
         } catch {
-            #expect("\(error)".contains("secret_key_command: sh exited with status 3: locked"))
+            #expect("\(error)".contains("secret_key_command: sh exited with status 3; run it yourself to see why"), "\(error)")
+            #expect(!"\(error)".contains("locked"))
+        }
+        // What the command says on stderr is never in an error (it may hold what the key store printed).
+        for script in ["echo sk_leaked_on_stderr_0123 >&2; exit 1", "echo sk_leaked_on_stderr_0123 >&2; kill -9 $$"] {
+            do {
+                _ = try resolver.credentials(for: profile(.command(["sh", "-c", script])))
+                Issue.record("a failing command must be an error")
+            } catch {
+                #expect(!"\(error)".contains("sk_leaked"), "\(error)")
+            }
         }
         let slow = SecretResolver(environment: ["PATH": "/usr/bin:/bin"], commandTimeout: 0.5)
         do {
@@ -134,6 +144,87 @@ import Testing
             Issue.record("a stuck command must be stopped")
         } catch {
             #expect("\(error)".contains("secret_key_command: sleep did not finish within 0 s; stopped it"))
+        }
+    }
+
+    /// A key source holding more than a key (over 4 KB, or more than one line that is not empty) is a local error, never cut.
+    @Test func aKeySourceHoldingMoreThanOneKeyIsRefused() throws {
+        let big = String(repeating: "k", count: 4097), twoLines = "sk_first_line_0123\nsk_second_line_0123\n"
+        let path = folder.appendingPathComponent("big.key").path
+        let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin", "BIG": big, "TWO": twoLines])
+        func refusal(_ source: SecretSource) -> String {
+            do {
+                _ = try resolver.credentials(for: profile(source))
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        try big.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        for source in [SecretSource.file(path), .environment("BIG"), .command(["head", "-c", "300000", "/dev/zero"])] {
+            #expect(refusal(source).contains("is larger than 4 KB; a Secret Key is one short line"), "\(source): \(refusal(source))")
+        }
+        // A wrong path to a large file is refused unread (this one is sparse: 300 MB that take no room).
+        let huge = folder.appendingPathComponent("huge.key").path
+        #expect(FileManager.default.createFile(atPath: huge, contents: nil, attributes: [.posixPermissions: 0o600]))
+        let handle = try #require(FileHandle(forWritingAtPath: huge))
+        try handle.truncate(atOffset: 300_000_000)
+        try handle.close()
+        #expect(refusal(.file(huge)).contains("is larger than 4 KB"))
+        try FileManager.default.removeItem(atPath: huge)
+        try twoLines.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        for source in [SecretSource.file(path), .environment("TWO"), .command(["printf", "a\\n\\n b \\n"])] {
+            #expect(refusal(source).contains("has 2 lines that are not empty; a Secret Key is one line"), "\(source): \(refusal(source))")
+            #expect(!refusal(source).contains("sk_"))
+        }
+        // Exactly 4 KB on one line, with its newline and blank lines around it, is a key.
+        let largest = String(repeating: "k", count: 4094)
+        try ("\n" + largest + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let (credentials, _) = try resolver.credentials(for: profile(.file(path)))
+        #expect(key(credentials) == largest)
+    }
+
+    /// A symbolic link is judged by the file it names (stat, not lstat): a link's own mode is 777 on Linux.
+    @Test func aLinkToAPrivateFileIsJudgedByThatFile() throws {
+        let target = folder.appendingPathComponent("real.key").path, link = folder.appendingPathComponent("link.key").path
+        try "sk_linked_key_0123\n".write(toFile: target, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
+        try? FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let (credentials, warnings) = try SecretResolver(environment: [:]).credentials(for: profile(.file(link)))
+        #expect(key(credentials) == "sk_linked_key_0123" && warnings.isEmpty, "\(warnings)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: target)
+        #expect(throws: ConfigError.self) { try SecretResolver(environment: [:]).credentials(for: profile(.file(link))) }
+
+        let config = folder.appendingPathComponent("linked.toml").path, configLink = folder.appendingPathComponent("config-link.toml").path
+        try "[profiles.prod]\nsecret_id = \"id\"\nsecret_key_command = \"printf k\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config)
+        try? FileManager.default.removeItem(atPath: configLink)
+        try FileManager.default.createSymbolicLink(atPath: configLink, withDestinationPath: config)
+        #expect(try Configuration.load(path: configLink).warnings.isEmpty)
+        try FileManager.default.setAttributes([.posixPermissions: 0o622], ofItemAtPath: config)
+        do {
+            _ = try Configuration.load(path: configLink)
+            Issue.record("a config file anyone can write that runs a command must be refused")
+        } catch {
+            #expect("\(error)".contains("anyone can write it (mode 622)"), "\(error)")
+        }
+    }
+
+    /// Another user could rewrite a file they own whatever its mode (changing its owner needs root).
+    @Test(.enabled(if: getuid() == 0)) func aKeyFileAnotherUserOwnsIsRefused() throws {
+        let path = folder.appendingPathComponent("theirs.key").path
+        try "sk_their_key_0123\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        #expect(chown(path, 54321, 54321) == 0)
+        do {
+            _ = try SecretResolver(environment: [:]).credentials(for: profile(.file(path)))
+            Issue.record("a key file another user owns must be refused")
+        } catch {
+            #expect("\(error)".contains("refusing the key file \(path): another user (uid 54321) owns it"), "\(error)")
         }
     }
 

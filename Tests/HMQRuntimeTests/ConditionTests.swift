@@ -12,7 +12,7 @@ import Testing
     ]
     let row = Row(fields: ConditionTests.fields.objectValue!, matched: [.phone("14155559876")])
 
-    func holds(_ condition: String, caseSensitive: Bool = false) throws -> Bool {
+    func holds(_ condition: String, caseSensitive: Bool = false, in row: Row? = nil) throws -> Bool {
         let parsed = Parser.parse("find 1 | where " + condition)
         #expect(parsed.diagnostics.isEmpty, "\(condition)")
         guard case .pipeline(let p)? = parsed.script.statements.first, case .where(let w)? = p.stages.first else {
@@ -21,7 +21,7 @@ import Testing
         }
         let literals = LiteralResolver(inputs: ScriptInputs())
         var conditions = ConditionEvaluator(caseSensitive: caseSensitive) { literal throws(RuntimeError) in try literals.value(literal) }
-        return try conditions.test(w.condition, row)
+        return try conditions.test(w.condition, row ?? self.row)
     }
 
     @Test(arguments: [
@@ -89,6 +89,31 @@ import Testing
             #expect(SortTransform.order(.string(""), nil, descending: descending, comparator: comparator) == -1)
             #expect(SortTransform.order(nil, .null, descending: descending, comparator: comparator) == 0)
         }
+    }
+
+    /// Numbers compare exactly at any size the JSON carries, never as doubles.
+    @Test(arguments: [
+        (#"{"id":9007199254740992}"#, "id == 9007199254740993", false), (#"{"id":9007199254740993}"#, "id == 9007199254740993", true),
+        (#"{"id":9007199254740992}"#, "id < 9007199254740993", true), (#"{"id":9007199254740993}"#, "id > 9007199254740992", true),
+        (#"{"id":9007199254740993}"#, "id in [9007199254740992]", false), (#"{"id":9007199254740992.0}"#, "id == 9007199254740993", false),
+        (#"{"id":9223372036854775807}"#, "id == 9223372036854775806", false), (#"{"id":-9223372036854775808}"#, "id < -9223372036854775807", true),
+        (#"{"id":184467440737095516170}"#, "id == 184467440737095516171", false), (#"{"id":184467440737095516170}"#, "id == 184467440737095516170", true),
+        (#"{"id":184467440737095516170}"#, "id < 184467440737095516171", true), (#"{"id":184467440737095516170}"#, "id > 9223372036854775807", true),
+        (#"{"id":-184467440737095516170}"#, "id < -9223372036854775808", true), (#"{"id":1e400}"#, "id > 184467440737095516170", true),
+        (#"{"id":5e-400}"#, "id > 0", true), (#"{"id":5e-400}"#, "id < 0.0000001", true), (#"{"id":5}"#, "id == 5.0", true),
+        (#"{"id":0.1}"#, "id == 0.1", true), (#"{"id":-0.0}"#, "id == 0", true), (#"{"id":1.5}"#, "id > 1", true),
+        (#"{"id":12.50e1}"#, "id == 125", true), (#"{"id":1e2}"#, "id == 100", true),
+    ])
+    func largeIntegersCompareExactly(json: String, condition: String, expected: Bool) throws {
+        let fields = try #require(try JSONParser.parse(json).objectValue)
+        #expect(try holds(condition, in: Row(fields: fields)) == expected, "\(json) where \(condition)")
+    }
+
+    @Test func sortOrdersLargeIntegersExactly() throws {
+        let comparator = ConditionEvaluator(caseSensitive: false) { _ throws(RuntimeError) in .null }
+        let values = try ["9007199254740993", "9007199254740992", "184467440737095516171", "184467440737095516170", "-1", "1e400"].map { try JSONParser.parse($0) }
+        let sorted = values.sorted { SortTransform.order($0, $1, descending: false, comparator: comparator) < 0 }
+        #expect(sorted.map { JSONWriter().string($0) } == ["-1", "9007199254740992", "9007199254740993", "184467440737095516170", "184467440737095516171", "1e400"])
     }
 
     @Test func caseSensitiveWhenAsked() throws {

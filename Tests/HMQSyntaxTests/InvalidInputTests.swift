@@ -70,6 +70,8 @@ import Testing
         ("explain", 1, 8, "expected a pipeline after 'explain', found end of input"),
         ("find $ | show name", 1, 6, "expected a variable name after '$'"),
         ("find 12ab", 1, 6, "invalid number '12ab'; quote text values"),
+        ("set timeout 1e-300", 1, 13, "invalid number '1e-300'; quote text values"),
+        ("find 1 | where x == 2.5E+7", 1, 21, "invalid number '2.5E+7'; quote text values"),
         ("find phone +14155551234", 1, 12, "a number starting with '+' must be quoted: \"+14155551234\""),
         ("find \"a\\qb\"", 1, 8, "invalid escape '\\q' in string"),
         ("find \"\\u{zz}\"", 1, 7, "invalid Unicode escape; write \\u{1F600}"),

@@ -46,8 +46,8 @@ final class SortTransform: RowTransform, FieldChecking {
         if aMissing || bMissing { return aMissing == bMissing ? 0 : (aMissing ? 1 : -1) }
         guard let a, let b else { return 0 }
         var result: Int
-        if let x = comparator.number(a), let y = comparator.number(b) {
-            result = x < y ? -1 : (x > y ? 1 : 0)
+        if let order = JSONValue.compareNumbers(a, b) {
+            result = order
         } else {
             let r = comparator.text(a).compare(comparator.text(b), options: comparator.caseSensitive ? [] : [.caseInsensitive])
             result = r == .orderedAscending ? -1 : (r == .orderedDescending ? 1 : 0)

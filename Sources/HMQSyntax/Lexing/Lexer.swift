@@ -161,7 +161,11 @@ public struct Lexer {
             while !atEnd, Self.isDigit(bytes[index]) { index += 1 }
         }
         if !atEnd, Self.isIdentifierStart(bytes[index]) {
-            while !atEnd, Self.isIdentifierContinue(bytes[index]) { index += 1 }
+            // The whole value is quoted in the error: `1e-300`, not `1e`.
+            while !atEnd, Self.isIdentifierContinue(bytes[index]) || bytes[index] == UInt8(ascii: ".")
+                || ((bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+")) && [UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index - 1])) {
+                index += 1
+            }
             return invalid(from: start, "invalid number '\(String(decoding: bytes[start..<index], as: UTF8.self))'; quote text values")
         }
         // A rate: `500/60s`, `8/s` (a word, as `set rate 500/60s` takes it).
