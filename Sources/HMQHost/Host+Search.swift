@@ -79,6 +79,8 @@ extension Host {
             }
             console.note("\(named.count) invalid value\(named.count == 1 ? "" : "s") left out: " + Self.listed(named, separator: "; "))
         }
+        // What stopped the run first, in one line; then each batch with its values.
+        if result.failures.contains(where: { $0.error.stopsTheRun }) { console.error(RuntimeError.summary(of: result.failures)) }
         for failure in result.failures { console.error(failure.description) }
         for failure in result.attributionFailures {
             console.error("exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: " + failure.values.map(\.value).joined(separator: ", "))

@@ -28,10 +28,10 @@ extension HeymarketClient {
     /// Runs a plan made by ``plan(_:)``. `progress` is called with a ``LookupProgress``
     /// as each batch finishes, in batch order.
     ///
-    /// When the credentials are refused (401 after a fresh token, 403), no
-    /// further batch is sent and those not sent fail with that error, so every
-    /// value still has an outcome and what was found is kept: see
-    /// ``SearchResult/refusal``.
+    /// When the credentials are refused (401 after a fresh token, 403) or the
+    /// server cannot be reached (``HeymarketError/stopsTheRun``), no further
+    /// batch is sent and those not sent fail with that error, so every value
+    /// still has an outcome and what was found is kept: see ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
         var assembler = SearchAssembler(normalizer: ChannelNormalizer(countryCode: options.countryCode), retainingMatches: true)
         var counter = ProgressCounter(census: plan.census, client: self)
@@ -85,8 +85,8 @@ extension HeymarketClient {
                 self.source = source
             }
 
-            /// Set once the credentials are refused: no batch is sent after that.
-            private var refused: HeymarketError?
+            /// Set once the credentials are refused or the server is unreachable: no batch is sent after that.
+            private var stopped: HeymarketError?
 
             public func next() async throws -> BatchOutcome? {
                 if !begun {
@@ -102,14 +102,14 @@ extension HeymarketClient {
                     }
                 }
                 if let failure = journal?.checkpoint.writeFailure { throw failure }
-                if let refused, running[yielded] == nil {
-                    // Never sent: it fails with the refusal that stopped the search.
+                if let stopped, running[yielded] == nil {
+                    // Never sent: it fails with the error that stopped the search.
                     guard let batch = try source.next() else { return nil }
                     next += 1
                     yielded += 1
-                    return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: refused, attempts: 0)), attempts: 0)
+                    return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: stopped, attempts: 0)), attempts: 0)
                 }
-                while refused == nil, running.count < client.options.concurrency, let batch = try source.next() {
+                while stopped == nil, running.count < client.options.concurrency, let batch = try source.next() {
                     let (client, total, journal) = (self.client, source.census.batchCount, self.journal)
                     if let journal, let done = journal.checkpoint.outcome(of: batch, lookup: journal.lookup) {
                         running[next] = Task { done }
@@ -130,7 +130,7 @@ extension HeymarketClient {
                     for task in inFlight { task.cancel() }
                 }
                 yielded += 1
-                if case .failure(let failure) = outcome.result, failure.error.isAuthentication { refused = failure.error }
+                if case .failure(let failure) = outcome.result, failure.error.stopsTheRun { stopped = failure.error }
                 return outcome
             }
 
@@ -141,7 +141,7 @@ extension HeymarketClient {
     }
 
     /// Sends one batch with retries. Throws only for cancellation; a refusal of
-    /// the credentials is a failure like any other (and stops the search).
+    /// the credentials or an unreachable server is a failure like any other (and stops the search).
     func run(_ batch: ChannelBatch, of total: Int) async throws -> BatchOutcome {
         let label = "POST \(Self.searchPath) batch \(batch.index + 1)/\(total) (\(batch.values.count) ids)"
         var contacts: [Contact] = []
@@ -163,7 +163,7 @@ extension HeymarketClient {
                             _ = try await send(request(for: part), label: "\(label): attribution, \(indexes.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
                                 answer = try Self.decodeContacts(response)
                             }
-                        } catch let error as HeymarketError where !error.isAuthentication {
+                        } catch let error as HeymarketError where !error.stopsTheRun {
                             throw AttributionProbe.SubSearchFailed(error: error, attempts: partAttempts)
                         }
                         return (answer, partAttempts)

@@ -28,6 +28,8 @@ public struct HeymarketClient: Sendable {
     let sentRequests = RequestCounter()
     let rateLimitedAnswers = RequestCounter()
     let checkpoints = CheckpointCache()
+    /// Failed connections in a row, for every batch of this client and its copies.
+    let connections = ConnectionBudget()
     /// What the client tells its user while it works (a run resumed from a checkpoint); nil: nothing.
     public var notice: (@Sendable (String) -> Void)?
     /// The server's name in a checkpoint, when not its URL (the embedded sandbox, on a new port each run).
@@ -118,7 +120,9 @@ public struct HeymarketClient: Sendable {
     /// the last ``HeymarketError``. `attempts` counts the requests sent.
     ///
     /// 401 is retried once with a freshly signed token; 403 and other 4xx are not
-    /// retried; 429, 5xx, network errors and timeouts are, with backoff.
+    /// retried; 429, 5xx, network errors and timeouts are, with backoff. A failed
+    /// connection (``HeymarketError/Code/unreachable``) is retried only while the
+    /// client's run-wide ``ConnectionBudget`` lasts, with backoff that grows over the run.
     func send(
         _ request: HTTPRequestData,
         label: String,
@@ -139,8 +143,10 @@ public struct HeymarketClient: Sendable {
             let started = ContinuousClock.now
             var failure: HeymarketError
             var retryAfter: Double?
+            var backoffStep = attempt
             do {
                 let response = try await transport.send(outgoing)
+                connections.connected()
                 let requestID = response.header("X-Request-Id")
                 logger.debug("\(label) -> HTTP \(response.status) in \(ContinuousClock.now - started) (request id \(requestID ?? "none"))")
                 switch response.status {
@@ -164,6 +170,13 @@ public struct HeymarketClient: Sendable {
                 }
             } catch let error as HeymarketError where error.code == .transport || error.code == .timeout {
                 failure = error
+            } catch let error as HeymarketError where error.code == .unreachable {
+                // One budget for the whole run: an unreachable server stops it after a few attempts, not a few per batch.
+                guard let failedInARow = connections.fail(limit: options.retry.maximumAttempts) else {
+                    throw HeymarketError(.unreachable, message: error.message + " (\(min(options.retry.maximumAttempts, ConnectionBudget.maximumFailures)) attempts in a row failed; the run stops)")
+                }
+                failure = error
+                backoffStep = failedInARow
             }
             guard attempt < options.retry.maximumAttempts else { throw failure }
             if let retryAfter, retryAfter > options.retry.maximumRetryAfter {
@@ -172,7 +185,7 @@ public struct HeymarketClient: Sendable {
                                      message: failure.message + " (the server asks to wait \(asked); hmq waits at most \(Int(options.retry.maximumRetryAfter)) s)",
                                      requestID: failure.requestID)
             }
-            let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            let wait = options.retry.delay(afterAttempt: backoffStep, retryAfter: retryAfter)
             guard waited + wait <= options.retry.waitBudget else {
                 throw HeymarketError(failure.code, status: failure.status,
                                      message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts)", requestID: failure.requestID)

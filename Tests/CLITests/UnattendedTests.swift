@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// hmq run by a machine, with nobody watching: a server that cannot be
+/// reached stops the run in a few attempts. Each run is bounded by counted
+/// polls and a SIGKILL, never by reading a clock.
+@Suite(.serialized) struct UnattendedTests {
+    static let credentials = ChaosTests.credentials
+
+    /// A fresh directory holding `files` (name: text).
+    static func directory(_ files: [String: String] = [:]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-unattended-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: directory.appendingPathComponent(name)) }
+        return directory
+    }
+
+    /// Runs `hmq args` in `directory` (each argument single-quoted), its stdout
+    /// and stderr into `out.txt` and `err.txt`, stdin from the file `stdin`; up to `polls` polls of 0.1 s, then a
+    /// SIGKILL (status 137). Returns the exit status, stdout and stderr.
+    static func bounded(_ args: [String], in directory: URL, stdin: String = "/dev/null", polls: Int = 300) async throws -> HMQProcess.Output {
+        let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }.joined(separator: " ")
+        let script = """
+            "$HMQ" \(quoted) <\(stdin) >out.txt 2>err.txt & pid=$!
+            for i in $(seq \(polls)); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+            kill -KILL $pid 2>/dev/null; wait $pid; echo $?
+            """
+        let shell = try await HMQProcess.shell(script, environment: credentials, directory: directory)
+        let read = { (name: String) in (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+        return HMQProcess.Output(status: Int32(shell.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, stdout: read("out.txt"), stderr: read("err.txt"))
+    }
+
+    /// A loopback address nothing listens on (a test server's, closed).
+    static func closedServer() throws -> (url: String, port: Int) {
+        let server = try ChaosServer { _, _ in .answer(status: 200, body: "[]") }
+        server.stop()
+        return (server.url, server.port)
+    }
+
+    @Test func anUnreachableServerStopsTheWholeRunAfterAFewAttempts() async throws {
+        let (url, port) = try Self.closedServer()
+        let ids = (0..<2000).map { String(14_155_550_000 + $0) }.joined(separator: "\n")
+        let directory = try Self.directory(["ids.txt": ids])
+        // 20 batches; 8 attempts each would be 160 requests and minutes of waiting.
+        let out = try await Self.bounded(["--base-url", url, "-v", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
+        #expect(out.status == 4, "\(out.stderr.suffix(2000))")
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.contains("cannot connect to http://127.0.0.1:\(port): connection refused"), "\(out.stderr.suffix(2000))")
+        #expect(out.stderr.contains("2000 values were not answered"))
+        #expect(!out.stderr.contains("errno"), "the cause in words, not NIO's text")
+        let attempts = out.stderr.split(separator: "\n").filter { $0.contains(" ids) attempt ") }
+        #expect(attempts.count <= 6 + 3, "6 failed connections in a row for the whole run (and the 3 other batches in flight then): \(attempts.count)")
+
+        // Every value is still accounted for, as failed; `hmq search` says why in one line first.
+        let report = try await Self.bounded(["search", "--base-url", url, "--report", "--stdin"], in: directory, stdin: "ids.txt")
+        #expect(report.status == 4)
+        let object = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        let failed = (object?["failed"] as? [[String: Any]])?.flatMap { ($0["values"] as? [String]) ?? [] } ?? []
+        #expect(failed.count == 2000, "\(report.stderr.suffix(500))")
+        #expect(report.stderr.hasPrefix("hmq: error: cannot connect to http://127.0.0.1:\(port): connection refused"), "\(report.stderr.prefix(500))")
+    }
+}
