@@ -15,12 +15,14 @@ public enum RuntimeError: Error, Sendable {
 
     /// One line on failed batches: how many values were not answered and why,
     /// naming the cause when it stopped the run (the server refused the
-    /// credentials, the server cannot be reached).
+    /// credentials, they cannot be used here, the server cannot be reached).
     public static func summary(of failures: [BatchFailure]) -> String {
         let values = failures.reduce(0) { $0 + $1.values.count }
         let notAnswered = "\(values) value\(values == 1 ? " was" : "s were") not answered"
         if let refused = failures.first(where: { $0.error.isAuthentication })?.error {
-            return "the server refused the credentials (\(refused)); \(notAnswered)"
+            return refused.isServerRefusal
+                ? "the server refused the credentials (\(refused)); \(notAnswered)"
+                : "the credentials cannot be used: \(refused.message); nothing was sent to the server, and \(notAnswered)"
         }
         if let unreachable = failures.first(where: { $0.error.code == .unreachable })?.error {
             return "cannot connect to \(unreachable.message); \(notAnswered)"

@@ -132,12 +132,13 @@ public struct HeymarketClient: Sendable {
         var refreshedToken = false
         var waited = 0.0
         while true {
-            attempt += 1
             try Task.checkCancellation()
             if let pacer { try await pacer.acquire() }
             var outgoing = request
             outgoing.authorization = try await tokens.authorization()
             let secrets = tokens.secrets + [outgoing.authorization?.exposedValue.replacingAll("Bearer ", with: "") ?? ""]
+            // Counted once it goes out: credentials unusable here send nothing.
+            attempt += 1
             sentRequests.increment()
             logger.debug("\(label) attempt \(attempt)")
             let started = ContinuousClock.now

@@ -86,6 +86,12 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         code == .unauthorized || code == .forbidden || code == .missingCredentials
     }
 
+    /// True when a server refused the credentials (401, 403, with its status and
+    /// request id); false when they were found unusable here and nothing was sent.
+    public var isServerRefusal: Bool {
+        isAuthentication && status != nil
+    }
+
     /// True when no further batch should be sent after it: the credentials were
     /// refused, or the server cannot be reached at all. The batches not sent
     /// fail with it, so every value still has an outcome.

@@ -59,4 +59,33 @@ import Testing
         #expect(failed.count == 2000, "\(report.stderr.suffix(500))")
         #expect(report.stderr.hasPrefix("hmq: error: cannot connect to http://127.0.0.1:\(port): connection refused"), "\(report.stderr.prefix(500))")
     }
+
+    /// `hmq args` against `server`, with `credentials`.
+    static func hmq(_ server: ChaosServer, _ args: [String], credentials: [String: String] = credentials) async throws -> HMQProcess.Output {
+        try await HMQProcess.run(["--base-url", server.url, "--rate", "0"] + args, environment: credentials)
+    }
+
+    @Test func credentialsUnusableHereAreNotCalledAServerRefusal() async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 200, body: "[]") }
+        defer { server.stop() }
+        let short = ["HEYMARKET_SECRET_ID": "id", "HEYMARKET_SECRET_KEY": "short"]
+        for args in [["auth", "check"], ["-e", "find phone 14155551234"], ["search", "--phone", "14155551234"]] {
+            let out = try await Self.hmq(server, args, credentials: short)
+            #expect(out.status == 5, "\(args): \(out.stderr)")
+            #expect(out.stderr.contains("too short") && out.stderr.contains("nothing was sent"), "\(args): \(out.stderr)")
+            #expect(!out.stderr.contains("refused") && !out.stderr.contains("401") && !out.stderr.contains("attempt"), "\(args): \(out.stderr)")
+        }
+        #expect(server.requests.isEmpty, "no request was sent")
+    }
+
+    @Test func aServerRefusalSaysSoWithItsStatusAndRequestID() async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 401, body: #"{"error":"invalid token"}"#) }
+        defer { server.stop() }
+        let check = try await Self.hmq(server, ["auth", "check"])
+        #expect(check.status == 5)
+        #expect(check.stderr.contains("the server refused these credentials (401)") && check.stderr.contains("request id req_chaos"), "\(check.stderr)")
+        let find = try await Self.hmq(server, ["-e", "find phone 14155551234"])
+        #expect(find.status == 5)
+        #expect(find.stderr.contains("the server refused the credentials (HTTP 401") && find.stderr.contains("request id req_chaos"), "\(find.stderr)")
+    }
 }
