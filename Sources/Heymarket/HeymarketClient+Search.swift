@@ -43,13 +43,7 @@ extension HeymarketClient {
         }
         // A partial result must never look whole.
         try Task.checkCancellation()
-        let inputs = plan.inputs.map { input -> SearchResult.InputOutcome in
-            switch input.normalized {
-            case .failure(let error): return .init(value: input.value, normalized: nil, outcome: .invalid(error))
-            case .success(let n): return .init(value: input.value, normalized: n, outcome: known[n] ?? .notSearched)
-            }
-        }
-        return SearchResult(matches: assembler.matches, inputs: inputs, failures: assembler.failures, requestCount: assembler.requests,
+        return SearchResult(matches: assembler.matches, inputs: plan.outcomes(known: known), failures: assembler.failures, requestCount: assembler.requests,
                             attributionFailures: assembler.attributionFailures)
     }
 
