@@ -27,6 +27,9 @@ public enum RuntimeError: Error, Sendable {
         if let unreachable = failures.first(where: { $0.error.code == .unreachable })?.error {
             return "cannot connect to \(unreachable.message); \(notAnswered)"
         }
+        if failures.allSatisfy({ $0.error.code == .badRequest }) {
+            return "\(notAnswered): the server refused \(values == 1 ? "it" : "them") (HTTP 400)"
+        }
         return "\(notAnswered): \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
     }
 

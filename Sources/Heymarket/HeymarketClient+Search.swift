@@ -7,6 +7,10 @@ extension HeymarketClient {
         public var attempts: Int
         /// What exact attribution learned by asking again (nil: it did not run).
         var findings: AttributionProbe.Findings?
+        /// Values the server refused alone (400) when the batch, refused whole, was
+        /// asked again in parts (see ``HeymarketClient/answerInParts(_:refusedWith:label:attempts:)``),
+        /// each with the server's error. They are not in ``batch``, which holds the values answered.
+        public var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
 
         public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch
@@ -136,16 +140,27 @@ extension HeymarketClient {
 
     /// Sends one batch with retries. Throws only for cancellation; a refusal of
     /// the credentials or an unreachable server is a failure like any other (and stops the search).
-    func run(_ batch: ChannelBatch, of total: Int) async throws -> BatchOutcome {
-        let label = "POST \(Self.searchPath) batch \(batch.index + 1)/\(total) (\(batch.values.count) ids)"
+    /// A batch of several values refused with a 400 is asked again in parts, so
+    /// that the values the server rejects do not sink the others.
+    func run(_ whole: ChannelBatch, of total: Int) async throws -> BatchOutcome {
+        let label = "POST \(Self.searchPath) batch \(whole.index + 1)/\(total) (\(whole.values.count) ids)"
         var contacts: [Contact] = []
         var attempts = 0
         do {
-            _ = try await send(request(for: batch), label: label, attempts: &attempts) { response throws(HeymarketError) in
-                contacts = try Self.decodeContacts(response)
+            var parts: PartAnswers?
+            do {
+                _ = try await send(request(for: whole), label: label, attempts: &attempts) { response throws(HeymarketError) in
+                    contacts = try Self.decodeContacts(response)
+                }
+            } catch let error as HeymarketError where error.code == .badRequest && whole.values.count > 1 {
+                parts = try await answerInParts(whole, refusedWith: error, label: label, attempts: &attempts)
+                contacts = parts?.contacts ?? []
             }
+            // What the server answered for: the whole batch, or the parts it accepted.
+            let batch = parts.map { whole.subset($0.answered) } ?? whole
             logger.trace("\(label): \(contacts.count) contacts")
             var outcome = BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
+            outcome.rejected = parts?.rejected ?? []
             if options.attribution == .exact {
                 let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: contacts, values: batch.values)
                 if AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) {
@@ -171,10 +186,71 @@ extension HeymarketClient {
         } catch let error as HeymarketError {
             logger.debug("\(label) failed: \(error)")
             return BatchOutcome(
-                batch: batch,
-                result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: error, attempts: attempts)),
+                batch: whole,
+                result: .failure(BatchFailure(batchIndex: whole.index, values: whole.values, error: error, attempts: attempts)),
                 attempts: attempts)
         }
+    }
+
+    /// What asking again in parts made of a batch the server refused whole.
+    struct PartAnswers {
+        /// Indexes (into the batch's values) of the values whose part was answered, in order.
+        var answered: [Int] = []
+        /// The contacts of those answers, each id once.
+        var contacts: [Contact] = []
+        /// The values refused alone, in batch order, with the server's error.
+        var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
+    }
+
+    /// Asks again about a batch the server refused with a 400, in halves, and
+    /// halves of the halves it refuses, until each value it rejects is alone:
+    /// the values it accepts are answered, and each it rejects alone carries its
+    /// refusal (message, request id). At most `2 × values − 2` more requests
+    /// (retries aside): a batch costs at most `2 × values − 1` in all.
+    ///
+    /// Throws `refusal` when both halves of the first split are refused with
+    /// its very message (a cause every value shares, such as a malformed body:
+    /// splitting further would only spend requests), and any error other than
+    /// a 400 that a part meets (the batch then fails whole, as before).
+    func answerInParts(_ batch: ChannelBatch, refusedWith refusal: HeymarketError, label: String,
+                       attempts: inout Int) async throws -> PartAnswers {
+        var answers = PartAnswers()
+        var rejected: [(index: Int, error: HeymarketError)] = []
+        var ids = Set<Int64>()
+        var pending: [(part: Range<Int>, refusal: HeymarketError)] = [(0..<batch.values.count, refusal)]
+        var first = true
+        while !pending.isEmpty {
+            let (range, error) = pending.removeFirst()
+            guard range.count > 1 else {
+                rejected.append((range.lowerBound, error))
+                continue
+            }
+            let middle = range.lowerBound + range.count / 2
+            var refused: [(part: Range<Int>, refusal: HeymarketError)] = []
+            for half in [range.lowerBound..<middle, middle..<range.upperBound] {
+                var found: [Contact] = []
+                do {
+                    _ = try await send(request(for: batch.subset(Array(half))), label: "\(label): \(half.count) of its ids, after a 400",
+                                       attempts: &attempts) { response throws(HeymarketError) in
+                        found = try Self.decodeContacts(response)
+                    }
+                } catch let error as HeymarketError where error.code == .badRequest {
+                    refused.append((half, error))
+                    continue
+                }
+                answers.answered += half
+                answers.contacts += found.filter { contact in contact.id.map { ids.insert($0).inserted } ?? true }
+            }
+            if first, refused.count == 2, refused.allSatisfy({ $0.refusal.message == refusal.message }) {
+                logger.debug("\(label): both halves refused alike (\(refusal.message)); not split further")
+                throw refusal
+            }
+            first = false
+            pending += refused
+        }
+        answers.answered.sort()
+        answers.rejected = rejected.sorted { $0.index < $1.index }.map { (batch.values[$0.index], $0.error) }
+        return answers
     }
 
     /// The contacts of a search answer: a JSON array of objects.

@@ -45,6 +45,11 @@ public struct SearchAssembler {
             failures.append(failure)
             for v in batch.values { step.outcomes[v] = .failed(failure.error) }
         case .success(let contacts):
+            // Values the server refused alone (the batch was asked again in parts): invalid, and a failure of the run.
+            for (value, error) in outcome.rejected {
+                step.outcomes[value] = .invalid(error)
+                failures.append(BatchFailure(batchIndex: batch.index, values: [value], error: error, attempts: 1))
+            }
             let attribution = BatchAttribution(
                 valueCount: batch.values.count, fieldHits: matcher.match(contacts: contacts, values: batch.values), probe: outcome.findings)
             let batchEnd = batch.firstInputs.max() ?? 0

@@ -90,6 +90,12 @@ public struct ChannelBatch: Sendable, Hashable {
 
     /// The request body for them.
     public var body: SearchRequestBody { SearchRequestBody(values: values) }
+
+    /// The batch (same index) of only the values at `indexes`, with their first inputs and writings.
+    public func subset(_ indexes: [Int]) -> ChannelBatch {
+        ChannelBatch(index: index, values: indexes.map { values[$0] }, firstInputs: indexes.map { firstInputs[$0] },
+                     writings: indexes.map { writings[$0] })
+    }
 }
 
 /// 128 bits standing for a normalised value, so that de-duplication keeps 16

@@ -88,4 +88,51 @@ import Testing
         #expect(find.status == 5)
         #expect(find.stderr.contains("the server refused the credentials (HTTP 401") && find.stderr.contains("request id req_chaos"), "\(find.stderr)")
     }
+
+    /// 200 phones, 1415555xxxx from 0000: two batches.
+    static let twoHundred = (0..<200).map { String(14_155_550_000 + $0) }
+
+    @Test func oneValueTheServerRejectsDoesNotSinkItsBatch() async throws {
+        let bad = "14155550150"
+        let server = try ChaosServer { request, _ in
+            ChaosServer.phones(in: request.body).contains(bad)
+                ? .answer(status: 400, body: #"{"error":"bad_data","message":"invalid channel id: \#(bad)"}"#)
+                : .answer(status: 200, body: ChaosTests.contacts(for: request.body))
+        }
+        defer { server.stop() }
+        let directory = try Self.directory(["ids.txt": Self.twoHundred.joined(separator: "\n")])
+        let out = try await Self.bounded(["--base-url", server.url, "--rate", "0", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
+        #expect(out.status == 4, "a value the server refused is a failure of the run: \(out.stderr)")
+        #expect(out.stdout.split(separator: "\n").count == 199, "every other value is answered")
+        #expect(!out.stdout.contains(#"{"id":150}"#))
+        #expect(out.stderr.contains("invalid channel id: \(bad)") && out.stderr.contains("request id req_chaos"), "\(out.stderr)")
+        // Batch 1 once; batch 2 halved down to the one value (here 100, 50, 25, 12, 6, 3, 1): 1 + 2 × 6,
+        // far under the bound of 2 × 100 − 1.
+        let expected = 1 + 1 + 2 * 6
+        #expect(server.requests.count == expected, "\(server.requests.count) requests")
+
+        let listed = try await Self.bounded(["--base-url", server.url, "--rate", "0", "-e",
+                                             #"find phone file "ids.txt" | unmatched | show value, reason, detail"#], in: directory)
+        #expect(listed.status == 4)
+        let rows = listed.stdout.split(separator: "\n")
+        #expect(rows.count == 1 && rows.first?.contains(#""value":"\#(bad)","reason":"invalid""#) == true, "\(listed.stdout)")
+        #expect(rows.first?.contains("request id req_chaos") == true)
+
+        let report = try await Self.bounded(["search", "--base-url", server.url, "--rate", "0", "--report", "--stdin"], in: directory, stdin: "ids.txt")
+        #expect(report.status == 4)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        #expect((object["contacts"] as? [Any])?.count == 199)
+        let invalid = (object["invalid"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+        #expect(invalid == [bad])
+    }
+
+    @Test func aRefusalEveryValueGetsAlikeIsNotSplitFurther() async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 400, body: #"{"error":"bad_data","message":"malformed body"}"#) }
+        defer { server.stop() }
+        let directory = try Self.directory(["ids.txt": Self.twoHundred.prefix(100).joined(separator: "\n")])
+        let out = try await Self.bounded(["--base-url", server.url, "--rate", "0", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
+        #expect(out.status == 4)
+        #expect(out.stderr.contains("100 values were not answered") && out.stderr.contains("malformed body"), "\(out.stderr)")
+        #expect(server.requests.count == 3, "the batch, then its two halves, refused alike: \(server.requests.count)")
+    }
 }
