@@ -140,22 +140,27 @@ extension HeymarketClient {
 
     /// Sends one batch with retries. Throws only for cancellation; a refusal of
     /// the credentials or an unreachable server is a failure like any other (and stops the search).
-    /// A batch of several values refused with a 400 is asked again in parts, so
-    /// that the values the server rejects do not sink the others.
+    /// A batch of several values refused with a 400 (or 413) is asked again in
+    /// parts, so that the values the server rejects do not sink the others, and
+    /// once the server has shown the request size it takes, batches are sent in parts that size.
     func run(_ whole: ChannelBatch, of total: Int) async throws -> BatchOutcome {
         let label = "POST \(Self.searchPath) batch \(whole.index + 1)/\(total) (\(whole.values.count) ids)"
         var contacts: [Contact] = []
         var attempts = 0
         do {
             var parts: PartAnswers?
-            do {
-                _ = try await send(request(for: whole), label: label, attempts: &attempts) { response throws(HeymarketError) in
-                    contacts = try Self.decodeContacts(response)
+            if let limit = batchLimit.current, whole.values.count > limit {
+                parts = try await answerInParts(whole, refusedWith: nil, label: label, attempts: &attempts)
+            } else {
+                do {
+                    _ = try await send(request(for: whole), label: label, attempts: &attempts) { response throws(HeymarketError) in
+                        contacts = try Self.decodeContacts(response)
+                    }
+                } catch let error as HeymarketError where Self.refusesRequest(error) && whole.values.count > 1 {
+                    parts = try await answerInParts(whole, refusedWith: error, label: label, attempts: &attempts)
                 }
-            } catch let error as HeymarketError where error.code == .badRequest && whole.values.count > 1 {
-                parts = try await answerInParts(whole, refusedWith: error, label: label, attempts: &attempts)
-                contacts = parts?.contacts ?? []
             }
+            if let parts { contacts = parts.contacts }
             // What the server answered for: the whole batch, or the parts it accepted.
             let batch = parts.map { whole.subset($0.answered) } ?? whole
             logger.trace("\(label): \(contacts.count) contacts")
@@ -202,51 +207,95 @@ extension HeymarketClient {
         var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
     }
 
-    /// Asks again about a batch the server refused with a 400, in halves, and
-    /// halves of the halves it refuses, until each value it rejects is alone:
-    /// the values it accepts are answered, and each it rejects alone carries its
-    /// refusal (message, request id). At most `2 × values − 2` more requests
-    /// (retries aside): a batch costs at most `2 × values − 1` in all.
+    /// True for an answer refusing the request itself (400 `bad_data`, 413),
+    /// which asking about fewer values at once may get past.
+    static func refusesRequest(_ error: HeymarketError) -> Bool {
+        error.code == .badRequest || error.status == 413
+    }
+
+    /// Asks about a batch in parts: after the server refused it whole
+    /// (`refusal`), in halves, and halves of the halves it refuses, until each
+    /// value it rejects is alone; or, with no `refusal`, in parts of the
+    /// ``BatchLimit`` learned. The values it accepts are answered, and each it
+    /// rejects alone carries its refusal (message, request id). A refused
+    /// batch costs at most `2 × values − 1` requests in all (retries aside).
     ///
-    /// Throws `refusal` when both halves of the first split are refused with
-    /// its very message (a cause every value shares, such as a malformed body:
-    /// splitting further would only spend requests), and any error other than
-    /// a 400 that a part meets (the batch then fails whole, as before).
-    func answerInParts(_ batch: ChannelBatch, refusedWith refusal: HeymarketError, label: String,
+    /// When both halves of the first split are refused with the batch's very
+    /// message, a quarter tells a limit on the request's size (it is answered:
+    /// the rest goes in parts that size) from a cause every value shares, such
+    /// as a malformed body (it is refused too: `refusal` is thrown, splitting
+    /// further would only spend requests). When no value was rejected, the
+    /// largest part answered is the size the server takes: the run's
+    /// ``BatchLimit`` is lowered to it, and the client's ``notice`` says so once.
+    /// Any error other than a refusal of the request that a part meets is
+    /// thrown (the batch then fails whole, as before).
+    func answerInParts(_ batch: ChannelBatch, refusedWith refusal: HeymarketError?, label: String,
                        attempts: inout Int) async throws -> PartAnswers {
         var answers = PartAnswers()
         var rejected: [(index: Int, error: HeymarketError)] = []
         var ids = Set<Int64>()
-        var pending: [(part: Range<Int>, refusal: HeymarketError)] = [(0..<batch.values.count, refusal)]
-        var first = true
-        while !pending.isEmpty {
-            let (range, error) = pending.removeFirst()
-            guard range.count > 1 else {
-                rejected.append((range.lowerBound, error))
-                continue
-            }
-            let middle = range.lowerBound + range.count / 2
-            var refused: [(part: Range<Int>, refusal: HeymarketError)] = []
-            for half in [range.lowerBound..<middle, middle..<range.upperBound] {
-                var found: [Contact] = []
-                do {
-                    _ = try await send(request(for: batch.subset(Array(half))), label: "\(label): \(half.count) of its ids, after a 400",
-                                       attempts: &attempts) { response throws(HeymarketError) in
-                        found = try Self.decodeContacts(response)
-                    }
-                } catch let error as HeymarketError where error.code == .badRequest {
-                    refused.append((half, error))
-                    continue
+        var sent = 0
+        var largestAnswered = 0
+        defer { attempts += sent }
+        /// Sends one part: nil when it was answered (its contacts kept), else the server's refusal.
+        func ask(_ part: Range<Int>) async throws -> HeymarketError? {
+            var found: [Contact] = []
+            do {
+                let request = request(for: batch.subset(Array(part)))
+                _ = try await send(request, label: "\(label): \(part.count) of its ids", attempts: &sent) { response throws(HeymarketError) in
+                    found = try Self.decodeContacts(response)
                 }
-                answers.answered += half
-                answers.contacts += found.filter { contact in contact.id.map { ids.insert($0).inserted } ?? true }
+            } catch let error as HeymarketError where Self.refusesRequest(error) {
+                return error
             }
-            if first, refused.count == 2, refused.allSatisfy({ $0.refusal.message == refusal.message }) {
-                logger.debug("\(label): both halves refused alike (\(refusal.message)); not split further")
-                throw refusal
+            answers.answered += part
+            answers.contacts += found.filter { contact in contact.id.map { ids.insert($0).inserted } ?? true }
+            largestAnswered = max(largestAnswered, part.count)
+            return nil
+        }
+        func halves(_ part: Range<Int>) -> (Range<Int>, Range<Int>) {
+            let middle = part.lowerBound + part.count / 2
+            return (part.lowerBound..<middle, middle..<part.upperBound)
+        }
+        /// A part to ask (no refusal yet), or one refused (to be halved, or rejected when alone).
+        typealias Part = (part: Range<Int>, refusal: HeymarketError?)
+        func parts(_ range: Range<Int>, of size: Int) -> [Part] {
+            stride(from: range.lowerBound, to: range.upperBound, by: size).map { ($0..<min($0 + size, range.upperBound), nil) }
+        }
+        let all = 0..<batch.values.count
+        var queue: [Part]
+        if let refusal {
+            let (first, second) = halves(all)
+            let (a, b) = (try await ask(first), try await ask(second))
+            if let a, let b, a.message == refusal.message, b.message == refusal.message {
+                let (quarter, rest) = halves(first)
+                guard first.count > 1, try await ask(quarter) == nil else {
+                    logger.debug("\(label): both halves refused alike (\(refusal.message)); not split further")
+                    throw refusal
+                }
+                queue = parts(rest.lowerBound..<all.upperBound, of: quarter.count)
+            } else {
+                queue = [(first, a), (second, b)].filter { $0.refusal != nil }
             }
-            first = false
-            pending += refused
+        } else {
+            queue = parts(all, of: batchLimit.current ?? all.count)
+        }
+        while !queue.isEmpty {
+            let (part, refused) = queue.removeFirst()
+            if let refused {
+                if part.count == 1 {
+                    rejected.append((part.lowerBound, refused))
+                } else {
+                    let (a, b) = halves(part)
+                    queue.insert(contentsOf: [Part(a, nil), Part(b, nil)], at: 0)
+                }
+            } else if let error = try await ask(part) {
+                queue.insert((part, error), at: 0)
+            }
+        }
+        if rejected.isEmpty, largestAnswered < all.count, batchLimit.lower(to: largestAnswered) {
+            notice?("the server refused \(batch.values.count) ids in one request (\(refusal?.message ?? "again")); "
+                    + "asking at most \(largestAnswered) at a time for the rest of the run")
         }
         answers.answered.sort()
         answers.rejected = rejected.sorted { $0.index < $1.index }.map { (batch.values[$0.index], $0.error) }

@@ -30,6 +30,8 @@ public struct HeymarketClient: Sendable {
     let checkpoints = CheckpointCache()
     /// Failed connections in a row, for every batch of this client and its copies.
     let connections = ConnectionBudget()
+    /// The request size the server takes, once it refused a batch for its size.
+    let batchLimit = BatchLimit()
     /// What the client tells its user while it works (a run resumed from a checkpoint); nil: nothing.
     public var notice: (@Sendable (String) -> Void)?
     /// The server's name in a checkpoint, when not its URL (the embedded sandbox, on a new port each run).

@@ -133,6 +133,27 @@ import Testing
         let out = try await Self.bounded(["--base-url", server.url, "--rate", "0", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
         #expect(out.status == 4)
         #expect(out.stderr.contains("100 values were not answered") && out.stderr.contains("malformed body"), "\(out.stderr)")
-        #expect(server.requests.count == 3, "the batch, then its two halves, refused alike: \(server.requests.count)")
+        #expect(server.requests.count == 4, "the batch, its two halves and a quarter (no size limit, then), refused alike: \(server.requests.count)")
+    }
+
+    @Test func aServerCappingTheRequestSizeTeachesTheRunItsLimit() async throws {
+        let server = try ChaosServer { request, _ in
+            ChaosServer.phones(in: request.body).count > 40
+                ? .answer(status: 400, body: #"{"error":"bad_data","message":"at most 40 channel ids per request"}"#)
+                : .answer(status: 200, body: ChaosTests.contacts(for: request.body))
+        }
+        defer { server.stop() }
+        let directory = try Self.directory(["ids.txt": Self.twoHundred.joined(separator: "\n")])
+        let out = try await Self.bounded(["--base-url", server.url, "--rate", "0", "--concurrency", "1", "-e", #"find phone file "ids.txt" | show id"#],
+                                         in: directory)
+        #expect(out.status == 0, "every value is answered: \(out.stderr)")
+        #expect(out.stdout.split(separator: "\n").count == 200)
+        let notes = out.stderr.components(separatedBy: "asking at most 25 at a time for the rest of the run").count - 1
+        #expect(notes == 1, "said once: \(out.stderr)")
+        // Batch 1: refused, its halves refused alike, a quarter answered, then 3 parts of 25; batch 2: 4 parts of 25.
+        let expected = 1 + 2 + 1 + 3 + 4
+        #expect(server.requests.count == expected, "\(server.requests.count) requests")
+        let oversized = server.requests.filter { ChaosServer.phones(in: $0.body).count > 40 }.count
+        #expect(oversized == 3, "the batch and its halves; none after the limit was learned")
     }
 }
