@@ -18,6 +18,8 @@ extension Host {
             let teams = Set(list.compactMap { $0["team_name"]?.stringValue })
             let team = teams.isEmpty ? "" : " of team " + teams.sorted().joined(separator: ", ")
             return "ok: \(origin) (\(who)) can reach \(names.count) inbox\(names.count == 1 ? "" : "es")\(team): \(names.joined(separator: ", "))"
+        } catch let error as HeymarketError where error.isAuthentication && !error.isServerRefusal {
+            throw CommandFailure(status: .authentication, message: "\(origin) cannot be used: \(error.message); nothing was sent to the server")
         } catch let error as HeymarketError where error.isAuthentication {
             let why = error.status == 403
                 ? "the server knows these credentials but refuses them access (403): the key may lack a permission, or the account is suspended"

@@ -7,6 +7,8 @@ public struct InvalidValuesError: Error, Sendable {
     public var errors: [HeymarketError]
     /// Where each error's value was in the input (an index into the values looked up).
     public var positions: [Int]
+    /// What the lookup comes to: these values invalid, the others not searched, no request.
+    public var result: SearchResult
     public var message: String {
         "\(errors.count) invalid value\(errors.count == 1 ? "" : "s"); nothing was sent (--skip-invalid leaves them out)"
     }
@@ -27,25 +29,29 @@ extension Host {
         let invalid = plan.inputs.enumerated().compactMap { position, input -> (Int, HeymarketError)? in
             if case .failure(let e) = input.normalized { return (position, e) } else { return nil }
         }
-        if !invalid.isEmpty, settings.invalid == .error { throw InvalidValuesError(errors: invalid.map(\.1), positions: invalid.map(\.0)) }
+        if !invalid.isEmpty, settings.invalid == .error {
+            throw InvalidValuesError(errors: invalid.map(\.1), positions: invalid.map(\.0),
+                                     result: SearchResult(matches: [], inputs: plan.outcomes(), failures: [], requestCount: 0))
+        }
         return try await client.search(plan: plan, progress: progress)
     }
 
     /// `hmq search`: looks `values` up and prints the contacts as a JSON array
     /// (or the whole `--report` object) on stdout; what found no contact, what
     /// is undetermined and every failed batch with every value it held on
-    /// stderr. Invalid values stop it before anything is sent, unless
+    /// stderr. Invalid values stop it before anything is sent (exit 2; the
+    /// `report` object is printed all the same, listing them), unless
     /// `--skip-invalid`; each is named with its entry in `origins` (such as
-    /// `stdin:12`) when given.
+    /// `stdin:12`) when given. No values at all are an empty result.
     public func search(_ values: [ChannelValue], origins: [String]? = nil, report: Bool, pretty: Bool) async throws -> ExitStatus {
         let settings = try settings()
         let console = self.console
-        let result = try await withClient(options: settings.searchOptions) { client -> SearchResult in
+        let (result, stoppedBy) = try await withClient(options: settings.searchOptions) { client -> (SearchResult, InvalidValuesError?) in
             guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
             let display = console.progressDisplay()
             defer { display?.clear() }
             do {
-                return try await Self.lookUp(values, with: client, settings: settings, progress: display?.handler)
+                return (try await Self.lookUp(values, with: client, settings: settings, progress: display?.handler), nil)
             } catch is CancellationError {
                 display?.clear()
                 console.noteStopped(settings.checkpoint)
@@ -54,7 +60,8 @@ extension Host {
                 for (e, position) in zip(invalid.errors, invalid.positions).prefix(20) {
                     console.error((origins.map { "\($0[position]): " } ?? "") + e.message)
                 }
-                throw CommandFailure(status: .usage, message: invalid.message)
+                guard report else { throw CommandFailure(status: .usage, message: invalid.message) }
+                return (invalid.result, invalid)
             }
         }
         let writer = JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil)
@@ -65,6 +72,7 @@ extension Host {
             // A reader that went away needs nothing more; a full disk loses the answer: say so.
             if code != EPIPE { throw CommandFailure(status: .usage, message: "cannot write output: \(String(cString: strerror(code)))") }
         }
+        if let stoppedBy { throw CommandFailure(status: .usage, message: stoppedBy.message) }
         if !report, !result.unmatched.isEmpty {
             console.note("\(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s") matched no contact: " + Self.listed(result.unmatched.map(\.description)) + " (--report lists them all)")
         }
@@ -79,6 +87,8 @@ extension Host {
             }
             console.note("\(named.count) invalid value\(named.count == 1 ? "" : "s") left out: " + Self.listed(named, separator: "; "))
         }
+        // What stopped the run first, in one line; then each batch with its values.
+        if result.failures.contains(where: { $0.error.stopsTheRun }) { console.error(RuntimeError.summary(of: result.failures)) }
         for failure in result.failures { console.error(failure.description) }
         for failure in result.attributionFailures {
             console.error("exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: " + failure.values.map(\.value).joined(separator: ", "))

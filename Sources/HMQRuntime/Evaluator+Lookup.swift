@@ -400,7 +400,9 @@ struct OutcomeCollector {
             }
         case .invalid(let e):
             reason = .invalid
-            detail = origin.map { $0 + ": " + e.message } ?? e.message
+            // A value the server refused gives its status and request id.
+            let why = e.status == nil ? e.message : e.description
+            detail = origin.map { $0 + ": " + why } ?? why
         case .failed(let e):
             reason = .failed
             detail = e.description

@@ -13,6 +13,26 @@ public enum RuntimeError: Error, Sendable {
     /// `attribution`: batches whose exact attribution could not finish.
     case partialFailure([BatchFailure], range: SourceRange, withheld: [String] = [], attribution: [BatchFailure] = [])
 
+    /// One line on failed batches: how many values were not answered and why,
+    /// naming the cause when it stopped the run (the server refused the
+    /// credentials, they cannot be used here, the server cannot be reached).
+    public static func summary(of failures: [BatchFailure]) -> String {
+        let values = failures.reduce(0) { $0 + $1.values.count }
+        let notAnswered = "\(values) value\(values == 1 ? " was" : "s were") not answered"
+        if let refused = failures.first(where: { $0.error.isAuthentication })?.error {
+            return refused.isServerRefusal
+                ? "the server refused the credentials (\(refused)); \(notAnswered)"
+                : "the credentials cannot be used: \(refused.message); nothing was sent to the server, and \(notAnswered)"
+        }
+        if let unreachable = failures.first(where: { $0.error.code == .unreachable })?.error {
+            return "cannot connect to \(unreachable.message); \(notAnswered)"
+        }
+        if failures.allSatisfy({ $0.error.code == .badRequest }) {
+            return "\(notAnswered): the server refused \(values == 1 ? "it" : "them") (HTTP 400)"
+        }
+        return "\(notAnswered): \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
+    }
+
     static func at(_ range: SourceRange, _ message: String, suggestion: String? = nil) -> RuntimeError {
         .diagnostic(Diagnostic(id: .runtime, range: range, message: message, suggestion: suggestion))
     }
@@ -31,10 +51,7 @@ public enum RuntimeError: Error, Sendable {
                               message: "exact attribution could not finish: \(values.count) value\(values.count == 1 ? " stays" : "s stay") undetermined", notes: notes)
         case .partialFailure(let failures, let range, let withheld, _):
             let values = failures.flatMap(\.values)
-            var message = "\(values.count) value\(values.count == 1 ? " was" : "s were") not answered: \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
-            if let refused = failures.first(where: { $0.error.isAuthentication })?.error {
-                message = "the server refused the credentials (\(refused)); \(values.count) value\(values.count == 1 ? " was" : "s were") not answered"
-            }
+            var message = Self.summary(of: failures)
             if !withheld.isEmpty {
                 message += "; '\(withheld.joined(separator: "', '"))' printed nothing, as \(withheld.count == 1 ? "its" : "their") answer is unknown"
             }

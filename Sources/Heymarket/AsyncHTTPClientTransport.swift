@@ -1,7 +1,10 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
+import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// The production ``HTTPTransport``, over AsyncHTTPClient.
@@ -10,6 +13,9 @@ import Synchronization
 /// to another host); bodies are capped at ``maximumBodySize``. The timeout
 /// covers the whole response, body included: a server that sends its headers
 /// and then stalls, or trickles the body, is given up on when it runs out.
+/// A connection that cannot be made (refused, host not found, TLS failed)
+/// fails the request at once as ``HeymarketError/Code/unreachable``: the
+/// client, not the pool, decides how often to try again.
 public struct AsyncHTTPClientTransport: HTTPTransport {
     /// Larger answers are refused rather than held in memory.
     public static let maximumBodySize = 256 * 1024 * 1024
@@ -27,6 +33,8 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .enabled(limit: .ratio(maximumInflation))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        // Otherwise the pool retries a refused connection until the timeout, in silence, for every request.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
@@ -73,7 +81,35 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
             throw error
         } catch {
             if Task.isCancelled { throw CancellationError() }
+            if let cause = Self.connectionFailure(error) {
+                throw HeymarketError(.unreachable, message: "\(Self.hostDescription(request.url)): \(cause)")
+            }
             throw HeymarketError(.transport, message: "\(Self.hostDescription(request.url)): \(error)")
+        }
+    }
+
+    /// Why no connection could be made, in a few words (`connection refused`,
+    /// `host not found`, `TLS failed: ...`); nil for errors of a connection made.
+    static func connectionFailure(_ error: any Error) -> String? {
+        switch error {
+        case let error as NIOConnectionError:
+            // Every address failed; or DNS gave none.
+            guard let attempt = error.connectionErrors.first else { return "host not found" }
+            return connectionFailure(attempt.error) ?? "\(attempt.error)"
+        case is SocketAddressError.UnknownHost:
+            return "host not found"
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ENETUNREACH: return "network unreachable"
+            case EHOSTUNREACH: return "host unreachable"
+            case EADDRNOTAVAIL: return "address not available"
+            default: return nil
+            }
+        case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
+            return "TLS failed: \(error)"
+        default:
+            return nil
         }
     }
 

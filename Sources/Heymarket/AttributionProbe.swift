@@ -114,7 +114,7 @@ struct AttributionProbe {
             // Every contact came back for some value: one still tied to none means the answers disagreed.
             tiedNow.formUnion(findings.hits.map(\.contact))
             if tiedNow.count < contacts.count { throw Self.disagreement }
-        } catch let error as HeymarketError where !error.isAuthentication {
+        } catch let error as HeymarketError where !error.stopsTheRun {
             findings.failure = error
             let settled = findings.provenUnmatched.union(findings.hits.map(\.value))
             // Every value a conclusion rests on is in doubt once the answers disagree.

@@ -7,6 +7,10 @@ extension HeymarketClient {
         public var attempts: Int
         /// What exact attribution learned by asking again (nil: it did not run).
         var findings: AttributionProbe.Findings?
+        /// Values the server refused alone (400) when the batch, refused whole, was
+        /// asked again in parts (see ``HeymarketClient/answerInParts(_:refusedWith:label:attempts:)``),
+        /// each with the server's error. They are not in ``batch``, which holds the values answered.
+        public var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
 
         public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch
@@ -28,10 +32,10 @@ extension HeymarketClient {
     /// Runs a plan made by ``plan(_:)``. `progress` is called with a ``LookupProgress``
     /// as each batch finishes, in batch order.
     ///
-    /// When the credentials are refused (401 after a fresh token, 403), no
-    /// further batch is sent and those not sent fail with that error, so every
-    /// value still has an outcome and what was found is kept: see
-    /// ``SearchResult/refusal``.
+    /// When the credentials are refused (401 after a fresh token, 403) or the
+    /// server cannot be reached (``HeymarketError/stopsTheRun``), no further
+    /// batch is sent and those not sent fail with that error, so every value
+    /// still has an outcome and what was found is kept: see ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
         var assembler = SearchAssembler(normalizer: ChannelNormalizer(countryCode: options.countryCode), retainingMatches: true)
         var counter = ProgressCounter(census: plan.census, client: self)
@@ -43,13 +47,7 @@ extension HeymarketClient {
         }
         // A partial result must never look whole.
         try Task.checkCancellation()
-        let inputs = plan.inputs.map { input -> SearchResult.InputOutcome in
-            switch input.normalized {
-            case .failure(let error): return .init(value: input.value, normalized: nil, outcome: .invalid(error))
-            case .success(let n): return .init(value: input.value, normalized: n, outcome: known[n] ?? .notSearched)
-            }
-        }
-        return SearchResult(matches: assembler.matches, inputs: inputs, failures: assembler.failures, requestCount: assembler.requests,
+        return SearchResult(matches: assembler.matches, inputs: plan.outcomes(known: known), failures: assembler.failures, requestCount: assembler.requests,
                             attributionFailures: assembler.attributionFailures)
     }
 
@@ -85,8 +83,8 @@ extension HeymarketClient {
                 self.source = source
             }
 
-            /// Set once the credentials are refused: no batch is sent after that.
-            private var refused: HeymarketError?
+            /// Set once the credentials are refused or the server is unreachable: no batch is sent after that.
+            private var stopped: HeymarketError?
 
             public func next() async throws -> BatchOutcome? {
                 if !begun {
@@ -103,14 +101,14 @@ extension HeymarketClient {
                     }
                 }
                 if let failure = journal?.checkpoint.writeFailure { throw failure }
-                if let refused, running[yielded] == nil {
-                    // Never sent: it fails with the refusal that stopped the search.
+                if let stopped, running[yielded] == nil {
+                    // Never sent: it fails with the error that stopped the search.
                     guard let batch = try source.next() else { return nil }
                     next += 1
                     yielded += 1
-                    return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: refused, attempts: 0)), attempts: 0)
+                    return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: stopped, attempts: 0)), attempts: 0)
                 }
-                while refused == nil, running.count < client.options.concurrency, let batch = try source.next() {
+                while stopped == nil, running.count < client.options.concurrency, let batch = try source.next() {
                     let (client, total, journal) = (self.client, source.census.batchCount, self.journal)
                     if let journal, let done = journal.checkpoint.outcome(of: batch, lookup: journal.lookup) {
                         running[next] = Task { done }
@@ -131,7 +129,7 @@ extension HeymarketClient {
                     for task in inFlight { task.cancel() }
                 }
                 yielded += 1
-                if case .failure(let failure) = outcome.result, failure.error.isAuthentication { refused = failure.error }
+                if case .failure(let failure) = outcome.result, failure.error.stopsTheRun { stopped = failure.error }
                 return outcome
             }
 
@@ -142,17 +140,33 @@ extension HeymarketClient {
     }
 
     /// Sends one batch with retries. Throws only for cancellation; a refusal of
-    /// the credentials is a failure like any other (and stops the search).
-    func run(_ batch: ChannelBatch, of total: Int) async throws -> BatchOutcome {
-        let label = "POST \(Self.searchPath) batch \(batch.index + 1)/\(total) (\(batch.values.count) ids)"
+    /// the credentials or an unreachable server is a failure like any other (and stops the search).
+    /// A batch of several values refused with a 400 (or 413) is asked again in
+    /// parts, so that the values the server rejects do not sink the others, and
+    /// once the server has shown the request size it takes, batches are sent in parts that size.
+    func run(_ whole: ChannelBatch, of total: Int) async throws -> BatchOutcome {
+        let label = "POST \(Self.searchPath) batch \(whole.index + 1)/\(total) (\(whole.values.count) ids)"
         var contacts: [Contact] = []
         var attempts = 0
         do {
-            _ = try await send(request(for: batch), label: label, attempts: &attempts) { response throws(HeymarketError) in
-                contacts = try Self.decodeContacts(response)
+            var parts: PartAnswers?
+            if let limit = batchLimit.current, whole.values.count > limit {
+                parts = try await answerInParts(whole, refusedWith: nil, label: label, attempts: &attempts)
+            } else {
+                do {
+                    _ = try await send(request(for: whole), label: label, attempts: &attempts) { response throws(HeymarketError) in
+                        contacts = try Self.decodeContacts(response)
+                    }
+                } catch let error as HeymarketError where Self.refusesRequest(error) && whole.values.count > 1 {
+                    parts = try await answerInParts(whole, refusedWith: error, label: label, attempts: &attempts)
+                }
             }
+            if let parts { contacts = parts.contacts }
+            // What the server answered for: the whole batch, or the parts it accepted.
+            let batch = parts.map { whole.subset($0.answered) } ?? whole
             logger.trace("\(label): \(contacts.count) contacts")
             var outcome = BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
+            outcome.rejected = parts?.rejected ?? []
             if options.attribution == .exact {
                 // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
                 let groups = Contact.grouped(contacts)
@@ -166,7 +180,7 @@ extension HeymarketClient {
                             _ = try await send(request(for: part), label: "\(label): attribution, \(indexes.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
                                 answer = try Self.decodeContacts(response)
                             }
-                        } catch let error as HeymarketError where !error.isAuthentication {
+                        } catch let error as HeymarketError where !error.stopsTheRun {
                             throw AttributionProbe.SubSearchFailed(error: error, attempts: partAttempts)
                         }
                         return (answer, partAttempts)
@@ -180,10 +194,115 @@ extension HeymarketClient {
         } catch let error as HeymarketError {
             logger.debug("\(label) failed: \(error)")
             return BatchOutcome(
-                batch: batch,
-                result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: error, attempts: attempts)),
+                batch: whole,
+                result: .failure(BatchFailure(batchIndex: whole.index, values: whole.values, error: error, attempts: attempts)),
                 attempts: attempts)
         }
+    }
+
+    /// What asking again in parts made of a batch the server refused whole.
+    struct PartAnswers {
+        /// Indexes (into the batch's values) of the values whose part was answered, in order.
+        var answered: [Int] = []
+        /// The contacts of those answers, each id once.
+        var contacts: [Contact] = []
+        /// The values refused alone, in batch order, with the server's error.
+        var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
+    }
+
+    /// True for an answer refusing the request itself (400 `bad_data`, 413),
+    /// which asking about fewer values at once may get past.
+    static func refusesRequest(_ error: HeymarketError) -> Bool {
+        error.code == .badRequest || error.status == 413
+    }
+
+    /// Asks about a batch in parts: after the server refused it whole
+    /// (`refusal`), in halves, and halves of the halves it refuses, until each
+    /// value it rejects is alone; or, with no `refusal`, in parts of the
+    /// ``BatchLimit`` learned. The values it accepts are answered, and each it
+    /// rejects alone carries its refusal (message, request id). A refused
+    /// batch costs at most `2 × values − 1` requests in all (retries aside).
+    ///
+    /// When both halves of the first split are refused with the batch's very
+    /// message, a quarter tells a limit on the request's size (it is answered:
+    /// the rest goes in parts that size) from a cause every value shares, such
+    /// as a malformed body (it is refused too: `refusal` is thrown, splitting
+    /// further would only spend requests). When no value was rejected, the
+    /// largest part answered is the size the server takes: the run's
+    /// ``BatchLimit`` is lowered to it, and the client's ``notice`` says so once.
+    /// Any error other than a refusal of the request that a part meets is
+    /// thrown (the batch then fails whole, as before).
+    func answerInParts(_ batch: ChannelBatch, refusedWith refusal: HeymarketError?, label: String,
+                       attempts: inout Int) async throws -> PartAnswers {
+        var answers = PartAnswers()
+        var rejected: [(index: Int, error: HeymarketError)] = []
+        var ids = Set<Int64>()
+        var sent = 0
+        var largestAnswered = 0
+        defer { attempts += sent }
+        /// Sends one part: nil when it was answered (its contacts kept), else the server's refusal.
+        func ask(_ part: Range<Int>) async throws -> HeymarketError? {
+            var found: [Contact] = []
+            do {
+                let request = request(for: batch.subset(Array(part)))
+                _ = try await send(request, label: "\(label): \(part.count) of its ids", attempts: &sent) { response throws(HeymarketError) in
+                    found = try Self.decodeContacts(response)
+                }
+            } catch let error as HeymarketError where Self.refusesRequest(error) {
+                return error
+            }
+            answers.answered += part
+            answers.contacts += found.filter { contact in contact.id.map { ids.insert($0).inserted } ?? true }
+            largestAnswered = max(largestAnswered, part.count)
+            return nil
+        }
+        func halves(_ part: Range<Int>) -> (Range<Int>, Range<Int>) {
+            let middle = part.lowerBound + part.count / 2
+            return (part.lowerBound..<middle, middle..<part.upperBound)
+        }
+        /// A part to ask (no refusal yet), or one refused (to be halved, or rejected when alone).
+        typealias Part = (part: Range<Int>, refusal: HeymarketError?)
+        func parts(_ range: Range<Int>, of size: Int) -> [Part] {
+            stride(from: range.lowerBound, to: range.upperBound, by: size).map { ($0..<min($0 + size, range.upperBound), nil) }
+        }
+        let all = 0..<batch.values.count
+        var queue: [Part]
+        if let refusal {
+            let (first, second) = halves(all)
+            let (a, b) = (try await ask(first), try await ask(second))
+            if let a, let b, a.message == refusal.message, b.message == refusal.message {
+                let (quarter, rest) = halves(first)
+                guard first.count > 1, try await ask(quarter) == nil else {
+                    logger.debug("\(label): both halves refused alike (\(refusal.message)); not split further")
+                    throw refusal
+                }
+                queue = parts(rest.lowerBound..<all.upperBound, of: quarter.count)
+            } else {
+                queue = [(first, a), (second, b)].filter { $0.refusal != nil }
+            }
+        } else {
+            queue = parts(all, of: batchLimit.current ?? all.count)
+        }
+        while !queue.isEmpty {
+            let (part, refused) = queue.removeFirst()
+            if let refused {
+                if part.count == 1 {
+                    rejected.append((part.lowerBound, refused))
+                } else {
+                    let (a, b) = halves(part)
+                    queue.insert(contentsOf: [Part(a, nil), Part(b, nil)], at: 0)
+                }
+            } else if let error = try await ask(part) {
+                queue.insert((part, error), at: 0)
+            }
+        }
+        if rejected.isEmpty, largestAnswered < all.count, batchLimit.lower(to: largestAnswered) {
+            notice?("the server refused \(batch.values.count) ids in one request (\(refusal?.message ?? "again")); "
+                    + "asking at most \(largestAnswered) at a time for the rest of the run")
+        }
+        answers.answered.sort()
+        answers.rejected = rejected.sorted { $0.index < $1.index }.map { (batch.values[$0.index], $0.error) }
+        return answers
     }
 
     /// The contacts of a search answer: a JSON array of objects.

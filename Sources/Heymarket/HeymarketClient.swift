@@ -28,6 +28,10 @@ public struct HeymarketClient: Sendable {
     let sentRequests = RequestCounter()
     let rateLimitedAnswers = RequestCounter()
     let checkpoints = CheckpointCache()
+    /// Failed connections in a row, for every batch of this client and its copies.
+    let connections = ConnectionBudget()
+    /// The request size the server takes, once it refused a batch for its size.
+    let batchLimit = BatchLimit()
     /// What the client tells its user while it works (a run resumed from a checkpoint); nil: nothing.
     public var notice: (@Sendable (String) -> Void)?
     /// Called when every worker starts waiting out a rate window (a 429 whose
@@ -122,7 +126,9 @@ public struct HeymarketClient: Sendable {
     /// the last ``HeymarketError``. `attempts` counts the requests sent.
     ///
     /// 401 is retried once with a freshly signed token; 403 and other 4xx are not
-    /// retried; 429, 5xx, network errors and timeouts are, with backoff.
+    /// retried; 429, 5xx, network errors and timeouts are, with backoff. A failed
+    /// connection (``HeymarketError/Code/unreachable``) is retried only while the
+    /// client's run-wide ``ConnectionBudget`` lasts, with backoff that grows over the run.
     func send(
         _ request: HTTPRequestData,
         label: String,
@@ -132,19 +138,22 @@ public struct HeymarketClient: Sendable {
         var refreshedToken = false
         var waited = 0.0
         while true {
-            attempt += 1
             try Task.checkCancellation()
             try await pacer.acquire()
             var outgoing = request
             outgoing.authorization = try await tokens.authorization()
             let secrets = tokens.secrets + [outgoing.authorization?.exposedValue.replacingAll("Bearer ", with: "") ?? ""]
+            // Counted once it goes out: credentials unusable here send nothing.
+            attempt += 1
             sentRequests.increment()
             logger.debug("\(label) attempt \(attempt)")
             let started = ContinuousClock.now
             var failure: HeymarketError
             var retryAfter: Double?
+            var backoffStep = attempt
             do {
                 let response = try await transport.send(outgoing)
+                connections.connected()
                 let requestID = response.header("X-Request-Id")
                 logger.debug("\(label) -> HTTP \(response.status) in \(ContinuousClock.now - started) (request id \(requestID ?? "none"))")
                 switch response.status {
@@ -168,6 +177,13 @@ public struct HeymarketClient: Sendable {
                 }
             } catch let error as HeymarketError where error.code == .transport || error.code == .timeout {
                 failure = error
+            } catch let error as HeymarketError where error.code == .unreachable {
+                // One budget for the whole run: an unreachable server stops it after a few attempts, not a few per batch.
+                guard let failedInARow = connections.fail(limit: options.retry.maximumAttempts) else {
+                    throw HeymarketError(.unreachable, message: error.message + " (\(min(options.retry.maximumAttempts, ConnectionBudget.maximumFailures)) attempts in a row failed; the run stops)")
+                }
+                failure = error
+                backoffStep = failedInARow
             }
             let maximumWait = options.retry.maximumWait
             if let retryAfter, retryAfter > maximumWait {
@@ -177,7 +193,7 @@ public struct HeymarketClient: Sendable {
                                      requestID: failure.requestID)
             }
             guard attempt < options.retry.maximumAttempts else { throw failure }
-            let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            let wait = options.retry.delay(afterAttempt: backoffStep, retryAfter: retryAfter)
             guard waited + wait <= options.retry.waitBudget else {
                 throw HeymarketError(failure.code, status: failure.status,
                                      message: failure.message + " (gave up after waiting \(Int(waited)) s between attempts; a batch waits at most 3 × max_wait, \(RateWindowWait.exactly(options.retry.waitBudget)), in all)",

@@ -14,6 +14,7 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
             case server = "server error"
             case unexpectedStatus = "unexpected status"
             case transport = "network error"
+            case unreachable = "cannot connect"
             case timeout
             case malformedResponse = "malformed response"
             case missingCredentials = "missing credentials"
@@ -42,6 +43,9 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         public static let unexpectedStatus = Code(.unexpectedStatus)
         /// The connection failed.
         public static let transport = Code(.transport)
+        /// No connection could be made (refused, host not found, TLS failed): retried
+        /// a few times for the whole run, then the run stops (``HeymarketError/stopsTheRun``).
+        public static let unreachable = Code(.unreachable)
         /// The request took longer than the timeout.
         public static let timeout = Code(.timeout)
         /// A 2xx answer whose body is not the documented JSON.
@@ -82,6 +86,19 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         code == .unauthorized || code == .forbidden || code == .missingCredentials
     }
 
+    /// True when a server refused the credentials (401, 403, with its status and
+    /// request id); false when they were found unusable here and nothing was sent.
+    public var isServerRefusal: Bool {
+        isAuthentication && status != nil
+    }
+
+    /// True when no further batch should be sent after it: the credentials were
+    /// refused, or the server cannot be reached at all. The batches not sent
+    /// fail with it, so every value still has an outcome.
+    public var stopsTheRun: Bool {
+        isAuthentication || code == .unreachable
+    }
+
     /// This error with every occurrence of `secrets` in its message replaced by `****`
     /// (a server that echoes the Authorization header must not print our token).
     public func redacting(_ secrets: [String]) -> HeymarketError {
@@ -90,9 +107,10 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         return copy
     }
 
-    /// True when retrying the same request may succeed (429, 5xx, network, timeout, malformed body).
+    /// True when retrying the same request may succeed (429, 5xx, network, timeout,
+    /// malformed body; a failed connection too, within the run's few attempts).
     public var isRetryable: Bool {
-        [.rateLimited, .server, .transport, .timeout, .malformedResponse].contains(code)
+        [.rateLimited, .server, .transport, .unreachable, .timeout, .malformedResponse].contains(code)
     }
 
     /// One line: `HTTP 401 unauthorized: invalid token (request id req_12)`.

@@ -38,7 +38,7 @@ public struct ProgressCounter: Sendable {
     /// The progress once `outcome` is in.
     public mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> LookupProgress {
         progress.batchesDone += 1
-        progress.valuesDone += outcome.batch.values.count
+        progress.valuesDone += outcome.batch.values.count + outcome.rejected.count
         if outcome.attempts == 0, case .success = outcome.result { progress.valuesReplayed += outcome.batch.values.count }
         progress.rateLimited = client.rateLimitedCount
         return progress

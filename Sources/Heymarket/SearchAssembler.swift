@@ -84,6 +84,11 @@ public struct SearchAssembler {
                 default: step.outcomes[value] = .unmatched
                 }
             }
+            // Values the server refused alone (the batch was asked again in parts): invalid, and a failure of the run.
+            for (value, error) in outcome.rejected {
+                step.outcomes[value] = .invalid(error)
+                failures.append(BatchFailure(batchIndex: batch.index, values: [value], error: error, attempts: 1))
+            }
             if let findings = outcome.findings, let error = findings.failure {
                 let unresolved = findings.unresolved.sorted().map { batch.values[$0] }
                 attributionFailures.append(BatchFailure(batchIndex: batch.index, values: unresolved, error: error, attempts: findings.attempts))

@@ -312,9 +312,10 @@ public final class SearchCheckpoint: Sendable {
     }
 
     /// Journals an answered batch, durably. A batch whose exact attribution did
-    /// not finish is not journaled (a re-run asks again).
+    /// not finish, or with values the server refused, is not journaled (a re-run asks again).
     func record(_ outcome: HeymarketClient.BatchOutcome, lookup: Int) {
-        guard case .success(let contacts) = outcome.result, outcome.findings?.failure == nil, outcome.findings?.unresolved.isEmpty ?? true else { return }
+        guard case .success(let contacts) = outcome.result, outcome.findings?.failure == nil, outcome.findings?.unresolved.isEmpty ?? true,
+              outcome.rejected.isEmpty else { return }
         var members: [(String, JSONValue)] = [("lookup", .integer(Int64(lookup))), ("batch", .integer(Int64(outcome.batch.index))),
                                               ("values", .string(Self.fingerprint(outcome.batch))), ("contacts", .array(contacts.map { .object($0.fields) }))]
         if let findings = outcome.findings {

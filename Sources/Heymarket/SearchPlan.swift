@@ -57,6 +57,17 @@ public struct SearchPlan: Sendable {
     public var batches: [ChannelBatch]
     /// Counts, repeats and the plan's identity.
     public var census: PlanCensus
+
+    /// Every input's outcome, in input order: invalid ones as invalid, the
+    /// others as `known` says, or ``SearchResult/Outcome/notSearched`` when it does not.
+    public func outcomes(known: [NormalizedChannelValue: SearchResult.Outcome] = [:]) -> [SearchResult.InputOutcome] {
+        inputs.map { input in
+            switch input.normalized {
+            case .failure(let error): return .init(value: input.value, normalized: nil, outcome: .invalid(error))
+            case .success(let n): return .init(value: input.value, normalized: n, outcome: known[n] ?? .notSearched)
+            }
+        }
+    }
 }
 
 /// One request's worth of values.
@@ -79,6 +90,12 @@ public struct ChannelBatch: Sendable, Hashable {
 
     /// The request body for them.
     public var body: SearchRequestBody { SearchRequestBody(values: values) }
+
+    /// The batch (same index) of only the values at `indexes`, with their first inputs and writings.
+    public func subset(_ indexes: [Int]) -> ChannelBatch {
+        ChannelBatch(index: index, values: indexes.map { values[$0] }, firstInputs: indexes.map { firstInputs[$0] },
+                     writings: indexes.map { writings[$0] })
+    }
 }
 
 /// 128 bits standing for a normalised value, so that de-duplication keeps 16

@@ -56,10 +56,12 @@ struct SearchCommand: HMQSubcommand {
                 origins.append("stdin:\(line)")
             }
         }
-        guard !all.isEmpty else {
-            throw CommandFailure(status: .usage, message: stdin ? "stdin held no values (one per line; blank and # lines are skipped)"
-                                 : "nothing to search for: give --phone, --email, --channel TYPE:VALUE, values or --stdin")
+        guard !all.isEmpty || stdin else {
+            throw CommandFailure(status: .usage, message: "nothing to search for: give --phone, --email, --channel TYPE:VALUE, values or --stdin")
         }
-        return try await root.global.host().search(all, origins: stdin ? origins : nil, report: report, pretty: pretty)
+        let host = try root.global.host()
+        // Input with no values is an empty result, as `find phone file "empty.txt"` is.
+        if all.isEmpty { host.console.note("stdin held no values (one per line; blank and # lines are skipped): nothing to search for") }
+        return try await host.search(all, origins: stdin ? origins : nil, report: report, pretty: pretty)
     }
 }

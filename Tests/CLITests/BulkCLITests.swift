@@ -68,9 +68,30 @@ import Testing
             #expect(bad.status == 2)
             #expect(bad.stderr.contains("stdin:2: phone 'abc'"), "\(bad.stderr)")
             #expect(sandbox.searchRequests == 2)  // the lookup, and exact attribution's proof for 19990000000
+        }
+    }
+
+    @Test func noValuesAreAnEmptyResultAndInvalidOnesStillGetTheirReport() async throws {
+        try await CLISandbox.with { sandbox in
+            // No values is an empty result, as `find phone file "empty.txt"` is: exit 0, with a note.
             let empty = try await sandbox.hmq(["search", "--stdin"], stdin: "# nothing\n\n")
-            #expect(empty.status == 2)
+            #expect(empty.status == 0, "\(empty.stderr)")
+            #expect(empty.stdout == "[]\n")
             #expect(empty.stderr.contains("stdin held no values"))
+            let emptyReport = try await sandbox.hmq(["search", "--stdin", "--report"], stdin: "")
+            #expect(emptyReport.status == 0, "\(emptyReport.stderr)")
+            let nothing = try #require(try JSONSerialization.jsonObject(with: Data(emptyReport.stdout.utf8)) as? [String: Any])
+            #expect((nothing["contacts"] as? [Any])?.isEmpty == true && nothing["requests"] as? Int == 0)
+
+            // An invalid value stops the run (exit 2), and --report still prints its object, naming it.
+            let bad = try await sandbox.hmq(["search", "--report", "--phone", "abc", "--phone", "14155551234"])
+            #expect(bad.status == 2, "\(bad.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as? [String: Any], "\(bad.stdout)")
+            let invalid = try #require(report["invalid"] as? [[String: Any]])
+            #expect(invalid.map { $0["value"] as? String } == ["abc"])
+            #expect((report["contacts"] as? [Any])?.isEmpty == true && report["requests"] as? Int == 0)
+            #expect(bad.stderr.contains("nothing was sent"))
+            #expect(sandbox.searchRequests == 0)
         }
     }
 

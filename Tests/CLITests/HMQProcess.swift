@@ -24,11 +24,12 @@ struct HMQProcess {
         var all: String { stdout + stderr }
     }
 
-    /// The binary `swift build` produced (scripts/test builds before testing).
+    /// The binary `swift build` produced (scripts/test builds before testing):
+    /// beside the test bundle first, so a build with `--scratch-path` tests its own hmq.
     static let binary: URL = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for candidate in [".build/debug/hmq", ".build/release/hmq"] {
-            let url = root.appendingPathComponent(candidate)
+        let beside = Bundle.main.executableURL.map { $0.deletingLastPathComponent().appendingPathComponent("hmq") }
+        for url in [beside].compactMap({ $0 }) + [".build/debug/hmq", ".build/release/hmq"].map(root.appendingPathComponent) {
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
         return root.appendingPathComponent(".build/debug/hmq")

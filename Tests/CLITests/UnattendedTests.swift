@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+
+/// hmq run by a machine, with nobody watching: a server that cannot be
+/// reached stops the run in a few attempts. Each run is bounded by counted
+/// polls and a SIGKILL, never by reading a clock.
+@Suite(.serialized) struct UnattendedTests {
+    static let credentials = ChaosTests.credentials
+
+    /// A fresh directory holding `files` (name: text).
+    static func directory(_ files: [String: String] = [:]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-unattended-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: directory.appendingPathComponent(name)) }
+        return directory
+    }
+
+    /// Runs `hmq args` in `directory` (each argument single-quoted), its stdout
+    /// and stderr into `out.txt` and `err.txt`, stdin from the file `stdin`; up to `polls` polls of 0.1 s, then a
+    /// SIGKILL (status 137). Returns the exit status, stdout and stderr.
+    static func bounded(_ args: [String], in directory: URL, stdin: String = "/dev/null", polls: Int = 300) async throws -> HMQProcess.Output {
+        let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }.joined(separator: " ")
+        let script = """
+            "$HMQ" \(quoted) <\(stdin) >out.txt 2>err.txt & pid=$!
+            for i in $(seq \(polls)); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+            kill -KILL $pid 2>/dev/null; wait $pid; echo $?
+            """
+        let shell = try await HMQProcess.shell(script, environment: credentials, directory: directory)
+        let read = { (name: String) in (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+        return HMQProcess.Output(status: Int32(shell.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, stdout: read("out.txt"), stderr: read("err.txt"))
+    }
+
+    /// A loopback address nothing listens on (a test server's, closed).
+    static func closedServer() throws -> (url: String, port: Int) {
+        let server = try ChaosServer { _, _ in .answer(status: 200, body: "[]") }
+        server.stop()
+        return (server.url, server.port)
+    }
+
+    @Test func anUnreachableServerStopsTheWholeRunAfterAFewAttempts() async throws {
+        let (url, port) = try Self.closedServer()
+        let ids = (0..<2000).map { String(14_155_550_000 + $0) }.joined(separator: "\n")
+        let directory = try Self.directory(["ids.txt": ids])
+        // 20 batches; 8 attempts each would be 160 requests and minutes of waiting.
+        let out = try await Self.bounded(["--base-url", url, "-v", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
+        #expect(out.status == 4, "\(out.stderr.suffix(2000))")
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.contains("cannot connect to http://127.0.0.1:\(port): connection refused"), "\(out.stderr.suffix(2000))")
+        #expect(out.stderr.contains("2000 values were not answered"))
+        #expect(!out.stderr.contains("errno"), "the cause in words, not NIO's text")
+        let attempts = out.stderr.split(separator: "\n").filter { $0.contains(" ids) attempt ") }
+        #expect(attempts.count <= 6 + 3, "6 failed connections in a row for the whole run (and the 3 other batches in flight then): \(attempts.count)")
+
+        // Every value is still accounted for, as failed; `hmq search` says why in one line first.
+        let report = try await Self.bounded(["search", "--base-url", url, "--report", "--stdin"], in: directory, stdin: "ids.txt")
+        #expect(report.status == 4)
+        let object = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        let failed = (object?["failed"] as? [[String: Any]])?.flatMap { ($0["values"] as? [String]) ?? [] } ?? []
+        #expect(failed.count == 2000, "\(report.stderr.suffix(500))")
+        #expect(report.stderr.hasPrefix("hmq: error: cannot connect to http://127.0.0.1:\(port): connection refused"), "\(report.stderr.prefix(500))")
+    }
+
+    /// `hmq args` against `server`, with `credentials`.
+    static func hmq(_ server: ChaosServer, _ args: [String], credentials: [String: String] = credentials) async throws -> HMQProcess.Output {
+        try await HMQProcess.run(["--base-url", server.url, "--rate", "0"] + args, environment: credentials)
+    }
+
+    @Test func credentialsUnusableHereAreNotCalledAServerRefusal() async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 200, body: "[]") }
+        defer { server.stop() }
+        let short = ["HEYMARKET_SECRET_ID": "id", "HEYMARKET_SECRET_KEY": "short"]
+        for args in [["auth", "check"], ["-e", "find phone 14155551234"], ["search", "--phone", "14155551234"]] {
+            let out = try await Self.hmq(server, args, credentials: short)
+            #expect(out.status == 5, "\(args): \(out.stderr)")
+            #expect(out.stderr.contains("too short") && out.stderr.contains("nothing was sent"), "\(args): \(out.stderr)")
+            #expect(!out.stderr.contains("refused") && !out.stderr.contains("401") && !out.stderr.contains("attempt"), "\(args): \(out.stderr)")
+        }
+        #expect(server.requests.isEmpty, "no request was sent")
+    }
+
+    @Test func aServerRefusalSaysSoWithItsStatusAndRequestID() async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 401, body: #"{"error":"invalid token"}"#) }
+        defer { server.stop() }
+        let check = try await Self.hmq(server, ["auth", "check"])
+        #expect(check.status == 5)
+        #expect(check.stderr.contains("the server refused these credentials (401)") && check.stderr.contains("request id req_chaos"), "\(check.stderr)")
+        let find = try await Self.hmq(server, ["-e", "find phone 14155551234"])
+        #expect(find.status == 5)
+        #expect(find.stderr.contains("the server refused the credentials (HTTP 401") && find.stderr.contains("request id req_chaos"), "\(find.stderr)")
+    }
+
+    /// 200 phones, 1415555xxxx from 0000: two batches.
+    static let twoHundred = (0..<200).map { String(14_155_550_000 + $0) }
+
+    @Test func oneValueTheServerRejectsDoesNotSinkItsBatch() async throws {
+        let bad = "14155550150"
+        let server = try ChaosServer { request, _ in
+            ChaosServer.phones(in: request.body).contains(bad)
+                ? .answer(status: 400, body: #"{"error":"bad_data","message":"invalid channel id: \#(bad)"}"#)
+                : .answer(status: 200, body: ChaosTests.contacts(for: request.body))
+        }
+        defer { server.stop() }
+        let directory = try Self.directory(["ids.txt": Self.twoHundred.joined(separator: "\n")])
+        let out = try await Self.bounded(["--base-url", server.url, "--rate", "0", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
+        #expect(out.status == 4, "a value the server refused is a failure of the run: \(out.stderr)")
+        #expect(out.stdout.split(separator: "\n").count == 199, "every other value is answered")
+        #expect(!out.stdout.contains(#"{"id":150}"#))
+        #expect(out.stderr.contains("invalid channel id: \(bad)") && out.stderr.contains("request id req_chaos"), "\(out.stderr)")
+        // Batch 1 once; batch 2 halved down to the one value (here 100, 50, 25, 12, 6, 3, 1): 1 + 2 × 6,
+        // far under the bound of 2 × 100 − 1.
+        let expected = 1 + 1 + 2 * 6
+        #expect(server.requests.count == expected, "\(server.requests.count) requests")
+
+        let listed = try await Self.bounded(["--base-url", server.url, "--rate", "0", "-e",
+                                             #"find phone file "ids.txt" | unmatched | show value, reason, detail"#], in: directory)
+        #expect(listed.status == 4)
+        let rows = listed.stdout.split(separator: "\n")
+        #expect(rows.count == 1 && rows.first?.contains(#""value":"\#(bad)","reason":"invalid""#) == true, "\(listed.stdout)")
+        #expect(rows.first?.contains("request id req_chaos") == true)
+
+        let report = try await Self.bounded(["search", "--base-url", server.url, "--rate", "0", "--report", "--stdin"], in: directory, stdin: "ids.txt")
+        #expect(report.status == 4)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        #expect((object["contacts"] as? [Any])?.count == 199)
+        let invalid = (object["invalid"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+        #expect(invalid == [bad])
+    }
+
+    @Test func aRefusalEveryValueGetsAlikeIsNotSplitFurther() async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 400, body: #"{"error":"bad_data","message":"malformed body"}"#) }
+        defer { server.stop() }
+        let directory = try Self.directory(["ids.txt": Self.twoHundred.prefix(100).joined(separator: "\n")])
+        let out = try await Self.bounded(["--base-url", server.url, "--rate", "0", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
+        #expect(out.status == 4)
+        #expect(out.stderr.contains("100 values were not answered") && out.stderr.contains("malformed body"), "\(out.stderr)")
+        #expect(server.requests.count == 4, "the batch, its two halves and a quarter (no size limit, then), refused alike: \(server.requests.count)")
+    }
+
+    @Test func aServerCappingTheRequestSizeTeachesTheRunItsLimit() async throws {
+        let server = try ChaosServer { request, _ in
+            ChaosServer.phones(in: request.body).count > 40
+                ? .answer(status: 400, body: #"{"error":"bad_data","message":"at most 40 channel ids per request"}"#)
+                : .answer(status: 200, body: ChaosTests.contacts(for: request.body))
+        }
+        defer { server.stop() }
+        let directory = try Self.directory(["ids.txt": Self.twoHundred.joined(separator: "\n")])
+        let out = try await Self.bounded(["--base-url", server.url, "--rate", "0", "--concurrency", "1", "-e", #"find phone file "ids.txt" | show id"#],
+                                         in: directory)
+        #expect(out.status == 0, "every value is answered: \(out.stderr)")
+        #expect(out.stdout.split(separator: "\n").count == 200)
+        let notes = out.stderr.components(separatedBy: "asking at most 25 at a time for the rest of the run").count - 1
+        #expect(notes == 1, "said once: \(out.stderr)")
+        // Batch 1: refused, its halves refused alike, a quarter answered, then 3 parts of 25; batch 2: 4 parts of 25.
+        let expected = 1 + 2 + 1 + 3 + 4
+        #expect(server.requests.count == expected, "\(server.requests.count) requests")
+        let oversized = server.requests.filter { ChaosServer.phones(in: $0.body).count > 40 }.count
+        #expect(oversized == 3, "the batch and its halves; none after the limit was learned")
+    }
+}
