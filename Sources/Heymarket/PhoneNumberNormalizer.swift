@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns a phone number as people write it into E.164 digits without `+`,
 /// as the API expects (`+44 (0)20 7946 0958` -> `442079460958`), or says why it cannot.
 ///
@@ -19,7 +17,7 @@ import Foundation
 ///   code are kept (the API's own E.164 form). Where a national reading and an E.164 reading
 ///   both fit the plan, the number is refused as ambiguous rather than guessed;
 ///   where the regions sharing a country code (+1: US, CA, …) read it differently, too.
-/// - 11 to 15 digits that fit no national form are taken as E.164 digits as given.
+/// - 11 to 15 digits that fit no national form are read as E.164 digits (as if after a `+`).
 /// - Letters are refused (`1-800-FLOWERS`), extensions too (`ext. 12`, `x12`, `#12`):
 ///   the API searches numbers, not extensions.
 public struct PhoneNumberNormalizer: Sendable {
@@ -68,7 +66,7 @@ public struct PhoneNumberNormalizer: Sendable {
 
     /// E.164 digits without `+`, or what is wrong.
     public func normalize(_ input: String) -> Result<String, PhoneNumberError> {
-        // Digits of other scripts (١٤١٥, fullwidth １٤١٥) are digits too, as libphonenumber reads them.
+        // Digits of other scripts (١٤١٥, fullwidth １４１５) are digits too, as libphonenumber reads them.
         let text = Self.asciiDigits(input)
         var digits: [UInt8] = []
         digits.reserveCapacity(16)
@@ -94,17 +92,24 @@ public struct PhoneNumberNormalizer: Sendable {
         }
         guard !digits.isEmpty else { return .failure(PhoneNumberError("no digits")) }
         let number = String(decoding: digits, as: UTF8.self)
-        if plus { return Self.international(number) }
+        let values = digits.map { $0 - UInt8(ascii: "0") }
+        if plus { return Self.international(values) }
         guard let plans = Self.compiledPlans[countryCode], let first = plans.first else {
             return .failure(PhoneNumberError("a national number under country code \(countryCode), which libphonenumber does not know; write it in international form (+ and its country code)"))
         }
         var readings: [(region: String, e164: String)] = []
+        var localIn: String?
         for plan in plans {
-            switch plan.read(number) {
+            switch plan.read(values) {
             case .refused(let error): return .failure(error)
             case .number(let e164): if !readings.contains(where: { $0.e164 == e164 }) { readings.append((plan.plan.region, e164)) }
+            case .local: localIn = localIn ?? plan.plan.region
             case .impossible: break
             }
+        }
+        // "127001" under 44 is a Jersey number to libphonenumber in JE (it adds 1534), a local number of no known area in GB.
+        if let region = localIn, let reading = readings.first {
+            return .failure(PhoneNumberError("not a national number under country code \(countryCode) alone: a local number without its area code in \(region) (+\(reading.e164) in \(reading.region)); write it with its area code or in international form (+\(countryCode) …)"))
         }
         if readings.count > 1 {
             let list = readings.prefix(3).map { "+\($0.e164) in \($0.region)" }.joined(separator: ", ")
@@ -113,10 +118,17 @@ public struct PhoneNumberNormalizer: Sendable {
         if let reading = readings.first {
             return Self.checked(reading.e164, national: String(reading.e164.dropFirst(countryCode.count)))
         }
-        if (11...15).contains(number.count), !number.hasPrefix("0") { return .success(number) }
+        // Digits no region of the code can read may be E.164 digits: read them as if after a +.
+        var asE164 = "11 to 15"
+        if (11...15).contains(number.count), !number.hasPrefix("0") {
+            switch Self.international(values) {
+            case .success(let e164): return .success(e164)
+            case .failure(let error): asE164 = error.message
+            }
+        }
         let lengths = first.plan.nationalLengths.map(String.init).joined(separator: ", ")
         let trunk = first.plan.trunkPrefix.map { ", or \($0) then \(lengths)" } ?? ""
-        return .failure(PhoneNumberError("not a national number under country code \(countryCode) (\(lengths) digits\(trunk)), nor E.164 digits (11 to 15); \(number.count) digits given"))
+        return .failure(PhoneNumberError("not a national number under country code \(countryCode) (\(lengths) digits\(trunk)), nor E.164 digits (\(asE164)); \(number.count) digits given"))
     }
 
     /// `text` with every decimal digit of any script written as an ASCII digit (and a fullwidth plus as `+`).
@@ -135,18 +147,20 @@ public struct PhoneNumberNormalizer: Sendable {
         return String(scalars)
     }
 
-    /// `rest` after `+` or an international prefix: the country code, then its national number.
-    static func international(_ rest: String) -> Result<String, PhoneNumberError> {
-        guard let code = countryCode(of: rest), let plan = compiledPlans[code]?.first else {
-            return .failure(PhoneNumberError(rest.isEmpty ? "no digits after the international prefix" : "no country has the code at the start of +\(rest)"))
+    /// `rest` (digit values) after `+` or an international prefix: the country code, then its national number.
+    static func international(_ rest: [UInt8]) -> Result<String, PhoneNumberError> {
+        let text = CompiledPlan.text(rest)
+        guard let code = countryCode(of: text), let plan = compiledPlans[code]?.first else {
+            return .failure(PhoneNumberError(rest.isEmpty ? "no digits after the international prefix" : "no country has the code at the start of +\(text)"))
         }
-        let national = plan.withoutNationalPrefix(String(rest.dropFirst(code.count)))
+        let national = plan.withoutNationalPrefix(Array(rest.dropFirst(code.utf8.count)))
         if !plan.plan.nationalLengths.contains(national.count) {
             let expected = plan.plan.nationalLengths.map(String.init).joined(separator: ", ")
-            let tooLong = code.count + national.count > 15 ? "too long: " : ""
+            let tooLong = code.utf8.count + national.count > 15 ? "too long: " : ""
             return .failure(PhoneNumberError("\(tooLong)+\(code) numbers have \(expected) digits after the country code, not \(national.count)"))
         }
-        return checked(code + national, national: national)
+        let digits = CompiledPlan.text(national)
+        return checked(code + digits, national: digits)
     }
 
     private static func checked(_ e164: String, national: String) -> Result<String, PhoneNumberError> {
@@ -211,82 +225,111 @@ public struct PhoneNumberNormalizer: Sendable {
 }
 
 /// A ``PhoneNumberNormalizer/Plan`` with its regexes compiled, and libphonenumber's way of
-/// reading a national number with it (`PhoneNumberUtil.parse`, step by step).
-struct CompiledPlan: Sendable {
+/// reading a national number with it (`PhoneNumberUtil.parse`, step by step). Digits are
+/// their values here (0...9), not ASCII.
+final class CompiledPlan: Sendable {
     enum Reading: Sendable {
         /// E.164 digits, as libphonenumber reads the number in this region.
         case number(String)
         /// libphonenumber reads it as no valid number of this region.
         case impossible
+        /// A number of a length dialled only within an area, without its area code.
+        case local
         /// hmq cannot read it for sure.
         case refused(PhoneNumberError)
     }
 
     let plan: PhoneNumberNormalizer.Plan
-    let nationalPrefix: NSRegularExpression?
-    let internationalPrefix: NSRegularExpression?
-    let whole: NSRegularExpression?
+    let code: [UInt8]
+    let internationalPrefixes: [[UInt8]]
+    let nationalPrefix: DigitPattern?
+    let internationalPrefix: DigitPattern?
+    let whole: DigitPattern?
+    /// ``PhoneNumberNormalizer/Plan/nationalPrefixTransform``: digits, and `-n` for group `n`.
+    let transform: [Int]?
     /// False when a regex of the plan does not compile: its national numbers are refused.
     let readable: Bool
+    /// ``PhoneNumberNormalizer/Plan/nationalLengths`` and ``PhoneNumberNormalizer/Plan/localOnlyLengths``, bit `n` for length `n`.
+    let lengths: UInt64, localLengths: UInt64
+    let shortest: Int, longest: Int
 
     init(_ plan: PhoneNumberNormalizer.Plan) {
         self.plan = plan
-        nationalPrefix = plan.nationalPrefixForParsing.flatMap { try? NSRegularExpression(pattern: $0) }
-        internationalPrefix = plan.internationalPrefixPattern.flatMap { try? NSRegularExpression(pattern: $0) }
-        whole = try? NSRegularExpression(pattern: "^(?:" + plan.nationalPattern + ")$")
+        lengths = plan.nationalLengths.filter { (0..<64).contains($0) }.reduce(0) { $0 | 1 << UInt64($1) }
+        localLengths = plan.localOnlyLengths.filter { (0..<64).contains($0) }.reduce(0) { $0 | 1 << UInt64($1) }
+        shortest = plan.nationalLengths.min() ?? 0
+        longest = plan.nationalLengths.max() ?? -1
+        code = Self.values(plan.code)
+        internationalPrefixes = plan.internationalPrefixes.map(Self.values)
+        nationalPrefix = plan.nationalPrefixForParsing.flatMap { DigitPattern($0) }
+        internationalPrefix = plan.internationalPrefixPattern.flatMap { DigitPattern($0) }
+        whole = DigitPattern(plan.nationalPattern)
+        var transform: [Int]?
+        var transformReadable = true
+        if let rule = plan.nationalPrefixTransform, !rule.isEmpty {
+            var items: [Int] = []
+            var reference = false
+            for c in rule.utf8 {
+                guard let d = DigitPattern.Parser.digit(c) else {
+                    if c == UInt8(ascii: "$"), !reference { reference = true } else { transformReadable = false }
+                    continue
+                }
+                items.append(reference ? -Int(d) : Int(d))
+                reference = false
+            }
+            transform = items
+        }
+        self.transform = transform
         readable = whole != nil && (nationalPrefix != nil) == (plan.nationalPrefixForParsing != nil)
-            && (internationalPrefix != nil) == (plan.internationalPrefixPattern != nil)
+            && (internationalPrefix != nil) == (plan.internationalPrefixPattern != nil) && transformReadable
     }
 
+    /// The values of the ASCII digits of `text`.
+    static func values(_ text: String) -> [UInt8] { text.utf8.map { $0 &- UInt8(ascii: "0") } }
+
+    /// ASCII digits of `values`.
+    static func text(_ values: [UInt8]) -> String { String(decoding: values.map { $0 &+ UInt8(ascii: "0") }, as: UTF8.self) }
+
     /// Whether `number` is of the form of the region's national numbers.
-    func viable(_ number: String) -> Bool {
-        whole?.firstMatch(in: number, range: NSRange(location: 0, length: number.utf16.count)) != nil
-    }
+    func viable(_ number: [UInt8]) -> Bool { whole?.wholeMatch(number) ?? false }
 
     enum Length { case tooShort, possible, localOnly, tooLong, invalid }
 
-    func length(_ number: String) -> Length {
-        let lengths = plan.nationalLengths
-        guard let shortest = lengths.first, let longest = lengths.last else { return .invalid }
-        if plan.localOnlyLengths.contains(number.count) { return .localOnly }
-        if number.count < shortest { return .tooShort }
-        if lengths.contains(number.count) { return .possible }
-        return number.count > longest ? .tooLong : .invalid
+    /// libphonenumber's `_test_number_length`, for a number of any type.
+    func length(_ number: [UInt8]) -> Length {
+        guard longest >= shortest else { return .invalid }
+        let n = number.count
+        if n < 64, localLengths & (1 << UInt64(n)) != 0 { return .localOnly }
+        if n < shortest { return .tooShort }
+        if n < 64, lengths & (1 << UInt64(n)) != 0 { return .possible }
+        return n > longest ? .tooLong : .invalid
     }
 
     /// `number` without what ``PhoneNumberNormalizer/Plan/nationalPrefixForParsing`` takes
     /// from its start, or as it is (libphonenumber's `_maybe_strip_national_prefix_carrier_code`).
-    func strippingNationalPrefix(_ number: String) -> String {
-        guard !number.isEmpty, let regex = nationalPrefix else { return number }
-        let utf16 = number.utf16.count
-        guard let match = regex.firstMatch(in: number, options: [.anchored], range: NSRange(location: 0, length: utf16)) else { return number }
-        let text = number as NSString
-        let groups = match.numberOfRanges - 1
-        let originalViable = viable(number)
-        let lastGroupMatched = groups > 0 && match.range(at: groups).location != NSNotFound
-        let result: String
-        if let rule = plan.nationalPrefixTransform, !rule.isEmpty, lastGroupMatched {
-            var transformed = ""
-            var characters = Array(rule)[...]
-            while let c = characters.popFirst() {
-                if c == "$", let d = characters.first?.wholeNumberValue {
-                    characters.removeFirst()
-                    let range = d <= groups ? match.range(at: d) : NSRange(location: NSNotFound, length: 0)
-                    if range.location != NSNotFound { transformed += text.substring(with: range) }
-                } else {
-                    transformed.append(c)
+    func strippingNationalPrefix(_ number: [UInt8]) -> [UInt8] {
+        guard !number.isEmpty, let regex = nationalPrefix, let match = regex.prefixMatch(number) else { return number }
+        let rest = number[match.end...]
+        var result: [UInt8]
+        if let transform, let last = match.groups.last, last != nil {
+            result = []
+            for item in transform {
+                if item >= 0 {
+                    result.append(UInt8(item))
+                } else if -item <= match.groups.count, let range = match.groups[-item - 1] {
+                    result += number[range]
                 }
             }
-            result = transformed + text.substring(from: match.range.location + match.range.length)
+            result += rest
         } else {
-            result = text.substring(from: match.range.location + match.range.length)
+            result = Array(rest)
         }
-        if originalViable && !viable(result) { return number }
+        if viable(number) && !viable(result) { return number }
         return result
     }
 
     /// The national prefix removed as `parse` removes it: only when what is left has a possible length.
-    func withoutNationalPrefix(_ number: String) -> String {
+    func withoutNationalPrefix(_ number: [UInt8]) -> [UInt8] {
         let stripped = strippingNationalPrefix(number)
         switch length(stripped) {
         case .tooShort, .localOnly, .invalid: return number
@@ -294,44 +337,43 @@ struct CompiledPlan: Sendable {
         }
     }
 
-    /// How libphonenumber reads `number` (digits, no `+`) written in this region.
-    func read(_ number: String) -> Reading {
+    /// How libphonenumber reads `number` (digit values, no `+`) written in this region.
+    func read(_ number: [UInt8]) -> Reading {
         guard readable else {
             return .refused(PhoneNumberError("hmq cannot read the numbering plan of \(plan.region) (+\(plan.code)); write the number in international form (+\(plan.code) …)"))
         }
-        let code = plan.code
-        if let prefix = plan.internationalPrefixes.first(where: { number.hasPrefix($0) }) {
-            let rest = String(number.dropFirst(prefix.count))
+        if let prefix = internationalPrefixes.first(where: { number.starts(with: $0) }) {
+            let rest = Array(number.dropFirst(prefix.count))
             // A country code never starts with 0: "0011…" is not the prefix 00 then 11.
-            if !rest.hasPrefix("0") {
-                if rest.count <= 2 { return .refused(PhoneNumberError("too short after the international prefix \(prefix)")) }
+            if rest.first != 0 {
+                if rest.count <= 2 { return .refused(PhoneNumberError("too short after the international prefix \(Self.text(prefix))")) }
                 switch PhoneNumberNormalizer.international(rest) {
                 case .success(let e164): return .number(e164)
                 case .failure(let error): return .refused(error)
                 }
             }
-        } else if let regex = internationalPrefix,
-            let match = regex.firstMatch(in: number, options: [.anchored], range: NSRange(location: 0, length: number.utf16.count)),
-            !(number as NSString).substring(from: match.range.length).hasPrefix("0")
-        {
-            let prefix = (number as NSString).substring(to: match.range.length)
-            return .refused(PhoneNumberError("starts with \(prefix), an international prefix in \(plan.region); write it with + and the country code"))
+        } else if let regex = internationalPrefix, let match = regex.prefixMatch(number), match.end < number.count, number[match.end] != 0 {
+            return .refused(PhoneNumberError("starts with \(Self.text(Array(number[..<match.end]))), an international prefix in \(plan.region); write it with + and the country code"))
         }
         var national = number
-        if number.hasPrefix(code) {
-            let potential = strippingNationalPrefix(String(number.dropFirst(code.count)))
+        if number.starts(with: code) {
+            let potential = strippingNationalPrefix(Array(number.dropFirst(code.count)))
             // hmq's own rule: digits that start with the country code and fit the plan either way
             // could be a national number or E.164 digits (libphonenumber takes the first): ask rather than guess.
             if viable(number), viable(potential), length(number) == .possible, length(potential) == .possible {
-                return .refused(PhoneNumberError("ambiguous: it could be a national number (+\(code) \(number)) or already start with the country code \(code); write it with + or with the trunk prefix"))
+                let text = Self.text(number)
+                return .refused(PhoneNumberError("ambiguous: it could be a national number (+\(plan.code) \(text)) or already start with the country code \(plan.code); write it with + or with the trunk prefix"))
             }
             if (!viable(number) && viable(potential)) || length(number) == .tooLong {
                 national = potential
             }
         }
         national = withoutNationalPrefix(national)
-        guard plan.nationalLengths.contains(national.count), viable(national) else { return .impossible }
-        return .number(code + national)
+        guard national.count < 64, lengths & (1 << UInt64(national.count)) != 0, viable(national) else {
+            // "5551234", or "1 555 1234" under 1: a number dialled within an area, not a valid one.
+            return length(national) == .localOnly || length(strippingNationalPrefix(national)) == .localOnly ? .local : .impossible
+        }
+        return .number(plan.code + Self.text(national))
     }
 }
 

@@ -91,7 +91,9 @@ import Testing
         ("1", "(415) 055-1234", nil as String?),
         ("1", "+1 015 555 1234", "area codes do not start with 0"),
         ("297", "0123456", "not a national number under country code 297"),
-        ("1", "555 1234", "regions sharing the code read it differently"),
+        ("1", "555 1234", "a local number without its area code in US"),
+        ("44", "127001", "a local number without its area code in GB"),
+        ("1", "11961234914", "area codes do not start with 1"),
         ("86", "17951 00 44 20 7946 0958", "an international prefix in CN"),
     ] as [(String, String, String?)])
     func refuses(countryCode: String, text: String, reason: String?) {
