@@ -319,11 +319,11 @@ hmq reads 99.90% of those libphonenumber reads (the rest it refuses as ambiguous
   rewrites libphonenumber knows are read as it reads them (`0 21 11 96123 4914`
   under 55, `011 15-2345-6789` under 54 is `5491123456789`). Under a code shared
   by several regions (1, 7, 44, ...), a number they read differently is refused
-  (`555 1234` under 1: which area code?).
+  (`555 1234` under 1, or `127001` under 44: which area code?).
 - Digits that already start with the country code are kept (the API's own form);
   a number that fits the plan both ways (`4915123456789` under 49) is refused as
   ambiguous rather than guessed. 11 to 15 digits that fit no national form are
-  taken as E.164 digits.
+  read as E.164 digits (a country code, then a length it uses).
 - Letters (`1-800-FLOWERS`) and extensions (`ext. 12`, `x12`, `#12`) are
   refused with the reason: the API searches numbers, not extensions. Digits of
   other scripts (`١٤١٥…`, fullwidth `１４１５…`) are read as digits.
