@@ -89,6 +89,14 @@ import Testing
         ("36", "06 1 234 5678", "3612345678"),
         ("49", "030 123456", "4930123456"),
         ("61", "0011 44 20 7946 0958", "442079460958"),
+        // Every country code has its plan (libphonenumber's): trunk prefixes, carrier codes, area codes.
+        ("55", "(11) 96123-4914", "5511961234914"),
+        ("55", "0 21 11 96123 4914", "5511961234914"),
+        ("55", "0021 44 20 7946 0958", "442079460958"),
+        ("54", "011 15-2345-6789", "5491123456789"),
+        ("86", "010 1234 5678", "861012345678"),
+        ("39", "+39 (0)6 1234 5678", "390612345678"),
+        ("44", "01481 256789", "441481256789"),
         ("1", "+1\u{A0}415\u{A0}555\u{A0}1234", "14155551234"),
     ])
     func reads(countryCode: String, text: String, expected: String) throws {
@@ -106,12 +114,18 @@ import Testing
         ("1", "+1 1234567890123456", "have 10 digits after the country code, not 15"),
         ("1", "+297 123456789012345", "too long"),
         ("1", "ada@example.com", "looks like an email address"),
-        ("31", "31101234567", "ambiguous"),
+        // 31 8123456 and 318 123456 both fit the Dutch plan (31101234567 does not: it is read as +31 10 123 4567).
+        ("31", "318123456", "ambiguous"),
+        ("31", "31101234567", nil),
         ("1", "415*555*1234", "unexpected character '*'"),
         ("1", "+", "no digits"),
         ("1", "(415) 055-1234", nil as String?),
         ("1", "+1 015 555 1234", "area codes do not start with 0"),
-        ("297", "0123456", "trunk prefix hmq does not know"),
+        ("297", "0123456", "not a national number under country code 297"),
+        ("1", "555 1234", "a local number without its area code in US"),
+        ("44", "127001", "a local number without its area code in GB"),
+        ("1", "11961234914", "area codes do not start with 1"),
+        ("86", "17951 00 44 20 7946 0958", "an international prefix in CN"),
     ] as [(String, String, String?)])
     func refuses(countryCode: String, text: String, reason: String?) {
         switch PhoneNumberNormalizer(countryCode: countryCode).normalize(text) {
