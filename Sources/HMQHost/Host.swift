@@ -128,6 +128,15 @@ public final class Host: Sendable {
         ScriptInputs(arguments: arguments, variables: variables, environment: environment, withheldEnvironment: credentialVariables)
     }
 
+    /// Where the rate budgets shared by processes on one key live:
+    /// `$XDG_RUNTIME_DIR/hmq`, else `$XDG_STATE_HOME/hmq`, else `~/.local/state/hmq`.
+    static func budgetDirectory(environment: [String: String]) -> String {
+        if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") { return runtime + "/hmq" }
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/hmq" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/state/hmq"
+    }
+
     /// A logger for the client: debug level with `-v`, silent otherwise.
     public func logger() -> Logger {
         guard options.verbose else { return Logger(label: "hmq", factory: { _ in SwiftLogNoOpLogHandler() }) }
@@ -164,9 +173,11 @@ public final class Host: Sendable {
             let client = (try? credentials()).map { HeymarketClient(credentials: $0, baseURL: base, options: searchOptions) }
             return try await body(client)
         }
-        var client = HeymarketClient(credentials: try credentials(), baseURL: base, options: searchOptions, logger: logger())
+        let credentials = try credentials()
+        var client = HeymarketClient(credentials: credentials, baseURL: base, options: searchOptions, logger: logger())
         client.notice = { [console] in console.note($0) }
         client.onWait = { [console] in console.announce($0) }
+        client.sharedBudget = SharedRateBudget(directory: Self.budgetDirectory(environment: environment), server: base.description, credentials: credentials)
         return try await body(client)
     }
 }

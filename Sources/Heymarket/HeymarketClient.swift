@@ -38,6 +38,9 @@ public struct HeymarketClient: Sendable {
     /// `Retry-After` is at least ``RateWindowWait/announced`` seconds), once per
     /// wait, not once per batch; nil: nothing.
     public var onWait: (@Sendable (RateWindowWait) -> Void)?
+    /// The budget this key shares with every other hmq process on this server
+    /// (see ``SharedRateBudget``); nil: this client paces itself alone.
+    public var sharedBudget: SharedRateBudget?
     /// The server's name in a checkpoint, when not its URL (the embedded sandbox, on a new port each run).
     public var serverName: String?
     /// The clock for JWT `iat` and for `Retry-After` dates.
@@ -140,6 +143,9 @@ public struct HeymarketClient: Sendable {
         while true {
             try Task.checkCancellation()
             try await pacer.acquire()
+            if let sharedBudget, let limit = options.rateLimit, options.pace == .window {
+                try await sharedBudget.reserve(limit: limit, window: options.rateWindow / .seconds(1) * (1 + RateSchedule.margin))
+            }
             var outgoing = request
             outgoing.authorization = try await tokens.authorization()
             let secrets = tokens.secrets + [outgoing.authorization?.exposedValue.replacingAll("Bearer ", with: "") ?? ""]
@@ -203,6 +209,7 @@ public struct HeymarketClient: Sendable {
             // A 429 says the key's budget is spent: every worker waits, not only this one.
             if failure.code == .rateLimited {
                 let longer = await pacer.pause(for: wait)
+                sharedBudget?.pause(for: wait)
                 // Announced once per wait: a later 429 of the same spent window moves the end by a little.
                 if wait >= RateWindowWait.announced, longer >= RateWindowWait.announced {
                     onWait?(RateWindowWait(seconds: wait, status: failure.status, requestID: failure.requestID, byServer: retryAfter != nil))

@@ -60,6 +60,47 @@ import Testing
         #expect(report.stderr.hasPrefix("hmq: error: cannot connect to http://127.0.0.1:\(port): connection refused"), "\(report.stderr.prefix(500))")
     }
 
+    /// Three runs at once on one key against a server allowing 500 requests
+    /// per 6 s: they share one budget, so together they draw no 429 and take
+    /// about the time the limit allows for all their requests (1,050: two windows and a bit).
+    @Test func processesOnOneKeyShareOneBudget() async throws {
+        let directory = try Self.directory(["ids.txt": (0..<350).map { String(14_155_550_000 + $0) }.joined(separator: "\n")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = "\"$HMQ\" --base-url \"$url\" --rate 500/6s --batch 1 --concurrency 8 --attribution fast -e 'find phone file \"ids.txt\" | count'"
+        let script = """
+            export XDG_RUNTIME_DIR="$PWD/runtime"; mkdir -m 700 runtime
+            "$HMQ" sandbox serve --port 0 --rate-limit 500 --rate-window 6 >url.txt 2>sandbox.txt & server=$!
+            for i in $(seq 100); do [ -s url.txt ] && break; sleep 0.1; done
+            url=$(head -1 url.txt)
+            \(run) >a.txt 2>&1 & a=$!; \(run) >b.txt 2>&1 & b=$!; \(run) >c.txt 2>&1 & c=$!
+            for i in $(seq 600); do kill -0 $a $b $c 2>/dev/null || break; sleep 0.1; done
+            kill -KILL $a $b $c 2>/dev/null; wait $a; sa=$?; wait $b; sb=$?; wait $c; sc=$?
+            kill -INT $server; wait $server
+            echo "$sa $sb $sc"
+            """
+        let shell = try await HMQProcess.shell(script, environment: Self.credentials.merging(["HEYMARKET_SECRET_ID": "hmq-demo-0000-4000-8000-sandbox00001",
+                                                                                           "HEYMARKET_SECRET_KEY": "sk_demo_sandbox_not_a_real_key"]) { $1 },
+                                               directory: directory)
+        let read = { (name: String) in (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+        #expect(shell.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0 0 0", "\(read("a.txt").suffix(800)) \(read("sandbox.txt").suffix(400))")
+        for name in ["a.txt", "b.txt", "c.txt"] { #expect(read(name).hasPrefix(#"{"count":"#), "\(name): \(read(name).prefix(400))") }
+        // The sandbox's closing line: `1050 requests over 12.5 s (84.0 requests/s) (200: 1050)`.
+        let statistics = read("sandbox.txt")
+        #expect(statistics.contains("1050 requests over"), "\(statistics.suffix(400))")
+        #expect(!statistics.contains("429:"), "no 429 for the three together: \(statistics.suffix(400))")
+        if let seconds = statistics.components(separatedBy: "requests over ").last.flatMap({ Double($0.prefix { $0 == "." || $0.isNumber }) }) {
+            // Two full windows are spent and the rest waits for the third: at least 12 s, not much more.
+            #expect(seconds >= 12 && seconds < 20, "\(seconds) s")
+        } else {
+            Issue.record("no statistics line: \(statistics.suffix(400))")
+        }
+        var info = stat()
+        let budget = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("runtime/hmq").path)
+        #expect(budget.count == 1 && budget[0].hasPrefix("budget-"), "\(budget)")
+        #expect(stat(directory.appendingPathComponent("runtime/hmq/\(budget.first ?? "")").path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(try !String(contentsOf: directory.appendingPathComponent("runtime/hmq/\(budget.first ?? "")"), encoding: .isoLatin1).contains("sk_demo"))
+    }
+
     /// `hmq args` against `server`, with `credentials`.
     static func hmq(_ server: ChaosServer, _ args: [String], credentials: [String: String] = credentials) async throws -> HMQProcess.Output {
         try await HMQProcess.run(["--base-url", server.url, "--rate", "0"] + args, environment: credentials)
