@@ -262,16 +262,7 @@ public actor AgentTools {
         ]))
     }
 
-    static func kind(_ status: ExitStatus) -> String {
-        switch status {
-        case .ok: "ok"
-        case .usage: "usage"
-        case .syntax: "syntax"
-        case .api: "api"
-        case .authentication: "authentication"
-        case .interrupted: "interrupted"
-        }
-    }
+    static func kind(_ status: ExitStatus) -> String { status.kind }
 
     /// A diagnostic with 1-based lines and columns (columns count characters, as `hmq check` prints them).
     static func describe(_ diagnostic: Diagnostic, in source: Source) -> JSONValue {

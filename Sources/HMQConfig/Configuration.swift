@@ -45,7 +45,7 @@ public struct Configuration: Sendable, Hashable {
     }
 
     static let topKeys = ["default_profile", "profiles"]
-    static let credentialKeys = ["base_url", "secret_id", "secret_id_env", "secret_key_env", "secret_key_file", "secret_key_command", "secret_key"]
+    static let credentialKeys = ["base_url", "error_format", "secret_id", "secret_id_env", "secret_key_env", "secret_key_file", "secret_key_command", "secret_key"]
     static var profileKeys: [String] { credentialKeys + Settings.descriptors.filter(\.inProfile).map(\.name) }
 
     /// toml++ (under TOMLKit) asserts, ending the process, on a table header
@@ -136,6 +136,8 @@ public struct Configuration: Sendable, Hashable {
             throw fail("secret_key", "the Secret Key is never written in the config file; use secret_key_file, secret_key_command or secret_key_env")
         }
         profile.baseURL = try string("base_url")
+        profile.errorFormat = try string("error_format")
+        if let format = profile.errorFormat, !["text", "json"].contains(format) { throw fail("error_format", "error_format is text or json, not '\(format)'") }
         if let url = profile.baseURL {
             do { _ = try BaseURL(url) } catch { throw fail("base_url", "base_url: \(error.description)") }
         }

@@ -2,6 +2,8 @@
 public struct Profile: Sendable, Hashable {
     public var name: String
     public var baseURL: String?
+    /// `error_format`: `text` or `json` (how errors are written on stderr).
+    public var errorFormat: String?
     public var secretID: String?
     /// The environment variable holding the Secret ID (`secret_id_env`).
     public var secretIDEnvironment: String?

@@ -11,12 +11,33 @@ public struct Console: Sendable {
     /// `--color`.
     public var color: ColorChoice
     public var environment: [String: String]
+    /// How errors, warnings and notes are written on stderr (`--error-format`, `HMQ_ERROR_FORMAT`).
+    public var errorFormat: ErrorFormat
     /// The progress line on the screen now, if any (copies of a console share it).
     private let shown = ShownProgress()
 
-    public init(color: ColorChoice = .auto, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(color: ColorChoice = .auto, environment: [String: String] = ProcessInfo.processInfo.environment, errorFormat: ErrorFormat? = nil) {
         self.color = color
         self.environment = environment
+        self.errorFormat = errorFormat ?? environment["HMQ_ERROR_FORMAT"].flatMap { ErrorFormat(rawValue: $0.lowercased()) } ?? .text
+    }
+
+    /// Writes `record` on stderr: one JSON object per line with `--error-format json`, else as text
+    /// (a diagnostic of a text with its caret, any other message as `hmq: error: ...`).
+    public func report(_ record: ErrorRecord, diagnostic: Diagnostic? = nil, in source: Source? = nil) {
+        if errorFormat == .json { return err(record.line) }
+        if let diagnostic, let source { return err(renderer.render(diagnostic, in: source)) }
+        line(record.severity, record.severity == "error" ? "31" : "36", record.message)
+    }
+
+    /// Writes a diagnostic of `source` (a syntax error, a warning, a note).
+    public func report(_ diagnostic: Diagnostic, in source: Source) {
+        report(ErrorRecord(diagnostic, in: source), diagnostic: diagnostic, in: source)
+    }
+
+    /// Writes a statement's runtime error, with its exit status, request id and values in JSON.
+    public func report(_ error: RuntimeError, in source: Source) {
+        report(ErrorRecord(error, in: source), diagnostic: error.diagnostic, in: source)
     }
 
     /// Tells the user that every request waits out a rate window: a countdown
@@ -57,10 +78,14 @@ public struct Console: Sendable {
 
     /// `hmq: error: message` on stderr (bold red on a colour terminal); the
     /// message's control characters are shown, never sent to the terminal.
-    public func error(_ message: String) { line("error", "31", message) }
+    public func error(_ message: String, status: ExitStatus? = nil) {
+        errorFormat == .json ? err(ErrorRecord(severity: "error", status: status, message: message).line) : line("error", "31", message)
+    }
 
     /// `hmq: note: message` on stderr.
-    public func note(_ message: String) { line("note", "36", message) }
+    public func note(_ message: String) {
+        errorFormat == .json ? err(ErrorRecord(severity: "note", message: message).line) : line("note", "36", message)
+    }
 
     /// Says how to resume a checkpointed run that was stopped.
     public func noteStopped(_ checkpoint: String?) {
@@ -163,6 +188,11 @@ public final class ProgressDisplay: Sendable {
         }
         countdown.withLock { $0?.cancel(); $0 = ticker }
     }
+}
+
+/// `--error-format text|json`: carets for people, or one JSON object per line for programs.
+public enum ErrorFormat: String, CaseIterable, Sendable {
+    case text, json
 }
 
 /// `--color auto|always|never`.

@@ -12,8 +12,8 @@ extension Host {
     /// in one session, rows to stdout, diagnostics and notes to stderr.
     public func runScripts(_ sources: [Source], arguments: [String] = [], variables: [String: String] = [:],
                            dryRun: Bool = false, continueOnError: Bool = false) async throws -> ExitStatus {
-        let (console, renderer) = (self.console, self.console.renderer)
-        let report: @Sendable (Diagnostic, Source) -> Void = { diagnostic, source in console.err(renderer.render(diagnostic, in: source)) }
+        let console = self.console
+        let report: @Sendable (Diagnostic, Source) -> Void = { diagnostic, source in console.report(diagnostic, in: source) }
         let runner = ScriptRunner(continueOnError: continueOnError)
         guard case .success(let parsed) = runner.parse(sources, pluginStages: registry.stageNames, report: report) else { return .syntax }
         let settings = try settings()
@@ -25,7 +25,8 @@ extension Host {
             let output = FileSink(descriptor: STDOUT_FILENO, beforeWrite: erase)
             let evaluator = Evaluator(client: client, registry: registry, output: output, context: context,
                                       settings: settings, inputs: inputs, dryRun: dryRun)
-            let status = await runner.run(parsed, in: evaluator, report: report, events: RunEvents(progress: display?.handler)).status
+            let status = await runner.run(parsed, in: evaluator, report: report, reportError: { console.report($0, in: $1) },
+                                          events: RunEvents(progress: display?.handler)).status
             display?.clear()
             if status == .interrupted { console.noteStopped(await evaluator.settings.checkpoint) }
             return status
@@ -71,7 +72,11 @@ extension Host {
     /// Parses `source` with this host's stage plugins, printing its diagnostics on stderr.
     public func parse(_ source: Source) -> ParseResult {
         let result = ScriptCheck.parse(source, pluginStages: registry.stageNames)
-        if !result.diagnostics.isEmpty { console.err(console.renderer.render(result.diagnostics, in: source)) }
+        if console.errorFormat == .json {
+            for diagnostic in result.diagnostics { console.report(diagnostic, in: source) }
+        } else if !result.diagnostics.isEmpty {
+            console.err(console.renderer.render(result.diagnostics, in: source))
+        }
         return result
     }
 }

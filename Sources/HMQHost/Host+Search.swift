@@ -58,7 +58,7 @@ extension Host {
                 throw CancellationError()
             } catch let invalid as InvalidValuesError {
                 for (e, position) in zip(invalid.errors, invalid.positions).prefix(20) {
-                    console.error((origins.map { "\($0[position]): " } ?? "") + e.message)
+                    console.error((origins.map { "\($0[position]): " } ?? "") + e.message, status: .usage)
                 }
                 guard report else { throw CommandFailure(status: .usage, message: invalid.message) }
                 return (invalid.result, invalid)
@@ -89,9 +89,10 @@ extension Host {
         }
         // What stopped the run first, in one line; then each batch with its values.
         if result.failures.contains(where: { $0.error.stopsTheRun }) { console.error(RuntimeError.summary(of: result.failures)) }
-        for failure in result.failures { console.error(failure.description) }
+        for failure in result.failures { console.report(ErrorRecord(failure)) }
         for failure in result.attributionFailures {
-            console.error("exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: " + failure.values.map(\.value).joined(separator: ", "))
+            console.report(ErrorRecord(failure, message: "exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: "
+                                                + failure.values.map(\.value).joined(separator: ", ")))
         }
         if result.failures.contains(where: { $0.error.isAuthentication }) { return .authentication }
         return result.isComplete && result.attributionFailures.isEmpty ? .ok : .api

@@ -21,6 +21,8 @@ public struct HostOptions: Sendable {
     public var format: String?
     /// `--color`.
     public var color = ColorChoice.auto
+    /// `--error-format`: nil takes `HMQ_ERROR_FORMAT`, then the profile's `error_format`.
+    public var errorFormat: ErrorFormat?
     /// Settings given as flags: the setting's name, the value, the flag as written.
     public var settings: [(name: String, value: String, flag: String)] = []
 
@@ -51,10 +53,14 @@ public final class Host: Sendable {
         }
         self.options = options
         self.environment = environment
-        console = Console(color: options.color, environment: environment)
+        var console = Console(color: options.color, environment: environment, errorFormat: options.errorFormat)
         configuration = try Configuration.load(path: ConfigFolder.configFile(environment: environment))
-        for warning in configuration.warnings { console.note(warning) }
         profile = options.sandbox ? Profile.sandbox : try configuration.select(flag: options.profile, environment: environment)
+        if options.errorFormat == nil, environment["HMQ_ERROR_FORMAT"] == nil, let format = profile?.errorFormat.flatMap(ErrorFormat.init(rawValue:)) {
+            console.errorFormat = format
+        }
+        self.console = console
+        for warning in configuration.warnings { console.note(warning) }
     }
 
     /// Whether requests go to the embedded sandbox.

@@ -53,7 +53,10 @@ public struct ScriptRunner: Sendable {
     }
 
     /// Runs scripts parsed by ``parse(_:pluginStages:report:)``, in order.
+    /// `reportError`, when given, gets the statements' errors (with their API
+    /// details) instead of `report` getting their diagnostics.
     public func run(_ parsed: [ParseResult], in evaluator: Evaluator, report: @escaping @Sendable (Diagnostic, Source) -> Void,
+                    reportError: (@Sendable (RuntimeError, Source) -> Void)? = nil,
                     events: RunEvents = RunEvents(), arguments: [String]? = nil) async -> Outcome {
         var outcome = Outcome(status: .ok)
         for result in parsed {
@@ -65,7 +68,7 @@ public struct ScriptRunner: Sendable {
             }
             let errors = await evaluator.run(result.script, continueOnError: continueOnError, events: scriptEvents, arguments: arguments)
             for error in errors {
-                report(error.diagnostic, result.source)
+                if let reportError { reportError(error, result.source) } else { report(error.diagnostic, result.source) }
                 outcome.status = outcome.status.worse(ExitStatus(error))
             }
             outcome.errors += errors

@@ -22,7 +22,7 @@ struct CheckCommand: HMQSubcommand {
             let count = result.diagnostics.filter { $0.severity == .error }.count
             if count > 0 {
                 status = .syntax
-                host.console.err("\(source.name): \(count) error\(count == 1 ? "" : "s")\n")
+                if host.console.errorFormat == .text { host.console.err("\(source.name): \(count) error\(count == 1 ? "" : "s")\n") }
             }
         }
         return status

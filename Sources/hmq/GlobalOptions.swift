@@ -23,6 +23,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("Output format (see 'hmq formats').", valueName: "name"),
             completion: .custom { _, _, prefix in ShellCompletion.formats(prefix) }) var format: String?
     @Option(help: ArgumentHelp("Colour: auto is on a terminal, unless NO_COLOR or TERM=dumb.", valueName: "when")) var color = ColorChoice.auto
+    @Option(name: .customLong("error-format"),
+            help: ArgumentHelp("Errors, warnings and notes on stderr: text, or json (one object per line; default $HMQ_ERROR_FORMAT, else the profile's error_format, else text).", valueName: "text|json"))
+    var errorFormat: ErrorFormat?
 
     @Option(help: help("batch")) var batch: String?
     @Option(help: help("concurrency")) var concurrency: String?
@@ -49,6 +52,7 @@ struct GlobalOptions: ParsableArguments {
     func host() throws -> Host {
         var options = HostOptions()
         (options.sandbox, options.profile, options.baseURL, options.verbose, options.format, options.color) = (sandbox, profile, baseURL, verbose, format, color)
+        options.errorFormat = errorFormat
         let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout), ("max_wait", maxWait),
                                           ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid),
                                           ("checkpoint", checkpoint)]
@@ -74,3 +78,4 @@ struct GlobalOptions: ParsableArguments {
 }
 
 extension ColorChoice: ExpressibleByArgument {}
+extension ErrorFormat: ExpressibleByArgument {}

@@ -6,7 +6,14 @@ import HMQRuntime
 /// Parses the command line (help and version answered here), runs the
 /// command, and turns whatever it ends with into a documented exit status.
 func main(_ arguments: [String]) async -> Int32 {
-    let console = Console()
+    // The error format is known before the options are parsed, so that a usage error is JSON too.
+    var format: ErrorFormat?
+    if let at = arguments.firstIndex(of: "--error-format"), at + 1 < arguments.count {
+        format = ErrorFormat(rawValue: arguments[at + 1])
+    } else if let given = arguments.last(where: { $0.hasPrefix("--error-format=") }) {
+        format = ErrorFormat(rawValue: String(given.dropFirst(15)))
+    }
+    let console = Console(errorFormat: format)
     let subcommand: any HMQSubcommand
     do {
         var command = try HMQCommand.parseAsRoot(arguments)
@@ -21,7 +28,14 @@ func main(_ arguments: [String]) async -> Int32 {
             console.out(HMQCommand.fullMessage(for: error) + "\n")
             return ExitStatus.ok.rawValue
         }
-        console.err(UnknownOption.explain(HMQCommand.fullMessage(for: error), arguments: arguments) + "\n")
+        let message = UnknownOption.explain(HMQCommand.fullMessage(for: error), arguments: arguments)
+        if console.errorFormat == .json {
+            // The first line, without swift-argument-parser's "Error: " (the usage lines are for people).
+            let first = message.split(separator: "\n").first.map(String.init) ?? message
+            console.error(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first, status: .usage)
+        } else {
+            console.err(message + "\n")
+        }
         return ExitStatus.usage.rawValue
     }
     let execute: @Sendable () async -> Int32 = {
@@ -29,7 +43,7 @@ func main(_ arguments: [String]) async -> Int32 {
             return try await subcommand.execute().rawValue
         } catch {
             let failure = CommandFailure(error)
-            if let message = failure.message { console.error(message) }
+            if let message = failure.message { console.error(message, status: failure.status) }
             return failure.status.rawValue
         }
     }

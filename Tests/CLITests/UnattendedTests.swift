@@ -101,6 +101,60 @@ import Testing
         #expect(try !String(contentsOf: directory.appendingPathComponent("runtime/hmq/\(budget.first ?? "")"), encoding: .isoLatin1).contains("sk_demo"))
     }
 
+    /// The JSON objects of `--error-format json`, one per stderr line (every line must be one).
+    static func records(_ stderr: String) -> [[String: Any]] {
+        stderr.split(separator: "\n").map { line in
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            if object == nil { Issue.record("not a JSON object: \(line)") }
+            return object ?? [:]
+        }
+    }
+
+    @Test func errorsAreJSONForProgramsWithTheirPlaceStatusAndRequestID() async throws {
+        // A syntax error: the place, the kind and the exit code, and nothing else on stderr.
+        let syntax = try await HMQProcess.run(["--sandbox", "--error-format", "json", "-e", "find phone 14155551234 | shwo name"])
+        #expect(syntax.status == 3)
+        let error = try #require(Self.records(syntax.stderr).first)
+        #expect(error["severity"] as? String == "error" && error["kind"] as? String == "syntax" && error["exit_code"] as? Int == 3)
+        #expect(error["file"] as? String == "<-e>" && error["line"] as? Int == 1 && error["column"] as? Int == 26 && error["end_column"] as? Int == 30)
+        #expect(error["suggestion"] as? String == "did you mean 'show'?")
+        for key in ["message", "end_line", "request_id", "values", "status"] { #expect(error.keys.contains(key), "\(key)") }
+
+        // A failed batch: its values, the HTTP status and the server's request id (the test server's are req_chaosN); the same from hmq search.
+        let failing = try ChaosServer { _, _ in .answer(status: 503, body: #"{"error":"down"}"#) }
+        defer { failing.stop() }
+        for args in [["--retries", "1", "-e", "find phone 14155551234, 14155559876 | show id"], ["search", "--retries", "1", "--phone", "14155551234", "--phone", "14155559876"]] {
+            let out = try await Self.hmq(failing, ["--error-format", "json"] + args)
+            #expect(out.status == 4, "\(args): \(out.stderr)")
+            let records = Self.records(out.stderr)
+            let failed = try #require(records.first { ($0["request_id"] as? String)?.hasPrefix("req_chaos") == true }, "\(out.stderr)")
+            #expect(failed["kind"] as? String == "api" && failed["exit_code"] as? Int == 4 && failed["status"] as? Int == 503)
+            #expect(failed["values"] as? [String] == ["14155551234", "14155559876"], "\(failed)")
+        }
+
+        // A refused credential: authentication, 5, with the 401 and its request id; and a local credential error says nothing was sent.
+        let refusing = try ChaosServer { _, _ in .answer(status: 401, body: #"{"error":"bad signature"}"#) }
+        defer { refusing.stop() }
+        let refused = try await Self.hmq(refusing, ["--error-format", "json", "-e", "find phone 14155551234"])
+        #expect(refused.status == 5)
+        let auth = try #require(Self.records(refused.stderr).first { $0["severity"] as? String == "error" })
+        #expect(auth["kind"] as? String == "authentication" && auth["exit_code"] as? Int == 5 && auth["status"] as? Int == 401
+                && (auth["request_id"] as? String)?.hasPrefix("req_chaos") == true, "\(auth)")
+        let local = try await Self.hmq(refusing, ["auth", "check"], credentials: ["HEYMARKET_SECRET_ID": "id", "HEYMARKET_SECRET_KEY": "short", "HMQ_ERROR_FORMAT": "json"])
+        #expect(local.status == 5)
+        let unusable = try #require(Self.records(local.stderr).first)
+        #expect(unusable["kind"] as? String == "authentication" && (unusable["message"] as? String)?.contains("nothing was sent") == true, "\(unusable)")
+
+        // A usage error, before any option is understood.
+        let usage = try await HMQProcess.run(["--error-format", "json", "--formt", "csv"])
+        #expect(usage.status == 2)
+        #expect(Self.records(usage.stderr).first?["message"] as? String == "unknown option '--formt'; did you mean '--format'?", "\(usage.stderr)")
+        // hmq check: every diagnostic, no summary line.
+        let check = try await HMQProcess.run(["check", "--error-format", "json", "-e", "find | x\nfind email | show"])
+        #expect(check.status == 3)
+        #expect(Self.records(check.stderr).compactMap { $0["line"] as? Int } == [1, 2], "\(check.stderr)")
+    }
+
     /// `hmq args` against `server`, with `credentials`.
     static func hmq(_ server: ChaosServer, _ args: [String], credentials: [String: String] = credentials) async throws -> HMQProcess.Output {
         try await HMQProcess.run(["--base-url", server.url, "--rate", "0"] + args, environment: credentials)
