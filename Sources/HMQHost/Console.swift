@@ -43,9 +43,10 @@ public struct Console: Sendable {
     /// Tells the user that every request waits out a rate window: a countdown
     /// on the progress line on a terminal, else one note on stderr (a cron log
     /// is never silent while hmq waits).
+    /// A long wait before one batch's retry is said off a terminal only (a terminal shows the progress line).
     public func announce(_ wait: RateWindowWait) {
         if let display = shown.display.withLock({ $0 }) {
-            display.wait(seconds: wait.seconds)
+            if wait.retrying == nil { display.wait(seconds: wait.seconds) }
         } else {
             note(wait.description)
         }

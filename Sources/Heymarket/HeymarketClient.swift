@@ -27,6 +27,8 @@ public struct HeymarketClient: Sendable {
     let logger: Logger
     let sentRequests = RequestCounter()
     let rateLimitedAnswers = RequestCounter()
+    /// When the last long retry wait that was announced ends (the other batches waiting as long say nothing more).
+    let retryNotices = WaitNotices()
     let checkpoints = CheckpointCache()
     /// Failed connections in a row, for every batch of this client and its copies.
     let connections = ConnectionBudget()
@@ -182,7 +184,8 @@ public struct HeymarketClient: Sendable {
                     if !failure.isRetryable { throw failure }
                 }
             } catch let error as HeymarketError where error.code == .transport || error.code == .timeout {
-                failure = error
+                // A transport's text may quote the request's headers: never the key or the token.
+                failure = error.redacting(secrets)
             } catch let error as HeymarketError where error.code == .unreachable {
                 // One budget for the whole run: an unreachable server stops it after a few attempts, not a few per batch.
                 guard let failedInARow = connections.fail(limit: options.retry.maximumAttempts) else {
@@ -214,6 +217,10 @@ public struct HeymarketClient: Sendable {
                 if wait >= RateWindowWait.announced, longer >= RateWindowWait.announced {
                     onWait?(RateWindowWait(seconds: wait, status: failure.status, requestID: failure.requestID, byServer: retryAfter != nil))
                 }
+            } else if wait >= RateWindowWait.announcedRetry, retryNotices.announce(until: ContinuousClock.now + .milliseconds(Int64(wait * 1000))) {
+                // A long wait before one batch's retry (a 503's Retry-After, a grown backoff): said once, so a cron log is never silent.
+                onWait?(RateWindowWait(seconds: wait, status: failure.status, requestID: failure.requestID, byServer: retryAfter != nil,
+                                       retrying: failure.description))
             }
             logger.debug("\(label): \(failure); retrying in \(String(format: "%.2f", wait)) s")
             try await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
@@ -272,6 +279,20 @@ final class CheckpointCache: Sendable {
             }
         }
         return try result.get()
+    }
+}
+
+/// The end of the last wait announced, so that batches waiting together are announced once.
+final class WaitNotices: Sendable {
+    private let end = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// True (and remembered) when a wait ending at `until` ends a few seconds after the last one announced.
+    func announce(until: ContinuousClock.Instant) -> Bool {
+        end.withLock { end in
+            if let known = end, until < known + .seconds(RateWindowWait.announced) { return false }
+            end = until
+            return true
+        }
     }
 }
 

@@ -103,7 +103,11 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
     /// (a server that echoes the Authorization header must not print our token).
     public func redacting(_ secrets: [String]) -> HeymarketError {
         var copy = self
-        for secret in secrets where secret.count >= 8 { copy.message = copy.message.replacingAll(secret, with: "****") }
+        for secret in secrets where secret.count >= 8 {
+            copy.message = copy.message.replacingAll(secret, with: "****")
+            // A server may echo the key or the token anywhere, its request id included.
+            copy.requestID = copy.requestID?.replacingAll(secret, with: "****")
+        }
         return copy
     }
 

@@ -12,16 +12,24 @@ public struct RateWindowWait: Sendable, Hashable {
     public var requestID: String?
     /// True when the server named the wait (`Retry-After`); false for hmq's own backoff.
     public var byServer: Bool
+    /// What failed when it is not the rate window (a 503, a timeout): only that batch waits, before its retry.
+    public var retrying: String?
 
-    public init(seconds: Double, status: Int?, requestID: String?, byServer: Bool) {
+    /// Waits shorter than this (seconds) before one batch's retry are not announced.
+    public static let announcedRetry = 10.0
+
+    public init(seconds: Double, status: Int?, requestID: String?, byServer: Bool, retrying: String? = nil) {
         self.seconds = seconds
         self.status = status
         self.requestID = requestID
         self.byServer = byServer
+        self.retrying = retrying
     }
 
-    /// "waiting 46 s for the rate window (HTTP 429, Retry-After: 46)".
+    /// "waiting 46 s for the rate window (the server answered HTTP 429 with Retry-After 46 s); every request waits",
+    /// or "waiting 12 s before retrying a batch (HTTP 503 server error: down)".
     public var description: String {
+        if let retrying { return "waiting \(Self.seconds(seconds)) before retrying a batch (\(retrying))" }
         let cause = byServer ? "HTTP \(status ?? 429) with Retry-After \(Self.seconds(seconds))" : "HTTP \(status ?? 429) without Retry-After"
         return "waiting \(Self.seconds(seconds)) for the rate window (the server answered \(cause)); every request waits"
     }

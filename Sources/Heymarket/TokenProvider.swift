@@ -40,6 +40,11 @@ public actor TokenProvider {
     public func token() async throws -> Secret {
         switch credentials {
         case .apiKey(let key):
+            // Sent as it is in a header: a control character (a line break, NUL) could end the header
+            // or smuggle another one in. Refused here; the message never repeats the key.
+            guard !key.exposedValue.isEmpty, key.exposedValue.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) else {
+                throw HeymarketError(.missingCredentials, message: "the API key holds a character no HTTP header may carry (a space, a control character or non-ASCII); check HEYMARKET_API_KEY")
+            }
             return key
         case .secret(let id, let key):
             let current = now()

@@ -81,8 +81,12 @@ private func completeWord(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: 
     let completions = MainActor.assumeIsolated { LibeditLineReader.current?.completer?(before) }
     guard let completions, !completions.candidates.isEmpty else { return nil }
     do {
-        hmq_set_completion_append_character(completions.appendSpace ? 32 : 0)
-        let matches = completions.candidates.count == 1 ? completions.candidates : [commonPrefix(completions.candidates)] + completions.candidates
+        // The space after a single match is part of the match: libedit's own append
+        // character was sometimes not applied under a UTF-8 locale (`show` then `disp` typed became `showdisp`).
+        hmq_set_completion_append_character(0)
+        let matches = completions.candidates.count == 1
+            ? completions.candidates.map { completions.appendSpace ? $0 + " " : $0 }
+            : [commonPrefix(completions.candidates)] + completions.candidates
         let size = MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (matches.count + 1)
         let array = malloc(size)!.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: matches.count + 1)
         for (i, match) in matches.enumerated() { array[i] = strdup(match) }

@@ -109,7 +109,9 @@ final class ChaosServer: Sendable {
         switch reply {
         case .answer: break
         case .bytes(let status, let extra, let bytes):
-            var response = "HTTP/1.1 \(status) X\r\nContent-Length: \(bytes.count)\r\nContent-Type: application/json\r\nConnection: close\r\nX-Request-Id: req_chaos\(index)\r\n"
+            var response = "HTTP/1.1 \(status) X\r\nContent-Length: \(bytes.count)\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            // A request id of the reply's own replaces the server's.
+            if !extra.contains(where: { $0.0.lowercased() == "x-request-id" }) { response += "X-Request-Id: req_chaos\(index)\r\n" }
             for (name, value) in extra { response += "\(name): \(value)\r\n" }
             Self.send(fd, Array((response + "\r\n").utf8) + bytes)
         case .stallAfterHeaders(let length):

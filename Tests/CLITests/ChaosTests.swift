@@ -89,6 +89,23 @@ import Testing
         #expect(server.requests.count == 1)
     }
 
+    /// A long wait before a batch's retry (here a 503 asking for 11 s) is said
+    /// once on stderr, so a cron log is never silent; a short one says nothing.
+    @Test func aLongWaitBeforeARetryIsSaidOnceOffATerminal() async throws {
+        let server = try ChaosServer { request, index in
+            index < 2 ? .answer(status: 503, headers: [("Retry-After", "11")], body: #"{"error":"maintenance"}"#)
+                : .answer(status: 200, body: Self.contacts(for: request.body))
+        }
+        defer { server.stop() }
+        let (out, seconds) = try await hmq(server, ["--batch", "1", "--concurrency", "2", "-e", "find phone 14155551234, 14155551235 | show id"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout == #"{"id":1234}"# + "\n" + #"{"id":1235}"# + "\n")
+        let notes = out.stderr.split(separator: "\n").filter { $0.contains("before retrying a batch") }
+        #expect(notes.count == 1, "both batches wait 11 s, said once: \(out.stderr)")
+        #expect(notes.first?.contains("waiting 11 s before retrying a batch (HTTP 503") == true, "\(out.stderr)")
+        #expect(seconds >= 10.5)
+    }
+
     /// A server with Heymarket's kind of limit, fixed windows: `limit` requests
     /// per `window` seconds from its start, then 429 with `Retry-After` to the window's end.
     static func fixedWindow(limit: Int, window: Double) throws -> ChaosServer {

@@ -173,6 +173,28 @@ import Testing
         #expect(server.requests.isEmpty, "no request was sent")
     }
 
+    /// An API key no header may carry is refused before anything is sent, and never shown;
+    /// a server echoing the key or the token in its request id does not get it printed.
+    @Test func aKeyNoHeaderMayCarryIsRefusedHereAndEchoesAreMasked() async throws {
+        let server = try ChaosServer { request, _ in
+            .answer(status: 500, headers: [("X-Request-Id", request.headers["authorization"] ?? request.headers["Authorization"] ?? "none")], body: #"{"error":"oops"}"#)
+        }
+        defer { server.stop() }
+        for key in ["abc\nX-Injected: yes-secret-part", "SECRETVALUE123\u{01}tail", "two words-secret-part"] {
+            let out = try await Self.hmq(server, ["--retries", "1", "-e", "find phone 14155551234 | count"], credentials: ["HEYMARKET_API_KEY": key])
+            #expect(out.status == 5, "\(out.stderr)")
+            #expect(out.stderr.contains("nothing was sent"), "\(out.stderr)")
+            #expect(!out.stderr.contains("secret-part") && !out.stderr.contains("SECRETVALUE123"), "\(out.stderr)")
+        }
+        #expect(server.requests.isEmpty)
+        for credentials in [["HEYMARKET_API_KEY": "LEGACYSECRET0123456789abcdef"], Self.credentials] {
+            let out = try await Self.hmq(server, ["--retries", "1", "-e", "find phone 14155551234 | count"], credentials: credentials)
+            #expect(out.status == 4, "\(out.stderr)")
+            #expect(out.stderr.contains("(request id Bearer ****)"), "\(out.stderr)")
+            #expect(!out.stderr.contains("LEGACYSECRET") && !out.stderr.contains("eyJ"), "\(out.stderr)")
+        }
+    }
+
     @Test func aServerRefusalSaysSoWithItsStatusAndRequestID() async throws {
         let server = try ChaosServer { _, _ in .answer(status: 401, body: #"{"error":"invalid token"}"#) }
         defer { server.stop() }
