@@ -53,9 +53,10 @@ import Testing
             throw CancellationError()
         }
 
-        func finish() async -> Int32 {
+        /// Closes stdin and waits (up to `polls` polls 10 ms apart) for the exit; past that, ends it.
+        func finish(polls: Int = 3000) async -> Int32 {
             try? input.close()
-            for _ in 0..<3000 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<polls where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
             return process.terminationStatus
