@@ -118,14 +118,18 @@ final class ExternalFormatter: RowFormatter {
     func end() throws {
         if process == nil { try begin(columns: columns) }
         process?.closePipe(\.input)
-        // Read until the plugin closes its output, then collect its status.
-        try pump(until: { output < 0 && errors < 0 })
+        // Read until the plugin closes its output or exits: it is done when it
+        // exits, whatever a child it left behind still holds open.
+        try pump(until: { output < 0 && errors < 0 || process?.poll() != nil })
         guard let process else { return }
         guard let ended = process.wait(timeout: plugin.timeout) else {
             process.terminate(grace: 1)
             throw failure("closed its output but did not exit within \(Int(plugin.timeout)) s; stopped it")
         }
+        try drainAfterExit()
         try flushOutput(final: true)
+        // Children it left behind in its group hold no claim on us.
+        process.terminate(grace: 0)
         switch ended {
         case .signalled(let signal): throw failure("was killed by signal \(signal)")
         case .exited(let status) where status != 0: throw failure("exited with status \(status)")
@@ -205,6 +209,18 @@ final class ExternalFormatter: RowFormatter {
             return true
         }
         return false
+    }
+
+    /// Reads what the plugin wrote before it exited and is still in its pipes
+    /// (a pipe holds at most 1 MiB), up to the end of file or the first read
+    /// that finds nothing: a child it left holding a pipe open is not waited for.
+    private func drainAfterExit() throws {
+        for fd in [output, errors] where fd >= 0 {
+            var reads = 0
+            while reads < 16, try drain(fd), fd == output || fd == errors {
+                reads += 1
+            }
+        }
     }
 
     /// Passes the plugin's output on byte for byte.

@@ -27,7 +27,7 @@ public final class LanguageServer {
     let vocabulary: Vocabulary
     let version: String
     /// Open documents, by URI.
-    private(set) var documents: [String: String] = [:]
+    private(set) var documents: [String: TextDocument] = [:]
     private var initialized = false
     private var shutdownRequested = false
     /// Set by `exit`: 0 after `shutdown`, else 1 (as the protocol says).
@@ -103,14 +103,20 @@ public final class LanguageServer {
         let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
         switch method {
         case "textDocument/didOpen":
-            documents[uri] = params["textDocument"]?["text"]?.stringValue ?? ""
+            documents[uri] = TextDocument(params["textDocument"]?["text"]?.stringValue ?? "")
             return [publishDiagnostics(uri)]
         case "textDocument/didChange":
-            guard var text = documents[uri] else { return [] }
-            for change in params["contentChanges"]?.arrayValue ?? [] {
-                text = Self.apply(change, to: text)
+            guard var document = documents[uri] else { return [] }
+            // The changes apply one after another: when one is malformed none is
+            // taken, and the document stays as it was (a notification has no reply: say why in the log).
+            for (index, change) in (params["contentChanges"]?.arrayValue ?? []).enumerated() {
+                do {
+                    try Self.apply(change, to: &document)
+                } catch {
+                    return [Self.logMessage(type: 1, "hmq lsp: a change to \(uri) was refused, and the document is kept as it was: content change \(index + 1): \(error)")]
+                }
             }
-            documents[uri] = text
+            documents[uri] = document
             return [publishDiagnostics(uri)]
         case "textDocument/didClose":
             documents[uri] = nil
@@ -145,7 +151,7 @@ public final class LanguageServer {
     // MARK: Diagnostics
 
     func publishDiagnostics(_ uri: String) -> JSONValue {
-        let source = Source(name: uri, text: documents[uri] ?? "")
+        let source = Source(name: uri, text: documents[uri]?.text ?? "")
         let diagnostics = ScriptCheck.parse(source, pluginStages: vocabulary.pluginStages).diagnostics.map { d -> JSONValue in
             var message = d.message
             if let suggestion = d.suggestion { message += "\n" + suggestion }
@@ -234,7 +240,7 @@ public final class LanguageServer {
 
     func formatting(_ params: JSONValue) -> JSONValue {
         let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
-        guard let text = documents[uri] else { return .null }
+        guard let text = documents[uri]?.text else { return .null }
         let source = Source(name: uri, text: text)
         let parsed = Parser.parse(source, pluginStages: vocabulary.pluginStages)
         guard !parsed.hasErrors else { return .array([]) }
@@ -248,7 +254,7 @@ public final class LanguageServer {
 
     func symbols(_ params: JSONValue) -> JSONValue {
         let uri = params["textDocument"]?["uri"]?.stringValue ?? ""
-        guard let text = documents[uri] else { return .null }
+        guard let text = documents[uri]?.text else { return .null }
         let source = Source(name: uri, text: text)
         let script = Parser.parse(source, pluginStages: vocabulary.pluginStages).script
         return .array(script.statements.compactMap { statement -> JSONValue? in
@@ -271,7 +277,7 @@ public final class LanguageServer {
 
     /// The document and byte offset a `{textDocument, position}` names.
     func place(_ params: JSONValue) -> (Source, Int)? {
-        guard let uri = params["textDocument"]?["uri"]?.stringValue, let text = documents[uri],
+        guard let uri = params["textDocument"]?["uri"]?.stringValue, let text = documents[uri]?.text,
               let line = params["position"]?["line"]?.integerValue, let character = params["position"]?["character"]?.integerValue else { return nil }
         let source = Source(name: uri, text: text)
         return (source, source.offset(line: Int(line), utf16Character: Int(character)))
@@ -285,15 +291,29 @@ public final class LanguageServer {
         return .object(JSONObject([.init(key: "start", value: position(range.start)), .init(key: "end", value: position(range.end))]))
     }
 
-    /// A `contentChanges` entry applied to `text`: the whole text, or a range's replacement.
-    static func apply(_ change: JSONValue, to text: String) -> String {
-        let newText = change["text"]?.stringValue ?? ""
-        guard let range = change["range"], let sl = range["start"]?["line"]?.integerValue, let sc = range["start"]?["character"]?.integerValue,
-              let el = range["end"]?["line"]?.integerValue, let ec = range["end"]?["character"]?.integerValue else { return newText }
-        let source = Source(name: "", text: text)
-        let start = source.offset(line: Int(sl), utf16Character: Int(sc))
-        let end = max(start, source.offset(line: Int(el), utf16Character: Int(ec)))
-        return String(decoding: source.bytes[0..<start] + Array(newText.utf8) + source.bytes[end...], as: UTF8.self)
+    /// A `contentChanges` entry applied to `document`: with no `range` key the
+    /// whole text, else the range's replacement. A change that is not
+    /// `{range?, text}` with whole non-negative numbers in its range, or whose
+    /// range the document cannot hold, is refused and changes nothing.
+    static func apply(_ change: JSONValue, to document: inout TextDocument) throws(TextDocument.RangeError) {
+        guard let newText = change["text"]?.stringValue else { throw .init(description: "it has no text") }
+        guard let range = change["range"] else {
+            document = TextDocument(newText)
+            return
+        }
+        guard case .object = range else { throw .init(description: "its range is \(JSONWriter().string(range)), not {start, end}") }
+        func position(_ name: String) throws(TextDocument.RangeError) -> TextDocument.Position {
+            var numbers: [Int] = []
+            for key in ["line", "character"] {
+                let value = range[name]?[key]
+                guard let number = value?.integerValue, number >= 0, number <= Int64(Int32.max) else {
+                    throw .init(description: "its range's \(name) \(key) is \(value.map { JSONWriter().string($0) } ?? "missing"), not a whole number from 0")
+                }
+                numbers.append(Int(number))
+            }
+            return .init(line: numbers[0], character: numbers[1])
+        }
+        try document.replace(from: position("start"), to: position("end"), with: newText)
     }
 
     static func result(id: JSONValue, _ result: JSONValue) -> JSONValue {
@@ -305,6 +325,11 @@ public final class LanguageServer {
             .init(key: "jsonrpc", value: .string("2.0")), .init(key: "id", value: id),
             .init(key: "error", value: .object(JSONObject([.init(key: "code", value: .integer(code)), .init(key: "message", value: .string(message))]))),
         ]))
+    }
+
+    /// A `window/logMessage` notification (`type` 1 error, 2 warning, 3 info, 4 log).
+    static func logMessage(type: Int64, _ message: String) -> JSONValue {
+        notification("window/logMessage", .object(JSONObject([.init(key: "type", value: .integer(type)), .init(key: "message", value: .string(message))])))
     }
 
     static func notification(_ method: String, _ params: JSONValue) -> JSONValue {

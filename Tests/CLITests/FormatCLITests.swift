@@ -103,6 +103,37 @@ import Testing
         }
     }
 
+    @Test func aPluginIsDoneWhenItExitsThoughAChildStillHoldsItsOutput() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-hold-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let folder = try plugins(["hold": "#!/bin/sh\ncat\nsleep 30 &\necho \"$!\" > \"$HOLD_PID\"\necho end\nexit 0\n"])
+        let peer = try ServerTests.Peer(["--sandbox", "-e", "find phone 14155551234, 14155559876 | show id, name | format hold"],
+                                        environment: ["PATH": folder + ":" + path, "HOLD_PID": pidFile])
+        // Waiting for the sleep would take 30 s (the plugin timeout): 1,500 polls end well before.
+        let status = await peer.finish(polls: 1500)
+        #expect(status == 0, "stderr: \(peer.stderr)")
+        let expected = "{\"id\":1001,\"name\":\"Ada Lovelace\"}\n{\"id\":1002,\"name\":\"José Núñez\"}\nend\n"
+        let output = try await peer.next { data in data.count >= expected.utf8.count ? String(decoding: data, as: UTF8.self) : nil }
+        #expect(output == expected)
+        #expect(peer.stderr.isEmpty)
+        // The child it left was ended with its group.
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var polls = 0
+        while Self.isLive(pid), polls < 500 {
+            polls += 1
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(!Self.isLive(pid), "the plugin's sleep \(pid) is still running")
+    }
+
+    /// Whether process `pid` runs (a zombie waiting for its reaper does not).
+    static func isLive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let state = stat.split(separator: ")").last?.split(separator: " ").first else { return true }
+        return state != "Z"
+    }
+
     @Test func aBuiltInNameCannotBeTakenByAPlugin() async throws {
         let folder = try plugins(["csv": "#!/bin/sh\necho hijacked\n"])
         try await cli.withSandbox { url, _, _ in

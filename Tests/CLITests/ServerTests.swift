@@ -53,9 +53,10 @@ import Testing
             throw CancellationError()
         }
 
-        func finish() async -> Int32 {
+        /// Closes stdin and waits (up to `polls` polls 10 ms apart) for the exit; past that, ends it.
+        func finish(polls: Int = 3000) async -> Int32 {
             try? input.close()
-            for _ in 0..<3000 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<polls where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
             return process.terminationStatus
@@ -339,6 +340,14 @@ import Testing
             return Data("Content-Length: \(body.count)\r\n\r\n".utf8) + body
         }
 
+        /// A new `hmq lsp`, past `initialize` and `initialized`.
+        static func initialized() async throws -> LSP {
+            var lsp = LSP(peer: try Peer(["lsp"]))
+            _ = try await lsp.request("initialize", ["capabilities": [:]])
+            lsp.notify("initialized", [:])
+            return lsp
+        }
+
         func notify(_ method: String, _ params: [String: Any]) { peer.send(frame(["jsonrpc": "2.0", "method": method, "params": params])) }
 
         mutating func request(_ method: String, _ params: [String: Any] = [:]) async throws -> Any? {
@@ -427,6 +436,78 @@ import Testing
         #expect(edits?.first?["newText"] as? String == fmt.stdout)
         let symbols = try await lsp.request("textDocument/documentSymbol", ["textDocument": ["uri": messy]]) as? [[String: Any]]
         #expect(symbols?.compactMap { $0["name"] as? String } == ["x"])
+
+        _ = try await lsp.request("shutdown")
+        lsp.notify("exit", [:])
+        #expect(await peer.finish() == 0)
+    }
+
+    /// A change whose range is malformed is refused with a log message (a
+    /// notification has no response) and the document stays as it was: it is
+    /// never taken for the whole text, so formatting still edits the original.
+    @Test func lspRefusesAChangeWithAMalformedRangeAndKeepsTheDocument() async throws {
+        var lsp = try await LSP.initialized()
+        let peer = lsp.peer
+        let uri = "file:///tmp/messy.hmq"
+        let text = "find   phone 14155551234|show name,tags\nlet  x=find email a@b.com\n"
+        lsp.notify("textDocument/didOpen", ["textDocument": ["uri": uri, "languageId": "hmq", "version": 1, "text": text]])
+        #expect(try await lsp.diagnostics().isEmpty)
+
+        func range(_ sl: Any, _ sc: Any, _ el: Any, _ ec: Any) -> [String: Any] {
+            ["start": ["line": sl, "character": sc], "end": ["line": el, "character": ec]]
+        }
+        let malformed: [(range: Any, says: String)] = [
+            (range(1.5, 0, 2, 0), "its range's start line is 1.5"),
+            (range("1", 0, 2, 0), #"its range's start line is "1""#),
+            (range(0, -3, 0, 4), "its range's start character is -3"),
+            (range(1, 4, 0, 2), "its range starts (line 1, character 4) after it ends (line 0, character 2)"),
+            (range(0, 0, 7, 0), "its range's end (line 7, character 0) is not in the document (lines 0 to 3)"),  // after the line the first change puts in
+            (NSNull(), "its range is null"),
+        ]
+        for (version, change) in malformed.enumerated() {
+            // A good change first: the notification is refused whole.
+            lsp.notify("textDocument/didChange", ["textDocument": ["uri": uri, "version": version + 2], "contentChanges": [
+                ["range": range(0, 0, 0, 0), "text": "# fine\n"], ["range": change.range, "text": "shwo"],
+            ]])
+            let next = try await lsp.message { _ in true }
+            #expect(next["method"] as? String == "window/logMessage", "\(next)")
+            let params = next["params"] as? [String: Any]
+            #expect(params?["type"] as? Int == 1)
+            let said = params?["message"] as? String ?? ""
+            #expect(said.contains("a change to \(uri) was refused, and the document is kept as it was: content change 2: " + change.says), "\(said)")
+        }
+        // Formatting edits the original text, whole: nothing was taken.
+        let edits = try await lsp.request("textDocument/formatting", ["textDocument": ["uri": uri], "options": ["tabSize": 2, "insertSpaces": true]]) as? [[String: Any]]
+        let fmt = try await HMQProcess.run(["fmt", "-"], stdin: text)
+        #expect(edits?.count == 1)
+        #expect(edits?.first?["newText"] as? String == fmt.stdout)
+        #expect((edits?.first).map(Self.range) == [0, 0, 2, 0])
+
+        _ = try await lsp.request("shutdown")
+        lsp.notify("exit", [:])
+        #expect(await peer.finish() == 0)
+        #expect(!peer.stdout.contains(Data(#""id":null"#.utf8)))
+    }
+
+    /// 1,000 range edits in one change on a 20,000-line document are applied
+    /// within the reply wait's 3,000 polls (each edit rebuilt the whole text
+    /// before, some 70 s in a debug build); the diagnostics show every edit.
+    @Test func lspAppliesAThousandEditsToALongDocumentPromptly() async throws {
+        var lsp = try await LSP.initialized()
+        let peer = lsp.peer
+        let uri = "file:///tmp/long.hmq"
+        let text = String(repeating: "find phone 14155551234 | show name\n", count: 20_000)
+        lsp.notify("textDocument/didOpen", ["textDocument": ["uri": uri, "languageId": "hmq", "version": 1, "text": text]])
+        #expect(try await lsp.diagnostics().isEmpty)
+        // `show` becomes `shwo` on every 20th line, then a line goes in at the top.
+        var changes: [[String: Any]] = (0..<1000).map { i in
+            ["range": ["start": ["line": i * 20, "character": 25], "end": ["line": i * 20, "character": 29]], "text": "shwo"]
+        }
+        changes.append(["range": ["start": ["line": 0, "character": 0], "end": ["line": 0, "character": 0]], "text": "# edited\n"])
+        lsp.notify("textDocument/didChange", ["textDocument": ["uri": uri, "version": 2], "contentChanges": changes])
+        let diagnostics = try await lsp.diagnostics()
+        #expect(diagnostics.count == 1000)
+        #expect(diagnostics.map(Self.range) == (0..<1000).map { [$0 * 20 + 1, 25, $0 * 20 + 1, 29] })
 
         _ = try await lsp.request("shutdown")
         lsp.notify("exit", [:])

@@ -49,9 +49,19 @@ public final class Source: Sendable {
     public func offset(line: Int, utf16Character: Int) -> Int {
         guard line >= 0 else { return 0 }
         guard line < lineStarts.count else { return bytes.count }
-        var end = line + 1 < lineStarts.count ? lineStarts[line + 1] - 1 : bytes.count
-        if end > lineStarts[line], bytes[end - 1] == 0x0D { end -= 1 }
-        var offset = lineStarts[line]
+        let end = line + 1 < lineStarts.count ? lineStarts[line + 1] : bytes.count
+        return Self.offset(utf16Character: utf16Character, inLine: bytes, from: lineStarts[line], to: end)
+    }
+
+    /// The byte offset `utf16Character` UTF-16 code units into the line
+    /// `bytes[start..<end]` (its line break, if any, included; the position is
+    /// clamped to the line before it, and one inside a character means the
+    /// character's end). Reads only that line.
+    public static func offset(utf16Character: Int, inLine bytes: [UInt8], from start: Int, to end: Int) -> Int {
+        var end = end
+        if end > start, bytes[end - 1] == 0x0A { end -= 1 }
+        if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+        var offset = start
         var units = 0
         while offset < end, units < utf16Character {
             // One UTF-8 sequence: 4 bytes are 2 UTF-16 units; an invalid byte is one U+FFFD.
