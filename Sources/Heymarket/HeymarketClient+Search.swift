@@ -173,15 +173,21 @@ extension HeymarketClient {
                 let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: groups, values: batch.values)
                 if AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) {
                     let findings = try await AttributionProbe(contacts: groups.map { $0[0] }, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
-                        let part = ChannelBatch(index: batch.index, values: indexes.map { batch.values[$0] })
+                        // Search is a union: a probe larger than the size the server was found to take
+                        // is asked in parts of that size, and their answers joined.
+                        let size = max(1, batchLimit.current ?? indexes.count)
                         var partAttempts = 0
                         var answer: [Contact] = []
-                        do {
-                            _ = try await send(request(for: part), label: "\(label): attribution, \(indexes.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
-                                answer = try Self.decodeContacts(response)
+                        for start in stride(from: 0, to: indexes.count, by: size) {
+                            let chunk = indexes[start..<min(start + size, indexes.count)]
+                            let part = ChannelBatch(index: batch.index, values: chunk.map { batch.values[$0] })
+                            do {
+                                _ = try await send(request(for: part), label: "\(label): attribution, \(chunk.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
+                                    answer += try Self.decodeContacts(response)
+                                }
+                            } catch let error as HeymarketError where !error.stopsTheRun {
+                                throw AttributionProbe.SubSearchFailed(error: error, attempts: partAttempts)
                             }
-                        } catch let error as HeymarketError where !error.stopsTheRun {
-                            throw AttributionProbe.SubSearchFailed(error: error, attempts: partAttempts)
                         }
                         return (answer, partAttempts)
                     }.run()

@@ -150,6 +150,11 @@ import Testing
         // Ctrl-C at the prompt drops the line.
         try tmux.type("find phone 1 | show nothing-to-run")
         try tmux.keys("C-c")
+        // The next line is typed once the fresh prompt is there (a loaded machine may take a moment).
+        _ = try await tmux.wait { screen in
+            let lines = screen.split(separator: "\n").map { String($0) }
+            return screen.contains("show nothing-to-run") && lines.last == prompt.trimmingCharacters(in: .whitespaces)
+        }
         try tmux.type(".timing on")
         try tmux.keys("Enter")
         _ = try await tmux.wait { $0.contains("timing on\n") }

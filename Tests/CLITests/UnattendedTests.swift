@@ -272,5 +272,18 @@ import Testing
         #expect(server.requests.count == expected, "\(server.requests.count) requests")
         let oversized = server.requests.filter { ChaosServer.phones(in: $0.body).count > 40 }.count
         #expect(oversized == 3, "the batch and its halves; none after the limit was learned")
+
+        // With misses, exact attribution's follow-up questions keep to the size learned too: every miss is proven.
+        let found: [String] = (0..<100).map { String(14_155_550_000 + $0) }
+        let missing: [String] = (0..<100).map { String(14_165_550_000 + $0) }
+        let mixed: [String] = zip(found, missing).flatMap { [$0.0, $0.1] }
+        let mixedDirectory = try Self.directory(["ids.txt": mixed.joined(separator: "\n")])
+        let before = server.requests.count
+        let misses = try await Self.bounded(["--base-url", server.url, "--rate", "0", "--concurrency", "1", "-e", #"find phone file "ids.txt" | unmatched | count by reason"#],
+                                            in: mixedDirectory)
+        #expect(misses.status == 0, "\(misses.stderr)")
+        #expect(misses.stdout == #"{"reason":"no contact","count":100}"# + "\n", "\(misses.stdout) \(misses.stderr)")
+        let oversizedAgain = server.requests[before...].filter { ChaosServer.phones(in: $0.body).count > 40 }.count
+        #expect(oversizedAgain <= 3, "only the first batch and its halves, before the run learns the size: \(oversizedAgain)")
     }
 }
