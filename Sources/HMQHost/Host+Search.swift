@@ -81,11 +81,19 @@ extension Host {
         }
         if !result.invalid.isEmpty {
             // Each named by where it came from (`stdin:12`), when known.
-            let named = result.inputs.indices.compactMap { i -> String? in
-                guard case .invalid(let e) = result.inputs[i].outcome else { return nil }
-                return (origins.flatMap { $0.indices.contains(i) ? $0[i] + ": " : nil } ?? "") + e.message
+            // Refused here (never sent), or sent and refused alone by the server (an HTTP status).
+            func named(byServer: Bool) -> [String] {
+                result.inputs.indices.compactMap { i -> String? in
+                    guard case .invalid(let e) = result.inputs[i].outcome, (e.status != nil) == byServer else { return nil }
+                    return (origins.flatMap { $0.indices.contains(i) ? $0[i] + ": " : nil } ?? "") + e.message
+                }
             }
-            console.note("\(named.count) invalid value\(named.count == 1 ? "" : "s") left out: " + Self.listed(named, separator: "; "))
+            let local = named(byServer: false), refused = named(byServer: true)
+            if !local.isEmpty { console.note("\(local.count) invalid value\(local.count == 1 ? "" : "s") left out: " + Self.listed(local, separator: "; ")) }
+            if !refused.isEmpty {
+                console.note("\(refused.count) value\(refused.count == 1 ? " was" : "s were") refused by the server, alone (the others of its batch were answered): "
+                             + Self.listed(refused, separator: "; "))
+            }
         }
         // What stopped the run first, in one line; then each batch with its values.
         if result.failures.contains(where: { $0.error.stopsTheRun }) { console.error(RuntimeError.summary(of: result.failures)) }

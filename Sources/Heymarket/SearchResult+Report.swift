@@ -28,12 +28,20 @@ extension SearchResult {
                 .init(key: "values", value: .array(f.values.map { .string($0.value) })),
             ]))
         }
-        let failures = result.failures.map(failureJSON)
+        // A value the server refused alone is invalid, with the server's status and request id there;
+        // it is not listed again under `failed` (every value is in exactly one list).
+        let refused = Set(result.inputs.compactMap { input -> NormalizedChannelValue? in
+            guard case .invalid(let e) = input.outcome, e.status != nil else { return nil }
+            return input.normalized
+        })
+        let failures = result.failures.filter { f in !(f.values.allSatisfy(refused.contains) && f.error.status == 400) }.map(failureJSON)
         let invalid: [JSONValue] = result.invalid.map { entry in
             .object(JSONObject([
                 .init(key: "type", value: entry.value.type.map(JSONValue.string) ?? .null),
                 .init(key: "value", value: .string(entry.value.value)),
                 .init(key: "error", value: .string(entry.error.message)),
+                .init(key: "status", value: entry.error.status.map { .integer(Int64($0)) } ?? .null),
+                .init(key: "request_id", value: entry.error.requestID.map(JSONValue.string) ?? .null),
             ]))
         }
         return .object(JSONObject([

@@ -241,6 +241,12 @@ import Testing
         #expect((object["contacts"] as? [Any])?.count == 199)
         let invalid = (object["invalid"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
         #expect(invalid == [bad])
+        // In exactly one list: invalid, with the server's status and request id; not again under failed.
+        let entry = try #require((object["invalid"] as? [[String: Any]])?.first)
+        #expect(entry["status"] as? Int == 400 && (entry["request_id"] as? String)?.hasPrefix("req_chaos") == true, "\(entry)")
+        #expect((object["failed"] as? [Any])?.isEmpty == true, "\(object["failed"] ?? "")")
+        #expect(report.stderr.contains("1 value was refused by the server, alone (the others of its batch were answered)") && !report.stderr.contains("left out"),
+                "\(report.stderr)")
     }
 
     @Test func aRefusalEveryValueGetsAlikeIsNotSplitFurther() async throws {
