@@ -11,6 +11,8 @@ extension HeymarketClient {
         /// asked again in parts (see ``HeymarketClient/answerInParts(_:refusedWith:label:attempts:)``),
         /// each with the server's error. They are not in ``batch``, which holds the values answered.
         public var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
+        /// The checkpoint line it was replayed from, when it was.
+        var replayedLine: Int?
 
         public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch
@@ -61,6 +63,18 @@ extension HeymarketClient {
     }
 
     /// The outcomes of a plan's batches, in batch order (see ``batchOutcomes(_:)``).
+    /// Why a batch replayed from a checkpoint does not settle every value under
+    /// exact attribution (a journal only holds batches that did: its findings
+    /// were edited or cut); nil when it does.
+    func unsettled(_ outcome: BatchOutcome) -> String? {
+        guard options.attribution == .exact, case .success(let contacts) = outcome.result, !contacts.isEmpty else { return nil }
+        let groups = Contact.grouped(contacts)
+        let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: groups, values: outcome.batch.values)
+        let open = BatchAttribution(valueCount: outcome.batch.values.count, fieldHits: fieldHits, probe: outcome.findings).verdicts.filter { $0 == .undetermined }.count
+        guard open > 0 else { return nil }
+        return "batch \(outcome.batch.index + 1) was journaled as settled, yet its attribution findings leave \(open) of its values undetermined"
+    }
+
     public struct BatchOutcomes: AsyncSequence, Sendable {
         public typealias Element = BatchOutcome
         let client: HeymarketClient
@@ -111,6 +125,10 @@ extension HeymarketClient {
                 while stopped == nil, running.count < client.options.concurrency, let batch = try source.next() {
                     let (client, total, journal) = (self.client, source.census.batchCount, self.journal)
                     if let journal, let done = journal.checkpoint.outcome(of: batch, lookup: journal.lookup) {
+                        // Journaled as settled: under exact attribution its findings must settle every value.
+                        if let problem = client.unsettled(done) {
+                            throw journal.checkpoint.damaged(line: done.replayedLine ?? 0, problem)
+                        }
                         running[next] = Task { done }
                     } else {
                         running[next] = Task {

@@ -148,7 +148,7 @@ public final class SearchCheckpoint: Sendable {
     }
 
     /// The error for a journal that is damaged at `line`: it is never half read.
-    private func damaged(line: Int, _ what: String) -> HeymarketError {
+    func damaged(line: Int, _ what: String) -> HeymarketError {
         HeymarketError(.checkpoint, message: "checkpoint damaged at line \(line) of '\(path)': \(what); delete it (or name a new file) to start over")
     }
 
@@ -307,6 +307,7 @@ public final class SearchCheckpoint: Sendable {
             guard let record = state.lookups[lookup]?.done.removeValue(forKey: batch.index), record.values == Self.fingerprint(batch) else { return nil }
             var outcome = HeymarketClient.BatchOutcome(batch: batch, result: .success(record.contacts), attempts: 0)
             outcome.findings = record.findings
+            outcome.replayedLine = record.line
             return outcome
         }
     }

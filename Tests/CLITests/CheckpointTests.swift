@@ -161,6 +161,16 @@ import Testing
                 #expect(run.stdout.isEmpty, "nothing of a damaged journal is printed")
                 #expect(try sandbox.read("d.ckpt") == changed.joined(separator: "\n"), "a damaged journal is left as it was")
             }
+            // Findings cut short (values proven unmatched left out): journaled as settled, they no longer settle the batch.
+            let cut = lines[probed].replacingOccurrences(of: #""unmatched":\[[0-9,]+\]"#, with: #""unmatched":[]"#, options: .regularExpression)
+            #expect(cut != lines[probed], "the probed batch proved some values unmatched: \(lines[probed].prefix(300))")
+            var shortened = lines
+            shortened[probed] = cut
+            try sandbox.write("d.ckpt", shortened.joined(separator: "\n"))
+            let unsettled = try await sandbox.hmq(options + ["-e", Self.script])
+            #expect(unsettled.status == 2, "\(unsettled.stderr)")
+            #expect(unsettled.stderr.contains("checkpoint damaged at line \(probed + 1) of 'd.ckpt'") && unsettled.stderr.contains("leave")
+                    && unsettled.stderr.contains("undetermined"), "\(unsettled.stderr)")
             #expect(sandbox.searchRequests == before, "a damaged journal sends nothing")
             try sandbox.write("d.ckpt", good)
             let replayed = try await sandbox.hmq(options + ["-e", Self.script])
