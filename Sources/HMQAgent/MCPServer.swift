@@ -20,7 +20,7 @@ public enum MCPServer {
     /// The tools, with their input schemas.
     public static let tools: [Tool] = [
         Tool(name: "query", title: "Run hmq text",
-             description: "Runs hmq text (statements separated by new lines or ';') and returns {results, rows, columns, rowCount, truncated, unmatched, failures, requests, notes, explain, error}: results has one {columns, rows, rowCount, truncated} per pipeline, rows/columns/rowCount are the last one's; error is null, or {kind, exitCode, message, diagnostics, requestId, details} when it did not finish cleanly. `let` and `set` persist between calls, which run one at a time in order. `save` is not available.",
+             description: "Runs hmq text (statements separated by new lines or ';') and returns {results, rows, columns, rowCount, truncated, unmatched, failures, requests, notes, explain, error}: results has one {columns, rows, rowCount, truncated} per pipeline, rows/columns/rowCount are the last one's; error is null, or {kind, exitCode, message, diagnostics, requestId, details} when it did not finish cleanly. unmatched and failures hold at most `limit` entries; omitted (when present) counts what was cut. `let` and `set` persist between calls, which run one at a time in order. `save` is not available.",
              inputSchema: .object([
                  "type": "object",
                  "properties": .object([

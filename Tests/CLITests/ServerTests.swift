@@ -315,6 +315,50 @@ import Testing
         #expect(await peer.finish() == 0)
     }
 
+    static var initialize: [String: Any] { ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]] }
+
+    @Test func mcpAnswersAreBoundedWhateverTheyHold() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", Self.initialize)
+        // 2,000 values that find nothing, limit 1: one is listed, the rest counted.
+        let misses = (0..<2000).map { String(19_990_000_000 + $0) }
+        let missed = try await mcp.call("query", ["text": "find phone \(misses.joined(separator: ", ")) | show id", "limit": 1])
+        #expect(!missed.isError, "\(missed.text.prefix(500))")
+        #expect((missed.structured["unmatched"] as? [Any])?.count == 1)
+        #expect((missed.structured["omitted"] as? [String: Any])?["unmatched"] as? Int == 1999, "\(missed.text.prefix(2000))")
+        #expect((missed.structured["hint"] as? String)?.contains("1999 unmatched") == true, "\(missed.text.prefix(2000))")
+        #expect(missed.text.utf8.count < 10_000, "\(missed.text.utf8.count) bytes")
+        // explain of 10,000 values: cut to 65,536 characters, saying how many more there were.
+        let many = (0..<10_000).map { String(19_990_000_000 + $0) }.joined(separator: ", ")
+        let explained = try await mcp.call("explain", ["text": "find phone \(many)"])
+        let text = try #require(explained.structured["explain"] as? String)
+        #expect(text.count < AgentTools.textLimit + 40 && text.hasSuffix(" more characters)"), "\(text.count) characters: \(text.suffix(100))")
+        #expect(await peer.finish() == 0)
+    }
+
+    @Test func aServersHugeErrorMessageIsCutInAnswersAndOnStderr() async throws {
+        let huge = String(repeating: "x", count: 2_000_000)
+        let server = try ChaosServer { _, _ in .answer(status: 400, body: #"{"message":"\#(huge)"}"#) }
+        defer { server.stop() }
+        let credentials = ["HEYMARKET_SECRET_ID": "chaos-id", "HEYMARKET_SECRET_KEY": "sk_chaos_key_never_shown_0123"]
+        let cli = try await HMQProcess.run(["--base-url", server.url, "--rate", "0", "--retries", "1", "-e", "find phone 14155551234"], environment: credentials)
+        #expect(cli.status == 4, "\(cli.stderr.prefix(500))")
+        #expect(cli.stderr.contains("x… (1999000 more characters)"), "\(cli.stderr.prefix(500))")
+        #expect(cli.stderr.utf8.count < 5000, "\(cli.stderr.utf8.count) bytes on stderr")
+
+        let peer = try Peer(["mcp", "--base-url", server.url, "--rate", "0", "--retries", "1"], environment: credentials)
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", Self.initialize)
+        for (tool, arguments) in [("query", ["text": "find phone 14155551234"]), ("lookup", ["phone": ["14155551234"]])] as [(String, [String: Any])] {
+            let answer = try await mcp.call(tool, arguments)
+            #expect(answer.isError)
+            #expect(answer.text.contains("x… (1999000 more characters)"), "\(tool): \(answer.text.prefix(500))")
+            #expect(answer.text.utf8.count < 10_000, "\(tool): \(answer.text.utf8.count) bytes")
+        }
+        #expect(await peer.finish() == 0)
+    }
+
     @Test func mcpWithoutCredentialsStillChecksAndSaysWhyQueriesCannotRun() async throws {
         let peer = try Peer(["mcp"])
         var mcp = MCP(peer: peer)
