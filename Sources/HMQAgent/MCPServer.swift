@@ -81,7 +81,7 @@ public enum MCPServer {
             }
             return .init(contents: [.text(found.text, uri: found.resource.uri, mimeType: found.resource.mimeType)])
         }
-        let transport = AnsweringTransport(StdioTransport())
+        let transport = AnsweringTransport(StdioLines())
         try await server.start(transport: transport)
         await server.waitUntilCompleted()
         // stdin closed: answer the requests already made before leaving.
@@ -191,22 +191,24 @@ public enum MCPServer {
 /// when stdin closes, while requests are still being handled), and hands the
 /// server one `tools/call` at a time, in the order they came: the SDK handles
 /// each request in a task of its own, and a session's calls (`let` in one,
-/// `$name` in the next) must run in order.
+/// `$name` in the next) must run in order. It reads and writes stdio with
+/// ``StdioLines``: in linear time, a message larger than its cap answered
+/// with -32600 and discarded.
 actor AnsweringTransport: Transport {
-    let base: StdioTransport
+    let base: StdioLines
     private var unanswered = Set<String>()
     /// The id of the tool call handed to the server and not yet answered.
     private var callInFlight: String?
     private var waitingForCall: CheckedContinuation<Void, Never>?
-    nonisolated var logger: Logger { base.logger }
+    nonisolated let logger = Logger(label: "hmq.mcp", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(_ base: StdioTransport) { self.base = base }
+    init(_ base: StdioLines) { self.base = base }
 
-    func connect() async throws { try await base.connect() }
-    func disconnect() async { await base.disconnect() }
+    func connect() async throws {}
+    func disconnect() async {}
 
     func send(_ data: Data) async throws {
-        try await base.send(data)
+        try await base.write(data)
         for id in Self.ids(in: data, withKey: { $0["result"] != nil || $0["error"] != nil }) {
             unanswered.remove(id)
             if id == callInFlight {
@@ -222,7 +224,14 @@ actor AnsweringTransport: Transport {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    for try await received in await base.receive() {
+                    for try await line in base.lines() {
+                        let received: Data
+                        switch line {
+                        case .message(let data): received = data
+                        case .oversized(let bytes, let id):
+                            try await base.write(Self.error(-32600, "Invalid Request: the message is \(bytes) bytes, more than the \(base.limit) a message may be; it was discarded", id: id))
+                            continue
+                        }
                         // A message the SDK would drop or answer with a made-up id is answered here.
                         guard let data = try await self.screened(received) else { continue }
                         if let call = Self.ids(in: data, withKey: { $0["method"] == .string(CallTool.name) }).first { await self.admit(call) }
@@ -244,23 +253,23 @@ actor AnsweringTransport: Transport {
     /// nothing is left for the SDK. Such a request is never the call in flight.
     private func screened(_ data: Data) async throws -> Data? {
         guard let json = try? JSONDecoder().decode(Value.self, from: data) else {
-            try await base.send(Self.error(-32700, "Parse error: the message is not JSON"))
+            try await base.write(Self.error(-32700, "Parse error: the message is not JSON"))
             return nil
         }
         let invalid = Self.error(-32600, "Invalid Request: the id must be a string or an integer")
         switch json {
         case .object(let message):
             guard Self.hasInvalidID(message) else { return data }
-            try await base.send(invalid)
+            try await base.write(invalid)
             return nil
         case .array(let batch) where !batch.isEmpty:
             let bad = batch.filter { $0.objectValue.map(Self.hasInvalidID) ?? false }
             guard !bad.isEmpty else { return data }
-            try await base.send(Data("[".utf8) + Array(repeating: invalid, count: bad.count).joined(separator: Data(",".utf8)) + Data("]".utf8))
+            try await base.write(Data("[".utf8) + Array(repeating: invalid, count: bad.count).joined(separator: Data(",".utf8)) + Data("]".utf8))
             let rest = batch.filter { !($0.objectValue.map(Self.hasInvalidID) ?? false) }
             return rest.isEmpty ? nil : try JSONEncoder().encode(Value.array(rest))
         default:
-            try await base.send(invalid)
+            try await base.write(invalid)
             return nil
         }
     }
@@ -275,9 +284,10 @@ actor AnsweringTransport: Transport {
         }
     }
 
-    /// A JSON-RPC error answer that names no request (`"id": null`).
-    static func error(_ code: Int, _ message: String) -> Data {
-        Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":\#(code),"message":"\#(message)"}}"#.utf8)
+    /// A JSON-RPC error answer to `id` (`"id": null` when there is none).
+    static func error(_ code: Int, _ message: String, id: Value? = nil) -> Data {
+        let named = id.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        return Data(#"{"jsonrpc":"2.0","id":\#(named),"error":{"code":\#(code),"message":"\#(message)"}}"#.utf8)
     }
 
     /// Waits until the tool call before this one is answered.

@@ -359,6 +359,40 @@ import Testing
         #expect(await peer.finish() == 0)
     }
 
+    @Test func mcpReadsAMessageJustUnderTheCapAndRefusesOneOverItAndStaysLive() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", Self.initialize)
+        // Just under 1 MB (1,048,576 bytes): read and answered.
+        let under = try await mcp.call("check", ["text": "# " + String(repeating: "x", count: 1_000_000) + "\nfind phone 14155551234"])
+        #expect(!under.isError && under.structured["ok"] as? Bool == true)
+        // Over it: answered with -32600 naming the request, and discarded.
+        func answer(to line: String) async throws -> [String: Any] {
+            peer.send(Data((line + "\n").utf8))
+            return try await peer.next { data -> [String: Any]? in
+                guard let end = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+                let first = data[..<end]
+                data.removeSubrange(...end)
+                return (try? JSONSerialization.jsonObject(with: Data(first))) as? [String: Any] ?? [:]
+            }
+        }
+        let huge = String(repeating: "y", count: 2_000_000)
+        let over = try await answer(to: #"{"jsonrpc":"2.0","id":"big-1","method":"tools/call","params":{"name":"check","arguments":{"text":"\#(huge)"}}}"#)
+        #expect(over["id"] as? String == "big-1", "\(over)")
+        let error = over["error"] as? [String: Any]
+        #expect(error?["code"] as? Int == -32600 && (error?["message"] as? String)?.contains("more than the 1048576 a message may be") == true, "\(over)")
+        // The id comes after the cap (a nested "id" is not it): answered with "id": null.
+        let late = try await answer(to: #"{"jsonrpc":"2.0","method":"tools/call","params":{"id":99,"name":"check","arguments":{"text":"\#(huge)"}},"id":8}"#)
+        #expect(late.keys.contains("id") && late["id"] is NSNull, "\(late)")
+        #expect((late["error"] as? [String: Any])?["code"] as? Int == -32600)
+        // Still live.
+        let pong = try await mcp.request("ping")
+        #expect(pong["result"] != nil, "\(pong)")
+        let next = try await mcp.call("query", ["text": "find phone 14155551234 | show name"])
+        #expect(!next.isError && next.text.contains("Ada Lovelace"))
+        #expect(await peer.finish() == 0)
+    }
+
     @Test func mcpWithoutCredentialsStillChecksAndSaysWhyQueriesCannotRun() async throws {
         let peer = try Peer(["mcp"])
         var mcp = MCP(peer: peer)
