@@ -68,12 +68,20 @@ public enum MCPServer {
                   mimeType: "text/markdown"), EmbeddedDocs.languageGuide),
     ]
 
+    /// The time cap of a call when `hmq mcp --call-timeout` does not set one.
+    public static let defaultCallTimeout: Duration = .seconds(120)
+
     /// Serves `tools` on stdin/stdout until stdin closes, then waits for the calls still running.
-    public static func serve(_ agent: AgentTools, version: String) async throws {
+    /// Calls run one at a time; each is cancelled after `callTimeout`.
+    public static func serve(_ agent: AgentTools, version: String, callTimeout: Duration = defaultCallTimeout) async throws {
         let server = Server(name: "hmq", version: version, title: "hmq: Heymarket contact search", instructions: instructions,
                             capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+        let transport = AnsweringTransport(StdioLines())
+        let calls = transport.calls
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
-        await server.withMethodHandler(CallTool.self) { params in await call(params, agent) }
+        await server.withMethodHandler(CallTool.self) { params in
+            await calls.run(params, timeout: callTimeout) { await call(params, agent) }
+        }
         await server.withMethodHandler(ListResources.self) { _ in .init(resources: resources.map(\.resource)) }
         await server.withMethodHandler(ReadResource.self) { params in
             guard let found = resources.first(where: { $0.resource.uri == params.uri }) else {
@@ -81,7 +89,6 @@ public enum MCPServer {
             }
             return .init(contents: [.text(found.text, uri: found.resource.uri, mimeType: found.resource.mimeType)])
         }
-        let transport = AnsweringTransport(StdioLines())
         try await server.start(transport: transport)
         await server.waitUntilCompleted()
         // stdin closed: answer the requests already made before leaving.
@@ -188,18 +195,16 @@ public enum MCPServer {
 
 /// A transport that counts the requests received and the responses sent, so
 /// the server can answer every request before it exits (the SDK ends its loop
-/// when stdin closes, while requests are still being handled), and hands the
-/// server one `tools/call` at a time, in the order they came: the SDK handles
-/// each request in a task of its own, and a session's calls (`let` in one,
-/// `$name` in the next) must run in order. It reads and writes stdio with
-/// ``StdioLines``: in linear time, a message larger than its cap answered
-/// with -32600 and discarded.
+/// when stdin closes, while requests are still being handled), and gives each
+/// `tools/call` its ticket in ``calls`` as it reads it: the SDK handles each
+/// request in a task of its own, and a session's calls (`let` in one, `$name`
+/// in the next) must run in order. Reading never waits for a call. It reads
+/// and writes stdio with ``StdioLines``: in linear time, a message larger
+/// than its cap answered with -32600 and discarded.
 actor AnsweringTransport: Transport {
     let base: StdioLines
+    nonisolated let calls = CallQueue()
     private var unanswered = Set<String>()
-    /// The id of the tool call handed to the server and not yet answered.
-    private var callInFlight: String?
-    private var waitingForCall: CheckedContinuation<Void, Never>?
     nonisolated let logger = Logger(label: "hmq.mcp", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(_ base: StdioLines) { self.base = base }
@@ -211,11 +216,7 @@ actor AnsweringTransport: Transport {
         try await base.write(data)
         for id in Self.ids(in: data, withKey: { $0["result"] != nil || $0["error"] != nil }) {
             unanswered.remove(id)
-            if id == callInFlight {
-                callInFlight = nil
-                waitingForCall?.resume()
-                waitingForCall = nil
-            }
+            await calls.drop(id)
         }
     }
 
@@ -233,8 +234,8 @@ actor AnsweringTransport: Transport {
                             continue
                         }
                         // A message the SDK would drop or answer with a made-up id is answered here.
-                        guard let data = try await self.screened(received) else { continue }
-                        if let call = Self.ids(in: data, withKey: { $0["method"] == .string(CallTool.name) }).first { await self.admit(call) }
+                        guard let screened = try await self.screened(received) else { continue }
+                        let data = await self.ticketed(screened)
                         await self.received(data)
                         continuation.yield(data)
                     }
@@ -290,10 +291,44 @@ actor AnsweringTransport: Transport {
         return Data(#"{"jsonrpc":"2.0","id":\#(named),"error":{"code":\#(code),"message":"\#(message)"}}"#.utf8)
     }
 
-    /// Waits until the tool call before this one is answered.
-    private func admit(_ id: String) async {
-        while callInFlight != nil { await withCheckedContinuation { waitingForCall = $0 } }
-        callInFlight = id
+    /// `data` with a ticket in each `tools/call` (in `params._meta`), in the order they came; a
+    /// `notifications/cancelled` takes the call it names out of the line if it has not started.
+    private func ticketed(_ data: Data) async -> Data {
+        let decoded = try? JSONDecoder().decode(Value.self, from: data)
+        switch decoded {
+        case .object(let message):
+            guard let changed = await ticketed(message) else { return data }
+            return (try? JSONEncoder().encode(Value.object(changed))) ?? data
+        case .array(let batch):
+            var changed = false, messages: [Value] = []
+            for element in batch {
+                if let object = element.objectValue, let ticketed = await ticketed(object) {
+                    messages.append(.object(ticketed))
+                    changed = true
+                } else {
+                    messages.append(element)
+                }
+            }
+            return changed ? (try? JSONEncoder().encode(Value.array(messages))) ?? data : data
+        default:
+            return data
+        }
+    }
+
+    /// One message with its ticket; nil when it is no `tools/call`.
+    private func ticketed(_ message: [String: Value]) async -> [String: Value]? {
+        if message["method"] == .string(CancelledNotification.name), let id = message["params"]?.objectValue?["requestId"],
+           id.stringValue != nil || id.intValue != nil {
+            await calls.drop("\(id)")
+        }
+        guard message["method"] == .string(CallTool.name), let id = message["id"], id.stringValue != nil || id.intValue != nil,
+              case .object(var params)? = message["params"] else { return nil }
+        var meta = params["_meta"]?.objectValue ?? [:]
+        meta[CallQueue.ticketKey] = .int(await calls.arrive("\(id)"))
+        params["_meta"] = .object(meta)
+        var changed = message
+        changed["params"] = .object(params)
+        return changed
     }
 
     private func received(_ data: Data) {
@@ -324,8 +359,8 @@ extension HMQHost.Host {
     /// credentials it still starts: `check` and `explain` work, `query` and
     /// `lookup` answer an authentication error. The agent is confined: no
     /// `$env`, no writes, and `file`/`csv` read only regular files under
-    /// `allowRead` (none when empty).
-    public func serveAgent(version: String, allowRead: [String] = []) async throws {
+    /// `allowRead` (none when empty). Each call is cancelled after `callTimeout`.
+    public func serveAgent(version: String, allowRead: [String] = [], callTimeout: Duration = MCPServer.defaultCallTimeout) async throws {
         let settings = try settings()
         var inputs = scriptInputs()
         inputs.confinement = try Confinement.agent(readingUnder: allowRead)
@@ -336,7 +371,8 @@ extension HMQHost.Host {
             do { _ = try credentials() } catch { noClient = "\(error)" }
         }
         try await withClient(options: settings.searchOptions, needsClient: false) { client in
-            try await MCPServer.serve(AgentTools(client: client, registry: registry, settings: settings, inputs: inputs, noClient: noClient), version: version)
+            try await MCPServer.serve(AgentTools(client: client, registry: registry, settings: settings, inputs: inputs, noClient: noClient), version: version,
+                                   callTimeout: callTimeout)
         }
     }
 }
