@@ -41,12 +41,8 @@ final class StdioLines: Sendable {
                 let n = chunk.withUnsafeMutableBytes { Foundation.read(input, $0.baseAddress, $0.count) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    if errno == EAGAIN || errno == EWOULDBLOCK {
-                        // stdin was left non-blocking by whoever started us: wait until it is readable.
-                        var ready = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
-                        _ = poll(&ready, 1, -1)
-                        continue
-                    }
+                    // stdin left non-blocking by whoever started us: wait until it is readable.
+                    if Self.waited(input, for: POLLIN) { continue }
                     continuation.finish(throwing: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
                     return
                 }
@@ -57,6 +53,15 @@ final class StdioLines: Sendable {
             continuation.finish()
         }
         return stream
+    }
+
+    /// After a read or write that failed with `errno`: when it was only that `fd` is
+    /// non-blocking (EAGAIN), waits until it is ready for `events` and says true.
+    static func waited(_ fd: Int32, for events: Int32) -> Bool {
+        guard errno == EAGAIN || errno == EWOULDBLOCK else { return false }
+        var ready = pollfd(fd: fd, events: Int16(events), revents: 0)
+        _ = poll(&ready, 1, -1)
+        return true
     }
 
     /// Writes `data` and a newline, whole.
@@ -70,11 +75,7 @@ final class StdioLines: Sendable {
                     let n = bytes[offset...].withUnsafeBytes { Foundation.write(output, $0.baseAddress, $0.count) }
                     if n < 0 {
                         if errno == EINTR { continue }
-                        if errno == EAGAIN || errno == EWOULDBLOCK {
-                            var ready = pollfd(fd: output, events: Int16(POLLOUT), revents: 0)
-                            _ = poll(&ready, 1, -1)
-                            continue
-                        }
+                        if Self.waited(output, for: POLLOUT) { continue }
                         done.resume(throwing: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
                         return
                     }
