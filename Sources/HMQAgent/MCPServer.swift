@@ -236,7 +236,7 @@ actor AnsweringTransport: Transport {
                         // A message the SDK would drop or answer with a made-up id is answered here.
                         guard let screened = try await self.screened(received) else { continue }
                         let data = await self.ticketed(screened)
-                        await self.received(data)
+                        self.received(data)
                         continuation.yield(data)
                     }
                     continuation.finish()
