@@ -22,6 +22,11 @@ public actor AgentTools {
     /// Rows a query returns when the agent gives no `limit`, and the most it may ask for.
     public static let defaultRowLimit = 100
     public static let maximumRowLimit = 1000
+    /// The most characters of a text in an answer (`explain`, an error's message), and of one note or failure.
+    public static let textLimit = 65_536
+    public static let noteLimit = 1000
+    /// The most notes, diagnostics and details in an answer (`unmatched` and `failures` take `limit`).
+    public static let listLimit = 20
 
     let client: HeymarketClient?
     let registry: PluginRegistry
@@ -79,15 +84,25 @@ public actor AgentTools {
         let outcome = await runner.run(parsed, in: evaluator, report: { _, _ in }, events: events)
         let got = collected.withLock { $0 }
         answer.results = got.results
-        answer.unmatched = got.outcomes.filter { $0.fields["reason"]?.stringValue != "failed" }.map { .object($0.fields) }
-        answer.failures = outcome.errors.flatMap(Self.failures)
+        let unmatched = got.outcomes.filter { $0.fields["reason"]?.stringValue != "failed" }
+        answer.unmatched = answer.keep("unmatched", unmatched.map { .object($0.fields) }, limit)
+        answer.failures = answer.keep("failures", outcome.errors.flatMap(Self.failures), limit)
         answer.requests = evaluator.requestsSent - before
-        answer.notes = got.notes.map { .string(Self.noteText($0)) }
-        answer.explain = explanations.take()
+        answer.notes = answer.keep("notes", got.notes.map { .string(Self.noteText($0).clipped(to: Self.noteLimit)) }, Self.listLimit)
+        let explained = explanations.take()
+        answer.explain = explained.clipped(to: Self.textLimit)
+        if explained.count > Self.textLimit { answer.omitted.append(("explainCharacters", explained.count - Self.textLimit)) }
         let shown = got.results.reduce(0) { $0 + $1.rows.count }, total = got.results.reduce(0) { $0 + $1.rowCount }
+        var hints: [String] = []
         if total > shown {
-            answer.hint = "\(total) rows; \(shown) returned. Narrow the query (where, show, count by) or pass a larger limit (at most \(Self.maximumRowLimit))."
+            hints.append("\(total) rows; \(shown) returned. Narrow the query (where, show, count by) or pass a larger limit (at most \(Self.maximumRowLimit)).")
         }
+        if !answer.omitted.isEmpty {
+            let what = answer.omitted.map { "\($0.count) \($0.key == "explainCharacters" ? "characters of explain" : "\($0.key) entries")" }
+            hints.append("Left out: \(what.joined(separator: ", ")) (counted in 'omitted'); unmatched and failures list at most limit entries: "
+                         + "'| unmatched' gives the values as rows, '| unmatched | count' counts them.")
+        }
+        if !hints.isEmpty { answer.hint = hints.joined(separator: " ") }
         if outcome.status != .ok {
             let errors = outcome.errors.map { Self.describe($0.diagnostic, in: source) }
             answer.error = Self.errorObject(kind: Self.kind(outcome.status), status: outcome.status,
@@ -141,8 +156,16 @@ public actor AgentTools {
         var requests = 0
         var notes: [JSONValue] = []
         var explain = ""
+        /// What was left out, by key: `unmatched`, `failures`, `notes` entries, `explainCharacters`.
+        var omitted: [(key: String, count: Int)] = []
         var hint: String?
         var error: JSONValue?
+
+        /// The first `limit` of `entries`, counting the rest in `omitted` under `key`.
+        mutating func keep(_ key: String, _ entries: [JSONValue], _ limit: Int) -> [JSONValue] {
+            if entries.count > limit { omitted.append((key, entries.count - limit)) }
+            return Array(entries.prefix(limit))
+        }
 
         var answer: Answer {
             let last = results.last ?? Result()
@@ -158,6 +181,9 @@ public actor AgentTools {
                 .init(key: "notes", value: .array(notes)),
                 .init(key: "explain", value: .string(explain)),
             ]
+            if !omitted.isEmpty {
+                fields.append(.init(key: "omitted", value: .object(JSONObject(omitted.map { .init(key: $0.key, value: .integer(Int64($0.count))) }))))
+            }
             if let hint { fields.append(.init(key: "hint", value: .string(hint))) }
             fields.append(.init(key: "error", value: error ?? .null))
             return Answer(json: .object(JSONObject(fields)), isError: error != nil)
@@ -180,9 +206,10 @@ public actor AgentTools {
             let errors = outcome.errors.map { Self.describe($0.diagnostic, in: source) }
             return Self.failure(Self.errorObject(kind: Self.kind(outcome.status), status: outcome.status,
                                                  message: outcome.errors.first?.diagnostic.message ?? "interrupted", diagnostics: errors),
-                                ["explain": .string(sink.text)])
+                                ["explain": .string(sink.text.clipped(to: Self.textLimit))])
         }
-        return Answer(json: .object(JSONObject([.init(key: "explain", value: .string(sink.text)), .init(key: "error", value: .null)])), isError: false)
+        return Answer(json: .object(JSONObject([.init(key: "explain", value: .string(sink.text.clipped(to: Self.textLimit))), .init(key: "error", value: .null)])),
+                      isError: false)
     }
 
     /// Every diagnostic of a text: `{ok, diagnostics: [{line, column, endLine, endColumn, severity, message, suggestion, notes}]}`.
@@ -216,6 +243,7 @@ public actor AgentTools {
         do {
             let result = try await Host.lookUp(values, with: client.with(options: settings.searchOptions), settings: settings)
             guard case .object(var report) = result.report else { return Answer(json: result.report, isError: !result.isComplete) }
+            Self.bound(&report)
             report["requests"] = .integer(Int64(client.requestsSent - before))
             let status: ExitStatus = result.failures.contains { $0.error.isAuthentication } ? .authentication : (result.isComplete ? .ok : .api)
             report["error"] = status == .ok ? .null
@@ -234,6 +262,17 @@ public actor AgentTools {
         }
     }
 
+    /// Every list of a report cut to ``maximumRowLimit`` entries, with `omitted` counting what was left out.
+    static func bound(_ report: inout JSONObject) {
+        var omitted: [JSONObject.Member] = []
+        for member in report.members {
+            guard case .array(let entries) = member.value, entries.count > maximumRowLimit else { continue }
+            report[member.key] = .array(Array(entries.prefix(maximumRowLimit)))
+            omitted.append(.init(key: member.key, value: .integer(Int64(entries.count - maximumRowLimit))))
+        }
+        if !omitted.isEmpty { report["omitted"] = .object(JSONObject(omitted)) }
+    }
+
     // MARK: Shapes
 
     func syntaxError(_ source: Source) -> JSONValue {
@@ -250,15 +289,20 @@ public actor AgentTools {
     }
 
     /// `{kind, exitCode, message, diagnostics, requestId, details}`: the exit code is the one `hmq` would exit with.
+    /// Bounded: the message is cut to ``textLimit`` characters, diagnostics and details to ``listLimit``
+    /// entries (the last detail then says how many were left out).
     static func errorObject(kind: String, status: ExitStatus, message: String, diagnostics: [JSONValue] = [], requestID: String? = nil,
                             details: [String] = []) -> JSONValue {
-        .object(JSONObject([
+        var kept = details.prefix(listLimit).map { $0.clipped(to: noteLimit) }
+        if details.count > listLimit { kept.append("… and \(details.count - listLimit) more") }
+        if diagnostics.count > listLimit { kept.append("\(diagnostics.count - listLimit) more diagnostics left out (check lists them all)") }
+        return .object(JSONObject([
             .init(key: "kind", value: .string(kind)),
             .init(key: "exitCode", value: .integer(Int64(Int(status.rawValue)))),
-            .init(key: "message", value: .string(message)),
-            .init(key: "diagnostics", value: .array(diagnostics)),
+            .init(key: "message", value: .string(message.clipped(to: textLimit))),
+            .init(key: "diagnostics", value: .array(Array(diagnostics.prefix(listLimit)))),
             .init(key: "requestId", value: requestID.map(JSONValue.string) ?? .null),
-            .init(key: "details", value: .array(details.map(JSONValue.string))),
+            .init(key: "details", value: .array(kept.map(JSONValue.string))),
         ]))
     }
 
@@ -289,7 +333,7 @@ public actor AgentTools {
             .object(JSONObject([
                 .init(key: "batch", value: .integer(Int64(failure.batchIndex + 1))),
                 .init(key: "values", value: .array(failure.values.map { .string($0.value) })),
-                .init(key: "error", value: .string(failure.error.description)),
+                .init(key: "error", value: .string(failure.error.description.clipped(to: noteLimit))),
                 .init(key: "status", value: failure.error.status.map { .integer(Int64($0)) } ?? .null),
                 .init(key: "requestId", value: failure.error.requestID.map(JSONValue.string) ?? .null),
                 .init(key: "attempts", value: .integer(Int64(failure.attempts))),

@@ -20,7 +20,7 @@ public enum MCPServer {
     /// The tools, with their input schemas.
     public static let tools: [Tool] = [
         Tool(name: "query", title: "Run hmq text",
-             description: "Runs hmq text (statements separated by new lines or ';') and returns {results, rows, columns, rowCount, truncated, unmatched, failures, requests, notes, explain, error}: results has one {columns, rows, rowCount, truncated} per pipeline, rows/columns/rowCount are the last one's; error is null, or {kind, exitCode, message, diagnostics, requestId, details} when it did not finish cleanly. `let` and `set` persist between calls, which run one at a time in order. `save` is not available.",
+             description: "Runs hmq text (statements separated by new lines or ';') and returns {results, rows, columns, rowCount, truncated, unmatched, failures, requests, notes, explain, error}: results has one {columns, rows, rowCount, truncated} per pipeline, rows/columns/rowCount are the last one's; error is null, or {kind, exitCode, message, diagnostics, requestId, details} when it did not finish cleanly. unmatched and failures hold at most `limit` entries; omitted (when present) counts what was cut. `let` and `set` persist between calls, which run one at a time in order. `save` is not available.",
              inputSchema: .object([
                  "type": "object",
                  "properties": .object([
@@ -68,12 +68,20 @@ public enum MCPServer {
                   mimeType: "text/markdown"), EmbeddedDocs.languageGuide),
     ]
 
+    /// The time cap of a call when `hmq mcp --call-timeout` does not set one.
+    public static let defaultCallTimeout: Duration = .seconds(120)
+
     /// Serves `tools` on stdin/stdout until stdin closes, then waits for the calls still running.
-    public static func serve(_ agent: AgentTools, version: String) async throws {
+    /// Calls run one at a time; each is cancelled after `callTimeout`.
+    public static func serve(_ agent: AgentTools, version: String, callTimeout: Duration = defaultCallTimeout) async throws {
         let server = Server(name: "hmq", version: version, title: "hmq: Heymarket contact search", instructions: instructions,
                             capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+        let transport = AnsweringTransport(StdioLines())
+        let calls = transport.calls
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
-        await server.withMethodHandler(CallTool.self) { params in await call(params, agent) }
+        await server.withMethodHandler(CallTool.self) { params in
+            await calls.run(params, timeout: callTimeout) { await call(params, agent) }
+        }
         await server.withMethodHandler(ListResources.self) { _ in .init(resources: resources.map(\.resource)) }
         await server.withMethodHandler(ReadResource.self) { params in
             guard let found = resources.first(where: { $0.resource.uri == params.uri }) else {
@@ -81,7 +89,6 @@ public enum MCPServer {
             }
             return .init(contents: [.text(found.text, uri: found.resource.uri, mimeType: found.resource.mimeType)])
         }
-        let transport = AnsweringTransport(StdioTransport())
         try await server.start(transport: transport)
         await server.waitUntilCompleted()
         // stdin closed: answer the requests already made before leaving.
@@ -188,32 +195,28 @@ public enum MCPServer {
 
 /// A transport that counts the requests received and the responses sent, so
 /// the server can answer every request before it exits (the SDK ends its loop
-/// when stdin closes, while requests are still being handled), and hands the
-/// server one `tools/call` at a time, in the order they came: the SDK handles
-/// each request in a task of its own, and a session's calls (`let` in one,
-/// `$name` in the next) must run in order.
+/// when stdin closes, while requests are still being handled), and gives each
+/// `tools/call` its ticket in ``calls`` as it reads it: the SDK handles each
+/// request in a task of its own, and a session's calls (`let` in one, `$name`
+/// in the next) must run in order. Reading never waits for a call. It reads
+/// and writes stdio with ``StdioLines``: in linear time, a message larger
+/// than its cap answered with -32600 and discarded.
 actor AnsweringTransport: Transport {
-    let base: StdioTransport
+    let base: StdioLines
+    nonisolated let calls = CallQueue()
     private var unanswered = Set<String>()
-    /// The id of the tool call handed to the server and not yet answered.
-    private var callInFlight: String?
-    private var waitingForCall: CheckedContinuation<Void, Never>?
-    nonisolated var logger: Logger { base.logger }
+    nonisolated let logger = Logger(label: "hmq.mcp", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(_ base: StdioTransport) { self.base = base }
+    init(_ base: StdioLines) { self.base = base }
 
-    func connect() async throws { try await base.connect() }
-    func disconnect() async { await base.disconnect() }
+    func connect() async throws {}
+    func disconnect() async {}
 
     func send(_ data: Data) async throws {
-        try await base.send(data)
+        try await base.write(data)
         for id in Self.ids(in: data, withKey: { $0["result"] != nil || $0["error"] != nil }) {
             unanswered.remove(id)
-            if id == callInFlight {
-                callInFlight = nil
-                waitingForCall?.resume()
-                waitingForCall = nil
-            }
+            await calls.drop(id)
         }
     }
 
@@ -222,11 +225,18 @@ actor AnsweringTransport: Transport {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    for try await received in await base.receive() {
+                    for try await line in base.lines() {
+                        let received: Data
+                        switch line {
+                        case .message(let data): received = data
+                        case .oversized(let bytes, let id):
+                            try await base.write(Self.error(-32600, "Invalid Request: the message is \(bytes) bytes, more than the \(base.limit) a message may be; it was discarded", id: id))
+                            continue
+                        }
                         // A message the SDK would drop or answer with a made-up id is answered here.
-                        guard let data = try await self.screened(received) else { continue }
-                        if let call = Self.ids(in: data, withKey: { $0["method"] == .string(CallTool.name) }).first { await self.admit(call) }
-                        await self.received(data)
+                        guard let screened = try await self.screened(received) else { continue }
+                        let data = await self.ticketed(screened)
+                        self.received(data)
                         continuation.yield(data)
                     }
                     continuation.finish()
@@ -244,23 +254,23 @@ actor AnsweringTransport: Transport {
     /// nothing is left for the SDK. Such a request is never the call in flight.
     private func screened(_ data: Data) async throws -> Data? {
         guard let json = try? JSONDecoder().decode(Value.self, from: data) else {
-            try await base.send(Self.error(-32700, "Parse error: the message is not JSON"))
+            try await base.write(Self.error(-32700, "Parse error: the message is not JSON"))
             return nil
         }
         let invalid = Self.error(-32600, "Invalid Request: the id must be a string or an integer")
         switch json {
         case .object(let message):
             guard Self.hasInvalidID(message) else { return data }
-            try await base.send(invalid)
+            try await base.write(invalid)
             return nil
         case .array(let batch) where !batch.isEmpty:
             let bad = batch.filter { $0.objectValue.map(Self.hasInvalidID) ?? false }
             guard !bad.isEmpty else { return data }
-            try await base.send(Data("[".utf8) + Array(repeating: invalid, count: bad.count).joined(separator: Data(",".utf8)) + Data("]".utf8))
+            try await base.write(Data("[".utf8) + Array(repeating: invalid, count: bad.count).joined(separator: Data(",".utf8)) + Data("]".utf8))
             let rest = batch.filter { !($0.objectValue.map(Self.hasInvalidID) ?? false) }
             return rest.isEmpty ? nil : try JSONEncoder().encode(Value.array(rest))
         default:
-            try await base.send(invalid)
+            try await base.write(invalid)
             return nil
         }
     }
@@ -275,15 +285,50 @@ actor AnsweringTransport: Transport {
         }
     }
 
-    /// A JSON-RPC error answer that names no request (`"id": null`).
-    static func error(_ code: Int, _ message: String) -> Data {
-        Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":\#(code),"message":"\#(message)"}}"#.utf8)
+    /// A JSON-RPC error answer to `id` (`"id": null` when there is none).
+    static func error(_ code: Int, _ message: String, id: Value? = nil) -> Data {
+        let named = id.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        return Data(#"{"jsonrpc":"2.0","id":\#(named),"error":{"code":\#(code),"message":"\#(message)"}}"#.utf8)
     }
 
-    /// Waits until the tool call before this one is answered.
-    private func admit(_ id: String) async {
-        while callInFlight != nil { await withCheckedContinuation { waitingForCall = $0 } }
-        callInFlight = id
+    /// `data` with a ticket in each `tools/call` (in `params._meta`), in the order they came; a
+    /// `notifications/cancelled` takes the call it names out of the line if it has not started.
+    private func ticketed(_ data: Data) async -> Data {
+        let decoded = try? JSONDecoder().decode(Value.self, from: data)
+        switch decoded {
+        case .object(let message):
+            guard let changed = await ticketed(message) else { return data }
+            return (try? JSONEncoder().encode(Value.object(changed))) ?? data
+        case .array(let batch):
+            var changed = false, messages: [Value] = []
+            for element in batch {
+                if let object = element.objectValue, let ticketed = await ticketed(object) {
+                    messages.append(.object(ticketed))
+                    changed = true
+                } else {
+                    messages.append(element)
+                }
+            }
+            return changed ? (try? JSONEncoder().encode(Value.array(messages))) ?? data : data
+        default:
+            return data
+        }
+    }
+
+    /// One message with its ticket; nil when it is no `tools/call`.
+    private func ticketed(_ message: [String: Value]) async -> [String: Value]? {
+        if message["method"] == .string(CancelledNotification.name), let id = message["params"]?.objectValue?["requestId"],
+           id.stringValue != nil || id.intValue != nil {
+            await calls.drop("\(id)")
+        }
+        guard message["method"] == .string(CallTool.name), let id = message["id"], id.stringValue != nil || id.intValue != nil,
+              case .object(var params)? = message["params"] else { return nil }
+        var meta = params["_meta"]?.objectValue ?? [:]
+        meta[CallQueue.ticketKey] = .int(await calls.arrive("\(id)"))
+        params["_meta"] = .object(meta)
+        var changed = message
+        changed["params"] = .object(params)
+        return changed
     }
 
     private func received(_ data: Data) {
@@ -314,8 +359,8 @@ extension HMQHost.Host {
     /// credentials it still starts: `check` and `explain` work, `query` and
     /// `lookup` answer an authentication error. The agent is confined: no
     /// `$env`, no writes, and `file`/`csv` read only regular files under
-    /// `allowRead` (none when empty).
-    public func serveAgent(version: String, allowRead: [String] = []) async throws {
+    /// `allowRead` (none when empty). Each call is cancelled after `callTimeout`.
+    public func serveAgent(version: String, allowRead: [String] = [], callTimeout: Duration = MCPServer.defaultCallTimeout) async throws {
         let settings = try settings()
         var inputs = scriptInputs()
         inputs.confinement = try Confinement.agent(readingUnder: allowRead)
@@ -326,7 +371,8 @@ extension HMQHost.Host {
             do { _ = try credentials() } catch { noClient = "\(error)" }
         }
         try await withClient(options: settings.searchOptions, needsClient: false) { client in
-            try await MCPServer.serve(AgentTools(client: client, registry: registry, settings: settings, inputs: inputs, noClient: noClient), version: version)
+            try await MCPServer.serve(AgentTools(client: client, registry: registry, settings: settings, inputs: inputs, noClient: noClient), version: version,
+                                   callTimeout: callTimeout)
         }
     }
 }

@@ -242,7 +242,11 @@ public struct HeymarketClient: Sendable {
         return HeymarketError(code, status: response.status, message: serverMessage(response.body), requestID: response.header("X-Request-Id"))
     }
 
-    /// JSON `message`, `error` and `error_code` when present, else the text (shortened).
+    /// The most of a server's message kept (in errors, answers and stderr), in characters.
+    public static let serverMessageLimit = 1000
+
+    /// JSON `message`, `error` and `error_code` when present, else the text (shortened;
+    /// either is cut to ``serverMessageLimit`` characters).
     static func serverMessage(_ body: [UInt8]) -> String {
         if let json = try? JSONParser.parse(body), case .object(let object) = json {
             let parts = ["message", "error", "error_code"].compactMap { key -> String? in
@@ -252,7 +256,7 @@ public struct HeymarketClient: Sendable {
             if !parts.isEmpty {
                 var unique: [String] = []
                 for p in parts where !unique.contains(p) { unique.append(p) }
-                return unique.joined(separator: " · ")
+                return unique.joined(separator: " · ").clipped(to: serverMessageLimit)
             }
         }
         let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingWhitespace()

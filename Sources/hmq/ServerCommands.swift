@@ -13,7 +13,9 @@ struct MCPCommand: HMQSubcommand {
             Tools: query (hmq text in, rows out as JSON, at most 'limit'), explain (the requests it would send), \
             check (diagnostics with lines and columns), lookup (values in, the --report object out). Resources: \
             the grammar and the language guide. Credentials come from the profile, the environment or --sandbox, \
-            never from the agent. stdout carries protocol messages only; it ends when stdin closes.
+            never from the agent. stdout carries protocol messages only; it ends when stdin closes. Calls run one at a \
+            time while messages are read on: ping is answered at once, notifications/cancelled stops the call it names, \
+            and a call running longer than --call-timeout is cancelled.
 
             The agent is an untrusted caller: it cannot save, set a checkpoint or read $env, and file/csv read only \
             regular files under the directories given with --allow-read (none by default).
@@ -24,11 +26,17 @@ struct MCPCommand: HMQSubcommand {
     @ParentCommand var root: HMQCommand
     @Option(name: .customLong("allow-read"), help: ArgumentHelp("Let the agent read the files under DIR with file and csv (repeatable; default: none).", valueName: "dir"))
     var allowRead: [String] = []
+    @Option(name: .customLong("call-timeout"),
+            help: ArgumentHelp("Cancel a tool call that runs longer than this, answering an error (default: 120).", valueName: "seconds"))
+    var callTimeout: Double = 120
 
     func execute() async throws -> ExitStatus {
+        guard callTimeout > 0, callTimeout.isFinite, callTimeout <= 86_400 else {
+            throw CommandFailure(status: .usage, message: "--call-timeout must be a number of seconds above 0, at most 86400")
+        }
         let host = try root.global.host()
         do {
-            try await host.serveAgent(version: Version.text, allowRead: allowRead)
+            try await host.serveAgent(version: Version.text, allowRead: allowRead, callTimeout: .milliseconds(Int((callTimeout * 1000).rounded())))
         } catch let error as ConfinementError {
             throw CommandFailure(status: .usage, message: error.message)
         }

@@ -73,10 +73,24 @@ import Testing
         var nextID = 1
 
         mutating func request(_ method: String, _ params: [String: Any] = [:]) async throws -> [String: Any] {
+            try await reply(to: send(method, params))
+        }
+
+        /// Sends a request without waiting for its reply; its id.
+        mutating func send(_ method: String, _ params: [String: Any] = [:]) -> Int {
             let id = nextID
             nextID += 1
             peer.send(ServerTests.json(["jsonrpc": "2.0", "id": id, "method": method, "params": params]) + Data("\n".utf8))
-            return try await peer.next { data -> [String: Any]? in
+            return id
+        }
+
+        func notify(_ method: String, _ params: [String: Any]) {
+            peer.send(ServerTests.json(["jsonrpc": "2.0", "method": method, "params": params]) + Data("\n".utf8))
+        }
+
+        /// The reply to request `id`, whenever it comes.
+        func reply(to id: Int) async throws -> [String: Any] {
+            try await peer.next { data -> [String: Any]? in
                 // Lines in any order: take the one answering `id`.
                 var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
                 guard lines.count > 1 else { return nil }
@@ -92,7 +106,12 @@ import Testing
         }
 
         mutating func call(_ tool: String, _ arguments: [String: Any]) async throws -> (text: String, structured: [String: Any], isError: Bool) {
-            let reply = try await request("tools/call", ["name": tool, "arguments": arguments])
+            try await answer(to: send("tools/call", ["name": tool, "arguments": arguments]))
+        }
+
+        /// The answer to tools/call `id`.
+        func answer(to id: Int) async throws -> (text: String, structured: [String: Any], isError: Bool) {
+            let reply = try await reply(to: id)
             let result = try #require(reply["result"] as? [String: Any], "no result: \(reply)")
             let content = try #require((result["content"] as? [[String: Any]])?.first?["text"] as? String)
             let structured = try #require(result["structuredContent"] as? [String: Any])
@@ -314,6 +333,148 @@ import Testing
             #expect(!next.isError && next.text.contains("Ada Lovelace"), "after \(line): \(next.text)")
         }
         #expect(await peer.finish() == 0)
+    }
+
+    static var initialize: [String: Any] { ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]] }
+
+    @Test func mcpAnswersAreBoundedWhateverTheyHold() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", Self.initialize)
+        // 2,000 values that find nothing, limit 1: one is listed, the rest counted.
+        let misses = (0..<2000).map { String(19_990_000_000 + $0) }
+        let missed = try await mcp.call("query", ["text": "find phone \(misses.joined(separator: ", ")) | show id", "limit": 1])
+        #expect(!missed.isError, "\(missed.text.prefix(500))")
+        #expect((missed.structured["unmatched"] as? [Any])?.count == 1)
+        #expect((missed.structured["omitted"] as? [String: Any])?["unmatched"] as? Int == 1999, "\(missed.text.prefix(2000))")
+        #expect((missed.structured["hint"] as? String)?.contains("1999 unmatched") == true, "\(missed.text.prefix(2000))")
+        #expect(missed.text.utf8.count < 10_000, "\(missed.text.utf8.count) bytes")
+        // explain of 10,000 values: cut to 65,536 characters, saying how many more there were.
+        let many = (0..<10_000).map { String(19_990_000_000 + $0) }.joined(separator: ", ")
+        let explained = try await mcp.call("explain", ["text": "find phone \(many)"])
+        let text = try #require(explained.structured["explain"] as? String)
+        #expect(text.count < AgentTools.textLimit + 40 && text.hasSuffix(" more characters)"), "\(text.count) characters: \(text.suffix(100))")
+        #expect(await peer.finish() == 0)
+    }
+
+    @Test func aServersHugeErrorMessageIsCutInAnswersAndOnStderr() async throws {
+        let huge = String(repeating: "x", count: 2_000_000)
+        let server = try ChaosServer { _, _ in .answer(status: 400, body: #"{"message":"\#(huge)"}"#) }
+        defer { server.stop() }
+        let credentials = ["HEYMARKET_SECRET_ID": "chaos-id", "HEYMARKET_SECRET_KEY": "sk_chaos_key_never_shown_0123"]
+        let cli = try await HMQProcess.run(["--base-url", server.url, "--rate", "0", "--retries", "1", "-e", "find phone 14155551234"], environment: credentials)
+        #expect(cli.status == 4, "\(cli.stderr.prefix(500))")
+        #expect(cli.stderr.contains("x… (1999000 more characters)"), "\(cli.stderr.prefix(500))")
+        #expect(cli.stderr.utf8.count < 5000, "\(cli.stderr.utf8.count) bytes on stderr")
+
+        let peer = try Peer(["mcp", "--base-url", server.url, "--rate", "0", "--retries", "1"], environment: credentials)
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", Self.initialize)
+        for (tool, arguments) in [("query", ["text": "find phone 14155551234"]), ("lookup", ["phone": ["14155551234"]])] as [(String, [String: Any])] {
+            let answer = try await mcp.call(tool, arguments)
+            #expect(answer.isError)
+            #expect(answer.text.contains("x… (1999000 more characters)"), "\(tool): \(answer.text.prefix(500))")
+            #expect(answer.text.utf8.count < 10_000, "\(tool): \(answer.text.utf8.count) bytes")
+        }
+        #expect(await peer.finish() == 0)
+    }
+
+    @Test func mcpReadsAMessageJustUnderTheCapAndRefusesOneOverItAndStaysLive() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", Self.initialize)
+        // Just under 1 MB (1,048,576 bytes): read and answered.
+        let under = try await mcp.call("check", ["text": "# " + String(repeating: "x", count: 1_000_000) + "\nfind phone 14155551234"])
+        #expect(!under.isError && under.structured["ok"] as? Bool == true)
+        // Over it: answered with -32600 naming the request, and discarded.
+        func answer(to line: String) async throws -> [String: Any] {
+            peer.send(Data((line + "\n").utf8))
+            return try await peer.next { data -> [String: Any]? in
+                guard let end = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+                let first = data[..<end]
+                data.removeSubrange(...end)
+                return (try? JSONSerialization.jsonObject(with: Data(first))) as? [String: Any] ?? [:]
+            }
+        }
+        let huge = String(repeating: "y", count: 2_000_000)
+        let over = try await answer(to: #"{"jsonrpc":"2.0","id":"big-1","method":"tools/call","params":{"name":"check","arguments":{"text":"\#(huge)"}}}"#)
+        #expect(over["id"] as? String == "big-1", "\(over)")
+        let error = over["error"] as? [String: Any]
+        #expect(error?["code"] as? Int == -32600 && (error?["message"] as? String)?.contains("more than the 1048576 a message may be") == true, "\(over)")
+        // The id comes after the cap (a nested "id" is not it): answered with "id": null.
+        let late = try await answer(to: #"{"jsonrpc":"2.0","method":"tools/call","params":{"id":99,"name":"check","arguments":{"text":"\#(huge)"}},"id":8}"#)
+        #expect(late.keys.contains("id") && late["id"] is NSNull, "\(late)")
+        #expect((late["error"] as? [String: Any])?["code"] as? Int == -32600)
+        // Still live.
+        let pong = try await mcp.request("ping")
+        #expect(pong["result"] != nil, "\(pong)")
+        let next = try await mcp.call("query", ["text": "find phone 14155551234 | show name"])
+        #expect(!next.isError && next.text.contains("Ada Lovelace"))
+        #expect(await peer.finish() == 0)
+    }
+
+    /// Waits (counted polls, up to 30 s) until `test` holds.
+    static func eventually(_ what: String, _ test: () -> Bool) async throws {
+        for _ in 0..<3000 {
+            if test() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("not within 30 s: \(what)")
+        throw CancellationError()
+    }
+
+    @Test func mcpAnswersPingAndCancelsACallWhileItRunsAndCapsItsTime() async throws {
+        // A server that never finishes an answer: every lookup hangs until it is stopped.
+        let server = try ChaosServer { _, _ in .stallAfterHeaders(length: 1000) }
+        defer { server.stop() }
+        let credentials = ["HEYMARKET_SECRET_ID": "chaos-id", "HEYMARKET_SECRET_KEY": "sk_chaos_key_never_shown_0123"]
+        let options = ["--base-url", server.url, "--rate", "0", "--timeout", "600", "--retries", "1"]
+        let peer = try Peer(["mcp"] + options, environment: credentials)
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", Self.initialize)
+
+        let slow = mcp.send("tools/call", ["name": "query", "arguments": ["text": "find phone 14155551234 | show name"]])
+        try await Self.eventually("the query's request reaches the server") { server.requests.count == 1 }
+        // Queued behind it: runs when it is done.
+        let queued = mcp.send("tools/call", ["name": "check", "arguments": ["text": "find phone 14155551234"]])
+        // Reading goes on while the call runs: ping is answered at once.
+        let pong = try await mcp.request("ping")
+        #expect(pong["result"] != nil, "\(pong)")
+        #expect(!String(decoding: peer.stdout, as: UTF8.self).contains(#""id":\#(queued)"#), "the second call waits for the first")
+        // Cancelling the running call answers it, saying so; the queued one then runs.
+        mcp.notify("notifications/cancelled", ["requestId": slow, "reason": "test"])
+        let cancelled = try await mcp.answer(to: slow)
+        #expect(cancelled.isError && cancelled.text.contains("cancelled by the client"), "\(cancelled.text)")
+        #expect((cancelled.structured["error"] as? [String: Any])?["kind"] as? String == "interrupted")
+        let checked = try await mcp.answer(to: queued)
+        #expect(!checked.isError && checked.structured["ok"] as? Bool == true, "\(checked.text)")
+
+        // A lookup, and a call queued behind it cancelled before it starts.
+        let lookup = mcp.send("tools/call", ["name": "lookup", "arguments": ["phone": ["14155551234"]]])
+        try await Self.eventually("the lookup's request reaches the server") { server.requests.count == 2 }
+        let waiting = mcp.send("tools/call", ["name": "query", "arguments": ["text": "let a = find phone 14155559876"]])
+        mcp.notify("notifications/cancelled", ["requestId": waiting])
+        let dropped = try await mcp.answer(to: waiting)
+        #expect(dropped.isError && dropped.text.contains("cancelled before it started"), "\(dropped.text)")
+        mcp.notify("notifications/cancelled", ["requestId": lookup])
+        let stopped = try await mcp.answer(to: lookup)
+        #expect(stopped.isError && stopped.text.contains("cancelled by the client"), "\(stopped.text)")
+        // The dropped call never ran: no third request, and the session is live.
+        let after = try await mcp.call("query", ["text": "$a | count"])
+        #expect(after.isError && after.text.contains("$a is not bound") && server.requests.count == 2, "\(after.text)")
+        #expect(await peer.finish() == 0)
+
+        // The time cap: a call past --call-timeout is cancelled and answered with an error naming it.
+        let capped = try Peer(["mcp", "--call-timeout", "1"] + options, environment: credentials)
+        var agent = MCP(peer: capped)
+        _ = try await agent.request("initialize", Self.initialize)
+        let late = try await agent.call("query", ["text": "find phone 14155551234"])
+        #expect(late.isError && late.text.contains("ran longer than the time cap, 1 s (hmq mcp --call-timeout SECONDS)"), "\(late.text)")
+        let next = try await agent.call("check", ["text": "find phone 1"])
+        #expect(!next.isError)
+        #expect(await capped.finish() == 0)
+        let refused = try await HMQProcess.run(["mcp", "--sandbox", "--call-timeout", "0"])
+        #expect(refused.status == 2 && refused.stderr.contains("--call-timeout must be"), "\(refused.stderr)")
     }
 
     @Test func mcpWithoutCredentialsStillChecksAndSaysWhyQueriesCannotRun() async throws {
