@@ -31,6 +31,8 @@ public struct Settings: Sendable, Hashable {
     public var timeout = 30.0
     /// The longest `Retry-After` waited out, in seconds; a longer one fails the batch.
     public var maxWait = RetryPolicy.defaultMaximumWait
+    /// Failed connections in a row before a run stops.
+    public var connectAttempts = RetryPolicy.defaultConnectionAttempts
     /// Compare strings with case in `where` (off by default).
     public var caseSensitive = false
     /// How input values are tied to the contacts found.
@@ -56,13 +58,13 @@ public struct Settings: Sendable, Hashable {
     public var searchOptions: SearchOptions {
         SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate?.requests,
                       rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)), pace: pace,
-                      countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries, maximumWait: maxWait), timeout: timeout,
+                      countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries, maximumWait: maxWait, connectionAttempts: connectAttempts), timeout: timeout,
                       attribution: attribution, checkpoint: checkpoint)
     }
 
     /// The part of the settings that shapes requests (finds sharing it are searched together).
     var requestShape: [String] {
-        [String(batch), String(concurrency), rate?.description ?? "off", pace.rawValue, countryCode, String(retries), String(timeout), String(maxWait), attribution.rawValue]
+        [String(batch), String(concurrency), rate?.description ?? "off", pace.rawValue, countryCode, String(retries), String(timeout), String(maxWait), String(connectAttempts), attribution.rawValue]
     }
 
     /// Applies `name value`; the error says what is wrong (its message names the setting).
@@ -192,6 +194,9 @@ extension Settings {
                           valueHint: "seconds", choices: [], inProfile: true,
                           apply: { s, v throws(SettingError) in s.maxWait = try seconds(v, "max_wait", 1...3600) },
                           read: { $0.maxWait == $0.maxWait.rounded() ? String(Int($0.maxWait)) : String($0.maxWait) }),
+        SettingDescriptor(name: "connect_attempts", summary: "failed connections in a row (refused, host not found, TLS) before the whole run stops", valueHint: "n",
+                          choices: [], inProfile: true,
+                          apply: { s, v throws(SettingError) in s.connectAttempts = try whole(v, "connect_attempts", 1...100) }, read: { String($0.connectAttempts) }),
         SettingDescriptor(name: "case_sensitive", summary: "compare text with case in where", valueHint: "on|off", choices: ["on", "off"], inProfile: true,
                           apply: { s, v throws(SettingError) in
                               switch v.lowercased() {

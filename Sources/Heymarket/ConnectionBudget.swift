@@ -8,9 +8,6 @@ import Synchronization
 /// It counts failures in a row: any response from the server starts it again,
 /// so a connection lost now and then in a long run does not add up to a stop.
 final class ConnectionBudget: Sendable {
-    /// Failed connections in a row a run may meet at most, whatever `--retries` says.
-    static let maximumFailures = 6
-
     private let failures = Mutex(0)
 
     /// Records a failed connection. Returns its number in the current row (from
@@ -18,7 +15,7 @@ final class ConnectionBudget: Sendable {
     func fail(limit: Int) -> Int? {
         failures.withLock { count in
             count += 1
-            return count < min(limit, Self.maximumFailures) ? count : nil
+            return count < limit ? count : nil
         }
     }
 

@@ -188,8 +188,8 @@ public struct HeymarketClient: Sendable {
                 failure = error.redacting(secrets)
             } catch let error as HeymarketError where error.code == .unreachable {
                 // One budget for the whole run: an unreachable server stops it after a few attempts, not a few per batch.
-                guard let failedInARow = connections.fail(limit: options.retry.maximumAttempts) else {
-                    throw HeymarketError(.unreachable, message: error.message + " (\(min(options.retry.maximumAttempts, ConnectionBudget.maximumFailures)) attempts in a row failed; the run stops)")
+                guard let failedInARow = connections.fail(limit: options.retry.connectionAttempts) else {
+                    throw HeymarketError(.unreachable, message: error.message + " (\(options.retry.connectionAttempts) attempts in a row failed; the run stops; --connect-attempts N waits longer)")
                 }
                 failure = error
                 backoffStep = failedInARow

@@ -11,6 +11,9 @@ import Foundation
 /// once. A batch waits at most ``waitBudget`` seconds in all (three times
 /// ``maximumWait`` unless given) before it is reported as failed.
 public struct RetryPolicy: Sendable, Hashable {
+    /// The default ``connectionAttempts``.
+    public static let defaultConnectionAttempts = 6
+
     /// The default ``maximumWait``: two of the API's one-minute windows.
     public static let defaultMaximumWait = 120.0
 
@@ -24,10 +27,15 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maximumWait: Double
     /// Seconds a batch may spend waiting between its attempts, in all (default 3 × ``maximumWait``).
     public var waitBudget: Double
+    /// Failed connections in a row (refused, host not found, TLS) the whole run
+    /// meets before it stops (the `connect_attempts` setting, default 6).
+    public var connectionAttempts: Int
 
     public init(maximumAttempts: Int = 8, baseDelay: Double = 0.25, maximumDelay: Double = 30,
-                maximumWait: Double = RetryPolicy.defaultMaximumWait, waitBudget: Double? = nil) {
+                maximumWait: Double = RetryPolicy.defaultMaximumWait, waitBudget: Double? = nil,
+                connectionAttempts: Int = RetryPolicy.defaultConnectionAttempts) {
         self.maximumAttempts = max(1, maximumAttempts)
+        self.connectionAttempts = max(1, connectionAttempts)
         self.baseDelay = baseDelay.isFinite ? max(0, baseDelay) : 0.25
         self.maximumWait = maximumWait.isFinite ? max(0, maximumWait) : Self.defaultMaximumWait
         self.maximumDelay = min(maximumDelay.isFinite ? max(0, maximumDelay) : 30, self.maximumWait)

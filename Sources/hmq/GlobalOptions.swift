@@ -34,6 +34,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: help("retries")) var retries: String?
     @Option(help: help("timeout")) var timeout: String?
     @Option(name: .customLong("max-wait"), help: help("max_wait")) var maxWait: String?
+    @Option(name: .customLong("connect-attempts"), help: help("connect_attempts")) var connectAttempts: String?
     @Option(name: .customLong("country-code"), help: help("country_code")) var countryCode: String?
     @Option(name: .customLong("case-sensitive"), help: help("case_sensitive"), completion: .list(choices("case_sensitive"))) var caseSensitive: String?
     @Option(help: help("attribution"), completion: .list(choices("attribution"))) var attribution: String?
@@ -53,7 +54,7 @@ struct GlobalOptions: ParsableArguments {
         var options = HostOptions()
         (options.sandbox, options.profile, options.baseURL, options.verbose, options.format, options.color) = (sandbox, profile, baseURL, verbose, format, color)
         options.errorFormat = errorFormat
-        let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout), ("max_wait", maxWait),
+        let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout), ("max_wait", maxWait), ("connect_attempts", connectAttempts),
                                           ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid),
                                           ("checkpoint", checkpoint)]
         for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }

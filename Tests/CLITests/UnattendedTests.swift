@@ -50,6 +50,10 @@ import Testing
         #expect(!out.stderr.contains("errno"), "the cause in words, not NIO's text")
         let attempts = out.stderr.split(separator: "\n").filter { $0.contains(" ids) attempt ") }
         #expect(attempts.count <= 6 + 3, "6 failed connections in a row for the whole run (and the 3 other batches in flight then): \(attempts.count)")
+        // Fewer for the impatient, more for the patient: the whole run's budget is a setting.
+        let one = try await Self.bounded(["--base-url", url, "-v", "--connect-attempts", "1", "--concurrency", "1", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
+        #expect(one.status == 4 && one.stderr.contains("(1 attempts in a row failed; the run stops; --connect-attempts N waits longer)"), "\(one.stderr.suffix(1000))")
+        #expect(one.stderr.split(separator: "\n").filter { $0.contains(" ids) attempt ") }.count == 1)
 
         // Every value is still accounted for, as failed; `hmq search` says why in one line first.
         let report = try await Self.bounded(["search", "--base-url", url, "--report", "--stdin"], in: directory, stdin: "ids.txt")
