@@ -1,7 +1,7 @@
 extension SearchResult {
     /// The result as one JSON object (`hmq search --report`): `contacts` (each
     /// with `matched`, the values tied to it, or null and `candidates` when
-    /// none can be), `unmatched`, `undetermined`, `invalid`, `failed` (per batch:
+    /// none can be), `unmatched`, `undetermined`, `invalid`, `not_searched`, `failed` (per batch:
     /// status, error, request id, attempts, every value), `attribution_failed` (the
     /// same, for exact attribution that could not finish) and `requests`.
     public var report: JSONValue {
@@ -50,6 +50,10 @@ extension SearchResult {
             .init(key: "undetermined", value: .array(result.undetermined.map(describe))),
             .init(key: "invalid", value: .array(invalid)),
             .init(key: "failed", value: .array(failures)),
+            // Values the run stopped before asking (an invalid value elsewhere, a refusal): each value is in one list.
+            .init(key: "not_searched", value: .array(result.inputs.compactMap { input -> JSONValue? in
+                if case .notSearched = input.outcome { return describe(input.value) } else { return nil }
+            })),
             .init(key: "attribution_failed", value: .array(result.attributionFailures.map(failureJSON))),
             .init(key: "requests", value: .integer(Int64(result.requestCount))),
         ]))

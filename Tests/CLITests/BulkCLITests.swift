@@ -89,6 +89,8 @@ import Testing
             let report = try #require(try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as? [String: Any], "\(bad.stdout)")
             let invalid = try #require(report["invalid"] as? [[String: Any]])
             #expect(invalid.map { $0["value"] as? String } == ["abc"])
+            // The valid value beside it is in a list too: not searched, as the run stopped first.
+            #expect((report["not_searched"] as? [[String: Any]])?.map { $0["value"] as? String } == ["14155551234"], "\(bad.stdout)")
             #expect((report["contacts"] as? [Any])?.isEmpty == true && report["requests"] as? Int == 0)
             #expect(bad.stderr.contains("nothing was sent"))
             #expect(sandbox.searchRequests == 0)
