@@ -239,7 +239,29 @@ public struct JSONParser {
         if double == 0, text.hasPrefix("-") || text.prefix { $0 != "e" && $0 != "E" }.contains(where: { ("1"..."9").contains($0) }) {
             return .number(text)
         }
-        return double.isFinite ? .double(double) : .number(text)
+        guard double.isFinite else { return .number(text) }
+        // More digits than a Double keeps (9007199254740993.0 would print as ...992.0): the text as sent,
+        // unless the Double is that very number.
+        let sent = Self.decimal(text)
+        if sent.digits.count > 15, sent != Self.decimal("\(double)") { return .number(text) }
+        return .double(double)
+    }
+
+    /// A decimal number's value as sign, significant digits (no leading or
+    /// trailing zeros) and the power of ten of its last digit: `0.00120` is
+    /// (+, "12", -4), `1.5e3` and `1500` are (+, "15", 2). Two spellings of one number give one form.
+    static func decimal(_ text: String) -> (negative: Bool, digits: String, exponent: Int) {
+        var chars = Substring(text)
+        let negative = chars.first == "-"
+        if negative || chars.first == "+" { chars.removeFirst() }
+        let mantissa = chars.prefix { $0 != "e" && $0 != "E" }
+        var exponent = Int(chars.dropFirst(mantissa.count + 1)) ?? 0
+        let whole = mantissa.prefix { $0 != "." }
+        let fraction = mantissa.dropFirst(whole.count + 1)
+        exponent -= fraction.count
+        var digits = Array(whole + fraction).drop { $0 == "0" }
+        while digits.last == "0" { digits.removeLast(); exponent += 1 }
+        return (negative, String(digits), digits.isEmpty ? 0 : exponent)
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }

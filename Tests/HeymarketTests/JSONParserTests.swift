@@ -25,10 +25,17 @@ import Testing
     }
 
     /// Numbers a Double would change are kept as sent: an underflow is not zero, and -0.0 keeps its sign.
-    @Test(arguments: ["1e-400", "-0.0", "-0e5", "2.5e-330", "-1E-999"])
+    @Test(arguments: ["1e-400", "-0.0", "-0e5", "2.5e-330", "-1E-999", "9007199254740993.0", "9.007199254740993e15", "0.30000000000000001", "123456789012345678.5"])
     func aNumberADoubleWouldChangeIsKeptAsSent(text: String) throws {
         let value = try JSONParser.parse("[\(text)]")
         #expect(JSONWriter().string(value) == "[\(text)]")
+    }
+
+    /// A number a Double holds exactly is one, however many digits it is written with.
+    @Test(arguments: [("9007199254740992.0", 9007199254740992.0), ("3.141592653589793", 3.141592653589793), ("1.4155550007E+10", 14155550007),
+                      ("0.1", 0.1), ("1500e-3", 1.5), ("1234567890123456.0", 1234567890123456)])
+    func aNumberADoubleHoldsIsADouble(text: String, expected: Double) throws {
+        #expect(try JSONParser.parse("[\(text)]") == .array([.double(expected)]))
     }
 
     @Test func refusesDeepNestingWithoutCrashing() {
