@@ -217,7 +217,10 @@ explain find phone file "phones.txt"
   input, once (`cut -d, -f2 leads.csv | hmq -e 'find email file "-"'`), and
   pipes and FIFOs are read to their end (`file $1` with `<(command)`). `csv "x.csv"
   column "Email"` skips empty cells and rows too short to have the column, and
-  a header naming the column twice is an error (choose it by number).
+  a header naming the column twice is an error (choose it by number). The
+  delimiter is the one the header row uses: `,`, or `;` (Excel's CSV in much
+  of Europe), a tab or `|`. A file that is not UTF-8 (a Latin-1 export) is an
+  error naming its first such line, never read garbled.
 - Two columns of one `show` may not share a name (`show id as x, name as x` is
   an error with a caret).
 - **Field names** get the same verdict whatever the data: the fields the API

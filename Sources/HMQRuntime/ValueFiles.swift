@@ -225,8 +225,17 @@ public enum ValueFiles {
             if n == 0 { break }
             bytes += chunk[0..<n]
         }
-        guard let text = String(validating: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self) else {
-            throw RuntimeError.at(path.range, "\(input.name) is not UTF-8 text")
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+        guard let text = String(validating: body, as: UTF8.self) else {
+            // The first line that is not UTF-8 (a Latin-1 export, say): never read garbled.
+            var line = 1
+            var start = body.startIndex
+            for (i, b) in zip(body.indices, body) where b == 0x0A {
+                if String(validating: body[start..<i], as: UTF8.self) == nil { break }
+                line += 1
+                start = i + 1
+            }
+            throw RuntimeError.at(path.range, "\(input.name):\(line) is not UTF-8 text (save the file as UTF-8; a spreadsheet's \"CSV UTF-8\" export is)")
         }
         return text
     }
