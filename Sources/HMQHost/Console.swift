@@ -194,7 +194,14 @@ public final class ProgressDisplay: Sendable {
 /// `--error-format text|json`: carets for people, or one JSON object per line for programs.
 public enum ErrorFormat: String, CaseIterable, Sendable {
     case text, json
+
+    /// The format a host chose from its profile (`error_format`), for the errors
+    /// written after it is gone (the command's own failure); nil until one did.
+    public static var chosen: ErrorFormat? { chosenFormat.withLock { $0 } }
+    static func choose(_ format: ErrorFormat) { chosenFormat.withLock { $0 = format } }
 }
+
+private let chosenFormat = Mutex<ErrorFormat?>(nil)
 
 /// `--color auto|always|never`.
 public enum ColorChoice: String, CaseIterable, Sendable {

@@ -96,8 +96,21 @@ extension Host {
             }
         }
         // What stopped the run first, in one line; then each batch with its values.
-        if result.failures.contains(where: { $0.error.stopsTheRun }) { console.error(RuntimeError.summary(of: result.failures)) }
-        for failure in result.failures { console.report(ErrorRecord(failure)) }
+        let status: ExitStatus = result.failures.contains(where: { $0.error.isAuthentication }) ? .authentication : .api
+        if let stop = result.failures.first(where: { $0.error.stopsTheRun }) {
+            // One error says what stopped the run; the batches it stopped are counted, not each listed
+            // (--report lists every value), beyond the first few.
+            var record = ErrorRecord(stop, message: RuntimeError.summary(of: result.failures))
+            record.values = Array(result.failures.lazy.flatMap(\.values).prefix(1000).map(\.value))
+            record.status = status
+            console.report(record)
+            let stopped = result.failures.filter { $0.error.stopsTheRun }
+            for failure in stopped.prefix(3) { console.report(ErrorRecord(failure)) }
+            if stopped.count > 3 { console.note("\(stopped.count - 3) more batches failed the same way; --report lists every value") }
+            for failure in result.failures where !failure.error.stopsTheRun { console.report(ErrorRecord(failure)) }
+        } else {
+            for failure in result.failures { console.report(ErrorRecord(failure)) }
+        }
         for failure in result.attributionFailures {
             console.report(ErrorRecord(failure, message: "exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: "
                                                 + failure.values.map(\.value).joined(separator: ", ")))

@@ -59,6 +59,7 @@ public final class Host: Sendable {
         if options.errorFormat == nil, environment["HMQ_ERROR_FORMAT"] == nil, let format = profile?.errorFormat.flatMap(ErrorFormat.init(rawValue:)) {
             console.errorFormat = format
         }
+        ErrorFormat.choose(console.errorFormat)
         self.console = console
         for warning in configuration.warnings { console.note(warning) }
     }

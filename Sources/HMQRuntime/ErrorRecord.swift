@@ -64,7 +64,7 @@ public struct ErrorRecord: Sendable {
 
     /// A batch that failed after its retries (`hmq search`), with its values, status and request id.
     public init(_ failure: BatchFailure, message: String? = nil) {
-        self.init(severity: "error", status: ExitStatus(failure.error) == .authentication ? .authentication : .api, message: message ?? failure.description)
+        self.init(severity: "error", status: failure.error.isAuthentication ? .authentication : .api, message: message ?? failure.description)
         requestID = failure.error.requestID
         httpStatus = failure.error.status
         values = Array(failure.values.prefix(1000).map(\.value))

@@ -29,6 +29,8 @@ public struct HeymarketClient: Sendable {
     let rateLimitedAnswers = RequestCounter()
     /// When the last long retry wait that was announced ends (the other batches waiting as long say nothing more).
     let retryNotices = WaitNotices()
+    /// The same, for waits on the budget shared with other processes.
+    let sharedNotices = WaitNotices()
     let checkpoints = CheckpointCache()
     /// Failed connections in a row, for every batch of this client and its copies.
     let connections = ConnectionBudget()
@@ -146,7 +148,12 @@ public struct HeymarketClient: Sendable {
             try Task.checkCancellation()
             try await pacer.acquire()
             if let sharedBudget, let limit = options.rateLimit, options.pace == .window {
-                try await sharedBudget.reserve(limit: limit, window: options.rateWindow / .seconds(1) * (1 + RateSchedule.margin))
+                try await sharedBudget.reserve(limit: limit, window: options.rateWindow / .seconds(1) * (1 + RateSchedule.margin),
+                                               maximumWait: options.retry.maximumWait) { [onWait, sharedNotices] seconds in
+                    // Every worker waits for the same window: said once.
+                    guard sharedNotices.announce(until: ContinuousClock.now + .milliseconds(Int64(seconds * 1000))) else { return }
+                    onWait?(RateWindowWait(seconds: seconds, status: nil, requestID: nil, byServer: false, shared: true))
+                }
             }
             var outgoing = request
             outgoing.authorization = try await tokens.authorization()
@@ -189,7 +196,7 @@ public struct HeymarketClient: Sendable {
             } catch let error as HeymarketError where error.code == .unreachable {
                 // One budget for the whole run: an unreachable server stops it after a few attempts, not a few per batch.
                 guard let failedInARow = connections.fail(limit: options.retry.connectionAttempts) else {
-                    throw HeymarketError(.unreachable, message: error.message + " (\(options.retry.connectionAttempts) attempts in a row failed; the run stops; --connect-attempts N waits longer)")
+                    throw HeymarketError(.unreachable, message: error.message + " (\(options.retry.connectionAttempts) attempt\(options.retry.connectionAttempts == 1 ? "" : "s") in a row failed; the run stops; --connect-attempts N waits longer)")
                 }
                 failure = error
                 backoffStep = failedInARow

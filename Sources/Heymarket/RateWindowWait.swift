@@ -14,11 +14,14 @@ public struct RateWindowWait: Sendable, Hashable {
     public var byServer: Bool
     /// What failed when it is not the rate window (a 503, a timeout): only that batch waits, before its retry.
     public var retrying: String?
+    /// True when the wait is the budget this key shares with other hmq processes (they spent the window, or met a 429).
+    public var shared: Bool
 
     /// Waits shorter than this (seconds) before one batch's retry are not announced.
     public static let announcedRetry = 10.0
 
-    public init(seconds: Double, status: Int?, requestID: String?, byServer: Bool, retrying: String? = nil) {
+    public init(seconds: Double, status: Int?, requestID: String?, byServer: Bool, retrying: String? = nil, shared: Bool = false) {
+        self.shared = shared
         self.seconds = seconds
         self.status = status
         self.requestID = requestID
@@ -27,9 +30,10 @@ public struct RateWindowWait: Sendable, Hashable {
     }
 
     /// "waiting 46 s for the rate window (the server answered HTTP 429 with Retry-After 46 s); every request waits",
-    /// or "waiting 12 s before retrying a batch (HTTP 503 server error: down)".
+    /// or "waiting 12 s before retrying (HTTP 503 server error: down)".
     public var description: String {
-        if let retrying { return "waiting \(Self.seconds(seconds)) before retrying a batch (\(retrying))" }
+        if let retrying { return "waiting \(Self.seconds(seconds)) before retrying (\(retrying))" }
+        if shared { return "waiting \(Self.seconds(seconds)) for the rate window this key shares with other hmq processes" }
         let cause = byServer ? "HTTP \(status ?? 429) with Retry-After \(Self.seconds(seconds))" : "HTTP \(status ?? 429) without Retry-After"
         return "waiting \(Self.seconds(seconds)) for the rate window (the server answered \(cause)); every request waits"
     }

@@ -41,16 +41,22 @@ public final class SharedRateBudget: Sendable {
     }
 
     /// Waits until a request may start with at most `limit` starts in any
-    /// `window` seconds across every process, and records it. A budget file that
-    /// cannot be opened does not stop the request (each process still paces itself).
-    public func reserve(limit: Int, window: Double) async throws {
+    /// `window` seconds across every process, and records it. A pause another
+    /// process recorded is kept only up to `maximumWait` (this run's `max_wait`:
+    /// a longer one it would not have waited either). `announce` hears of each wait
+    /// of 3 s or more. A budget file that cannot be opened or read does not stop
+    /// the request (each process still paces itself).
+    public func reserve(limit: Int, window: Double, maximumWait: Double, announce: (Double) -> Void = { _ in }) async throws {
         guard limit <= Self.maximumLimit else { return }
+        var announcedUntil = 0.0
         while true {
             try Task.checkCancellation()
             guard let wait = withLockedState({ state -> Double in
                 let now = Self.now()
-                state.starts.removeAll { $0 <= now - window }
-                if state.pausedUntil > now { return state.pausedUntil - now }
+                // What no process could have written (a start in the future, a pause past any max_wait) is ignored.
+                state.starts.removeAll { $0 <= now - window || $0 > now + 1 }
+                if state.pausedUntil > now + 3600 { state.pausedUntil = 0 }
+                if state.pausedUntil > now, state.pausedUntil - now <= maximumWait { return state.pausedUntil - now }
                 if state.starts.count < limit {
                     state.starts.append(now)
                     return 0
@@ -58,6 +64,11 @@ public final class SharedRateBudget: Sendable {
                 return (state.starts.min() ?? now) + window - now
             }) else { return }
             if wait <= 0 { return }
+            let until = Self.now() + wait
+            if wait >= RateWindowWait.announced, until > announcedUntil + RateWindowWait.announced {
+                announcedUntil = until
+                announce(wait)
+            }
             try await Task.sleep(for: .milliseconds(Int64(min(wait, 3600) * 1000) + 1))
         }
     }
@@ -66,7 +77,7 @@ public final class SharedRateBudget: Sendable {
     public func pause(for seconds: Double) {
         guard seconds > 0, seconds.isFinite else { return }
         _ = withLockedState { state -> Bool in
-            state.pausedUntil = max(state.pausedUntil, Self.now() + min(seconds, 86_400))
+            state.pausedUntil = max(state.pausedUntil, Self.now() + min(seconds, 3600))
             return true
         }
     }
@@ -95,8 +106,8 @@ public final class SharedRateBudget: Sendable {
             }
         }
         var state = State()
-        if let first = numbers.first, first.isFinite { state.pausedUntil = first }
-        state.starts = numbers.dropFirst().filter(\.isFinite)
+        if let first = numbers.first, first.isFinite, first >= 0 { state.pausedUntil = first }
+        state.starts = numbers.dropFirst().filter { $0.isFinite && $0 >= 0 }
         let result = body(&state)
         var out = [state.pausedUntil] + state.starts.suffix(Self.maximumLimit)
         let written = out.withUnsafeMutableBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }

@@ -14,6 +14,7 @@ func main(_ arguments: [String]) async -> Int32 {
         format = ErrorFormat(rawValue: String(given.dropFirst(15)))
     }
     let console = Console(errorFormat: format)
+    let formatGiven = format != nil
     let subcommand: any HMQSubcommand
     do {
         var command = try HMQCommand.parseAsRoot(arguments)
@@ -43,6 +44,9 @@ func main(_ arguments: [String]) async -> Int32 {
             return try await subcommand.execute().rawValue
         } catch {
             let failure = CommandFailure(error)
+            // The profile may have chosen the format (error_format) once the host was read.
+            var console = console
+            if !formatGiven, let chosen = ErrorFormat.chosen { console.errorFormat = chosen }
             if let message = failure.message { console.error(message, status: failure.status) }
             return failure.status.rawValue
         }

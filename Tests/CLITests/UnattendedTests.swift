@@ -52,7 +52,7 @@ import Testing
         #expect(attempts.count <= 6 + 3, "6 failed connections in a row for the whole run (and the 3 other batches in flight then): \(attempts.count)")
         // Fewer for the impatient, more for the patient: the whole run's budget is a setting.
         let one = try await Self.bounded(["--base-url", url, "-v", "--connect-attempts", "1", "--concurrency", "1", "-e", #"find phone file "ids.txt" | show id"#], in: directory)
-        #expect(one.status == 4 && one.stderr.contains("(1 attempts in a row failed; the run stops; --connect-attempts N waits longer)"), "\(one.stderr.suffix(1000))")
+        #expect(one.status == 4 && one.stderr.contains("(1 attempt in a row failed; the run stops; --connect-attempts N waits longer)"), "\(one.stderr.suffix(1000))")
         #expect(one.stderr.split(separator: "\n").filter { $0.contains(" ids) attempt ") }.count == 1)
 
         // Every value is still accounted for, as failed; `hmq search` says why in one line first.
@@ -87,7 +87,12 @@ import Testing
                                                directory: directory)
         let read = { (name: String) in (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? "" }
         #expect(shell.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0 0 0", "\(read("a.txt").suffix(800)) \(read("sandbox.txt").suffix(400))")
-        for name in ["a.txt", "b.txt", "c.txt"] { #expect(read(name).hasPrefix(#"{"count":"#), "\(name): \(read(name).prefix(400))") }
+        for name in ["a.txt", "b.txt", "c.txt"] {
+            // The count, and a process that waited for the others says so (once, not per request).
+            #expect(read(name).contains(#"{"count":"#), "\(name): \(read(name).prefix(400))")
+            let waits = read(name).components(separatedBy: "for the rate window this key shares with other hmq processes").count - 1
+            #expect(waits <= 2, "\(name): \(read(name).prefix(600))")
+        }
         // The sandbox's closing line: `1050 requests over 12.5 s (84.0 requests/s) (200: 1050)`.
         let statistics = read("sandbox.txt")
         #expect(statistics.contains("1050 requests over"), "\(statistics.suffix(400))")
@@ -131,6 +136,10 @@ import Testing
             let out = try await Self.hmq(failing, ["--error-format", "json"] + args)
             #expect(out.status == 4, "\(args): \(out.stderr)")
             let records = Self.records(out.stderr)
+            // Every error line says how the run ends, the first (what stopped it) included.
+            for record in records where record["severity"] as? String == "error" {
+                #expect(record["exit_code"] as? Int == Int(out.status) && record["kind"] as? String == "api", "\(record)")
+            }
             let failed = try #require(records.first { ($0["request_id"] as? String)?.hasPrefix("req_chaos") == true }, "\(out.stderr)")
             #expect(failed["kind"] as? String == "api" && failed["exit_code"] as? Int == 4 && failed["status"] as? Int == 503)
             #expect(failed["values"] as? [String] == ["14155551234", "14155559876"], "\(failed)")
@@ -157,6 +166,31 @@ import Testing
         let check = try await HMQProcess.run(["check", "--error-format", "json", "-e", "find | x\nfind email | show"])
         #expect(check.status == 3)
         #expect(Self.records(check.stderr).compactMap { $0["line"] as? Int } == [1, 2], "\(check.stderr)")
+    }
+
+    /// A budget file another run left damaged (garbage, a pause far beyond any
+    /// max_wait) is never obeyed blindly: the run goes on, pacing itself.
+    @Test func aDamagedSharedBudgetNeverHoldsARun() async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 200, body: "[]") }
+        defer { server.stop() }
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let runtime = directory.appendingPathComponent("runtime")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let environment = Self.credentials.merging(["XDG_RUNTIME_DIR": runtime.path]) { $1 }
+        let args = ["--base-url", server.url, "-e", "find phone 14155551234, 14155551235 | count"]
+        let first = try await HMQProcess.run(args, environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        let budgets = try FileManager.default.contentsOfDirectory(atPath: runtime.appendingPathComponent("hmq").path)
+        #expect(budgets.count == 1)
+        var far = 1e300
+        let damages: [Data] = [Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }), Data(bytes: &far, count: 8) + Data(repeating: 0xFF, count: 80),
+                               Data("hello world garbage".utf8)]
+        for damage in damages {
+            for name in budgets { try damage.write(to: runtime.appendingPathComponent("hmq/\(name)")) }
+            let out = try await HMQProcess.run(args + ["--max-wait", "5"], environment: environment)
+            #expect(out.status == 0 && out.stdout == #"{"count":0}"# + "\n", "\(out.stderr)")
+        }
     }
 
     /// `hmq args` against `server`, with `credentials`.
