@@ -65,8 +65,9 @@ value         = number                       (* 14155551234 *)
    input (read once), and pipes and FIFOs (/dev/fd/3, <(command)) are read to their end. *)
 file-values   = "file" path ;
 (* One column of a CSV file (RFC 4180) with a header row, by header name or
-   1-based number. Empty cells and rows too short to have the column are
-   skipped; a name that two columns have is an error. *)
+   1-based number. The delimiter is the one the header row uses (',', ';', tab
+   or '|'); a file that is not UTF-8 is an error. Empty cells and rows too short
+   to have the column are skipped; a name that two columns have is an error. *)
 csv-values    = "csv" path "column" ( string | integer ) ;
 path          = string | variable ;
 

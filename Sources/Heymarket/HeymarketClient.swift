@@ -27,9 +27,10 @@ public struct HeymarketClient: Sendable {
     let logger: Logger
     let sentRequests = RequestCounter()
     let rateLimitedAnswers = RequestCounter()
-    /// When the last long retry wait that was announced ends (the other batches waiting as long say nothing more).
+    /// When the last announced wait of each kind ends, so that the workers waiting together are announced once:
+    /// a spent rate window (429), a long wait before a retry, the window shared with other processes.
+    let rateNotices = WaitNotices()
     let retryNotices = WaitNotices()
-    /// The same, for waits on the budget shared with other processes.
     let sharedNotices = WaitNotices()
     let checkpoints = CheckpointCache()
     /// Failed connections in a row, for every batch of this client and its copies.
@@ -218,10 +219,10 @@ public struct HeymarketClient: Sendable {
             waited += wait
             // A 429 says the key's budget is spent: every worker waits, not only this one.
             if failure.code == .rateLimited {
-                let longer = await pacer.pause(for: wait)
+                await pacer.pause(for: wait)
                 sharedBudget?.pause(for: wait)
                 // Announced once per wait: a later 429 of the same spent window moves the end by a little.
-                if wait >= RateWindowWait.announced, longer >= RateWindowWait.announced {
+                if wait >= RateWindowWait.announced, rateNotices.announce(until: ContinuousClock.now + .milliseconds(Int64(wait * 1000))) {
                     onWait?(RateWindowWait(seconds: wait, status: failure.status, requestID: failure.requestID, byServer: retryAfter != nil))
                 }
             } else if wait >= RateWindowWait.announcedRetry, retryNotices.announce(until: ContinuousClock.now + .milliseconds(Int64(wait * 1000))) {

@@ -142,6 +142,8 @@ public struct PhoneNumberNormalizer: Sendable {
     /// digit) too; `1.41556E+10` lost its last digits and is refused, as is a
     /// fraction. A leading `+` is kept.
     static func spreadsheetNumber(_ text: String) -> Result<String, PhoneNumberError>? {
+        // Every value of a bulk run passes here: most have no '.', and need no copy of their bytes.
+        guard text.utf8.contains(UInt8(ascii: ".")) else { return nil }
         let bytes = Array(text.utf8)
         func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         func digits(from start: Int) -> Int { var end = start; while end < bytes.count, isDigit(bytes[end]) { end += 1 }; return end }

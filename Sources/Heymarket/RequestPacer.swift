@@ -105,15 +105,8 @@ public actor RequestPacer {
 
     /// No request starts in the next `seconds` (every worker waits, not only
     /// the one that got the 429): the key's budget is taken as spent until then.
-    /// Returns the seconds by which this pushed the pause out (0 when an earlier
-    /// 429 already holds every worker that long), so that a wait is announced
-    /// once, not once per batch.
-    @discardableResult
-    public func pause(for seconds: Double) -> Double {
-        guard seconds > 0, seconds.isFinite else { return 0 }
-        let now = self.now
-        let before = max(schedule.pausedUntil, now)
+    public func pause(for seconds: Double) {
+        guard seconds > 0, seconds.isFinite else { return }
         schedule.pause(until: now + seconds)
-        return max(0, now + seconds - before)
     }
 }

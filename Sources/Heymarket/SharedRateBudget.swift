@@ -44,11 +44,10 @@ public final class SharedRateBudget: Sendable {
     /// `window` seconds across every process, and records it. A pause another
     /// process recorded is kept only up to `maximumWait` (this run's `max_wait`:
     /// a longer one it would not have waited either). `announce` hears of each wait
-    /// of 3 s or more. A budget file that cannot be opened or read does not stop
+    /// of 3 s or more (the client says it once for all its workers). A budget file that cannot be opened or read does not stop
     /// the request (each process still paces itself).
     public func reserve(limit: Int, window: Double, maximumWait: Double, announce: (Double) -> Void = { _ in }) async throws {
         guard limit <= Self.maximumLimit else { return }
-        var announcedUntil = 0.0
         while true {
             try Task.checkCancellation()
             guard let wait = withLockedState({ state -> Double in
@@ -64,11 +63,7 @@ public final class SharedRateBudget: Sendable {
                 return (state.starts.min() ?? now) + window - now
             }) else { return }
             if wait <= 0 { return }
-            let until = Self.now() + wait
-            if wait >= RateWindowWait.announced, until > announcedUntil + RateWindowWait.announced {
-                announcedUntil = until
-                announce(wait)
-            }
+            if wait >= RateWindowWait.announced { announce(wait) }
             try await Task.sleep(for: .milliseconds(Int64(min(wait, 3600) * 1000) + 1))
         }
     }
