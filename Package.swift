@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket", "TestSupport"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Heymarket"]),
-        .testTarget(name: "CLITests", dependencies: ["HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -49,7 +49,7 @@ source        = find | variable ;
      find phone 14155551234, 14155559876, email a@b.com
      find 14155551234, a@b.com
      find phone file "phones.txt", email csv "leads.csv" column "Email" *)
-find          = "find" find-item { "," find-item } ;
+find          = "find" ( find-item { "," find-item } | records ) ;
 find-item     = [ channel-type ] value ;
 channel-type  = name ;                       (* "any" means: no channel type *)
 
@@ -71,6 +71,24 @@ file-values   = "file" path ;
 csv-values    = "csv" path "column" ( string | integer ) ;
 path          = string | variable ;
 
+(* Records in, records out: every record of a file, each looked up by the
+   cells of its key columns (a channel type, 'any' for untyped, then a column
+   by header name or number; NDJSON keys are field names). Records stream in
+   file order. Rows: one per record and contact found (a record that found k
+   contacts gives k rows, one after the other); a record that found none gives
+   one row without contact fields. Each row has the record's cells as 'input'
+   (input.NAME, 'show input.*'), the contact's fields, 'outcome' (matched,
+   no contact, undetermined, invalid, failed, empty, not searched), 'detail'
+   (why, naming the cell) and 'matched_by' (the key columns whose values found
+   this contact). An unreadable cell is its record's outcome and stops nothing.
+   '| unmatched' keeps the records that found no contact. With no 'show',
+   'count' or plugin stage, a row shows input.*, outcome, detail, matched_by,
+   id, name, phone, email, tags, is_opted_out.
+     find csv "leads.csv" by phone "Phone", email "Email" | show input.*, outcome, id, name
+     find ndjson "leads.ndjson" by email "email" | unmatched *)
+records       = ( "csv" | "ndjson" ) path "by" record-key { "," record-key } ;
+record-key    = channel-type ( string | integer ) ;
+
 (* ---------- Stages ---------- *)
 
 stage         = show | where | sort | limit | count | unique | format | unmatched
@@ -79,10 +97,12 @@ stage         = show | where | sort | limit | count | unique | format | unmatche
 (* Projection. '*' is every field; nested fields by path; 'as' renames; two
    columns may not have the same name. Virtual fields: name (display_name,
    else first + last) and matched (the input values known to have found the
-   contact; null when no value can be tied to it).
+   contact; null when no value can be tied to it). 'path.*' is every field of
+   the object at path under its own name (input.* gives a record's cells;
+   a cell whose name another column has is input.NAME).
      show name, phone, custom.12 as plan, note.text, matched *)
 show          = "show" column { "," column } ;
-column        = "*" | path [ "as" ( name | string ) ] ;
+column        = "*" | path ".*" | path [ "as" ( name | string ) ] ;
 
 (* Keeps the rows for which the condition holds. 'or' binds loosest, then 'and',
    then 'not'. Strings compare case-insensitively unless 'set case_sensitive on'.
@@ -173,7 +193,7 @@ comment       = "#" { character } ;
     public static let languageGuide = #"""
 ## The language
 
-`grammar/hmq.ebnf` is the source of truth; `grammar/examples/` has 31 scripts
+`grammar/hmq.ebnf` is the source of truth; `grammar/examples/` has 32 scripts
 that together use every rule, and `grammar/hmq.tmLanguage.json` colours `.hmq`
 files in VS Code, Sublime and GitHub. By example:
 
@@ -302,6 +322,53 @@ undetermined and says how to find out.
 One limit of `exact`: a contact's `matched` may leave out a value that a field
 ties to another contact of the batch and that also finds this one through a
 hidden channel (that value is still matched).
+
+### Records in, records out
+
+Bring the sheet, get the sheet back. A records source looks up every row of
+a CSV (or NDJSON) file by the cells of the columns you name, and gives each
+row back with its own columns first, unchanged, and what was found:
+
+```hmq
+find csv "leads.csv" by phone "Phone", email "Email" | save "annotated.csv"
+find csv "leads.csv" by phone "Phone", email "Email" | show input.*, outcome, id, name, tags
+find csv "leads.csv" by phone 3, email "Email" | unmatched     # the leads that are no contact yet
+find csv "-" by phone "Phone"                                  # the sheet on stdin
+find ndjson "leads.ndjson" by email "email" | show input.name, outcome, matched_by
+```
+
+- **Keys**: each `TYPE COLUMN` after `by` looks that column's cells up as
+  that channel type (`any` for untyped); a column by header name (exact, else
+  ignoring case) or number from 1; in NDJSON, a field name.
+- **Rows**: one per record and contact found, in the file's order (a record
+  that found two contacts gives two rows, one after the other); a record that
+  found none gives one row with no contact fields.
+- **Fields**: `input.NAME` is the record's cell (`input.*` every cell, in the
+  file's order, under its header name; a header that another column of the
+  `show` has, or with `*` a contact field's name, is written `input.NAME`);
+  the contact's fields as for any `find`; `outcome`; `detail` (why, naming
+  the cell: `leads.csv:6, column "Phone": phone 'abc': ...`); and `matched_by`
+  (the key columns whose values found this contact). `matched` is the record's
+  key values that found it.
+- **Outcome** of a record: `matched` (it found a contact); `no contact` (every
+  key it has proved no contact; a key that could not be read beside them is
+  named in `detail`); `undetermined`; `invalid` (no key cell could be read);
+  `failed` (its batch failed: exit 4 as for any lookup); `empty` (every key
+  cell is empty); `not searched` (a `limit` stopped the lookup first).
+- With no `show`, `count` or plugin stage, a row shows `input.*, outcome,
+  detail, matched_by, id, name, phone, email, tags, is_opted_out`, so `save
+  "annotated.csv"` writes a sheet that opens in a spreadsheet with the lead's
+  columns first (quotes, commas, line breaks and non-ASCII as they were).
+  After `| unmatched`: `input.*, outcome, detail`.
+- An unreadable cell is its record's outcome and stops nothing: every other
+  record is looked up and written, one note counts the records by outcome,
+  and with `set invalid error` (the default) the run then ends in an error
+  (exit 2) saying how many records no key could be read in; `set invalid
+  skip` makes that a note (exit 0).
+- Records stream: the file is read a few times over, a chunk at a time (a
+  census, the batches, the outcomes, the records themselves), so memory does
+  not grow with the file, only with the contacts of values met more than once.
+  Plain `csv "x.csv" column "Email"` streams the same way.
 
 ### Phone numbers
 

@@ -15,12 +15,17 @@ struct FindInput: Sendable {
     enum Item: Sendable {
         case value(ChannelValue)
         case file(ValueFiles.Opened, type: String?)
-        case csv([(value: String, line: Int)], type: String?)
+        /// One column (by index) of a CSV file: its non-empty cells.
+        case csv(ValueFiles.CSVFile, column: Int, type: String?)
     }
     var items: [Item]
+    /// A records source's records (``items`` is then empty).
+    var records: RecordsInput?
 
-    /// Reads the values from the first item, each with its origin (``FindInput/origin(item:line:)``).
+    /// Reads the values from the first item, each with its origin (``FindInput/origin(item:line:)``;
+    /// a records source's: ``RecordsInput/origin(line:key:)``).
     var opener: InputOpener {
+        if let records { return records.opener }
         let items = items
         return { Reader(items) }
     }
@@ -40,7 +45,7 @@ struct FindInput: Sendable {
         private let items: [Item]
         private var item = 0
         private var file: ValueFiles.LineReader?
-        private var row = 0
+        private var csv: ValueFiles.CSVRecordReader?
 
         init(_ items: [Item]) { self.items = items }
 
@@ -57,12 +62,16 @@ struct FindInput: Sendable {
                     }
                     file = nil
                     item += 1
-                case .csv(let values, let type):
-                    if row < values.count {
-                        row += 1
-                        return InputValue(ChannelValue(type: type, value: values[row - 1].value), origin: FindInput.origin(item: item, line: values[row - 1].line))
+                case .csv(let file, let column, let type):
+                    if csv == nil { csv = try file.records() }
+                    if let (fields, line) = try csv?.next() {
+                        // Empty cells, and records too short to have the column, are skipped.
+                        guard column < fields.count else { continue }
+                        let value = fields[column].trimmingCharacters(in: .whitespaces)
+                        if value.isEmpty { continue }
+                        return InputValue(ChannelValue(type: type, value: value), origin: FindInput.origin(item: item, line: line))
                     }
-                    row = 0
+                    csv = nil
                     item += 1
                 }
             }
@@ -103,7 +112,7 @@ extension Evaluator {
             case .let(let l): pipeline = l.pipeline
             case .pipeline(let p): pipeline = p
             }
-            guard case .find(let find) = pipeline.source else { continue }
+            guard case .find(let find) = pipeline.source, find.records == nil else { continue }
             // An unset $1 or --var fails the same way now as later: say so before anything is sent.
             var unset = false
             for item in find.items {
@@ -140,6 +149,7 @@ extension Evaluator {
 
     /// A find's items with variables bound and CSV columns read.
     func findInput(of find: FindSource) throws -> FindInput {
+        if let records = find.records { return FindInput(items: [], records: try recordsInput(records)) }
         var items: [FindInput.Item] = []
         for item in find.items {
             let type = item.type?.name
@@ -152,7 +162,8 @@ extension Evaluator {
                 // Opened once for every pass: a missing file is an error before anything is sent.
                 items.append(.file(try ValueFiles.open(try resolve(path)), type: type))
             case .csv(let path, let column, _):
-                items.append(.csv(try ValueFiles.csvColumn(try resolve(path), column).values, type: type))
+                let file = try ValueFiles.CSVFile(try resolve(path))
+                items.append(.csv(file, column: try file.index(of: column), type: type))
             }
         }
         return FindInput(items: items)
@@ -161,6 +172,11 @@ extension Evaluator {
     /// Where a value of a find came from (its ``InputValue/origin``): `phones.txt:12`,
     /// `leads.csv:4, column "Email"`, `$1`, `--var who`; nil for a value written in the find.
     func origin(_ origin: UInt64, in find: FindSource) -> String? {
+        if let records = find.records {
+            let (line, key) = RecordsInput.unpack(origin)
+            let column = records.keys.indices.contains(key) ? ", " + (records.format == .csv ? "column " : "field ") + ASTPrinter().print(records.keys[key].column) : ""
+            return "\(shown(records.path)):\(line)\(column)"
+        }
         let (item, line) = (Int(origin >> 32), Int(origin & 0xFFFF_FFFF))
         guard find.items.indices.contains(item) else { return nil }
         switch find.items[item].value {
@@ -329,7 +345,8 @@ extension Evaluator {
         let base = client?.baseURL ?? BaseURL.production
         let planner = planner(for: settings)
         let census = try planner.census(input.opener)
-        if settings.invalid == .error, let error = invalidValuesError(find, census) { throw error }
+        // A records source's unreadable cell is that record's outcome, not a reason to stop.
+        if settings.invalid == .error, find.records == nil, let error = invalidValuesError(find, census) { throw error }
         let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
         let (count, invalidCount, batches) = (census.inputCount, census.invalidCount, census.batchCount)
         var text = "# \(count) value\(count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(census.distinctCount) distinct, \(batches) request\(batches == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"

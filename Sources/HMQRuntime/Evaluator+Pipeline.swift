@@ -28,6 +28,20 @@ extension Evaluator {
             summary = SourceSummary(unmatched: bound.unmatched, failures: bound.failures)
             let out = try chain.push(listing == nil ? bound.rows : bound.unmatched)
             if !out.isEmpty { try deliver(out, chain.outputColumns) }
+        case .find(let find) where find.records != nil:
+            // A records source: a row per record and contact found; `| unmatched` keeps the records that found none.
+            let unmatchedAt = pipeline.stages.firstIndex { if case .unmatched = $0 { true } else { false } }
+            let after = unmatchedAt.map { Array(pipeline.stages[($0 + 1)...]) } ?? pipeline.stages
+            if !after.contains(where: Self.namesColumns) {
+                stages.append(ShowTransform(listing == nil ? Self.recordsDefaultShow : Self.recordsUnmatchedShow))
+            }
+            chain = StageChain(stages, sourceColumns: nil)
+            summary = try await lookUpRecords(find, find.records!, listing: listing != nil) { rows in
+                for row in rows { seenFields.formUnion(row.fields.keys) }
+                let out = try chain.push(rows)
+                if !out.isEmpty { try deliver(out, chain.outputColumns) }
+                return !chain.saturated
+            }
         case .find(let find) where listing != nil:
             chain = StageChain(stages, sourceColumns: Relation.unmatchedColumns)
             // The lookup runs until every value's outcome is in, or the stages want no more.
@@ -53,8 +67,29 @@ extension Evaluator {
         let rest = try chain.finish(listing == nil ? summary.end : StreamEnd(incomplete: !summary.failures.isEmpty))
         if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
         summary.withheld = chain.withheld
-        summary.notes = chain.notes
+        summary.notes += chain.notes
         return (chain.outputColumns, summary)
+    }
+
+    /// Whether a stage decides the columns itself (so a records source's default columns do not apply).
+    static func namesColumns(_ stage: Stage) -> Bool {
+        switch stage {
+        case .show, .count, .plugin: true
+        default: false
+        }
+    }
+
+    /// What a records source shows when no stage names columns: the record's
+    /// cells first, as they are, then its outcome and the contact found.
+    static let recordsDefaultShow = recordsShow(RecordsLookup.defaultColumns)
+    /// The same after `| unmatched`: the record and why it found no contact.
+    static let recordsUnmatchedShow = recordsShow(["outcome", "detail"])
+
+    private static func recordsShow(_ fields: [String]) -> ShowStage {
+        let here = SourceRange(start: 0, end: 0)
+        func path(_ name: String) -> FieldPath { FieldPath(components: [Identifier(name: name, range: here)], range: here) }
+        let columns: [ShowStage.Column] = [.allOf(path("input"), here)] + fields.map { .field(path($0), alias: nil) }
+        return ShowStage(columns: columns, range: here)
     }
 
     /// The transforms of a pipeline's stages (`format` and `save` are output, not stages).

@@ -154,6 +154,7 @@ public actor Evaluator {
             throw RuntimeError.partialFailure(summary.failures, range: pipeline.source.range, withheld: summary.withheld,
                                               attribution: summary.attributionFailures)
         }
+        if let error = summary.recordsError { throw error }
     }
 
     /// Values that found no contact are never dropped silently: unless the

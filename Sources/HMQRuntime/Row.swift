@@ -8,11 +8,15 @@ public struct Row: Sendable, Hashable {
     /// The input values known to have found this contact (for the virtual field
     /// `matched`; empty when no value can be tied to it, which `matched` shows as null).
     public var matched: [ChannelValue]
+    /// For a row of a records source (`find csv "leads.csv" by ...`): the
+    /// record's own cells, read as the virtual field `input` (`input.Company`, `show input.*`).
+    public var input: JSONObject?
 
     /// A row of `fields`, found by the input values `matched`.
-    public init(fields: JSONObject, matched: [ChannelValue] = []) {
+    public init(fields: JSONObject, matched: [ChannelValue] = [], input: JSONObject? = nil) {
         self.fields = fields
         self.matched = matched
+        self.input = input
     }
 
     /// Fields every row can answer although the API does not send them.
@@ -32,6 +36,8 @@ public struct Row: Sendable, Hashable {
             value = .string(name)
         } else if head == "matched" {
             value = matched.isEmpty ? .null : .array(matched.map { .string($0.value) })
+        } else if head == "input", let input {
+            value = .object(input)
         } else {
             return nil
         }

@@ -137,41 +137,99 @@ public enum ValueFiles {
         }
     }
 
-    /// One column of a CSV file with a header row, each value with the line
-    /// its record starts on; empty cells are skipped. Also returns the column's header.
-    static func csvColumn(_ path: StringLiteral, _ column: ColumnReference) throws -> (values: [(value: String, line: Int)], header: String) {
-        let text = try wholeText(path)
-        let numbered: [(fields: [String], line: Int)]
-        do {
-            numbered = try CSVReader.numberedRecords(text)
-        } catch {
-            throw RuntimeError.at(path.range, "\(path.value): \(error.message)")
+    /// Reads the records of a CSV file a chunk at a time (the delimiter is the
+    /// header row's, a byte-order mark is dropped), each with the line it starts on.
+    final class CSVRecordReader {
+        private let input: Opened
+        private var offset: off_t = 0
+        private var parser: CSVParser?
+        private var queue: [(fields: [String], line: Int)] = []
+        private var head = 0
+        private var atEnd = false
+
+        init(_ input: Opened) { self.input = input }
+
+        /// The next record, or nil at the end.
+        func next() throws -> (fields: [String], line: Int)? {
+            while head >= queue.count {
+                if atEnd { return nil }
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+                try fill()
+            }
+            defer { head += 1 }
+            return queue[head]
         }
-        guard let header = numbered.first?.fields else { throw RuntimeError.at(path.range, "\(path.value) is empty (a header row is needed)") }
-        let index: Int
-        switch column {
-        case .position(let n, let range):
-            guard n <= header.count else { throw RuntimeError.at(range, "\(path.value) has \(header.count) column\(header.count == 1 ? "" : "s"), not \(n)") }
-            index = n - 1
-        case .name(let name):
-            let trimmed = header.map { $0.trimmingCharacters(in: .whitespaces) }
-            let exact = trimmed.indices.filter { trimmed[$0] == name.value }
-            let folded = trimmed.indices.filter { trimmed[$0].lowercased() == name.value.lowercased() }
-            if let only = (exact.isEmpty ? folded : exact).first, (exact.isEmpty ? folded : exact).count == 1 {
-                index = only
-            } else if !folded.isEmpty {
-                throw RuntimeError.at(name.range, "\(path.value) has \(folded.count) columns named \"\(name.value)\"",
-                          suggestion: "choose one by number: column \(folded.map { String($0 + 1) }.joined(separator: " or column "))")
-            } else {
-                throw RuntimeError.at(name.range, "\(path.value) has no column \"\(name.value)\"", suggestion: "columns: " + trimmed.map { "\"\($0)\"" }.joined(separator: ", "))
+
+        private func fill() throws {
+            try Task.checkCancellation()
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            var n = 0
+            while true {
+                n = chunk.withUnsafeMutableBytes { pread(input.descriptor, $0.baseAddress, $0.count, offset) }
+                if n < 0, errno == EINTR { continue }
+                if n < 0 { throw RuntimeError.at(input.path.range, ReadFailure(code: errno).message(for: input.name)) }
+                break
+            }
+            offset += off_t(n)
+            do {
+                if n == 0 {
+                    atEnd = true
+                    try input.checkUnchanged(read: Int64(offset))
+                    try parser?.finish { queue.append(($0, $1)) }
+                    return
+                }
+                var bytes = chunk[0..<n]
+                if parser == nil {
+                    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+                    parser = CSVParser(delimiter: CSVReader.delimiter(ofBytes: bytes))
+                }
+                try parser?.feed(bytes) { queue.append(($0, $1)) }
+            } catch let error as CSVError {
+                throw RuntimeError.at(input.path.range, error.message(for: input.name))
             }
         }
-        let values: [(value: String, line: Int)] = numbered.dropFirst().compactMap { record in
-            guard index < record.fields.count else { return nil }
-            let value = record.fields[index].trimmingCharacters(in: .whitespaces)
-            return value.isEmpty ? nil : (value, record.line)
+    }
+
+    /// A CSV file opened for every pass of a lookup, with its header row.
+    struct CSVFile: Sendable {
+        let opened: Opened
+        let header: [String]
+
+        /// Opens `path` and reads its header row (an empty file is an error).
+        init(_ path: StringLiteral) throws {
+            opened = try open(path)
+            guard let first = try CSVRecordReader(opened).next() else {
+                throw RuntimeError.at(path.range, "\(opened.name) is empty (a header row is needed)")
+            }
+            header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         }
-        return (values, header[index].trimmingCharacters(in: .whitespaces))
+
+        /// The records after the header row.
+        func records() throws -> CSVRecordReader {
+            let reader = CSVRecordReader(opened)
+            _ = try reader.next()
+            return reader
+        }
+
+        /// The index of a column, by header name (exact, else ignoring case) or number.
+        func index(of column: ColumnReference) throws -> Int {
+            let name = opened.name
+            switch column {
+            case .position(let n, let range):
+                guard n <= header.count else { throw RuntimeError.at(range, "\(name) has \(header.count) column\(header.count == 1 ? "" : "s"), not \(n)") }
+                return n - 1
+            case .name(let wanted):
+                let exact = header.indices.filter { header[$0] == wanted.value }
+                let folded = header.indices.filter { header[$0].lowercased() == wanted.value.lowercased() }
+                if let only = (exact.isEmpty ? folded : exact).first, (exact.isEmpty ? folded : exact).count == 1 { return only }
+                if !folded.isEmpty {
+                    throw RuntimeError.at(wanted.range, "\(name) has \(folded.count) columns named \"\(wanted.value)\"",
+                                          suggestion: "choose one by number: column \(folded.map { String($0 + 1) }.joined(separator: " or column "))")
+                }
+                throw RuntimeError.at(wanted.range, "\(name) has no column \"\(wanted.value)\"", suggestion: "columns: " + header.map { "\"\($0)\"" }.joined(separator: ", "))
+            }
+        }
     }
 
     /// `-` and `/dev/stdin` are standard input.
@@ -211,33 +269,6 @@ public enum ValueFiles {
             if n == 0 { return .success(read) }
             read += chunk[0..<n]
         }
-    }
-
-    /// The whole text of `path` (a CSV file is parsed whole).
-    static func wholeText(_ path: StringLiteral) throws -> String {
-        let input = try open(path)
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { pread(input.descriptor, $0.baseAddress, $0.count, off_t(bytes.count)) }
-            if n < 0, errno == EINTR { continue }
-            if n < 0 { throw RuntimeError.at(path.range, ReadFailure(code: errno).message(for: input.name)) }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-        }
-        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
-        guard let text = String(validating: body, as: UTF8.self) else {
-            // The first line that is not UTF-8 (a Latin-1 export, say): never read garbled.
-            var line = 1
-            var start = body.startIndex
-            for (i, b) in zip(body.indices, body) where b == 0x0A {
-                if String(validating: body[start..<i], as: UTF8.self) == nil { break }
-                line += 1
-                start = i + 1
-            }
-            throw RuntimeError.at(path.range, "\(input.name):\(line) is not UTF-8 text (save the file as UTF-8; a spreadsheet's \"CSV UTF-8\" export is)")
-        }
-        return text
     }
 
     /// Opens `path` for every pass of a lookup: a regular file as it is;

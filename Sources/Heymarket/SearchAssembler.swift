@@ -26,6 +26,9 @@ public struct SearchAssembler {
     public struct Step {
         public var matches: [SearchResult.Match] = []
         public var outcomes: [NormalizedChannelValue: SearchResult.Outcome] = [:]
+        /// The contacts of the batch's answer each value is tied to (by a field, or
+        /// proven by exact attribution), found before or not, in answer order.
+        public var ties: [NormalizedChannelValue: [Contact]] = [:]
     }
 
     /// `normalizer` must be the plan's.
@@ -55,7 +58,10 @@ public struct SearchAssembler {
             var contactsOfValue = [Int](repeating: 0, count: batch.values.count)
             var new: [(key: Int, order: Int, match: SearchResult.Match)] = []
             for (contact, hitIndexes) in zip(contacts, attribution.hits) {
-                for i in hitIndexes { contactsOfValue[i] += 1 }
+                for i in hitIndexes {
+                    contactsOfValue[i] += 1
+                    step.ties[batch.values[i], default: []].append(contact)
+                }
                 let matched = Self.writings(of: hitIndexes, in: batch)
                 if !handedOut.insert(contact.identity).inserted {
                     // Found before, so placed before: only its values can grow.

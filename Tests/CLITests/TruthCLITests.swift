@@ -252,6 +252,7 @@ import Testing
         try await CLISandbox.with { sandbox in
             try sandbox.write("phones.txt", (0..<150).map { String(14_155_552_000 + $0) }.joined(separator: "\n") + "\n14155551234\n")
             try sandbox.write("leads.csv", "Name,Email,Phone\nAda,ada@example.com,14155551234\nJosé,jose.nunez@example.com,(415) 555-9876\n")
+            try sandbox.write("leads.ndjson", "{\"name\":\"Ada\",\"email\":\"ada@example.com\"}\n{\"name\":\"Nobody\",\"email\":\"nobody@example.org\"}\n")
             for file in files {
                 // Example 31 takes a file of numbers as its argument; the others take a number.
                 let argument = file == "31-file-argument.hmq" ? "phones.txt" : "14155551234"

@@ -55,6 +55,7 @@ enum Examples {
             "type.typed", "type.untyped", "type.any",
             "stage.show", "stage.where", "stage.sort", "stage.limit", "stage.first", "stage.count", "stage.countBy", "stage.unique",
             "stage.uniqueFields", "stage.format", "stage.save", "stage.unmatched", "show.alias", "show.all", "show.nested",
+            "source.records.csv", "source.records.ndjson", "records.position", "show.allOf",
             "expr.and", "expr.or", "expr.not", "expr.group", "expr.comparison", "expr.contains", "expr.has", "expr.matches",
             "expr.in", "expr.notIn", "expr.exists", "expr.truthy", "sort.desc", "format.option",
         ]
@@ -78,6 +79,10 @@ enum Coverage {
         case .variable: seen.insert("source.variable")
         case .find(let f):
             seen.insert("source.find")
+            if let records = f.records {
+                seen.insert("source.records.\(records.format.rawValue)")
+                if records.keys.contains(where: { if case .position = $0.column { true } else { false } }) { seen.insert("records.position") }
+            }
             for item in f.items {
                 seen.insert(item.type == nil ? (item.typeWritten ? "type.any" : "type.untyped") : "type.typed")
                 switch item.value {
@@ -99,6 +104,7 @@ enum Coverage {
                 for c in s.columns {
                     switch c {
                     case .all: seen.insert("show.all")
+                    case .allOf: seen.insert("show.allOf")
                     case .field(let path, let alias):
                         if alias != nil { seen.insert("show.alias") }
                         if path.components.count > 1 { seen.insert("show.nested") }

@@ -39,6 +39,7 @@ struct FieldCheck {
                 if known.contains(head) { continue }
             } else {
                 if contactFields.contains(head) || rows.contains(where: { $0.fields[head] != nil }) { continue }
+                if head == "input", rows.contains(where: { $0.input != nil }) { continue }
                 known = contactFields
                 for row in rows { for key in row.fields.keys where !known.contains(key) { known.append(key) } }
                 guard Suggestion.closest(to: head, among: known) != nil else { continue }

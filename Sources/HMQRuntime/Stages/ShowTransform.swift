@@ -13,13 +13,37 @@ final class ShowTransform: RowTransform, FieldChecking {
         fieldCheck = FieldCheck(show.columns.compactMap { if case .field(let p, _) = $0 { return p } else { return nil } })
     }
 
-    private var hasAll: Bool { show.columns.contains { if case .all = $0 { true } else { false } } }
+    /// `*` or `input.*`: the columns come from the rows.
+    private var hasAll: Bool { show.columns.contains { if case .field = $0 { false } else { true } } }
+    private var hasStar: Bool { show.columns.contains { if case .all = $0 { true } else { false } } }
+    /// The names `input.*` leaves to the other columns: a cell of that name is `input.NAME`.
+    private lazy var reserved: Set<String> = {
+        var names = Set(show.columns.compactMap { column -> String? in
+            if case .field(let path, let alias) = column { return alias?.name ?? path.dotted }
+            return nil
+        })
+        if hasStar { names.formUnion(FieldCheck.contactFields + RecordsLookup.outcomeFields) }
+        return names
+    }()
+    /// For each `input.*`: the keys of its object, in order of first appearance.
+    private var objectKeys: [FieldPath: [String]] = [:]
 
     /// (column name, path to read; nil copies the field of that name)
     private func getters(for row: Row?, input: [String]?) -> [(String, [String]?)] {
         var getters: [(String, [String]?)] = []
         for column in show.columns {
             switch column {
+            case .allOf(let path, _):
+                let components = path.components.map(\.name)
+                var keys = objectKeys[path] ?? []
+                if let row, case .object(let object)? = row.value(at: components) {
+                    for key in object.keys where !keys.contains(key) { keys.append(key) }
+                    objectKeys[path] = keys
+                }
+                for key in keys {
+                    let name = reserved.contains(key) ? path.dotted + "." + key : key
+                    if !getters.contains(where: { $0.0 == name }) { getters.append((name, components + [key])) }
+                }
             case .all:
                 var keys = allFields ?? input ?? []
                 if let row { for key in row.fields.keys where !keys.contains(key) { keys.append(key) } }
@@ -45,7 +69,7 @@ final class ShowTransform: RowTransform, FieldChecking {
                 let value = path.map { row.value(at: $0) } ?? row.fields[name]
                 fields.append(.init(key: name, value: value ?? .null))
             }
-            return Row(fields: JSONObject(fields), matched: row.matched)
+            return Row(fields: JSONObject(fields), matched: row.matched, input: row.input)
         }
     }
 

@@ -24,8 +24,11 @@ struct SourceSummary {
     var attributionFailures: [BatchFailure] = []
     /// Aggregate stages whose output was withheld because a batch failed (their answer is unknown).
     var withheld: [String] = []
-    /// Notes from the stages (values of the wrong shape for a test).
+    /// Notes from the source (a records source's outcomes) and the stages (values of the wrong shape for a test).
     var notes: [Diagnostic] = []
+    /// A records source's records that no key cell could be read in, under `set invalid error`:
+    /// the error the run ends with once every other record is out.
+    var recordsError: RuntimeError?
 
     init() {}
 

@@ -20,10 +20,53 @@ public enum PipelineSource: Sendable, Hashable {
     }
 }
 
-/// `find` and its values, grouped by channel type.
+/// `find` and its values, grouped by channel type; or a file of records
+/// looked up by some of their columns (`find csv "leads.csv" by phone "Phone"`),
+/// when ``records`` is set (``items`` is then empty).
 public struct FindSource: Sendable, Hashable {
     public var items: [FindItem]
     public var range: SourceRange
+    public var records: RecordsSource?
+
+    public init(items: [FindItem], range: SourceRange, records: RecordsSource? = nil) {
+        self.items = items
+        self.range = range
+        self.records = records
+    }
+}
+
+/// `csv "leads.csv" by phone "Phone", email "Email"` (or `ndjson "leads.ndjson" by email "email"`):
+/// every record of the file, each looked up by the cells of its key columns.
+public struct RecordsSource: Sendable, Hashable {
+    public enum Format: String, Sendable, Hashable {
+        /// A CSV file with a header row.
+        case csv
+        /// One JSON object per line.
+        case ndjson
+    }
+    /// One key: a column looked up as a channel type (nil: `any`, untyped).
+    public struct Key: Sendable, Hashable {
+        public var type: Identifier?
+        public var column: ColumnReference
+        public var range: SourceRange
+
+        public init(type: Identifier?, column: ColumnReference, range: SourceRange) {
+            self.type = type
+            self.column = column
+            self.range = range
+        }
+    }
+    public var format: Format
+    public var path: PathExpression
+    public var keys: [Key]
+    public var range: SourceRange
+
+    public init(format: Format, path: PathExpression, keys: [Key], range: SourceRange) {
+        self.format = format
+        self.path = path
+        self.keys = keys
+        self.range = range
+    }
 }
 
 /// One value of a `find`, with the channel type it belongs to (nil: untyped,
@@ -88,6 +131,13 @@ public enum PathExpression: Sendable, Hashable {
 public enum ColumnReference: Sendable, Hashable {
     case name(StringLiteral)
     case position(Int, SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .name(let s): s.range
+        case .position(_, let r): r
+        }
+    }
 }
 
 /// `$name`, `$1`, or `$env.NAME`.

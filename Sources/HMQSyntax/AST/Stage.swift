@@ -46,6 +46,12 @@ public enum StageName {
 public struct FieldPath: Sendable, Hashable {
     public var components: [Identifier]
     public var range: SourceRange
+
+    public init(components: [Identifier], range: SourceRange) {
+        self.components = components
+        self.range = range
+    }
+
     /// `custom.12`
     public var dotted: String { components.map(\.name).joined(separator: ".") }
 }
@@ -56,9 +62,17 @@ public struct ShowStage: Sendable, Hashable {
         case field(FieldPath, alias: Identifier?)
         /// `*`: every field.
         case all(SourceRange)
+        /// `input.*`: every field of the object at a path, under its own name
+        /// (`input.NAME` when another column already has that name).
+        case allOf(FieldPath, SourceRange)
     }
     public var columns: [Column]
     public var range: SourceRange
+
+    public init(columns: [Column], range: SourceRange) {
+        self.columns = columns
+        self.range = range
+    }
 }
 
 public struct WhereStage: Sendable, Hashable {

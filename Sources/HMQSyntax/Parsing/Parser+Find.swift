@@ -3,6 +3,10 @@ extension Parser {
     /// values after it until the next type word; `any` goes back to untyped.
     mutating func parseFind() throws(Recovery) -> FindSource {
         let findToken = advance()
+        if (at(keyword: "csv") || at(keyword: "ndjson")), peek(1).kind == .string || peek(1).kind == .variable, isWord(peek(2), "by") {
+            let records = try parseRecords()
+            return FindSource(items: [], range: findToken.range.union(records.range), records: records)
+        }
         var items: [FindItem] = []
         var currentType: Identifier?
         var previousWasComma = false
@@ -86,29 +90,58 @@ extension Parser {
                            suggestion: "e.g. csv \(written) column \"Phone\"")
             }
             advance()
-            let column: ColumnReference
-            switch kind {
-            case .string:
-                let t = advance()
-                column = .name(StringLiteral(value: decoded(t), range: t.range))
-            case .number:
-                let t = advance()
-                guard let n = Int(text(t)), n >= 1 else {
-                    throw fail(.expectedValue, "a column number counts from 1", at: t.range)
-                }
-                column = .position(n, t.range)
-            default:
-                throw fail(.expectedValue, "expected a column name (a string) or number after 'column', found \(describeCurrent)")
-            }
-            let end: SourceRange
-            switch column {
-            case .name(let s): end = s.range
-            case .position(_, let r): end = r
-            }
-            return .csv(path: path, column: column, range: token.range.union(end))
+            let column = try parseColumn(after: "'column'")
+            return .csv(path: path, column: column, range: token.range.union(column.range))
         default:
             throw fail(.expectedValue, "expected a value, found \(describeCurrent)")
         }
+    }
+
+    /// A column by header name (a string) or number from 1.
+    mutating func parseColumn(after: String) throws(Recovery) -> ColumnReference {
+        switch kind {
+        case .string:
+            let t = advance()
+            return .name(StringLiteral(value: decoded(t), range: t.range))
+        case .number:
+            let t = advance()
+            guard let n = Int(text(t)), n >= 1 else {
+                throw fail(.expectedValue, "a column number counts from 1", at: t.range)
+            }
+            return .position(n, t.range)
+        default:
+            throw fail(.expectedValue, "expected a column name (a string) or number after \(after), found \(describeCurrent)")
+        }
+    }
+
+    /// `csv "leads.csv" by phone "Phone", email 3` or `ndjson "leads.ndjson" by email "email"`:
+    /// each key a channel type (`any`: untyped) and a column.
+    mutating func parseRecords() throws(Recovery) -> RecordsSource {
+        let formatToken = advance()
+        let format: RecordsSource.Format = isWord(formatToken, "ndjson") ? .ndjson : .csv
+        let path = try parseFilePath(after: "'\(format.rawValue)'")
+        advance()  // by
+        var keys: [RecordsSource.Key] = []
+        repeat {
+            if !keys.isEmpty {
+                advance()
+                skipNewlines()
+            }
+            guard kind == .identifier else {
+                throw fail(.expectedToken, "expected a channel type and a column after \(keys.isEmpty ? "'by'" : "','"), found \(describeCurrent)",
+                           suggestion: "e.g. by phone \"Phone\", email \"Email\"")
+            }
+            let word = text(current)
+            let typeToken = advance()
+            let type = word.lowercased() == "any" ? nil : Identifier(name: word.lowercased(), range: typeToken.range)
+            guard kind == .string || kind == .number else {
+                throw fail(.expectedValue, "expected the column of '\(word)' (a header name in quotes, or a number), found \(describeCurrent)",
+                           suggestion: "e.g. by \(word.lowercased()) \"\(word.prefix(1).uppercased() + word.dropFirst().lowercased())\"")
+            }
+            let column = try parseColumn(after: "'\(word)'")
+            keys.append(RecordsSource.Key(type: type, column: column, range: typeToken.range.union(column.range)))
+        } while kind == .comma
+        return RecordsSource(format: format, path: path, keys: keys, range: formatToken.range.union(keys[keys.count - 1].range))
     }
 
     /// A quoted path (`save "out.csv"`).

@@ -105,6 +105,12 @@ extension Parser {
                            suggestion: columns.isEmpty ? "e.g. show name, phone, tags" : nil)
             }
             let path = try parsePath(after: "'show'")
+            if kind == .dot, peek(1).kind == .star {
+                advance()
+                let star = advance()
+                columns.append(.allOf(path, path.range.union(star.range)))
+                continue
+            }
             var alias: Identifier?
             if at(keyword: "as") {
                 advance()
@@ -128,7 +134,7 @@ extension Parser {
         let end: SourceRange
         switch columns.last {
         case .field(let p, let a)?: end = a?.range ?? p.range
-        case .all(let r)?: end = r
+        case .all(let r)?, .allOf(_, let r)?: end = r
         case nil: end = keyword.range
         }
         return ShowStage(columns: columns, range: keyword.range.union(end))
@@ -178,7 +184,8 @@ extension Parser {
             throw fail(.expectedToken, "expected a field name after \(after), found \(describeCurrent)")
         }
         var components = [Identifier(name: text(current), range: advance().range)]
-        while kind == .dot {
+        // `input.*` ends at the star (show reads it).
+        while kind == .dot, peek(1).kind != .star {
             let dot = advance()
             switch kind {
             case .identifier:

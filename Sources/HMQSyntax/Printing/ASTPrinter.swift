@@ -42,6 +42,10 @@ public struct ASTPrinter: Sendable {
         switch source {
         case .variable(let v): return "$" + v.name
         case .find(let find):
+            if let records = find.records {
+                let keys = records.keys.map { key in (key.type?.name ?? "any") + " " + print(key.column) }
+                return "find \(records.format.rawValue) \(Self.path(records.path)) by " + keys.joined(separator: ", ")
+            }
             var parts: [String] = []
             var currentType: String?? = .none
             for item in find.items {
@@ -63,11 +67,14 @@ public struct ASTPrinter: Sendable {
         case .string(let s, _): return Self.quote(s)
         case .variable(let v): return "$" + v.name
         case .file(let path, _): return "file " + Self.path(path)
-        case .csv(let path, let column, _):
-            switch column {
-            case .name(let name): return "csv \(Self.path(path)) column \(Self.quote(name.value))"
-            case .position(let n, _): return "csv \(Self.path(path)) column \(n)"
-            }
+        case .csv(let path, let column, _): return "csv \(Self.path(path)) column " + print(column)
+        }
+    }
+
+    public func print(_ column: ColumnReference) -> String {
+        switch column {
+        case .name(let name): Self.quote(name.value)
+        case .position(let n, _): String(n)
         }
     }
 
@@ -84,6 +91,7 @@ public struct ASTPrinter: Sendable {
             return "show " + s.columns.map { column in
                 switch column {
                 case .all: return "*"
+                case .allOf(let path, _): return path.dotted + ".*"
                 case .field(let path, let alias):
                     return path.dotted + (alias.map { " as " + Self.name($0.name) } ?? "")
                 }
