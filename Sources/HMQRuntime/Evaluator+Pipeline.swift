@@ -35,7 +35,7 @@ extension Evaluator {
             if !after.contains(where: Self.namesColumns) {
                 stages.append(ShowTransform(listing == nil ? Self.recordsDefaultShow : Self.recordsUnmatchedShow))
             }
-            chain = StageChain(stages, sourceColumns: nil)
+            chain = StageChain(stages, sourceColumns: nil, sourceFields: ["input"] + RecordsLookup.outcomeFields)
             summary = try await lookUpRecords(find, find.records!, listing: listing != nil) { rows in
                 for row in rows { seenFields.formUnion(row.fields.keys) }
                 let out = try chain.push(rows)

@@ -12,25 +12,27 @@ import Heymarket
 struct FieldCheck {
     let paths: [FieldPath]
     private var checked = false
+    /// Fields the source's rows may have beside a contact's (see ``StageChain``).
+    var sourceFields: [String] = []
 
     init(_ paths: [FieldPath]) { self.paths = paths }
 
     mutating func check(_ rows: [Row], columns: [String]?) throws(RuntimeError) {
         guard !checked, !rows.isEmpty else { return }
         checked = true
-        try Self.check(paths, rows: rows, columns: columns)
+        try Self.check(paths, rows: rows, columns: columns, sourceFields: sourceFields)
     }
 
     mutating func checkIfUnchecked(columns: [String]?) throws(RuntimeError) {
         guard !checked else { return }
         checked = true
-        try Self.check(paths, rows: [], columns: columns)
+        try Self.check(paths, rows: [], columns: columns, sourceFields: sourceFields)
     }
 
     /// Fields every contact can answer: those the API documents, and the virtual ones.
     static let contactFields = Contact.documentedFields + Row.virtualFields
 
-    static func check(_ paths: [FieldPath], rows: [Row], columns: [String]?) throws(RuntimeError) {
+    static func check(_ paths: [FieldPath], rows: [Row], columns: [String]?, sourceFields: [String] = []) throws(RuntimeError) {
         for path in paths {
             let head = path.components[0].name
             var known: [String]
@@ -38,9 +40,8 @@ struct FieldCheck {
                 known = columns
                 if known.contains(head) { continue }
             } else {
-                if contactFields.contains(head) || rows.contains(where: { $0.fields[head] != nil }) { continue }
-                if head == "input", rows.contains(where: { $0.input != nil }) { continue }
-                known = contactFields
+                if contactFields.contains(head) || sourceFields.contains(head) || rows.contains(where: { $0.fields[head] != nil }) { continue }
+                known = contactFields + sourceFields
                 for row in rows { for key in row.fields.keys where !known.contains(key) { known.append(key) } }
                 guard Suggestion.closest(to: head, among: known) != nil else { continue }
             }

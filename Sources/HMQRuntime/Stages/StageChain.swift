@@ -10,9 +10,14 @@ final class StageChain {
     private let stages: [any RowTransform]
     private let sourceColumns: [String]?
 
-    init(_ stages: [any RowTransform], sourceColumns: [String]?) {
+    /// `sourceFields`: fields the source's rows may have beside a contact's
+    /// (a records source's `input`, `outcome`, ...), known to the field checks.
+    init(_ stages: [any RowTransform], sourceColumns: [String]?, sourceFields: [String] = []) {
         self.stages = stages
         self.sourceColumns = sourceColumns
+        if !sourceFields.isEmpty {
+            for case let stage as any FieldChecking in stages { stage.fieldCheck.sourceFields = sourceFields }
+        }
     }
 
     /// The columns after stage `index` (after the source for -1).
