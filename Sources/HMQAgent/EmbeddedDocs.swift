@@ -91,7 +91,7 @@ record-key    = channel-type ( string | integer ) ;
 
 (* ---------- Stages ---------- *)
 
-stage         = show | where | sort | limit | count | unique | format | unmatched
+stage         = show | where | sort | limit | count | unique | format | unmatched | diff
               | plugin_stage ;
 
 (* Projection. '*' is every field; nested fields by path; 'as' renames; two
@@ -153,6 +153,15 @@ save          = "save" string { option } ;
 (* Replaces the rows with the input values that found no contact: type, value,
    reason (no contact, undetermined, invalid, failed) and detail. *)
 unmatched     = "unmatched" ;
+
+(* Only what changed since a snapshot saved earlier (NDJSON or a JSON array,
+   as 'save' writes them), rows matched by a key field (id unless 'by'):
+   change (added, changed, removed), the row's fields (a removed row's from
+   the snapshot), changed (the fields that differ) and old (their old values).
+   Removed rows come last, and not at all when a batch of the lookup failed.
+   --exit-code: the run exits 1 when anything changed.
+     find phone file "vips.txt" | show id, name, is_opted_out | diff "vips.ndjson" --exit-code *)
+diff          = "diff" path [ "by" path ] { option } ;
 
 (* A stage a registered stage plugin provides (e.g. `dedupe --by email`): its
    name is known to the parser only when the plugin is registered
@@ -369,6 +378,27 @@ find ndjson "leads.ndjson" by email "email" | show input.name, outcome, matched_
   census, the batches, the outcomes, the records themselves), so memory does
   not grow with the file, only with the contacts of values met more than once.
   Plain `csv "x.csv" column "Email"` streams the same way.
+
+### What changed: `diff`
+
+`| diff "snapshot.ndjson"` compares the rows with a snapshot saved earlier
+(`save "snapshot.ndjson"`, or a `.json` array) and passes on only what
+changed: each row has `change` (`added`, `changed` or `removed`), its fields
+(a removed row's as the snapshot had them), `changed` (the fields whose values
+differ) and `old` (their values in the snapshot). Rows match by `id`, or by
+another field with `diff "f" by email`. Added and changed rows stream; removed
+ones come last, and when a batch of the lookup failed they are left out with
+a note (what is missing is unknown). `--exit-code` makes the run exit 1 when
+anything changed, for cron: "tell me when a VIP opts out":
+
+```sh
+# once: the snapshot
+hmq -e 'find phone file "vips.txt" | show id, name, is_opted_out | save "vips.ndjson"'
+# every hour: one lookup, compared, then the snapshot moved on
+hmq -e 'let now = find phone file "vips.txt" | show id, name, is_opted_out
+        $now | diff "vips.ndjson" --exit-code
+        $now | save "vips.ndjson"' > changes.ndjson || mail -s "VIPs changed" me@example.com < changes.ndjson
+```
 
 ### Phone numbers
 

@@ -101,6 +101,7 @@ extension ExitStatus {
     public var kind: String {
         switch self {
         case .ok: "ok"
+        case .changed: "changed"
         case .usage: "usage"
         case .syntax: "syntax"
         case .api: "api"

@@ -68,6 +68,7 @@ extension Evaluator {
         if !rest.isEmpty { try deliver(rest, chain.outputColumns) }
         summary.withheld = chain.withheld
         summary.notes += chain.notes
+        if stages.contains(where: { ($0 as? DiffTransform).map { $0.exitCode && $0.changes > 0 } ?? false }) { changesFound = true }
         return (chain.outputColumns, summary)
     }
 
@@ -105,6 +106,7 @@ extension Evaluator {
             case .count(let c): return CountTransform(c)
             case .unique(let u): return UniqueTransform(u)
             case .unmatched: return UnmatchedTransform()
+            case .diff(let d): return try DiffTransform(d, path: try resolve(d.path))
             case .plugin(let p): return try pluginTransform(p)
             case .format, .save: return nil
             }
@@ -147,7 +149,7 @@ extension Evaluator {
                 if u.paths.contains(where: isMatched) { return true }
             case .plugin:
                 return true  // a plugin may read `matched`: give it whole rows
-            case .limit, .format, .save, .unmatched:
+            case .limit, .format, .save, .unmatched, .diff:
                 continue
             }
         }

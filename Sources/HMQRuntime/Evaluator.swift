@@ -33,6 +33,8 @@ public actor Evaluator {
     let output: any OutputSink
     /// What the running script reports to (notes, progress, rows).
     var events = RunEvents()
+    /// Set by a run whose `diff --exit-code` stage found a change (the run exits 1).
+    public internal(set) var changesFound = false
     /// Search results prepared for the finds of the running script, by request shape.
     var prefetched: [[String]: PrefetchGroup] = [:]
 
@@ -68,6 +70,7 @@ public actor Evaluator {
     /// `arguments`, when given, are the script's `$1`, `$2`... for this run only (`.read FILE ARGS`).
     public func run(_ script: Script, continueOnError: Bool = false, events: RunEvents = RunEvents(), arguments: [String]? = nil) async -> [RuntimeError] {
         self.events = events
+        changesFound = false
         let sessionInputs = inputs
         if let arguments { inputs.arguments = arguments }
         defer {

@@ -3,6 +3,8 @@ import Heymarket
 /// How a run of hmq ended, as the documented process exit codes.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case ok = 0
+    /// Nothing failed, and a `diff --exit-code` stage found a change (as `git diff --exit-code`).
+    case changed = 1
     /// Usage, invalid input, a config problem, or a runtime error in a script.
     case usage = 2
     /// A syntax error in hmq text.
@@ -35,7 +37,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The status that says more, when a run met several: interrupted over
     /// authentication over API over syntax over usage.
     public func worse(_ other: ExitStatus) -> ExitStatus {
-        let rank: [ExitStatus: Int] = [.ok: 0, .usage: 1, .syntax: 2, .api: 3, .authentication: 4, .interrupted: 5]
+        let rank: [ExitStatus: Int] = [.ok: 0, .changed: 0, .usage: 1, .syntax: 2, .api: 3, .authentication: 4, .interrupted: 5]
         return (rank[other] ?? 0) > (rank[self] ?? 0) ? other : self
     }
 }

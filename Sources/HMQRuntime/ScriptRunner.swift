@@ -72,6 +72,7 @@ public struct ScriptRunner: Sendable {
                 outcome.status = outcome.status.worse(ExitStatus(error))
             }
             outcome.errors += errors
+            if outcome.status == .ok, errors.isEmpty, await evaluator.changesFound { outcome.status = .changed }
             if Task.isCancelled {
                 outcome.status = .interrupted
                 break

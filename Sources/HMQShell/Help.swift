@@ -11,6 +11,7 @@ extension REPL {
               find 14155551234, "ada@example.com"        # untyped: the server infers the type
               find phone file "phones.txt"               # one value per line
               find email csv "people.csv" column "Email"
+              find csv "leads.csv" by phone "Phone", email "Email"   # records in, records out
             Values are normalised (+1 (415) 555-1234 = 14155551234), de-duplicated, batched and paced.
             """),
         ("show", """
@@ -55,6 +56,22 @@ extension REPL {
             set attribution exact asks again), invalid (with set invalid skip), failed (its batch failed).
               find phone file "phones.txt" | unmatched | save "misses.csv"
               find phone file "phones.txt" | unmatched | where reason == "no contact" | save "misses.txt"
+            """),
+        ("records", """
+            find csv "FILE" by TYPE COLUMN, ...: every record of a sheet, looked up by its key cells.
+              find csv "leads.csv" by phone "Phone", email "Email" | save "annotated.csv"
+              find csv "leads.csv" by phone 3 | show input.*, outcome, id, name, tags
+              find csv "leads.csv" by email "Email" | unmatched      # the records that found no contact
+              find ndjson "leads.ndjson" by email "email"
+            A row per record and contact found; input.NAME is the record's cell, outcome is matched,
+            no contact, undetermined, invalid, failed or empty, detail says why, matched_by names the columns.
+            """),
+        ("diff", """
+            | diff "SNAPSHOT" [by FIELD] [--exit-code]: only what changed since a snapshot saved earlier.
+              find phone file "vips.txt" | show id, name, is_opted_out | save "vips.ndjson"    # once
+              find phone file "vips.txt" | show id, name, is_opted_out | diff "vips.ndjson"
+            change: added, changed or removed; changed lists the fields that differ, old their old values.
+            Rows match by id (by FIELD to choose). --exit-code: exit 1 when anything changed.
             """),
         ("format", """
             | format NAME [options]: print this pipeline's rows in a format (.formats lists them).
@@ -114,7 +131,7 @@ extension REPL {
                 hmq: find contacts, then pipe them through stages.
                   find phone 14155551234, email ada@example.com | show name, tags
                   find phone file "phones.txt" | where tags has "vip" | sort name | save "vips.csv"
-                Stages: show where sort limit/first count unique unmatched format save.
+                Stages: show where sort limit/first count unique unmatched diff format save.
                 Statements: find ..., let NAME = ..., set NAME VALUE, explain ...
                 Help on one: .help find   .help where   .help format   .help keys   .help commands
                 Topics: \(helpTopics.map(\.name).joined(separator: ", "))

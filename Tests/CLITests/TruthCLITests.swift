@@ -252,6 +252,8 @@ import Testing
         try await CLISandbox.with { sandbox in
             try sandbox.write("phones.txt", (0..<150).map { String(14_155_552_000 + $0) }.joined(separator: "\n") + "\n14155551234\n")
             try sandbox.write("leads.csv", "Name,Email,Phone\nAda,ada@example.com,14155551234\nJosé,jose.nunez@example.com,(415) 555-9876\n")
+            try sandbox.write("snapshot.ndjson", "{\"id\":1001,\"name\":\"Ada\",\"is_opted_out\":true}\n{\"id\":7,\"name\":\"Gone\"}\n")
+            try sandbox.write("emails.json", "[{\"id\":1001,\"email\":\"ada@example.com\"}]")
             try sandbox.write("leads.ndjson", "{\"name\":\"Ada\",\"email\":\"ada@example.com\"}\n{\"name\":\"Nobody\",\"email\":\"nobody@example.org\"}\n")
             for file in files {
                 // Example 31 takes a file of numbers as its argument; the others take a number.

@@ -55,7 +55,7 @@ enum Examples {
             "type.typed", "type.untyped", "type.any",
             "stage.show", "stage.where", "stage.sort", "stage.limit", "stage.first", "stage.count", "stage.countBy", "stage.unique",
             "stage.uniqueFields", "stage.format", "stage.save", "stage.unmatched", "show.alias", "show.all", "show.nested",
-            "source.records.csv", "source.records.ndjson", "records.position", "show.allOf",
+            "source.records.csv", "source.records.ndjson", "records.position", "show.allOf", "stage.diff", "stage.diffBy",
             "expr.and", "expr.or", "expr.not", "expr.group", "expr.comparison", "expr.contains", "expr.has", "expr.matches",
             "expr.in", "expr.notIn", "expr.exists", "expr.truthy", "sort.desc", "format.option",
         ]
@@ -114,6 +114,7 @@ enum Coverage {
             case .sort(let s): seen.insert("stage.sort"); if s.keys.contains(where: \.descending) { seen.insert("sort.desc") }
             case .limit(let l): seen.insert(l.keyword == "first" ? "stage.first" : "stage.limit")
             case .count(let c): seen.insert(c.by == nil ? "stage.count" : "stage.countBy")
+            case .diff(let d): seen.insert(d.key == nil ? "stage.diff" : "stage.diffBy")
             case .unique(let u): seen.insert(u.paths.isEmpty ? "stage.unique" : "stage.uniqueFields")
             case .format(let f): seen.insert("stage.format"); if !f.options.isEmpty { seen.insert("format.option") }
             case .save: seen.insert("stage.save")

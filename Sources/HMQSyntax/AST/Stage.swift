@@ -18,6 +18,8 @@ public enum Stage: Sendable, Hashable {
     case save(SaveStage)
     /// `unmatched`: the values that matched no contact, instead of the contacts.
     case unmatched(SourceRange)
+    /// `diff "snapshot.ndjson" [by id] [--exit-code]`: only what changed since a saved snapshot.
+    case diff(DiffStage)
     /// A stage a plugin provides (`dedupe --by email`): a name the parser was told of, and options.
     case plugin(PluginStage)
 
@@ -32,6 +34,7 @@ public enum Stage: Sendable, Hashable {
         case .format(let s): return s.range
         case .save(let s): return s.range
         case .unmatched(let r): return r
+        case .diff(let s): return s.range
         case .plugin(let s): return s.range
         }
     }
@@ -39,7 +42,7 @@ public enum Stage: Sendable, Hashable {
 
 /// The names of the stages, for messages and completion.
 public enum StageName {
-    public static let all = ["show", "where", "sort", "limit", "first", "count", "unique", "format", "save", "unmatched"]
+    public static let all = ["show", "where", "sort", "limit", "first", "count", "unique", "format", "save", "unmatched", "diff"]
 }
 
 /// A field path: `name`, `custom.12`, `note.text`.
@@ -125,6 +128,16 @@ public struct FormatStage: Sendable, Hashable {
 /// A plugin's stage: its name and `--options`.
 public struct PluginStage: Sendable, Hashable {
     public var name: Identifier
+    public var options: [FormatStage.Option]
+    public var range: SourceRange
+}
+
+/// `diff "snapshot.ndjson" by id --exit-code`: the rows compared with a snapshot
+/// saved earlier, keyed by a field (`id` when no `by`).
+public struct DiffStage: Sendable, Hashable {
+    public var path: PathExpression
+    /// The key; nil: `id`.
+    public var key: FieldPath?
     public var options: [FormatStage.Option]
     public var range: SourceRange
 }

@@ -70,6 +70,17 @@ extension Parser {
         case "unmatched":
             advance()
             return .unmatched(keyword.range)
+        case "diff":
+            advance()
+            let path = try parseFilePath(after: "'diff'")
+            var key: FieldPath?
+            if at(keyword: "by") {
+                advance()
+                key = try parsePath(after: "'diff by'")
+            }
+            let options = try parseOptions()
+            let end = options.last?.range ?? key?.range ?? path.range
+            return .diff(DiffStage(path: path, key: key, options: options, range: keyword.range.union(end)))
         default:
             if pluginStages.contains(word) {
                 advance()

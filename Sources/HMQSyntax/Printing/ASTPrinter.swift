@@ -105,6 +105,7 @@ public struct ASTPrinter: Sendable {
         case .format(let f): return "format " + f.name.name + print(f.options)
         case .save(let s): return "save " + Self.quote(s.path.value) + print(s.options)
         case .unmatched: return "unmatched"
+        case .diff(let d): return "diff " + Self.path(d.path) + (d.key.map { " by " + $0.dotted } ?? "") + print(d.options)
         case .plugin(let p): return p.name.name + print(p.options)
         }
     }
