@@ -60,7 +60,7 @@ let package = Package(
         // The config file (profiles) and where Secret Keys come from.
         .target(name: "HMQConfig", dependencies: ["HMQRuntime", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
-        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket"]),
+        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
         .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
         // What a program hosting hmq takes from its surroundings: config, credentials,

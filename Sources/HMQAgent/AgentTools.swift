@@ -57,6 +57,9 @@ public actor AgentTools {
     /// not finish cleanly. `results` has one entry per pipeline that output rows;
     /// `rows`, `columns`, `rowCount` and `truncated` are the last one's. At most
     /// `limit` rows come back in all.
+    /// How answers are masked (`hmq mcp --mask`, `set mask`).
+    public var masker: Masker { get async { await evaluator.masker } }
+
     public func query(_ text: String, limit: Int = defaultRowLimit) async -> Answer {
         let source = Source(name: "<query>", text: text)
         var answer = QueryAnswer()

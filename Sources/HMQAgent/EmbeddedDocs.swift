@@ -400,6 +400,23 @@ hmq -e 'let now = find phone file "vips.txt" | show id, name, is_opted_out
         $now | save "vips.ndjson"' > changes.ndjson || mail -s "VIPs changed" me@example.com < changes.ndjson
 ```
 
+### Masking
+
+For a shared screen, a recording, or an agent: `--mask` (`set mask on`,
+`HMQ_MASK=on`, a profile's `mask = "on"`) hides phones, emails, names and note
+texts wherever hmq shows them: every format and `save`, `matched`, a record's
+cells, `| unmatched`, notes, errors (their source lines too) and the REPL's
+history. A masked value keeps its width, so tables and carets line up:
+`1415•••0007`, `u•••@example.org`, `A•• L•••••••`, a note's text `•••`.
+`--mask-hash` (`set mask hash`) gives stable tokens instead (`phone:d9471fe279`,
+keyed by the credential, so the same number is the same token in every run on
+one account and cannot be looked up from the token alone): masked rows can
+still be joined or diffed; notes and errors mask values with bullets. `hmq mcp
+--mask` masks every answer an agent gets. Masking is about what is shown:
+lookups, `where` and `sort` work on the real values, and a `let` binding holds
+them. Phones and emails inside free text are found by their shape (7 to 15
+digits, `local@domain`); ids, dates and counts are left alone.
+
 ### Phone numbers
 
 Phones are sent as E.164 digits without `+`, read the way people write them.

@@ -99,6 +99,12 @@ public enum MCPServer {
     /// One tools/call: the answer as JSON text (exact: key order and numbers as
     /// the server sent them) and as structured content.
     static func call(_ params: CallTool.Parameters, _ tools: AgentTools) async -> CallTool.Result {
+        // Under `hmq mcp --mask` (or `set mask on`), every answer is masked whole: rows by field, texts by what they hold.
+        let masker = await tools.masker
+        func result(_ answer: AgentTools.Answer) -> CallTool.Result {
+            guard masker.isOn else { return MCPServer.result(answer) }
+            return MCPServer.result(AgentTools.Answer(json: masker.value(answer.json, field: nil), isError: answer.isError))
+        }
         do throws(ArgumentError) {
             let arguments = Arguments(tool: params.name, values: params.arguments ?? [:])
             switch params.name {

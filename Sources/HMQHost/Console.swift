@@ -15,6 +15,11 @@ public struct Console: Sendable {
     public var errorFormat: ErrorFormat
     /// The progress line on the screen now, if any (copies of a console share it).
     private let shown = ShownProgress()
+    /// How stderr masks phones and emails (`--mask`, `set mask`); copies of a console share it.
+    private let masking = MaskState()
+
+    /// Masks everything written on stderr from now on (nil or off: nothing).
+    public func mask(_ masker: Masker?) { masking.value.withLock { $0 = masker?.isOn == true ? masker : nil } }
 
     public init(color: ColorChoice = .auto, environment: [String: String] = ProcessInfo.processInfo.environment, errorFormat: ErrorFormat? = nil) {
         self.color = color
@@ -74,8 +79,8 @@ public struct Console: Sendable {
     @discardableResult
     public func out(_ text: String) -> Bool { Self.write(text, to: STDOUT_FILENO) }
 
-    /// Writes text to stderr as it is (already rendered diagnostics, help).
-    public func err(_ text: String) { Self.write(text, to: STDERR_FILENO) }
+    /// Writes text to stderr as it is (already rendered diagnostics, help), masked when masking is on.
+    public func err(_ text: String) { Self.write(masking.value.withLock { $0 }.map { $0.text(text) } ?? text, to: STDERR_FILENO) }
 
     /// `hmq: error: message` on stderr (bold red on a colour terminal); the
     /// message's control characters are shown, never sent to the terminal.

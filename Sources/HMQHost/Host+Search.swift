@@ -67,7 +67,10 @@ extension Host {
         let writer = JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil)
         // When every batch failed, nothing was looked up: an empty array would read as "no contacts".
         let nothingLookedUp = !result.failures.isEmpty && Set(result.failures.flatMap(\.values)) == Set(result.inputs.compactMap(\.normalized))
-        if report || !nothingLookedUp, !console.out(writer.string(report ? result.report : .array(result.contacts.map { .object($0.fields) })) + "\n") {
+        // `--mask`: the contacts by field, the report's values as text.
+        let masker = Masker(settings.mask)
+        let answer = masker.value(report ? result.report : .array(result.contacts.map { .object($0.fields) }), field: nil)
+        if report || !nothingLookedUp, !console.out(writer.string(answer) + "\n") {
             let code = errno
             // A reader that went away needs nothing more; a full disk loses the answer: say so.
             if code != EPIPE { throw CommandFailure(status: .usage, message: "cannot write output: \(String(cString: strerror(code)))") }

@@ -62,6 +62,8 @@ public final class Host: Sendable {
         ErrorFormat.choose(console.errorFormat)
         self.console = console
         for warning in configuration.warnings { console.note(warning) }
+        // `--mask`, HMQ_MASK or the profile's mask: stderr is masked from the start.
+        if let settings = try? settings(), settings.mask != .off { console.mask(Masker(settings.mask)) }
     }
 
     /// Whether requests go to the embedded sandbox.

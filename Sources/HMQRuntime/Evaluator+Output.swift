@@ -16,10 +16,11 @@ extension Evaluator {
         if let save = saveStage {
             return try await saveRows(pipeline, to: save, format: formatStage)
         }
+        let masker = self.masker
         if let receiver = events.rows {
             // The caller takes the rows themselves (the library, the MCP server).
             events.pipeline?(StageChain(try transforms(for: pipeline), sourceColumns: nil).outputColumns)
-            return try await stream(pipeline) { rows, columns in receiver(rows, columns) }.summary
+            return try await stream(pipeline) { rows, columns in receiver(masker.isOn ? rows.map(masker.row) : rows, columns) }.summary
         }
         let name = formatStage?.name.name ?? settings.format
         guard let plugin = registry.formatter(named: name) else {
@@ -41,8 +42,9 @@ extension Evaluator {
             throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
         }
         let emitter = RowEmitter(formatter: formatter, sink: sink)
+        let masker = self.masker
         do {
-            let (columns, summary) = try await stream(pipeline) { rows, columns in try emitter.emit(rows, columns: columns) }
+            let (columns, summary) = try await stream(pipeline) { rows, columns in try emitter.emit(masker.isOn ? rows.map(masker.row) : rows, columns: columns) }
             try emitter.end(columns: columns)
             return summary
         } catch let error as FormatterOptionError {

@@ -1,6 +1,7 @@
 import Foundation
 import HMQSyntax
 import Heymarket
+import Synchronization
 
 /// Runs parsed scripts: plans the lookups, calls Heymarket, applies the stages
 /// and hands rows to formatters (or to the caller). One evaluator is one
@@ -15,7 +16,14 @@ public actor Evaluator {
     public static let contactFields = FieldCheck.contactFields
 
     /// The current settings (`set` changes them).
-    public private(set) var settings: Settings
+    public private(set) var settings: Settings {
+        didSet { noteMasker.withLock { $0 = masker.isOn ? masker : nil } }
+    }
+    /// The masker for notes, read outside the actor (nil: masking is off).
+    nonisolated let noteMasker = Mutex<Masker?>(nil)
+
+    /// How rows, notes and errors are masked (`set mask`); hash tokens are keyed by the credential.
+    public var masker: Masker { Masker(settings.mask, keyMaterial: client?.secrets ?? []) }
     /// The formatters and stage plugins output goes through.
     public nonisolated let registry: PluginRegistry
     /// `$1`, `--var` values and the environment.
@@ -51,6 +59,7 @@ public actor Evaluator {
         self.settings = settings
         self.inputs = inputs
         self.dryRun = dryRun
+        if settings.mask != .off { noteMasker.withLock { $0 = Masker(settings.mask, keyMaterial: client?.secrets ?? []) } }
     }
 
     /// HTTP requests sent, retries included.
@@ -69,6 +78,13 @@ public actor Evaluator {
     /// input values and unset variables anywhere stop it before anything is sent.
     /// `arguments`, when given, are the script's `$1`, `$2`... for this run only (`.read FILE ARGS`).
     public func run(_ script: Script, continueOnError: Bool = false, events: RunEvents = RunEvents(), arguments: [String]? = nil) async -> [RuntimeError] {
+        var events = events
+        let note = events.note
+        // Notes name values: masked as the setting is when each is said.
+        events.note = { [weak self] diagnostic in
+            guard let self, let masker = self.noteMasker.withLock({ $0 }) else { return note(diagnostic) }
+            note(masker.diagnostic(diagnostic))
+        }
         self.events = events
         changesFound = false
         let sessionInputs = inputs

@@ -66,7 +66,9 @@ public struct ScriptRunner: Sendable {
                 events.note(note)
                 report(note, source)
             }
-            let errors = await evaluator.run(result.script, continueOnError: continueOnError, events: scriptEvents, arguments: arguments)
+            var errors = await evaluator.run(result.script, continueOnError: continueOnError, events: scriptEvents, arguments: arguments)
+            let masker = await evaluator.masker
+            if masker.isOn { errors = errors.map { $0.masked(by: masker) } }
             for error in errors {
                 if let reportError { reportError(error, result.source) } else { report(error.diagnostic, result.source) }
                 outcome.status = outcome.status.worse(ExitStatus(error))

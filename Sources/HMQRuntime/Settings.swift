@@ -41,6 +41,8 @@ public struct Settings: Sendable, Hashable {
     public var invalid = InvalidValues.error
     /// A journal of finished batches, to resume an interrupted run from (nil: none).
     public var checkpoint: String?
+    /// Whether phones, emails, names and note texts are masked in what hmq shows.
+    public var mask = MaskMode.off
 
     /// Defaults, with `format` as the output format.
     public init(format: String = "ndjson") { self.format = format }
@@ -211,6 +213,8 @@ extension Settings {
                summary: "fast: one request per batch; exact: re-ask the server until every value is matched or proven unmatched"),
         choice("invalid", \.invalid,
                summary: "an input value that cannot be searched: error (stop before any request) or skip (list it in | unmatched)"),
+        choice("mask", \.mask,
+               summary: "hide phones, emails, names and note texts in every output, note, error and the history: on (1415•••0007), hash (stable tokens), off"),
         SettingDescriptor(name: "checkpoint", summary: "a file journaling finished batches: run the same command again to resume where it stopped; off: none",
                           valueHint: "file", choices: [], inProfile: false,
                           apply: { s, v throws(SettingError) in

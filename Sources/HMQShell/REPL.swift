@@ -42,6 +42,8 @@ public final class REPL {
     private let output: CountingSink
     private let renderer: DiagnosticRenderer
     private let writeError: @Sendable (String) -> Void
+    /// `set mask`, as of the last statement: for stderr and the history.
+    private let masking: MaskState
     private let interruptCount: () -> Int
     private let outputContext: () -> OutputContext
     private let progress: ProgressHandler?
@@ -74,7 +76,10 @@ public final class REPL {
         self.output = output
         self.configuration = configuration
         self.renderer = renderer
-        self.writeError = writeError
+        let masking = MaskState()
+        self.masking = masking
+        // Errors and notes name values: masked as `set mask` is when they are said.
+        self.writeError = { text in writeError(masking.value.withLock { $0 }.map { $0.text(text) } ?? text) }
         self.interruptCount = interruptCount
         self.outputContext = outputContext
         self.progress = progress
@@ -113,8 +118,10 @@ public final class REPL {
             for entry in entries { reader.addHistory(entry) }
             lastEntry = entries.last
         }
+        await refreshMasking()
         if let rc = configuration.rcFile, FileManager.default.fileExists(atPath: rc) {
             await runFile(rc, arguments: nil)
+            await refreshMasking()
         }
         while true {
             let shownPrompt = buffer.isEmpty ? prompt : (buffer.hasOpenQuote ? quotePrompt : continuationPrompt)
@@ -132,6 +139,7 @@ public final class REPL {
                     if trimmed.hasPrefix(".") {
                         remember(trimmed)
                         if await dotCommand(trimmed) == .quit { return 0 }
+                        await refreshMasking()
                         continue
                     }
                 }
@@ -144,6 +152,7 @@ public final class REPL {
                 buffer.clear()
                 remember(text)
                 await execute(text, name: "<stdin>")
+                await refreshMasking()
             }
         }
     }
@@ -153,10 +162,17 @@ public final class REPL {
         try? output.flush()
     }
 
-    /// Adds a statement to the history (in memory, then appended to the file).
+    /// Takes up the session's `set mask` for stderr and the history.
+    private func refreshMasking() async {
+        let masker = await evaluator.masker
+        masking.value.withLock { $0 = masker.isOn ? masker : nil }
+    }
+
+    /// Adds a statement to the history (in memory, then appended to the file),
+    /// its phones and emails masked under `set mask`.
     private func remember(_ text: String) {
         // Trailing blanks (a space Tab left after a word) are not part of the statement.
-        var entry = text
+        var entry = masking.value.withLock { $0 }.map { $0.text(text) } ?? text
         while let last = entry.last, last.isWhitespace { entry.removeLast() }
         guard configuration.historyPolicy.shouldStore(entry, after: lastEntry) else { return }
         lastEntry = entry

@@ -41,6 +41,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: help("invalid"), completion: .list(choices("invalid"))) var invalid: String?
     @Flag(name: .customLong("skip-invalid"), help: "The same as --invalid skip.") var skipInvalid = false
     @Option(help: help("checkpoint"), completion: .file()) var checkpoint: String?
+    @Flag(help: "Hide phones, emails, names and note texts (--mask: 1415•••0007; --mask-hash: stable tokens that still join).") var masking: Masking?
+
+    enum Masking: String, EnumerableFlag {
+        case mask, maskHash
+        var value: String { self == .mask ? "on" : "hash" }
+    }
 
     static func choices(_ name: String) -> [String] { Settings.descriptor(named: name)?.choices ?? [] }
 
@@ -59,6 +65,7 @@ struct GlobalOptions: ParsableArguments {
                                           ("checkpoint", checkpoint)]
         for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }
         if skipInvalid { options.settings.append(("invalid", "skip", "--skip-invalid")) }
+        if let masking { options.settings.append(("mask", masking.value, masking == .mask ? "--mask" : "--mask-hash")) }
         return try Host(options: options)
     }
 

@@ -256,6 +256,22 @@ enum SandboxHarness {
         #expect(again.reader.history == ["find phone 14155551234 |\n  show name", ".vars"])
     }
 
+    /// Under `set mask on` the history keeps statements with their phones and emails masked,
+    /// in memory and in the file, and the errors written say them masked too.
+    @Test func historyAndErrorsAreMaskedUnderSetMask() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-history-\(UUID())/history").path
+        let h = await Harness([
+            .line("find phone 14155551234 | show name"), .line("set mask on"),
+            .line("find phone 14155559876, email ada@example.com | show nmae"),
+        ], history: HistoryFile(path: path))
+        _ = await h.repl.run()
+        #expect(h.reader.history == ["find phone 14155551234 | show name", "set mask on", "find phone 1415•••9876, email a••@example.com | show nmae"])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!text.contains("14155559876") && !text.contains("ada@example.com"))
+        #expect(h.errorLines.lines.contains { $0.contains("1415•••9876") }, "\(h.errorLines.lines)")
+        #expect(!h.errorLines.lines.joined().contains("14155559876"))
+    }
+
     @Test func statementBufferKnowsWhenAStatementGoesOn() {
         #expect(StatementBuffer.needsMore("find phone 1 |"))
         #expect(StatementBuffer.needsMore("find phone 1,"))
