@@ -78,9 +78,12 @@ stage         = show | where | sort | limit | count | unique | format | unmatche
 
 (* Projection. '*' is every field; nested fields by path; 'as' renames; two
    columns may not have the same name. Virtual fields: name (display_name,
-   else first + last) and matched (the input values known to have found the
-   contact; null when no value can be tied to it).
-     show name, phone, custom.12 as plan, note.text, matched *)
+   else first + last), matched (the input values known to have found the
+   contact; null when no value can be tied to it) and tags.name (the tag
+   names as text, whether the API sent tags as strings or as tag objects).
+   Text formats write a list as its elements joined by "; " (tag objects by
+   their tag): vip; customer.
+     show name, phone, custom.12 as plan, note.text, tags.name, matched *)
 show          = "show" column { "," column } ;
 column        = "*" | path [ "as" ( name | string ) ] ;
 
@@ -141,7 +144,8 @@ plugin_stage  = NAME { option } ;
 
 (* ---------- Paths, literals, names ---------- *)
 
-(* A field, and fields inside it: custom.12, note.text, tags.tag. *)
+(* A field, and fields inside it: custom.12, note.text, tags.tag; tags.name
+   is virtual (see show). *)
 path          = name { "." ( name | integer ) } ;
 
 literal       = number | string | email | "true" | "false" | "null" | variable ;
@@ -170,7 +174,7 @@ comment       = "#" { character } ;
 """##
 
     /// README.md, "The language" and its subsections.
-    public static let languageGuide = #"""
+    public static let languageGuide = ##"""
 ## The language
 
 `grammar/hmq.ebnf` is the source of truth; `grammar/examples/` has 31 scripts
@@ -187,6 +191,9 @@ find 14155551234, "+1 (415) 555-9876", any jose.nunez@example.com
 find phone file "phones.txt" | unmatched | save "misses.txt"
 find phone file $1 | show id, name
 find email csv "leads.csv" column "Email" | where tags has "vip" and not is_opted_out
+
+# Tag names whatever shape the API sent them in (strings or tag objects).
+find phone file "phones.txt" | where tags.name contains "beta" | show name, tags.name
 
 # Stages: show (paths, aliases, *), where, sort, limit/first, count [by], unique, format, save.
 find phone file "phones.txt"
@@ -224,8 +231,15 @@ explain find phone file "phones.txt"
   error naming its first such line, never read garbled.
 - Two columns of one `show` may not share a name (`show id as x, name as x` is
   an error with a caret).
+- **Tags** come from the API as strings (`["beta"]`) for some contacts and as
+  tag objects (`[{"id":100,"tag":"vip","color":"#ff0000"}]`) for others.
+  `tags.name` is the tag names as text whatever the shape (`["vip","customer"]`;
+  null when a contact has no list of tags), for `show`, `where`, `count by`
+  and `unique`; `has` and `count by tags` match tag objects by name too. `show tags` keeps what the API sent (JSON and NDJSON print it as sent),
+  and text formats write either shape as `vip; customer` (see
+  [Output formats](#output-formats)).
 - **Field names** get the same verdict whatever the data: the fields the API
-  documents, the virtual `name` and `matched`, and any field a row has are
+  documents, the virtual `name`, `matched` and `tags.name`, and any field a row has are
   known; another name is an error only when it is one or two edits from a known
   field (`nmae`: did you mean `name`?), and otherwise a field these contacts
   lack, which is null (`where lifecycle_stage == "active"` keeps no row, on any
@@ -364,5 +378,5 @@ is not `dumb`. `hmq fmt FILE` prints the canonical form (comments kept; long
 pipelines break before each `|`); `hmq fmt --write FILE` rewrites it in place
 (atomically; a file with errors is left alone).
 
-"""#
+"""##
 }

@@ -18,8 +18,10 @@ extension REPL {
               | show name, email, tags
               | show id, custom.12 as plan, note.text
               | show *, matched                          # every field, plus the values that found it
+              | show name, tags.name                     # tag names, whatever shape the API sent
             Virtual fields: name (display name, else first + last), matched (the input values known
-            to have found it; null when none can be tied to it: set attribution exact).
+            to have found it; null when none can be tied to it: set attribution exact), tags.name.
+            Text formats (table, csv, tsv, ...) write a list as vip; customer.
             Two columns may not share a name.
             """),
         ("where", """
