@@ -91,15 +91,18 @@ column        = "*" | path [ "as" ( name | string ) ] ;
    then 'not'. Strings compare case-insensitively unless 'set case_sensitive on'.
    A missing field is null; null == null holds, null equals nothing else,
    '!=' is the negation of '==', 'exists' is '!= null', and every other
-   test is false on null.
+   test is false on null. '[]' (the empty list) is a value: 'tags == []'
+   holds for an empty list, not for a missing or null field.
      where tags has "vip" and not is_opted_out
-     where custom.12 in ["Pro", "Enterprise"] or email matches "@example\\.com$" *)
+     where custom.12 in ["Pro", "Enterprise"] or email matches "@example\\.com$"
+     where tags == [] or tags.name contains "beta" *)
 where         = "where" condition ;
 condition     = conjunction { "or" conjunction } ;
 conjunction   = negation { "and" negation } ;
 negation      = "not" negation | predicate ;
 predicate     = "(" condition ")"
               | path comparison-op literal
+              | path ( "==" | "=" | "!=" ) "[" "]"   (* the empty list: where tags == [] *)
               | path "contains" literal      (* substring *)
               | path "has" literal           (* an array holds the value; tag objects match by name *)
               | path "matches" string        (* a regular expression *)
@@ -192,8 +195,9 @@ find phone file "phones.txt" | unmatched | save "misses.txt"
 find phone file $1 | show id, name
 find email csv "leads.csv" column "Email" | where tags has "vip" and not is_opted_out
 
-# Tag names whatever shape the API sent them in (strings or tag objects).
+# Tag names whatever shape the API sent them in (strings or tag objects); contacts with no tags.
 find phone file "phones.txt" | where tags.name contains "beta" | show name, tags.name
+find phone file "phones.txt" | where tags == [] | show id, name
 
 # Stages: show (paths, aliases, *), where, sort, limit/first, count [by], unique, format, save.
 find phone file "phones.txt"
@@ -254,13 +258,18 @@ A missing field is null, and one rule holds everywhere:
 | `x == null` | true | true | false | false | false |
 | `x != null`, `x exists` | false | false | true | true | true |
 | `x == "a"` | false | false | false | false | true |
+| `x == []` (`!=` is its negation) | false | false | false | true | false |
 | `x != "a"` (always `not (x == "a")`) | true | true | true | true | false |
 | `x in ["a", null]` | true | true | false | false | true |
 | `x contains ""`, `x matches ".*"` | false | false | by value | by value | by value |
 | `x < 1`, `x has "a"` | false | false | false, noted (wrong shape) | false (`has`: by value) | false, noted (wrong shape) |
 | `sort x`, `sort x desc` | last | last | by value | by value | by value |
 
-An empty string and an empty list are values, not null. `count by x` counts
+An empty string and an empty list are values, not null: `where tags == []`
+keeps the contacts whose tags are an empty list, and a contact the API sent
+without tags (or with `null`) is not one of them; `where tags == [] or tags ==
+null` keeps both. `[]` is the only list `==` and `!=` take (what a list holds
+is tested with `has`, `contains` or `in`). `count by x` counts
 missing and null under one `null` key, and an empty list under `[]`. A value of
 the wrong shape for a test (`tags has "vip"` where one contact's tags are text,
 `id < 5` on text) does not match, and one note says how many rows met it; one

@@ -33,6 +33,7 @@ extension REPL {
               | where phone in ["14155551234", "14155559876"]
               | where email exists
               | where assigned_user_id == null
+              | where tags == []                         # an empty list (a missing field is null, not [])
             Numbers compare as numbers, text case-insensitively (set case_sensitive on).
             A missing field is null; null == null, null equals nothing else, != is not ==,
             exists is != null, other tests are false on null. "" and [] are values.

@@ -34,7 +34,8 @@ import Testing
         ("assigned_user_id exists", false), ("assigned_user_id == null", true), ("company contains \"x\"", false),
         ("note.text contains \"after\"", true), ("name == \"José Núñez\"", true), ("matched has \"14155559876\"", true),
         ("(id == 1 or id == 1001) and not (tags has \"x\")", true),
-        ("tags.name has \"beta\"", true), ("tags.name contains \"bet\"", true),
+        ("tags == []", false), ("tags != []", true), ("tags = []", false), ("custom.12 == []", false),
+        ("tags.name has \"beta\"", true), ("tags.name contains \"bet\"", true), ("tags.name == []", false),
         ("tags.name in [\"Beta\"]", true), ("tags.tag has \"vip\"", false),
     ])
     func semantics(condition: String, expected: Bool) throws {
@@ -63,6 +64,9 @@ import Testing
         ("F not in [\"a\"]", [true, true, true, true, false]),
         ("F contains \"\"", [false, false, true, false, true]),
         ("F matches \".*\"", [false, false, true, false, true]),
+        ("F == []", [false, false, false, true, false]),
+        ("F != []", [true, true, true, false, true]),
+        ("not F == []", [true, true, true, false, true]),
     ] as [(String, [Bool])])
     func oneNullRule(template: String, expected: [Bool]) throws {
         for (field, want) in zip(["missing", "nul", "empty", "list", "text"], expected) {
@@ -76,6 +80,7 @@ import Testing
                 switch literal {
                 case .string(let s, _): return .string(s)
                 case .null: return .null
+                case .emptyList: return .array([])
                 default: return .null
                 }
             }
