@@ -24,8 +24,8 @@ statement     = pipeline | let-statement | set-statement | explain-statement ;
 let-statement = "let" name "=" pipeline ;
 
 (* A setting for the rest of the script: set format csv; set batch 50;
-   set concurrency 4; set rate 500; set country_code 44; set retries 8;
-   set timeout 30; set case_sensitive on. *)
+   set concurrency 4; set rate 500; set country_code 44; set extensions drop;
+   set retries 8; set timeout 30; set case_sensitive on. *)
 set-statement = "set" name setting-value ;
 setting-value = literal | name ;
 
@@ -210,6 +210,7 @@ find phone file "phones.txt"
 let found = find phone $1, email $who
 $found | count by tags
 set batch 50; set format json
+set extensions drop    # search "415-555-0133 ext. 359" as 14155550133, and say so
 explain find phone file "phones.txt"
 ```
 
@@ -353,8 +354,14 @@ hmq reads 99.90% of those libphonenumber reads (the rest it refuses as ambiguous
   a number that fits the plan both ways (`4915123456789` under 49) is refused as
   ambiguous rather than guessed. 11 to 15 digits that fit no national form are
   read as E.164 digits (a country code, then a length it uses).
-- Letters (`1-800-FLOWERS`) and extensions (`ext. 12`, `x12`, `#12`) are
-  refused with the reason: the API searches numbers, not extensions. Digits of
+- Letters (`1-800-FLOWERS`) are refused with the reason. So are extensions
+  (`ext. 12`, `ext 12`, `extension 12`, `x12`, `#12`, `;ext=12`, after the
+  number): the API searches numbers, not extensions, and the refusal says so
+  and how to drop them. Under `set extensions drop` (`--extensions drop`) the
+  number is searched without its extension, and one note per lookup says which
+  values lost one: `2 phone values had an extension; searched without it:
+  415-555-0133 ext. 359 → 14155550133, (415) 555-0134 x12 → 14155550134`
+  (`explain` prints it too). Digits of
   other scripts (`١٤١٥…`, fullwidth `１４１５…`) are read as digits.
 - Numbers as spreadsheets export a number column are the number they hold:
   `14155550007.0` is `14155550007` (not `141555500070`), and
@@ -363,7 +370,8 @@ hmq reads 99.90% of those libphonenumber reads (the rest it refuses as ambiguous
 - An untyped value that a person reads as a phone number (digits and phone
   punctuation, maybe with an extension or as a spreadsheet writes it) is read
   as one, or refused as one: `415-555-0133 ext. 359` is refused for its
-  extension instead of being sent raw and called "no contact".
+  extension (or, under `set extensions drop`, searched as `14155550133`)
+  instead of being sent raw and called "no contact".
 - A number whose length after the country code is not one that country uses is
   refused (`+44 20 7946 09581`).
 
