@@ -24,8 +24,8 @@ statement     = pipeline | let-statement | set-statement | explain-statement ;
 let-statement = "let" name "=" pipeline ;
 
 (* A setting for the rest of the script: set format csv; set batch 50;
-   set concurrency 4; set rate 500; set country_code 44; set retries 8;
-   set timeout 30; set case_sensitive on. *)
+   set concurrency 4; set rate 500; set country_code 44; set extensions drop;
+   set retries 8; set timeout 30; set case_sensitive on. *)
 set-statement = "set" name setting-value ;
 setting-value = literal | name ;
 
@@ -96,11 +96,14 @@ stage         = show | where | sort | limit | count | unique | format | unmatche
 
 (* Projection. '*' is every field; nested fields by path; 'as' renames; two
    columns may not have the same name. Virtual fields: name (display_name,
-   else first + last) and matched (the input values known to have found the
-   contact; null when no value can be tied to it). 'path.*' is every field of
-   the object at path under its own name (input.* gives a record's cells;
-   a cell whose name another column has is input.NAME).
-     show name, phone, custom.12 as plan, note.text, matched *)
+   else first + last), matched (the input values known to have found the
+   contact; null when no value can be tied to it) and tags.name (the tag
+   names as text, whether the API sent tags as strings or as tag objects).
+   'path.*' is every field of the object at path under its own name (input.*
+   gives a record's cells; a cell whose name another column has is input.NAME).
+   Text formats write a list as its elements joined by "; " (tag objects by
+   their tag): vip; customer.
+     show name, phone, custom.12 as plan, note.text, tags.name, matched *)
 show          = "show" column { "," column } ;
 column        = "*" | path ".*" | path [ "as" ( name | string ) ] ;
 
@@ -108,15 +111,18 @@ column        = "*" | path ".*" | path [ "as" ( name | string ) ] ;
    then 'not'. Strings compare case-insensitively unless 'set case_sensitive on'.
    A missing field is null; null == null holds, null equals nothing else,
    '!=' is the negation of '==', 'exists' is '!= null', and every other
-   test is false on null.
+   test is false on null. '[]' (the empty list) is a value: 'tags == []'
+   holds for an empty list, not for a missing or null field.
      where tags has "vip" and not is_opted_out
-     where custom.12 in ["Pro", "Enterprise"] or email matches "@example\\.com$" *)
+     where custom.12 in ["Pro", "Enterprise"] or email matches "@example\\.com$"
+     where tags == [] or tags.name contains "beta" *)
 where         = "where" condition ;
 condition     = conjunction { "or" conjunction } ;
 conjunction   = negation { "and" negation } ;
 negation      = "not" negation | predicate ;
 predicate     = "(" condition ")"
               | path comparison-op literal
+              | path ( "==" | "=" | "!=" ) "[" "]"   (* the empty list: where tags == [] *)
               | path "contains" literal      (* substring *)
               | path "has" literal           (* an array holds the value; tag objects match by name *)
               | path "matches" string        (* a regular expression *)
@@ -170,7 +176,8 @@ plugin_stage  = NAME { option } ;
 
 (* ---------- Paths, literals, names ---------- *)
 
-(* A field, and fields inside it: custom.12, note.text, tags.tag. *)
+(* A field, and fields inside it: custom.12, note.text, tags.tag; tags.name
+   is virtual (see show). *)
 path          = name { "." ( name | integer ) } ;
 
 literal       = number | string | email | "true" | "false" | "null" | variable ;
@@ -199,7 +206,7 @@ comment       = "#" { character } ;
 """##
 
     /// README.md, "The language" and its subsections.
-    public static let languageGuide = #"""
+    public static let languageGuide = ##"""
 ## The language
 
 `grammar/hmq.ebnf` is the source of truth; `grammar/examples/` has 32 scripts
@@ -217,6 +224,10 @@ find phone file "phones.txt" | unmatched | save "misses.txt"
 find phone file $1 | show id, name
 find email csv "leads.csv" column "Email" | where tags has "vip" and not is_opted_out
 
+# Tag names whatever shape the API sent them in (strings or tag objects); contacts with no tags.
+find phone file "phones.txt" | where tags.name contains "beta" | show name, tags.name
+find phone file "phones.txt" | where tags == [] | show id, name
+
 # Stages: show (paths, aliases, *), where, sort, limit/first, count [by], unique, format, save.
 find phone file "phones.txt"
   | where (custom.12 in ["Pro", "Enterprise"] or id >= 1100) and email matches "@example\\.com$"
@@ -228,6 +239,7 @@ find phone file "phones.txt"
 let found = find phone $1, email $who
 $found | count by tags
 set batch 50; set format json
+set extensions drop    # search "415-555-0133 ext. 359" as 14155550133, and say so
 explain find phone file "phones.txt"
 ```
 
@@ -253,8 +265,15 @@ explain find phone file "phones.txt"
   error naming its first such line, never read garbled.
 - Two columns of one `show` may not share a name (`show id as x, name as x` is
   an error with a caret).
+- **Tags** come from the API as strings (`["beta"]`) for some contacts and as
+  tag objects (`[{"id":100,"tag":"vip","color":"#ff0000"}]`) for others.
+  `tags.name` is the tag names as text whatever the shape (`["vip","customer"]`;
+  null when a contact has no list of tags), for `show`, `where`, `count by`
+  and `unique`; `has` and `count by tags` match tag objects by name too. `show tags` keeps what the API sent (JSON and NDJSON print it as sent),
+  and text formats write either shape as `vip; customer` (see
+  [Output formats](#output-formats)).
 - **Field names** get the same verdict whatever the data: the fields the API
-  documents, the virtual `name` and `matched`, and any field a row has are
+  documents, the virtual `name`, `matched` and `tags.name`, and any field a row has are
   known; another name is an error only when it is one or two edits from a known
   field (`nmae`: did you mean `name`?), and otherwise a field these contacts
   lack, which is null (`where lifecycle_stage == "active"` keeps no row, on any
@@ -269,13 +288,18 @@ A missing field is null, and one rule holds everywhere:
 | `x == null` | true | true | false | false | false |
 | `x != null`, `x exists` | false | false | true | true | true |
 | `x == "a"` | false | false | false | false | true |
+| `x == []` (`!=` is its negation) | false | false | false | true | false |
 | `x != "a"` (always `not (x == "a")`) | true | true | true | true | false |
 | `x in ["a", null]` | true | true | false | false | true |
 | `x contains ""`, `x matches ".*"` | false | false | by value | by value | by value |
 | `x < 1`, `x has "a"` | false | false | false, noted (wrong shape) | false (`has`: by value) | false, noted (wrong shape) |
 | `sort x`, `sort x desc` | last | last | by value | by value | by value |
 
-An empty string and an empty list are values, not null. `count by x` counts
+An empty string and an empty list are values, not null: `where tags == []`
+keeps the contacts whose tags are an empty list, and a contact the API sent
+without tags (or with `null`) is not one of them; `where tags == [] or tags ==
+null` keeps both. `[]` is the only list `==` and `!=` take (what a list holds
+is tested with `has`, `contains` or `in`). `count by x` counts
 missing and null under one `null` key, and an empty list under `[]`. A value of
 the wrong shape for a test (`tags has "vip"` where one contact's tags are text,
 `id < 5` on text) does not match, and one note says how many rows met it; one
@@ -444,8 +468,14 @@ hmq reads 99.90% of those libphonenumber reads (the rest it refuses as ambiguous
   a number that fits the plan both ways (`4915123456789` under 49) is refused as
   ambiguous rather than guessed. 11 to 15 digits that fit no national form are
   read as E.164 digits (a country code, then a length it uses).
-- Letters (`1-800-FLOWERS`) and extensions (`ext. 12`, `x12`, `#12`) are
-  refused with the reason: the API searches numbers, not extensions. Digits of
+- Letters (`1-800-FLOWERS`) are refused with the reason. So are extensions
+  (`ext. 12`, `ext 12`, `extension 12`, `x12`, `#12`, `;ext=12`, after the
+  number): the API searches numbers, not extensions, and the refusal says so
+  and how to drop them. Under `set extensions drop` (`--extensions drop`) the
+  number is searched without its extension, and one note per lookup says which
+  values lost one: `2 phone values had an extension; searched without it:
+  415-555-0133 ext. 359 → 14155550133, (415) 555-0134 x12 → 14155550134`
+  (`explain` prints it too). Digits of
   other scripts (`١٤١٥…`, fullwidth `１４１５…`) are read as digits.
 - Numbers as spreadsheets export a number column are the number they hold:
   `14155550007.0` is `14155550007` (not `141555500070`), and
@@ -454,7 +484,8 @@ hmq reads 99.90% of those libphonenumber reads (the rest it refuses as ambiguous
 - An untyped value that a person reads as a phone number (digits and phone
   punctuation, maybe with an extension or as a spreadsheet writes it) is read
   as one, or refused as one: `415-555-0133 ext. 359` is refused for its
-  extension instead of being sent raw and called "no contact".
+  extension (or, under `set extensions drop`, searched as `14155550133`)
+  instead of being sent raw and called "no contact".
 - A number whose length after the country code is not one that country uses is
   refused (`+44 20 7946 09581`).
 
@@ -478,5 +509,5 @@ is not `dumb`. `hmq fmt FILE` prints the canonical form (comments kept; long
 pipelines break before each `|`); `hmq fmt --write FILE` rewrites it in place
 (atomically; a file with errors is left alone).
 
-"""#
+"""##
 }

@@ -3,17 +3,45 @@ import TextWidth
 import Heymarket
 
 /// How a value reads in a text format: strings as they are, numbers and
-/// booleans as JSON writes them, arrays and objects as compact JSON, null and
-/// missing as the `--null` text.
+/// booleans as JSON writes them, a list as a spreadsheet shows it (see
+/// ``list(_:)``), other arrays and objects as compact JSON, null and missing
+/// as the `--null` text.
 enum Cell {
     static let compact = JSONWriter()
+
+    /// Between the elements of a list in a text format.
+    static let listSeparator = "; "
 
     static func text(_ value: JSONValue?, null: String) -> String {
         switch value {
         case nil, .null?: return null
         case .string(let s)?: return s
+        case .array(let elements)?: return list(elements) ?? compact.string(.array(elements))
         case let value?: return compact.string(value)
         }
+    }
+
+    /// A list whose every element is text, a number, a boolean or a tag
+    /// object (`{"id": 7, "tag": "vip", ...}`, read by its tag) as its
+    /// elements joined by `; ` (`vip; customer`; an empty list is empty);
+    /// nil for a list holding anything else (null, a list, another object),
+    /// which stays compact JSON.
+    static func list(_ elements: [JSONValue]) -> String? {
+        var texts: [String] = []
+        texts.reserveCapacity(elements.count)
+        for element in elements {
+            var scalar = element
+            if case .object(let object) = element {
+                guard object["tag"] != nil else { return nil }
+                scalar = Contact.tag(element)
+            }
+            switch scalar {
+            case .string(let s): texts.append(s)
+            case .integer, .double, .number, .bool: texts.append(compact.string(scalar))
+            default: return nil
+            }
+        }
+        return texts.joined(separator: listSeparator)
     }
 
     static func isNumber(_ value: JSONValue?) -> Bool {

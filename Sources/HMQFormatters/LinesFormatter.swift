@@ -55,14 +55,8 @@ final class LinesFormatter: RowFormatter {
     func row(_ values: [JSONValue?]) throws {
         rows += 1
         let value = values.indices.contains(column) ? values[column] : nil
-        let text: String
-        switch value {
-        case nil, .null?:
-            guard let null else { return }
-            text = null
-        case .string(let s)?: text = s
-        case let other?: text = Cell.compact.string(other)
-        }
+        if value == nil || value == .null, null == nil { return }
+        let text = Cell.text(value, null: null ?? "")
         if text.contains(where: { $0 == "\n" || $0 == "\r" }) {
             throw FormatterOptionError("row \(rows) holds a line break, which one value per line cannot keep; use csv or json")
         }

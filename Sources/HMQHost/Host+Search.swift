@@ -22,9 +22,10 @@ extension Host {
 
     /// Looks `values` up, as `hmq search` and the agent server's `lookup` do:
     /// with `invalid = error` (the default) an invalid value throws
-    /// ``InvalidValuesError`` before any request.
+    /// ``InvalidValuesError`` before any request. `note` hears what a person
+    /// should know of the values (those searched without their extension).
     public static func lookUp(_ values: [ChannelValue], with client: HeymarketClient, settings: Settings,
-                              progress: ProgressHandler? = nil) async throws -> SearchResult {
+                              progress: ProgressHandler? = nil, note: (String) -> Void = { _ in }) async throws -> SearchResult {
         let plan = client.plan(values)
         let invalid = plan.inputs.enumerated().compactMap { position, input -> (Int, HeymarketError)? in
             if case .failure(let e) = input.normalized { return (position, e) } else { return nil }
@@ -33,6 +34,7 @@ extension Host {
             throw InvalidValuesError(errors: invalid.map(\.1), positions: invalid.map(\.0),
                                      result: SearchResult(matches: [], inputs: plan.outcomes(), failures: [], requestCount: 0))
         }
+        if let message = plan.census.droppedExtensionsNote { note(message) }
         return try await client.search(plan: plan, progress: progress)
     }
 
@@ -51,7 +53,7 @@ extension Host {
             let display = console.progressDisplay()
             defer { display?.clear() }
             do {
-                return (try await Self.lookUp(values, with: client, settings: settings, progress: display?.handler), nil)
+                return (try await Self.lookUp(values, with: client, settings: settings, progress: display?.handler, note: { console.note($0) }), nil)
             } catch is CancellationError {
                 display?.clear()
                 console.noteStopped(settings.checkpoint)

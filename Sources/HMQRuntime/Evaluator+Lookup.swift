@@ -237,7 +237,7 @@ extension Evaluator {
     /// How values are planned under `settings`: as the client plans them (its
     /// own credentials never sent as a value), or without a client (`--dry-run`).
     func planner(for settings: Settings) -> SearchPlanner {
-        SearchPlanner(batchSize: settings.batch, normalizer: ChannelNormalizer(countryCode: settings.countryCode), forbidden: client?.secrets ?? [])
+        SearchPlanner(batchSize: settings.batch, normalizer: settings.searchOptions.normalizer, forbidden: client?.secrets ?? [])
     }
 
     func currentClient() throws(RuntimeError) -> HeymarketClient {
@@ -279,6 +279,7 @@ extension Evaluator {
             }
             let census = try planner.census(input.opener)
             if settings.invalid == .error, let error = invalidValuesError(find, census) { throw error }
+            noteDroppedExtensions(census, of: find)
             let source = try planner.batches(input.opener, census: census)
             var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
             var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: wholeResult)
@@ -314,6 +315,7 @@ extension Evaluator {
             census.invalid = census.invalid.map { (values[Int($0.input.origin)], $0.error) }
             if let error = invalidValuesError(find, census) { throw error }
         }
+        noteDroppedExtensions(plan.census, of: find)
         var group = group
         let shared: SearchResult
         if let done = group.result {
@@ -364,6 +366,7 @@ extension Evaluator {
                 if text.utf8.count > 1 << 16 { try output.write(text); text = "" }
             }
         }
+        if let note = census.droppedExtensionsNote { text += "# \(note)\n" }
         let source = try planner.batches(input.opener, census: census)
         while let batch = try source.next() {
             let request = HeymarketClient.searchRequest(for: batch, baseURL: base, timeout: options.timeout)

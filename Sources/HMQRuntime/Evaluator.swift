@@ -198,6 +198,13 @@ public actor Evaluator {
         note(.invalid, "skipped as invalid", "'| unmatched' lists them with the reason")
     }
 
+    /// Says once per lookup which phone values were searched without the
+    /// extension written after them (`set extensions drop`).
+    func noteDroppedExtensions(_ census: PlanCensus, of find: FindSource) {
+        guard let message = census.droppedExtensionsNote else { return }
+        events.note(Diagnostic(id: .runtime, severity: .note, range: find.range, message: message))
+    }
+
     // MARK: Values
 
     /// Reads literals and the variables a script may read.

@@ -44,6 +44,7 @@ struct LiteralResolver: Sendable {
         case .number(let s, _), .string(let s, _), .email(let s, _), .word(let s, _): return s
         case .bool(let b, _): return b ? "true" : "false"
         case .null: return "null"
+        case .emptyList: return "[]"
         case .variable(let v): return try require(v)
         }
     }
@@ -59,6 +60,7 @@ struct LiteralResolver: Sendable {
         case .string(let s, _), .email(let s, _), .word(let s, _): return .string(s)
         case .bool(let b, _): return .bool(b)
         case .null: return .null
+        case .emptyList: return .array([])
         case .variable(let v):
             let text = try require(v)
             if let i = Int64(text) { return .integer(i) }

@@ -19,18 +19,27 @@ public struct Row: Sendable, Hashable {
         self.input = input
     }
 
-    /// Fields every row can answer although the API does not send them.
-    public static let virtualFields = ["name", "matched"]
+    /// Fields every row can answer although the API does not send them
+    /// (`tags.name` where a row has `tags`).
+    public static let virtualFields = ["name", "matched", "tags.name"]
 
     /// The value at a dotted path, or nil when missing. Virtual fields: `name`
-    /// (display_name, else first + last) and `matched` (the input values known
-    /// to have found the contact, as text; null when none can be tied to it).
+    /// (display_name, else first + last), `matched` (the input values known
+    /// to have found the contact, as text; null when none can be tied to it)
+    /// and `tags.name` (the tag names, as text, whether the API sent tags as
+    /// strings or as tag objects; null when there is no list of tags).
     /// Through an array, a name maps over the elements (`note.text`) and a number indexes it (`note.0`).
     public func value(at path: [String]) -> JSONValue? {
         guard let head = path.first else { return .object(fields) }
         var value: JSONValue
+        var rest = path.dropFirst()
         if let field = fields[head] {
             value = field
+            if head == "tags", rest.first == "name" {
+                guard let names = Contact.tagNames(of: field) else { return nil }
+                value = .array(names.map(JSONValue.string))
+                rest = rest.dropFirst()
+            }
         } else if head == "name" {
             guard let name = Contact(fields: fields).name else { return nil }
             value = .string(name)
@@ -41,7 +50,7 @@ public struct Row: Sendable, Hashable {
         } else {
             return nil
         }
-        for component in path.dropFirst() {
+        for component in rest {
             guard let next = Self.step(value, component) else { return nil }
             value = next
         }

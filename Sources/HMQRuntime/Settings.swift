@@ -25,6 +25,8 @@ public struct Settings: Sendable, Hashable {
     public var pace = Pace.window
     /// Prepended to national phone numbers.
     public var countryCode = "1"
+    /// A phone number written with an extension: refused, or searched without it.
+    public var extensions = PhoneExtensions.refuse
     /// Attempts per batch.
     public var retries = 8
     /// Seconds to wait for one response.
@@ -60,13 +62,13 @@ public struct Settings: Sendable, Hashable {
     public var searchOptions: SearchOptions {
         SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate?.requests,
                       rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)), pace: pace,
-                      countryCode: countryCode, retry: RetryPolicy(maximumAttempts: retries, maximumWait: maxWait, connectionAttempts: connectAttempts), timeout: timeout,
+                      countryCode: countryCode, extensions: extensions, retry: RetryPolicy(maximumAttempts: retries, maximumWait: maxWait, connectionAttempts: connectAttempts), timeout: timeout,
                       attribution: attribution, checkpoint: checkpoint)
     }
 
     /// The part of the settings that shapes requests (finds sharing it are searched together).
     var requestShape: [String] {
-        [String(batch), String(concurrency), rate?.description ?? "off", pace.rawValue, countryCode, String(retries), String(timeout), String(maxWait), String(connectAttempts), attribution.rawValue]
+        [String(batch), String(concurrency), rate?.description ?? "off", pace.rawValue, countryCode, extensions.rawValue, String(retries), String(timeout), String(maxWait), String(connectAttempts), attribution.rawValue]
     }
 
     /// Applies `name value`; the error says what is wrong (its message names the setting).
@@ -183,6 +185,8 @@ extension Settings {
                               }
                               s.countryCode = v
                           }, read: { $0.countryCode }),
+        choice("extensions", \.extensions,
+               summary: "a phone number written with an extension (415-555-0133 ext. 359): refuse it as invalid, or drop the extension and search the number (a note names each)"),
         SettingDescriptor(name: "retries", summary: "attempts per batch before it is reported as failed", valueHint: "n", choices: [], inProfile: true,
                           apply: { s, v throws(SettingError) in s.retries = try whole(v, "retries", 1...100) }, read: { String($0.retries) }),
         SettingDescriptor(name: "timeout", summary: "seconds to wait for one response (headers and body)", valueHint: "seconds", choices: [], inProfile: true,

@@ -19,8 +19,10 @@ extension REPL {
               | show name, email, tags
               | show id, custom.12 as plan, note.text
               | show *, matched                          # every field, plus the values that found it
+              | show name, tags.name                     # tag names, whatever shape the API sent
             Virtual fields: name (display name, else first + last), matched (the input values known
-            to have found it; null when none can be tied to it: set attribution exact).
+            to have found it; null when none can be tied to it: set attribution exact), tags.name.
+            Text formats (table, csv, tsv, ...) write a list as vip; customer.
             Two columns may not share a name.
             """),
         ("where", """
@@ -32,6 +34,7 @@ extension REPL {
               | where phone in ["14155551234", "14155559876"]
               | where email exists
               | where assigned_user_id == null
+              | where tags == []                         # an empty list (a missing field is null, not [])
             Numbers compare as numbers, text case-insensitively (set case_sensitive on).
             A missing field is null; null == null, null equals nothing else, != is not ==,
             exists is != null, other tests are false on null. "" and [] are values.

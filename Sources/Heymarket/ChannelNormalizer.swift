@@ -2,7 +2,7 @@
 ///
 /// - `phone`: E.164 digits without `+`, read by ``PhoneNumberNormalizer``
 ///   (international prefixes, trunk prefixes, national numbers under
-///   ``countryCode``); letters and extensions are refused.
+///   ``countryCode``); letters are refused, and extensions as ``extensions`` says.
 /// - `email`: trimmed and lowercased; must be `local@domain` with no spaces.
 /// - untyped: sent without `channel_type` (the server infers it). A value made
 ///   of phone characters is normalised like a phone (and refused if it is not
@@ -11,39 +11,53 @@
 public struct ChannelNormalizer: Sendable {
     /// The country calling code of national phone numbers (default `1`, North America).
     public var countryCode: String
+    /// A phone number written with an extension: refused (the default), or searched without it.
+    public var extensions: PhoneExtensions
 
-    public init(countryCode: String = "1") { self.countryCode = countryCode }
+    public init(countryCode: String = "1", extensions: PhoneExtensions = .refuse) {
+        self.countryCode = countryCode
+        self.extensions = extensions
+    }
 
     /// The normalised value, or an ``HeymarketError/Code/invalidValue`` error saying what is wrong.
-    public func normalize(_ input: ChannelValue) -> Result<NormalizedChannelValue, HeymarketError> {
+    public func normalize(_ input: ChannelValue) -> Result<NormalizedChannelValue, HeymarketError> { reading(input).normalized }
+
+    /// What `input` is sent as (or why it is not), and the extension left off
+    /// it under ``PhoneExtensions/drop`` (`ext. 359`; nil when none was).
+    public func reading(_ input: ChannelValue) -> (normalized: Result<NormalizedChannelValue, HeymarketError>, droppedExtension: String?) {
         let trimmed = input.value.trimmingWhitespace()
-        guard !trimmed.isEmpty else { return .failure(invalid(input, "the value is empty")) }
+        guard !trimmed.isEmpty else { return (.failure(invalid(input, "the value is empty")), nil) }
         switch input.type {
         case "phone":
-            switch PhoneNumberNormalizer(countryCode: countryCode).normalize(trimmed) {
-            case .success(let digits): return .success(NormalizedChannelValue(type: "phone", value: digits))
-            case .failure(let error): return .failure(invalid(input, "not a phone number: " + error.message))
-            }
+            return phone(trimmed, of: input)
         case "email":
             guard Self.looksLikeEmail(trimmed) else {
-                return .failure(invalid(input, "not an email address"))
+                return (.failure(invalid(input, "not an email address")), nil)
             }
             // No address holds a control character (an escape sequence, a NUL).
             guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                return .failure(invalid(input, "not an email address: it holds a control character"))
+                return (.failure(invalid(input, "not an email address: it holds a control character")), nil)
             }
-            return .success(NormalizedChannelValue(type: "email", value: trimmed.lowercased()))
+            return (.success(NormalizedChannelValue(type: "email", value: trimmed.lowercased())), nil)
         case nil:
-            if Self.looksLikePhone(trimmed) {
-                switch PhoneNumberNormalizer(countryCode: countryCode).normalize(trimmed) {
-                case .success(let digits): return .success(NormalizedChannelValue(type: nil, value: digits))
-                case .failure(let error): return .failure(invalid(input, "not a phone number: " + error.message))
-                }
-            }
-            if Self.looksLikeEmail(trimmed) { return .success(NormalizedChannelValue(type: nil, value: trimmed.lowercased())) }
-            return .success(NormalizedChannelValue(type: nil, value: trimmed))
+            if Self.looksLikePhone(trimmed) { return phone(trimmed, of: input) }
+            if Self.looksLikeEmail(trimmed) { return (.success(NormalizedChannelValue(type: nil, value: trimmed.lowercased())), nil) }
+            return (.success(NormalizedChannelValue(type: nil, value: trimmed)), nil)
         case let type?:
-            return .success(NormalizedChannelValue(type: type, value: trimmed))
+            return (.success(NormalizedChannelValue(type: type, value: trimmed)), nil)
+        }
+    }
+
+    /// A phone value (typed, or untyped and read as one), its extension dropped under ``PhoneExtensions/drop``.
+    private func phone(_ trimmed: String, of input: ChannelValue) -> (normalized: Result<NormalizedChannelValue, HeymarketError>, droppedExtension: String?) {
+        var number = trimmed
+        var dropped: String?
+        if extensions == .drop, let split = PhoneNumberNormalizer.splitExtension(trimmed) {
+            (number, dropped) = (String(split.number), String(split.extension))
+        }
+        switch PhoneNumberNormalizer(countryCode: countryCode).normalize(number) {
+        case .success(let digits): return (.success(NormalizedChannelValue(type: input.type, value: digits)), dropped)
+        case .failure(let error): return (.failure(invalid(input, "not a phone number: " + error.message)), nil)
         }
     }
 
@@ -58,21 +72,7 @@ public struct ChannelNormalizer: Sendable {
     /// or a number as a spreadsheet writes it (`14155550007.0`, `1.4155550007E+10`).
     static func looksLikePhone(_ text: String) -> Bool {
         if PhoneNumberNormalizer.spreadsheetNumber(text) != nil { return true }
-        return looksLikePlainPhone(withoutExtension(text))
-    }
-
-    /// `text` without an extension after its number (`ext. 359`, `extension 4`, `x12`, `#12`, `;ext=12`).
-    static func withoutExtension(_ text: String) -> Substring {
-        let lower = text.lowercased()
-        for marker in [";ext=", "extension", "ext.", "ext", "x", "#"] {
-            guard let range = lower.range(of: marker, options: .backwards) else { continue }
-            let tail = lower[range.upperBound...].drop { $0 == " " || $0 == "." || $0 == ":" }
-            guard !tail.isEmpty, tail.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
-            let offset = lower.distance(from: lower.startIndex, to: range.lowerBound)
-            guard lower.count == text.count else { return Substring(text) }  // lowercasing changed the length: read as it is
-            return Substring(text).prefix(offset)
-        }
-        return Substring(text)
+        return looksLikePlainPhone(PhoneNumberNormalizer.splitExtension(text)?.number ?? Substring(text))
     }
 
     private static func looksLikePlainPhone(_ text: Substring) -> Bool {

@@ -84,8 +84,12 @@ public struct Contact: Sendable, Hashable {
     }
 
     /// Tag names, whether the API sent strings, numbers or tag objects (`{"tag": ...}` or `{"name": ...}`).
-    public var tagNames: [String] {
-        guard case .array(let tags)? = fields["tags"] else { return [] }
+    public var tagNames: [String] { fields["tags"].flatMap(Self.tagNames(of:)) ?? [] }
+
+    /// The names of a list of tags, whatever their shape (strings, numbers,
+    /// tag objects; anything else is left out); nil when `tags` is not a list.
+    public static func tagNames(of tags: JSONValue) -> [String]? {
+        guard case .array(let tags) = tags else { return nil }
         return tags.compactMap { tag in
             switch Self.tag(tag) {
             case .string(let s): return s

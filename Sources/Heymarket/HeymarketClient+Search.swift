@@ -39,7 +39,7 @@ extension HeymarketClient {
     /// batch is sent and those not sent fail with that error, so every value
     /// still has an outcome and what was found is kept: see ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
-        var assembler = SearchAssembler(normalizer: ChannelNormalizer(countryCode: options.countryCode), retainingMatches: true)
+        var assembler = SearchAssembler(normalizer: options.normalizer, retainingMatches: true)
         var counter = ProgressCounter(census: plan.census, client: self)
         var known: [NormalizedChannelValue: SearchResult.Outcome] = [:]
         for try await outcome in batchOutcomes(BatchSource(plan)) {
@@ -69,7 +69,7 @@ extension HeymarketClient {
     func unsettled(_ outcome: BatchOutcome) -> String? {
         guard options.attribution == .exact, case .success(let contacts) = outcome.result, !contacts.isEmpty else { return nil }
         let groups = Contact.grouped(contacts)
-        let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: groups, values: outcome.batch.values)
+        let fieldHits = ContactMatcher(normalizer: options.normalizer).match(contacts: groups, values: outcome.batch.values)
         let open = BatchAttribution(valueCount: outcome.batch.values.count, fieldHits: fieldHits, probe: outcome.findings).verdicts.filter { $0 == .undetermined }.count
         guard open > 0 else { return nil }
         return "batch \(outcome.batch.index + 1) was journaled as settled, yet its attribution findings leave \(open) of its values undetermined"
@@ -188,7 +188,7 @@ extension HeymarketClient {
             if options.attribution == .exact {
                 // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
                 let groups = Contact.grouped(contacts)
-                let fieldHits = ContactMatcher(normalizer: ChannelNormalizer(countryCode: options.countryCode)).match(contacts: groups, values: batch.values)
+                let fieldHits = ContactMatcher(normalizer: options.normalizer).match(contacts: groups, values: batch.values)
                 if AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) {
                     let findings = try await AttributionProbe(contacts: groups.map { $0[0] }, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
                         // Search is a union: a probe larger than the size the server was found to take

@@ -97,7 +97,7 @@ public struct HeymarketClient: Sendable {
 
     /// The plan for `values` with this client's batch size and country code.
     public func plan(_ values: [ChannelValue]) -> SearchPlan {
-        SearchPlanner(batchSize: options.batchSize, normalizer: ChannelNormalizer(countryCode: options.countryCode), forbidden: tokens.secrets).plan(values)
+        SearchPlanner(batchSize: options.batchSize, normalizer: options.normalizer, forbidden: tokens.secrets).plan(values)
     }
 
     /// The request a batch sends, without its `Authorization` header (for `explain`).

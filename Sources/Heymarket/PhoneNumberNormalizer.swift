@@ -19,7 +19,7 @@
 ///   where the regions sharing a country code (+1: US, CA, …) read it differently, too.
 /// - 11 to 15 digits that fit no national form are read as E.164 digits (as if after a `+`).
 /// - Letters are refused (`1-800-FLOWERS`), extensions too (`ext. 12`, `x12`, `#12`):
-///   the API searches numbers, not extensions.
+///   the API searches numbers, not extensions (``ChannelNormalizer`` can drop them: ``PhoneExtensions``).
 public struct PhoneNumberNormalizer: Sendable {
     /// What hmq knows of a country's numbering plan (its main region's).
     public struct Country: Sendable, Hashable {
@@ -220,14 +220,9 @@ public struct PhoneNumberNormalizer: Sendable {
 
     /// Why text with characters other than digits and separators is not a phone number.
     private static func explain(_ text: String) -> PhoneNumberError {
-        let characters = Array(text)
-        let lower = characters.map { Character($0.lowercased()) }
-        for marker in ["extension", "ext.", "ext", ";ext=", "x", "#"].map(Array.init) where marker.count < lower.count {
-            for start in 1...(lower.count - marker.count) where Array(lower[start..<(start + marker.count)]) == marker {
-                if lower[..<start].contains(where: \.isNumber), lower[(start + marker.count)...].contains(where: \.isNumber) {
-                    return PhoneNumberError("has an extension ('\(String(characters[start...]).trimmingWhitespace())'): the API searches numbers without extensions; remove it")
-                }
-            }
+        if let (_, written) = splitExtension(text) {
+            return PhoneNumberError("has an extension ('\(written)'): the API searches numbers without extensions; remove it, "
+                                    + "or search the number without it with 'set extensions drop' (--extensions drop)")
         }
         if text.contains("@") {
             return PhoneNumberError("looks like an email address: write it under email (or without a type)")

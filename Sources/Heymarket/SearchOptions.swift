@@ -13,6 +13,8 @@ public struct SearchOptions: Sendable, Hashable {
     public var pace: Pace
     /// Prepended to 10-digit national phone numbers (default `1`).
     public var countryCode: String
+    /// A phone number written with an extension: refused (the default), or searched without it.
+    public var extensions: PhoneExtensions
     /// Retries and backoff.
     public var retry: RetryPolicy
     /// Seconds to wait for one response (default 30).
@@ -29,6 +31,7 @@ public struct SearchOptions: Sendable, Hashable {
         rateWindow: Duration = .seconds(60),
         pace: Pace = .window,
         countryCode: String = "1",
+        extensions: PhoneExtensions = .refuse,
         retry: RetryPolicy = RetryPolicy(),
         timeout: Double = 30,
         attribution: AttributionMode = .exact,
@@ -40,9 +43,13 @@ public struct SearchOptions: Sendable, Hashable {
         self.rateWindow = rateWindow
         self.pace = pace
         self.countryCode = countryCode
+        self.extensions = extensions
         self.retry = retry
         self.timeout = timeout
         self.attribution = attribution
         self.checkpoint = checkpoint
     }
+
+    /// How these options read input values (country code, extensions).
+    public var normalizer: ChannelNormalizer { ChannelNormalizer(countryCode: countryCode, extensions: extensions) }
 }

@@ -142,6 +142,30 @@ public struct PlanCensus: Sendable {
     public var repeated: [ValueFingerprint: [ChannelValue]] = [:]
     /// The plan's identity: every valid value in order and the batch size.
     public var fingerprint = ""
+    /// Phone values searched without the extension written after them (``PhoneExtensions/drop``).
+    public var droppedExtensionCount = 0
+    /// The first ``droppedExtensionsShown`` different ones, in input order: as written, and what was searched.
+    public var droppedExtensions: [(written: ChannelValue, searched: NormalizedChannelValue)] = []
+    public static let droppedExtensionsShown = 10
+
+    /// Counts a value searched without its extension.
+    mutating func dropped(_ written: ChannelValue, searched: NormalizedChannelValue) {
+        droppedExtensionCount += 1
+        if droppedExtensions.count < Self.droppedExtensionsShown, !droppedExtensions.contains(where: { $0.written == written }) {
+            droppedExtensions.append((written, searched))
+        }
+    }
+
+    /// What a lookup says, once, of the values searched without their
+    /// extension: `2 phone values had an extension; searched without it:
+    /// 415-555-0133 ext. 359 → 14155550133, …`. Nil when there were none.
+    public var droppedExtensionsNote: String? {
+        guard droppedExtensionCount > 0 else { return nil }
+        let count = droppedExtensionCount
+        let shown = droppedExtensions.map { "\($0.written.value) → \($0.searched.value)" }.joined(separator: ", ")
+        let more = droppedExtensionCount > droppedExtensions.count && droppedExtensions.count == Self.droppedExtensionsShown ? ", …" : ""
+        return "\(count) phone value\(count == 1 ? "" : "s") had an extension; searched without it: \(shown)\(more)"
+    }
 }
 
 /// Normalises, de-duplicates and packs values into batches, in order of
@@ -162,10 +186,13 @@ public struct SearchPlanner: Sendable {
     }
 
     /// What `value` is sent as, or why it is not sent.
-    public func normalize(_ value: ChannelValue) -> Result<NormalizedChannelValue, HeymarketError> {
+    public func normalize(_ value: ChannelValue) -> Result<NormalizedChannelValue, HeymarketError> { reading(value).normalized }
+
+    /// What `value` is sent as (or why it is not sent), and the extension left off it (``ChannelNormalizer/reading(_:)``).
+    public func reading(_ value: ChannelValue) -> (normalized: Result<NormalizedChannelValue, HeymarketError>, droppedExtension: String?) {
         forbidden.contains(where: { value.value.contains($0) })
-            ? .failure(HeymarketError(.credentialInValue, message: "\(value.type ?? "value") holding a credential of this session (not shown): hmq never sends it"))
-            : normalizer.normalize(value)
+            ? (.failure(HeymarketError(.credentialInValue, message: "\(value.type ?? "value") holding a credential of this session (not shown): hmq never sends it")), nil)
+            : normalizer.reading(value)
     }
 
     /// Reads the input once (twice when values repeat, to gather their
@@ -182,11 +209,13 @@ public struct SearchPlanner: Sendable {
             census.inputCount += 1
             // Ctrl-C, or a reader of the output that went away, stops a long census.
             if census.inputCount % 4096 == 0 { try Task.checkCancellation() }
-            switch normalize(input.value) {
+            let reading = reading(input.value)
+            switch reading.normalized {
             case .failure(let error):
                 census.invalidCount += 1
                 if census.invalid.count < PlanCensus.invalidShown { census.invalid.append((input, error)) }
             case .success(let n):
+                if reading.droppedExtension != nil { census.dropped(input.value, searched: n) }
                 var line = n.description + "\n"
                 line.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
                 try finder.add(ValueFingerprint(n))

@@ -36,6 +36,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("max-wait"), help: help("max_wait")) var maxWait: String?
     @Option(name: .customLong("connect-attempts"), help: help("connect_attempts")) var connectAttempts: String?
     @Option(name: .customLong("country-code"), help: help("country_code")) var countryCode: String?
+    @Option(help: help("extensions"), completion: .list(choices("extensions"))) var extensions: String?
     @Option(name: .customLong("case-sensitive"), help: help("case_sensitive"), completion: .list(choices("case_sensitive"))) var caseSensitive: String?
     @Option(help: help("attribution"), completion: .list(choices("attribution"))) var attribution: String?
     @Option(help: help("invalid"), completion: .list(choices("invalid"))) var invalid: String?
@@ -61,7 +62,7 @@ struct GlobalOptions: ParsableArguments {
         (options.sandbox, options.profile, options.baseURL, options.verbose, options.format, options.color) = (sandbox, profile, baseURL, verbose, format, color)
         options.errorFormat = errorFormat
         let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout), ("max_wait", maxWait), ("connect_attempts", connectAttempts),
-                                          ("country_code", countryCode), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid),
+                                          ("country_code", countryCode), ("extensions", extensions), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid),
                                           ("checkpoint", checkpoint)]
         for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }
         if skipInvalid { options.settings.append(("invalid", "skip", "--skip-invalid")) }

@@ -10,10 +10,11 @@ struct CLISandbox {
     let service: SandboxService
     let directory: URL
 
-    /// Runs `body` with a sandbox (of `configuration`) and a fresh directory; both are gone afterwards.
-    static func with<T>(_ configuration: SandboxConfiguration = SandboxConfiguration(), isolation: isolated (any Actor)? = #isolation,
+    /// Runs `body` with a sandbox (of `configuration`, serving `store`) and a fresh directory; both are gone afterwards.
+    static func with<T>(_ configuration: SandboxConfiguration = SandboxConfiguration(), store: SandboxContactStore = .demo,
+                        isolation: isolated (any Actor)? = #isolation,
                         _ body: (CLISandbox) async throws -> T) async throws -> T {
-        let service = SandboxService(configuration: configuration)
+        let service = SandboxService(configuration: configuration, store: store)
         let running = try await SandboxServer.start(service: service)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-cli-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

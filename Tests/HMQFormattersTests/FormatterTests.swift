@@ -93,7 +93,7 @@ enum TrickyRows {
             try formatter.end()
             return sink.text
         }
-        #expect(try write(["email"], [[.string("a@b.co")], [.null], [nil], [.integer(7)], [.array([.string("x")])]]) == "a@b.co\n7\n[\"x\"]\n")
+        #expect(try write(["email"], [[.string("a@b.co")], [.null], [nil], [.integer(7)], [.array([.string("x"), .string("y")])]]) == "a@b.co\n7\nx; y\n")
         #expect(try write(["email"], [[.null], [.string("z")]], options: ["null": "-"]) == "-\nz\n")
         // `| unmatched` rows: the value column.
         #expect(try write(["type", "value", "reason", "detail"], [[.string("phone"), .string("19990000000"), .string("no contact"), .null]]) == "19990000000\n")
@@ -138,11 +138,19 @@ enum DisplayWidthProbe {
 }
 
 @Suite struct RoundTripTests {
-    /// What a text cell holds for a value: strings as they are, the rest as compact JSON, null as empty.
+    /// What a text cell holds for a value: strings as they are, a list of
+    /// text and tag objects as its names joined by "; ", the rest as compact JSON, null as empty.
     func cell(_ value: JSONValue?) -> String {
         switch value {
         case nil, .null?: return ""
         case .string(let s)?: return s
+        case .array(let elements)?:
+            let names = elements.compactMap { element -> String? in
+                if case .string(let s) = element { return s }
+                if case .object(let o) = element, case .string(let s)? = o["tag"] { return s }
+                return nil
+            }
+            return names.count == elements.count ? names.joined(separator: "; ") : JSONWriter().string(.array(elements))
         case let v?: return JSONWriter().string(v)
         }
     }
@@ -323,5 +331,53 @@ enum TrickyRowsEmpty {
                 "\(format) keeps the data: \(text.debugDescription)")
         if format == "csv" { #expect(text.contains(Self.hostile)) }
         if format == "lines" { #expect(text == Self.hostile.replacingOccurrences(of: "\r", with: "") + "\n") }
+    }
+}
+
+/// A list in a text format reads as a spreadsheet shows it; JSON keeps it as sent.
+@Suite struct ListCellTests {
+    static func tag(_ id: Int64, _ name: String) -> JSONValue {
+        .object(JSONObject([.init(key: "id", value: .integer(id)), .init(key: "tag", value: .string(name)), .init(key: "color", value: .string("#ff0000"))]))
+    }
+    static let note: JSONValue = .object(JSONObject([.init(key: "name", value: .string("Sam Agent")), .init(key: "text", value: .string("Called."))]))
+
+    /// Writes one column `tags` holding `value` in `format`, without a header where it has one to leave out.
+    func write(_ value: JSONValue, as format: String) throws -> String {
+        var registry = PluginRegistry()
+        BuiltinFormatters.register(in: &registry)
+        let plugin = try #require(registry.formatter(named: format))
+        let sink = StringSink()
+        let options: [String: String?] = ["csv", "tsv"].contains(format) ? ["no-header": nil] : [:]
+        let formatter = try plugin.makeFormatter(sink: sink, rawOptions: options, context: .file)
+        try formatter.begin(columns: ["tags"])
+        try formatter.row([value])
+        try formatter.end()
+        return sink.text
+    }
+
+    @Test(arguments: [
+        (JSONValue.array(["vip", "customer"]), "vip; customer"),
+        (.array([tag(100, "vip"), tag(101, "customer")]), "vip; customer"),
+        (.array([tag(100, "vip"), "beta"]), "vip; beta"),
+        (.array([1, 2.5, true]), "1; 2.5; true"),
+        (.array([]), ""),
+        (.array([note]), #"[{"name":"Sam Agent","text":"Called."}]"#),
+        (.array([nil, "a"]), #"[null,"a"]"#),
+        (.array([["a"]]), #"[["a"]]"#),
+        (.object(JSONObject([.init(key: "12", value: "Pro")])), #"{"12":"Pro"}"#),
+    ] as [(JSONValue, String)])
+    func textFormatsJoinListsOfNames(value: JSONValue, expected: String) throws {
+        #expect(try write(value, as: "tsv") == expected + "\n")
+        #expect(try write(value, as: "lines") == (expected.isEmpty ? "\n" : expected + "\n"))
+        let csv = try write(value, as: "csv")
+        #expect(csv == (expected.contains(",") || expected.contains("\"") ? "\"" + expected.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : expected) + "\n")
+        #expect(try write(value, as: "markdown").contains("| " + expected.replacingOccurrences(of: "|", with: "\\|")))
+        #expect(try write(value, as: "ndjson") == "{\"tags\":" + JSONWriter().string(value) + "}\n")
+    }
+
+    @Test func tableAndVerticalShowTagNames() throws {
+        let value = JSONValue.array([Self.tag(100, "vip"), "customer"])
+        #expect(try write(value, as: "table").contains("│ vip; customer │"))
+        #expect(try write(value, as: "vertical").contains("tags | vip; customer"))
     }
 }

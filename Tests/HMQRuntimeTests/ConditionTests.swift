@@ -34,6 +34,9 @@ import Testing
         ("assigned_user_id exists", false), ("assigned_user_id == null", true), ("company contains \"x\"", false),
         ("note.text contains \"after\"", true), ("name == \"José Núñez\"", true), ("matched has \"14155559876\"", true),
         ("(id == 1 or id == 1001) and not (tags has \"x\")", true),
+        ("tags == []", false), ("tags != []", true), ("tags = []", false), ("custom.12 == []", false),
+        ("tags.name has \"beta\"", true), ("tags.name contains \"bet\"", true), ("tags.name == []", false),
+        ("tags.name in [\"Beta\"]", true), ("tags.tag has \"vip\"", false),
     ])
     func semantics(condition: String, expected: Bool) throws {
         #expect(try holds(condition) == expected, "\(condition)")
@@ -61,6 +64,9 @@ import Testing
         ("F not in [\"a\"]", [true, true, true, true, false]),
         ("F contains \"\"", [false, false, true, false, true]),
         ("F matches \".*\"", [false, false, true, false, true]),
+        ("F == []", [false, false, false, true, false]),
+        ("F != []", [true, true, true, false, true]),
+        ("not F == []", [true, true, true, false, true]),
     ] as [(String, [Bool])])
     func oneNullRule(template: String, expected: [Bool]) throws {
         for (field, want) in zip(["missing", "nul", "empty", "list", "text"], expected) {
@@ -74,11 +80,32 @@ import Testing
                 switch literal {
                 case .string(let s, _): return .string(s)
                 case .null: return .null
+                case .emptyList: return .array([])
                 default: return .null
                 }
             }
             #expect(try conditions.test(w.condition, Self.nullRow) == want, "\(condition)")
         }
+    }
+
+    /// `tags.name`: the tag names whatever shape each tag came in; null without a list of tags.
+    @Test(arguments: [
+        (#"{"tags":["vip","customer"]}"#, #"["vip","customer"]"#),
+        (##"{"tags":[{"id":100,"tag":"vip","color":"#ff0000"},{"id":101,"tag":"customer"}]}"##, #"["vip","customer"]"#),
+        (#"{"tags":[{"id":100,"tag":"vip"},"beta",7]}"#, #"["vip","beta","7"]"#),
+        (#"{"tags":[]}"#, "[]"),
+        (#"{"tags":null}"#, nil),
+        (#"{"tags":"vip"}"#, nil),
+        (#"{"id":1}"#, nil),
+    ] as [(String, String?)])
+    func tagNamesWhateverTheirShape(json: String, expected: String?) throws {
+        let row = Row(fields: try #require(try JSONParser.parse(json).objectValue))
+        #expect(row.value(at: ["tags", "name"]).map { JSONWriter().string($0) } == expected, "\(json)")
+        // A path goes on inside the names, and `tags` itself stays as the API sent it.
+        if let expected, expected != "[]" {
+            #expect(row.value(at: ["tags", "name", "0"]) == (try JSONParser.parse(expected)).arrayValue?.first)
+        }
+        #expect(row.value(at: ["tags"]) == row.fields["tags"])
     }
 
     @Test func nullSortsLastEitherWay() {

@@ -101,7 +101,8 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab("find phone 1 | where tags ") .contains("has"))
         #expect(reader.tab("find phone 1 | sort created ") == ["asc", "desc"])
         #expect(reader.tab("find phone 1 | count ") == ["by"])
-        #expect(reader.tab("find phone 1 | count by ta") == ["tags"])
+        #expect(reader.tab("find phone 1 | count by ta") == ["tags", "tags.name"])
+        #expect(reader.tab("find phone 1 | show name, tags.") == ["tags.name"])
     }
 
     @Test func formatsOptionsSettingsAndVariables() async {

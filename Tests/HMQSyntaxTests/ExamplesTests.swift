@@ -57,7 +57,7 @@ enum Examples {
             "stage.uniqueFields", "stage.format", "stage.save", "stage.unmatched", "show.alias", "show.all", "show.nested",
             "source.records.csv", "source.records.ndjson", "records.position", "show.allOf", "stage.diff", "stage.diffBy",
             "expr.and", "expr.or", "expr.not", "expr.group", "expr.comparison", "expr.contains", "expr.has", "expr.matches",
-            "expr.in", "expr.notIn", "expr.exists", "expr.truthy", "sort.desc", "format.option",
+            "expr.in", "expr.notIn", "expr.exists", "expr.truthy", "expr.emptyList", "sort.desc", "format.option",
         ]
         #expect(expected.subtracting(seen).isEmpty, "not covered: \(expected.subtracting(seen).sorted())")
     }
@@ -131,6 +131,7 @@ enum Coverage {
         case .not(.in, _): seen.insert("expr.notIn")
         case .not(let a, _): seen.insert("expr.not"); record(a, into: &seen)
         case .group(let a, _): seen.insert("expr.group"); record(a, into: &seen)
+        case .comparison(_, _, .emptyList, _): seen.insert("expr.emptyList")
         case .comparison: seen.insert("expr.comparison")
         case .contains: seen.insert("expr.contains")
         case .has: seen.insert("expr.has")

@@ -61,6 +61,8 @@ import Testing
         ("FIND 1 | WHERE x = 'a' | SORT y ASC", "find 1 | where x == \"a\" | sort y"),
         ("find 1 | where not (a == 1 and b == 2)", "find 1 | where not (a == 1 and b == 2)"),
         ("find 1 | where x not in [1,2]", "find 1 | where x not in [1, 2]"),
+        ("find 1 | where tags==[ ] or tags.name!=[]", "find 1 | where tags == [] or tags.name != []"),
+        ("find 1 | where tags = [\n]", "find 1 | where tags == []"),
         ("find 1 | first", "find 1 | first 1"),
         ("find 1 | show name as \"Full name\"", "find 1 | show name as \"Full name\""),
         ("set format csv;find 1", "set format csv\nfind 1"),

@@ -64,6 +64,53 @@ import Testing
         #expect(try ChannelNormalizer().normalize(.untyped(text)).get().value == text)
     }
 
+    /// Every way of writing an extension: refused by default (saying how to
+    /// drop it), and under `extensions drop` the number searched without it.
+    @Test(arguments: [
+        (ChannelValue.phone("415-555-0133 ext. 359"), "14155550133", "ext. 359"),
+        (.phone("415-555-0133 ext 359"), "14155550133", "ext 359"),
+        (.phone("415-555-0133 Ext.359"), "14155550133", "Ext.359"),
+        (.phone("(415) 555-0133 x359"), "14155550133", "x359"),
+        (.phone("415 555 0133#359"), "14155550133", "#359"),
+        (.phone("+1 415 555 0133;ext=359"), "14155550133", ";ext=359"),
+        (.phone("415-555-0133, extension 4"), "14155550133", "extension 4"),
+        (.phone("+44 20 7946 0958 x 12"), "442079460958", "x 12"),
+        (.untyped("415-555-0133 ext. 359"), "14155550133", "ext. 359"),
+        (.untyped("(415) 555-0134 x12"), "14155550134", "x12"),
+    ])
+    func extensionsAreRefusedOrDropped(input: ChannelValue, digits: String, written: String) throws {
+        guard case .failure(let error) = ChannelNormalizer().normalize(input) else {
+            Issue.record("\(input) should be refused by default")
+            return
+        }
+        #expect(error.message.contains("has an extension ('\(written)')"), "\(error.message)")
+        #expect(error.message.contains("'set extensions drop' (--extensions drop)"), "\(error.message)")
+        let reading = ChannelNormalizer(extensions: .drop).reading(input)
+        #expect(try reading.normalized.get() == NormalizedChannelValue(type: input.type, value: digits))
+        #expect(reading.droppedExtension == written)
+    }
+
+    @Test func droppingExtensionsLeavesEverythingElseAlone() throws {
+        let drop = ChannelNormalizer(extensions: .drop)
+        for input in [ChannelValue.phone("+1 (415) 555-1234"), .untyped("someone x1"), .untyped("order #12"), .email("a@b.co"), .untyped("14155550007.0")] {
+            let reading = drop.reading(input)
+            #expect(reading.droppedExtension == nil, "\(input)")
+            #expect(try reading.normalized.get() == ChannelNormalizer().normalize(input).get(), "\(input)")
+        }
+        // The number left must still be one.
+        guard case .failure(let error) = drop.normalize(.phone("555 ext. 3")) else {
+            Issue.record("555 is no phone number")
+            return
+        }
+        #expect(!error.message.contains("extension"), "\(error.message)")
+        // Letters that are no extension are letters.
+        guard case .failure(let letters) = drop.normalize(.phone("415-555-0133 ext. 359 (office)")) else {
+            Issue.record("a note after the extension is not a number")
+            return
+        }
+        #expect(letters.message.contains("has letters"), "\(letters.message)")
+    }
+
     @Test func countryCodeIsASetting() throws {
         #expect(try ChannelNormalizer(countryCode: "44").normalize(.phone("2079460958")).get().value == "442079460958")
     }

@@ -11,6 +11,29 @@ import Testing
         #expect(plan.batches.map(\.index) == Array(0..<10))
     }
 
+    /// Under `extensions drop` the census counts the values that lost an
+    /// extension (repeats too) and keeps the first different ones for one note.
+    @Test func theCensusNotesDroppedExtensions() {
+        let values: [ChannelValue] = [.phone("415-555-0133 ext. 359"), .phone("14155550133"), .untyped("(415) 555-0134 x12"),
+                                      .phone("415-555-0133 ext. 359"), .phone("abc")]
+        let planner = SearchPlanner(normalizer: ChannelNormalizer(extensions: .drop))
+        let plan = planner.plan(values)
+        #expect(plan.values == [.init(type: "phone", value: "14155550133"), .init(type: nil, value: "14155550134")])
+        #expect(plan.census.droppedExtensionCount == 3)
+        #expect(plan.census.droppedExtensions.map(\.written) == [.phone("415-555-0133 ext. 359"), .untyped("(415) 555-0134 x12")])
+        #expect(plan.census.droppedExtensionsNote
+                == "3 phone values had an extension; searched without it: 415-555-0133 ext. 359 → 14155550133, (415) 555-0134 x12 → 14155550134")
+        let refused = SearchPlanner().plan(values)
+        #expect(refused.census.droppedExtensionCount == 0)
+        #expect(refused.census.droppedExtensionsNote == nil)
+        #expect(refused.census.invalidCount == 4)
+        // More than the note shows ends in an ellipsis.
+        let many = (0..<12).map { ChannelValue.phone("415-555-01\(10 + $0) x1") }
+        let note = planner.plan(many).census.droppedExtensionsNote ?? ""
+        #expect(note.hasPrefix("12 phone values had an extension; searched without it: 415-555-0110 x1 → 14155550110, "))
+        #expect(note.hasSuffix("415-555-0119 x1 → 14155550119, …"))
+    }
+
     @Test func deduplicatesAfterNormalising() {
         let plan = SearchPlanner().plan([.phone("14155551234"), .phone("+1 (415) 555-1234"), .phone("4155551234"), .email("A@B.com"), .email("a@b.com")])
         #expect(plan.values == [.init(type: "phone", value: "14155551234"), .init(type: "email", value: "a@b.com")])

@@ -3,7 +3,7 @@ public indirect enum Condition: Sendable, Hashable {
     case and(Condition, Condition, SourceRange)
     case or(Condition, Condition, SourceRange)
     case not(Condition, SourceRange)
-    /// `path op literal`
+    /// `path op literal`; the literal may be `[]` (``Literal/emptyList(_:)``) after `==` and `!=`.
     case comparison(FieldPath, ComparisonOperator, Literal, SourceRange)
     /// `path contains "text"` (substring, case-insensitive unless set otherwise)
     case contains(FieldPath, Literal, SourceRange)
@@ -49,10 +49,12 @@ public enum Literal: Sendable, Hashable {
     case variable(VariableReference)
     /// A bare word, for settings and options: `set format csv`, `--null none`.
     case word(String, SourceRange)
+    /// `[]`, the empty list: only compared with `==` or `!=` (`where tags == []`).
+    case emptyList(SourceRange)
 
     public var range: SourceRange {
         switch self {
-        case .number(_, let r), .string(_, let r), .email(_, let r), .bool(_, let r), .null(let r), .word(_, let r): return r
+        case .number(_, let r), .string(_, let r), .email(_, let r), .bool(_, let r), .null(let r), .word(_, let r), .emptyList(let r): return r
         case .variable(let v): return v.range
         }
     }

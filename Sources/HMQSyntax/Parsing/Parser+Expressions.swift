@@ -71,6 +71,10 @@ extension Parser {
             case .greater: op = .greater
             default: op = .greaterOrEqual
             }
+            if kind == .leftBracket {
+                let list = try parseEmptyList(after: op)
+                return .comparison(path, op, list, path.range.union(list.range))
+            }
             let value = try requireLiteral(after: "'\(text(operatorToken))'")
             return .comparison(path, op, value, path.range.union(value.range))
         case .identifier:
@@ -109,6 +113,22 @@ extension Parser {
         if at(keyword: "and") || at(keyword: "or") { return .truthy(path, path.range) }
         throw fail(.expectedExpression, "expected a comparison after '\(path.dotted)', found \(describeCurrent)",
                    suggestion: "==, !=, <, <=, >, >=, contains, has, matches, in [...], exists")
+    }
+
+    /// `[]` after `==` or `!=`: a list field with no elements (`where tags == []`).
+    /// A list with elements is refused: what a list holds is tested with `has` or `in`.
+    private mutating func parseEmptyList(after op: ComparisonOperator) throws(Recovery) -> Literal {
+        let open = advance()
+        skipNewlines()
+        guard kind == .rightBracket else {
+            throw fail(.expectedToken, "'\(op.rawValue)' takes no list but the empty one, '[]'; found \(describeCurrent) after '['",
+                       suggestion: "test what a list holds with 'has' (tags has \"vip\"), or a value against several with 'in [...]'")
+        }
+        let range = open.range.union(advance().range)
+        guard op == .equal || op == .notEqual else {
+            throw fail(.expectedValue, "'\(op.rawValue)' cannot compare with a list; '[]' goes with == or !=", at: range)
+        }
+        return .emptyList(range)
     }
 
     private mutating func parseList() throws(Recovery) -> ([Literal], SourceRange) {

@@ -151,6 +151,7 @@ public struct ASTPrinter: Sendable {
         case .string(let s, _): return Self.quote(s)
         case .bool(let b, _): return b ? "true" : "false"
         case .null: return "null"
+        case .emptyList: return "[]"
         case .variable(let v): return "$" + v.name
         }
     }
