@@ -214,6 +214,7 @@ extension Evaluator {
         }
         do {
             let census = try planner.census(input.opener)
+            noteDroppedExtensions(census, of: find)
             let source = try planner.batches(input.opener, census: census)
             var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
             var assembler = SearchAssembler(normalizer: planner.normalizer)

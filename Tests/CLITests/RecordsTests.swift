@@ -75,13 +75,14 @@ import TestSupport
     /// Every output row of the annotated sheet agrees with the oracle: per
     /// lead, the contacts found (one row each, one after the other, in the
     /// file's order) and its outcome; the lead's own cells come back unchanged.
-    @Test(arguments: [(UInt64(7), Character(",")), (UInt64(11), Character(";"))])
-    func aMessySheetOfLeadsIsAnnotatedInOneCommand(seed: UInt64, delimiter: Character) async throws {
+    /// With `set extensions drop`, a phone with an extension is searched without it.
+    @Test(arguments: [(UInt64(7), Character(","), false), (UInt64(11), Character(";"), false), (UInt64(13), Character(","), true)])
+    func aMessySheetOfLeadsIsAnnotatedInOneCommand(seed: UInt64, delimiter: Character, dropExtensions: Bool) async throws {
         let sheet = Self.sheet(count: 3000, seed: seed, delimiter: delimiter)
         let oracle = Oracle()
         try await CLISandbox.with { sandbox in
             try sandbox.write("leads.csv", sheet.csv)
-            let out = try await sandbox.hmq(["--rate", "off", "--skip-invalid", "-e",
+            let out = try await sandbox.hmq(["--rate", "off", "--skip-invalid", "--extensions", dropExtensions ? "drop" : "refuse", "-e",
                                              #"find csv "leads.csv" by phone "Phone", email "Email" | show input.*, outcome, id, matched_by | format ndjson"#])
             #expect(out.status == 0, "\(out.stderr)")
             var rows: [(row: Int, id: Int?, outcome: String, cells: [String])] = []
@@ -96,17 +97,23 @@ import TestSupport
             #expect(byLead.count == sheet.leads.count, "every lead has a row")
             var outcomes: [String: Int] = [:]
             for lead in sheet.leads {
-                let (ids, outcome) = oracle.expected(lead)
+                let (ids, outcome) = oracle.expected(lead, extensionsDropped: dropExtensions)
                 let got = byLead[lead.row] ?? []
                 outcomes[outcome, default: 0] += 1
                 #expect(got.allSatisfy { $0.outcome == outcome }, "row \(lead.row) \(lead.cells): \(got.map(\.outcome)) for \(outcome)")
-                #expect(Set(got.compactMap(\.id)) == ids, "row \(lead.row) \(lead.cells)")
-                #expect(got.count == max(1, ids.count), "row \(lead.row): one row per contact found")
+                // The README's one limit of exact attribution: 14155552150 is 1150's phone and,
+                // unseen, 1020's too; when 1020's own number is in the same batch, that number
+                // ties 1020 and the shared one is not asked about again, so 1020 may be left out.
+                let found = Set(got.compactMap(\.id))
+                let mayMiss: Set<Int> = lead.phone == .number("14155552150") || lead.phone == .withExtension("14155552150") ? [1020] : []
+                #expect(found.isSubset(of: ids) && ids.subtracting(mayMiss).isSubset(of: found), "row \(lead.row) \(lead.cells): \(found) for \(ids)")
+                #expect(got.count == max(1, found.count), "row \(lead.row): one row per contact found")
                 #expect(got.allSatisfy { $0.cells == lead.cells }, "row \(lead.row): the lead's cells come back as they were")
             }
             // The sheet exercises every outcome but failed.
             for outcome in ["matched", "no contact", "invalid", "empty"] { #expect(outcomes[outcome, default: 0] > 20, "\(outcome): \(outcomes)") }
             #expect(out.stderr.contains("3000 records:"), "\(out.stderr)")
+            #expect(out.stderr.contains("had an extension; searched without it") == dropExtensions, "\(out.stderr)")
         }
     }
 
@@ -147,7 +154,7 @@ import TestSupport
             let out = try await sandbox.hmq(["-e", #"find ndjson "leads.ndjson" by email "mail", phone "tel" | show input.who, outcome, id, matched_by | format csv"#])
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.split(separator: "\n").map(String.init) == [
-                "input.who,outcome,id,matched_by", "Ada,matched,1001,\"[\"\"mail\"\"]\"", "Ada,matched,1002,\"[\"\"tel\"\"]\"", "none,empty,,",
+                "input.who,outcome,id,matched_by", "Ada,matched,1001,mail", "Ada,matched,1002,tel", "none,empty,,",
             ])
             let stdin = try await sandbox.hmq(["-e", #"find csv "-" by email 2 | show input.*, id | format csv"#], stdin: "Who,Mail\nAda,ada@example.com\n")
             #expect(stdin.stdout == "Who,Mail,id\nAda,ada@example.com,1001\n", "\(stdin.stderr)")
