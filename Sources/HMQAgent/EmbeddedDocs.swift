@@ -432,7 +432,7 @@ texts wherever hmq shows them: every format and `save`, `matched`, a record's
 cells, `| unmatched`, notes, errors (their source lines too) and the REPL's
 history. A masked value keeps its width, so tables and carets line up:
 `1415•••0007`, `u•••@example.org`, `A•• L•••••••`, a note's text `•••`.
-`--mask-hash` (`set mask hash`) gives stable tokens instead (`phone:d9471fe279`,
+`--mask hash` (`set mask hash`) gives stable tokens instead (`phone:d9471fe279`,
 keyed by the credential, so the same number is the same token in every run on
 one account and cannot be looked up from the token alone): masked rows can
 still be joined or diffed; notes and errors mask values with bullets. `hmq mcp

@@ -42,11 +42,22 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: help("invalid"), completion: .list(choices("invalid"))) var invalid: String?
     @Flag(name: .customLong("skip-invalid"), help: "The same as --invalid skip.") var skipInvalid = false
     @Option(help: help("checkpoint"), completion: .file()) var checkpoint: String?
-    @Flag(help: "Hide phones, emails, names and note texts (--mask: 1415•••0007; --mask-hash: stable tokens that still join).") var masking: Masking?
+    @Option(help: help("mask"), completion: .list(choices("mask"))) var mask: String?
 
-    enum Masking: String, EnumerableFlag {
-        case mask, maskHash
-        var value: String { self == .mask ? "on" : "hash" }
+    /// `--mask` alone is `--mask on` (the only setting whose value may be left out: `--mask`, `--mask hash`).
+    static func expandingMask(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let argument = arguments[i]
+            out.append(argument)
+            if argument == "--" { return out + arguments[(i + 1)...] }
+            if argument == "--mask", i + 1 == arguments.count || !(Settings.descriptor(named: "mask")?.choices ?? []).contains(arguments[i + 1].lowercased()) {
+                out.append("on")
+            }
+            i += 1
+        }
+        return out
     }
 
     static func choices(_ name: String) -> [String] { Settings.descriptor(named: name)?.choices ?? [] }
@@ -62,11 +73,10 @@ struct GlobalOptions: ParsableArguments {
         (options.sandbox, options.profile, options.baseURL, options.verbose, options.format, options.color) = (sandbox, profile, baseURL, verbose, format, color)
         options.errorFormat = errorFormat
         let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout), ("max_wait", maxWait), ("connect_attempts", connectAttempts),
-                                          ("country_code", countryCode), ("extensions", extensions), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid),
+                                          ("country_code", countryCode), ("extensions", extensions), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid), ("mask", mask),
                                           ("checkpoint", checkpoint)]
         for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }
         if skipInvalid { options.settings.append(("invalid", "skip", "--skip-invalid")) }
-        if let masking { options.settings.append(("mask", masking.value, masking == .mask ? "--mask" : "--mask-hash")) }
         return try Host(options: options)
     }
 

@@ -5,7 +5,8 @@ import HMQRuntime
 
 /// Parses the command line (help and version answered here), runs the
 /// command, and turns whatever it ends with into a documented exit status.
-func main(_ arguments: [String]) async -> Int32 {
+func main(_ given: [String]) async -> Int32 {
+    let arguments = GlobalOptions.expandingMask(given)
     // The error format is known before the options are parsed, so that a usage error is JSON too.
     var format: ErrorFormat?
     if let at = arguments.firstIndex(of: "--error-format"), at + 1 < arguments.count {

@@ -35,8 +35,8 @@ import Testing
             let search = try await sandbox.hmq(["search", "--mask", "--report", "--phone", "14155551234", "--phone", "14155550000"])
             #expect(!search.stdout.contains("14155551234") && !search.stdout.contains("ada@example.com") && !search.stdout.contains("14155550000"))
             // Hash tokens are stable, so two masked runs still join.
-            let first = try await sandbox.hmq(["--mask-hash", "-e", "find phone 14155551234 | show phone, email"])
-            let second = try await sandbox.hmq(["--mask-hash", "-e", "find email ada@example.com | show phone, email"])
+            let first = try await sandbox.hmq(["--mask", "hash", "-e", "find phone 14155551234 | show phone, email"])
+            let second = try await sandbox.hmq(["--mask", "hash", "-e", "find email ada@example.com | show phone, email"])
             #expect(first.stdout == second.stdout && first.stdout.contains("phone:") && !first.stdout.contains("1415"), "\(first.stdout)")
         }
     }

@@ -47,7 +47,7 @@ import TextWidth
         #expect(DiagnosticRenderer().render(result.diagnostics[0], in: result.source) == """
             t:1:9: error: expected a stage after '|', found end of input
              1 | find 1 |
-               |         ^ stages: show, where, sort, limit, first, count, unique, format, save, unmatched
+               |         ^ stages: show, where, sort, limit, first, count, unique, format, save, unmatched, diff
 
             """)
     }
