@@ -279,29 +279,55 @@ extension Evaluator {
             }
             let census = try planner.census(input.opener)
             if settings.invalid == .error, let error = invalidValuesError(find, census) { throw error }
-            noteDroppedExtensions(census, of: find)
-            let source = try planner.batches(input.opener, census: census)
-            var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
-            var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: wholeResult)
-            var counter = ProgressCounter(census: census, client: client)
-            for try await outcome in client.batchOutcomes(source) {
-                let step = assembler.add(outcome)
+            let assembler = try await streamedLookUp(find, input: input, census: census, planner: planner, client: client, retainingMatches: wholeResult,
+                                                     settlesRestWhenStopped: true) { step, assembler in
                 collector.learn(assembler.attributionFailures)
-                cursor.learn(step.outcomes)
-                events.progress?(counter.add(outcome))
-                if !wholeResult, try !onRows(step.matches.map(Row.init(match:))) { break }
-                try cursor.advance { collector.add($0.value, $1, $2, origin: origin($0.origin, in: find)) }
-                if try !flush() { break }
+                if wholeResult { return true }
+                return try onRows(step.matches.map(Row.init(match:)))
+            } onOutcome: { input, normalized, outcome in
+                collector.add(input.value, normalized, outcome, origin: origin(input.origin, in: find))
+            } afterOutcomes: {
+                try flush()
             }
-            // A cancelled task ends the stream early without an error: never pass that off as the result.
-            try Task.checkCancellation()
-            try cursor.advance(toTheEnd: true) { collector.add($0.value, $1, $2, origin: origin($0.origin, in: find)) }
             try flush()
             if wholeResult { _ = try onRows(assembler.matches.map(Row.init(match:))) }
             return collector.summary(failures: assembler.failures, attributionFailures: assembler.attributionFailures)
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)
         }
+    }
+
+    /// The one streamed lookup every `find` runs (values and records alike):
+    /// the batches of `census` are sent and assembled in order; after each,
+    /// `afterBatch` sees its step (false: stop), then every input value whose
+    /// outcome is now known goes to `onOutcome` in input order, then
+    /// `afterOutcomes` (false: stop). At the end, or when stopped and
+    /// `settlesRestWhenStopped`, the values never searched go to `onOutcome` as
+    /// ``SearchResult/Outcome/notSearched``. Returns the assembler (its
+    /// failures, and its matches when `retainingMatches`) and whether it ran to the end.
+    func streamedLookUp(_ find: FindSource, input: FindInput, census: PlanCensus, planner: SearchPlanner, client: HeymarketClient,
+                        retainingMatches: Bool, settlesRestWhenStopped: Bool,
+                        afterBatch: (SearchAssembler.Step, SearchAssembler) throws -> Bool,
+                        onOutcome: (InputValue, NormalizedChannelValue?, SearchResult.Outcome) throws -> Void,
+                        afterOutcomes: () throws -> Bool) async throws -> SearchAssembler {
+        noteDroppedExtensions(census, of: find)
+        let source = try planner.batches(input.opener, census: census)
+        var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
+        var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: retainingMatches)
+        var counter = ProgressCounter(census: census, client: client)
+        var stopped = false
+        for try await outcome in client.batchOutcomes(source) {
+            let step = assembler.add(outcome)
+            cursor.learn(step.outcomes)
+            events.progress?(counter.add(outcome))
+            guard try afterBatch(step, assembler) else { stopped = true; break }
+            try cursor.advance(onOutcome)
+            guard try afterOutcomes() else { stopped = true; break }
+        }
+        // A cancelled task ends the stream early without an error: never pass that off as the result.
+        try Task.checkCancellation()
+        if !stopped || settlesRestWhenStopped { try cursor.advance(toTheEnd: true, onOutcome) }
+        return assembler
     }
 
     /// A find whose values the script searches together with other finds':

@@ -214,27 +214,19 @@ extension Evaluator {
         }
         do {
             let census = try planner.census(input.opener)
-            noteDroppedExtensions(census, of: find)
-            let source = try planner.batches(input.opener, census: census)
-            var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
-            var assembler = SearchAssembler(normalizer: planner.normalizer)
-            var counter = ProgressCounter(census: census, client: client)
             var joiner = RecordsLookup(records: try input.reader(), keys: input.keys, repeated: census.repeated, listing: listing, origin: origin)
-            var stopped = false
-            for try await outcome in client.batchOutcomes(source) {
-                let step = assembler.add(outcome)
+            var ended = true
+            let assembler = try await streamedLookUp(find, input: FindInput(items: [], records: input), census: census, planner: planner, client: client,
+                                                     retainingMatches: false, settlesRestWhenStopped: false) { step, assembler in
                 joiner.learn(step, attributionFailures: assembler.attributionFailures)
-                cursor.learn(step.outcomes)
-                events.progress?(counter.add(outcome))
-                try cursor.advance { try joiner.add($0, $1, $2) }
-                if try !onRows(joiner.take()) {
-                    stopped = true
-                    break
-                }
+                return true
+            } onOutcome: { input, normalized, outcome in
+                try joiner.add(input, normalized, outcome)
+            } afterOutcomes: {
+                ended = try onRows(joiner.take())
+                return ended
             }
-            try Task.checkCancellation()
-            if !stopped {
-                try cursor.advance(toTheEnd: true) { try joiner.add($0, $1, $2) }
+            if ended {
                 try joiner.finishAll()
                 _ = try onRows(joiner.take())
             }
