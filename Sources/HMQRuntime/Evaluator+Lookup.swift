@@ -369,6 +369,7 @@ extension Evaluator {
             return
         }
         let input = try findInput(of: find)
+        let masker = self.masker
         let options = settings.searchOptions
         let base = client?.baseURL ?? BaseURL.production
         let planner = planner(for: settings)
@@ -389,7 +390,7 @@ extension Evaluator {
             while let next = try reader.next() {
                 guard case .failure(let e) = planner.normalize(next.value) else { continue }
                 text += "# not sent (invalid): " + (origin(next.origin, in: find).map { $0 + ": " } ?? "") + e.message + "\n"
-                if text.utf8.count > 1 << 16 { try output.write(text); text = "" }
+                if text.utf8.count > 1 << 16 { try output.write(masker.text(text)); text = "" }
             }
         }
         if let note = census.droppedExtensionsNote { text += "# \(note)\n" }
@@ -400,9 +401,9 @@ extension Evaluator {
             for header in request.headers { text += "\(header.name): \(header.value)\n" }
             text += "Authorization: Bearer <a fresh JWT, not shown>\n\n"
             text += String(decoding: request.body, as: UTF8.self) + "\n\n"
-            if text.utf8.count > 1 << 16 { try output.write(text); text = "" }
+            if text.utf8.count > 1 << 16 { try output.write(masker.text(text)); text = "" }
         }
-        try output.write(text)
+        try output.write(masker.text(text))
     }
 }
 

@@ -16,11 +16,11 @@ extension Evaluator {
         if let save = saveStage {
             return try await saveRows(pipeline, to: save, format: formatStage)
         }
-        let masker = self.masker
+        let masker = self.masker, sources = Self.maskSources(pipeline)
         if let receiver = events.rows {
             // The caller takes the rows themselves (the library, the MCP server).
             events.pipeline?(StageChain(try transforms(for: pipeline), sourceColumns: nil).outputColumns)
-            return try await stream(pipeline) { rows, columns in receiver(masker.isOn ? rows.map(masker.row) : rows, columns) }.summary
+            return try await stream(pipeline) { rows, columns in receiver(masker.isOn ? rows.map { masker.row($0, sources: sources) } : rows, columns) }.summary
         }
         let name = formatStage?.name.name ?? settings.format
         guard let plugin = registry.formatter(named: name) else {
@@ -42,14 +42,34 @@ extension Evaluator {
             throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
         }
         let emitter = RowEmitter(formatter: formatter, sink: sink)
-        let masker = self.masker
+        let masker = self.masker, sources = Self.maskSources(pipeline)
         do {
-            let (columns, summary) = try await stream(pipeline) { rows, columns in try emitter.emit(masker.isOn ? rows.map(masker.row) : rows, columns: columns) }
+            let (columns, summary) = try await stream(pipeline) { rows, columns in
+                try emitter.emit(masker.isOn ? rows.map { masker.row($0, sources: sources) } : rows, columns: columns)
+            }
             try emitter.end(columns: columns)
             return summary
         } catch let error as FormatterOptionError {
             throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
         }
+    }
+
+    /// For masking: the field each renamed column of the output shows (`who` → `name`
+    /// for `show name as who`, `t` → `text` for `note.text as t`), through every `show`.
+    static func maskSources(_ pipeline: Pipeline) -> [String: String] {
+        var sources: [String: String] = [:]
+        for stage in pipeline.stages {
+            guard case .show(let show) = stage else { continue }
+            var next: [String: String] = [:]
+            for case .field(let path, let alias) in show.columns {
+                let name = alias?.name ?? path.dotted
+                let components = path.components.map(\.name)
+                let source = components.count == 1 ? sources[components[0]] ?? components[0] : Masker.fieldName(components[components.count - 1])
+                next[name] = components.first == "input" && components.count == 2 ? Masker.fieldName(components[1]) : source
+            }
+            sources = next
+        }
+        return sources
     }
 
     /// Writes to a temporary file beside the target and renames it into place,

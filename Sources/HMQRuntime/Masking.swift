@@ -51,21 +51,25 @@ public struct Masker: Sendable {
         return kind + ":" + mac.prefix(5).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// `14155550007` → `1415•••0007`: the first four and last four digits kept
-    /// (fewer for a short number), every other digit a bullet; separators kept.
+    /// `14155550007` → `1415•••0007`: of 11 or more digits the first four and
+    /// last four are kept, of 10 (a national number) the first three and last
+    /// two, of fewer the last two; every other digit is a bullet, separators stay.
     public func phone(_ text: String) -> String {
         guard isOn, !Self.isMasked(text) else { return text }
-        if mode == .hash { return token("phone", text.filter(\.isNumber)) }
-        let digits = text.filter { $0.isASCII && $0.isNumber }.count
-        let keepHead = digits >= 10 ? 4 : digits >= 7 ? 2 : 0
-        let keepTail = digits >= 10 ? 4 : 2
+        if mode == .hash { return token("phone", String(text.compactMap { $0.wholeNumberValue.map { Character(String($0)) } })) }
+        let digits = text.filter(Self.isDigit).count
+        let keepHead = digits >= 11 ? 4 : digits == 10 ? 3 : 0
+        let keepTail = digits >= 11 ? 4 : 2
         var seen = 0
         return String(text.map { c -> Character in
-            guard c.isASCII, c.isNumber else { return c }
+            guard Self.isDigit(c) else { return c }
             seen += 1
             return seen <= keepHead || seen > digits - keepTail ? c : Self.bullet
         })
     }
+
+    /// A digit of any script (`4`, `４`, `٤`).
+    static func isDigit(_ c: Character) -> Bool { c.wholeNumberValue != nil && c.unicodeScalars.count == 1 && c.unicodeScalars.first!.properties.numericType == .decimal }
 
     /// `ada@example.com` → `a••@example.com`: the first character of the local part kept.
     public func email(_ text: String) -> String {
@@ -121,56 +125,73 @@ public struct Masker: Sendable {
 
     private func masked(word: String) -> String {
         guard let at = word.firstIndex(of: "@"), at != word.startIndex, word[word.index(after: at)...].contains(".") else { return word }
+        // A typed value's `email:` (hmq search) and a `mailto:` are not part of the address.
+        var start = word.startIndex
+        if let colon = word[..<at].lastIndex(of: ":") { start = word.index(after: colon) }
         // Trailing punctuation is not part of the address.
         var end = word.endIndex
         while end > at, let last = word[..<end].last, ".:)!?".contains(last) { end = word.index(before: end) }
-        return email(String(word[..<end])) + word[end...]
+        guard start < at else { return word }
+        return word[..<start] + email(String(word[start..<end])) + word[end...]
     }
 
     /// Runs of digits (with the separators phones are written with) that hold
-    /// 7 to 15 digits: masked as phones. Dates and times (`2024-04-16`,
-    /// `12:30:05`) and shorter numbers (ids, counts) are left alone.
+    /// 7 to 15 digits: masked as phones. A date (`2024-04-16`) or a time
+    /// (`12:30:05`) is left alone, and so are shorter numbers (ids, counts).
     private func maskDigitRuns(_ text: String) -> String {
         let chars = Array(text)
+        let separators: Set<Character> = [" ", "\t", "-", ".", "(", ")", "+", "/", "_", "–", "—", "\u{00A0}"]
         var out = ""
         var i = 0
+        func startsRun(_ k: Int) -> Bool {
+            Self.isDigit(chars[k]) || ((chars[k] == "+" || chars[k] == "(") && k + 1 < chars.count && Self.isDigit(chars[k + 1]))
+        }
         while i < chars.count {
-            let c = chars[i]
-            guard c.isASCII, c.isNumber || ((c == "+" || c == "(") && i + 1 < chars.count && chars[i + 1].isASCII && chars[i + 1].isNumber) else {
-                out.append(c)
+            guard startsRun(i), !(i > 0 && chars[i - 1] == Self.bullet) else {
+                out.append(chars[i])
                 i += 1
                 continue
             }
-            // Not in the middle of a word or a number already passed over.
+            // A date first: as it is, then go on after it.
+            if i + 10 <= chars.count, String(chars[i..<(i + 10)]).range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil {
+                out += String(chars[i..<(i + 10)])
+                i += 10
+                continue
+            }
             var j = i
             var digits = 0
             var last = i
+            var time = false
+            // Where the last group of digits before a separator ended, and the digits up to it.
+            var groupEnd = i, digitsAtGroupEnd = 0
             while j < chars.count {
                 let d = chars[j]
-                if d.isASCII, d.isNumber {
+                if Self.isDigit(d) {
+                    // No phone holds more than 15 digits: numbers side by side end at the separator between them.
+                    if digits == 15 {
+                        if digitsAtGroupEnd >= 7 { (last, digits) = (groupEnd, digitsAtGroupEnd) }
+                        break
+                    }
                     digits += 1
                     last = j
-                } else if !(" -.()+/".contains(d) && j + 1 < chars.count && (chars[j + 1].isNumber || chars[j + 1] == "(" || chars[j + 1] == " ")) {
+                    if j + 1 == chars.count || !Self.isDigit(chars[j + 1]) { (groupEnd, digitsAtGroupEnd) = (j, digits) }
+                } else if d.isWhitespace, digits >= 10 {
+                    // A whole number already: what follows a space is the next one.
+                    break
+                } else if d == ":" && j + 1 < chars.count && Self.isDigit(chars[j + 1]) {
+                    time = true
+                    last = j
+                } else if !(separators.contains(d) && j + 1 < chars.count && (Self.isDigit(chars[j + 1]) || separators.contains(chars[j + 1]))) {
                     break
                 }
                 j += 1
             }
             let run = String(chars[i...last])
-            let looksLikeDate = run.range(of: #"^\d{4}-\d{2}-\d{2}"#, options: .regularExpression) != nil || run.contains(":")
-            if (7...15).contains(digits), !looksLikeDate, !(i > 0 && (chars[i - 1].isLetter || chars[i - 1] == Self.bullet)) {
-                out += phone(run)
-            } else {
-                out += run
-            }
+            out += (7...15).contains(digits) && !time ? phone(run) : run
             i = last + 1
         }
         return out
     }
-
-    /// Fields shown as they are (dates, ids, flags), never scanned.
-    static let plainFields: Set<String> = ["id", "created", "updated", "date", "rev", "inbox_id", "team_id", "creator_id", "parent_id",
-                                           "assigned_user_id", "is_opted_out", "shared", "op", "type", "outcome", "change", "changed", "count",
-                                           "reason", "user_id"]
 
     /// A value of field `key`, masked: phones, emails and names by field, note texts whole, anything else scanned as text.
     public func value(_ value: JSONValue, field key: String?) -> JSONValue {
@@ -183,14 +204,13 @@ public struct Masker: Sendable {
             case "email"?: return .string(email(s))
             case "name"?, "display_name"?, "first"?, "last"?, "first_name"?, "last_name"?: return .string(name(s))
             case "text"?: return Self.isMasked(s) ? value : .string(mode == .hash ? token("text", s) : String(repeating: Self.bullet, count: min(3, s.count)))
-            case let k? where Self.plainFields.contains(k): return value
             default: return .string(text(s))
             }
         case .integer(let n) where key == "phone": return .string(phone(String(n)))
         case .array(let elements): return .array(elements.map { self.value($0, field: key == "matched" ? nil : key) })
         case .object(let object):
             // A note's text, a diff's old values, a record's cells: by their own keys.
-            return .object(JSONObject(object.members.map { .init(key: $0.key, value: self.value($0.value, field: $0.key)) }))
+            return .object(JSONObject(object.members.map { .init(key: text($0.key), value: self.value($0.value, field: $0.key)) }))
         default: return value
         }
     }
@@ -198,9 +218,17 @@ public struct Masker: Sendable {
     /// A row as shown: every field masked by its name (a record's cells by their header, else scanned).
     public func row(_ row: Row) -> Row {
         guard isOn else { return row }
-        let fields = JSONObject(row.fields.members.map { .init(key: $0.key, value: value($0.value, field: Self.fieldName($0.key))) })
+        return self.row(row, sources: [:])
+    }
+
+    /// A row as shown, `sources` naming the field a renamed column shows (`who` → `name` for `show name as who`).
+    public func row(_ row: Row, sources: [String: String]) -> Row {
+        guard isOn else { return row }
+        let fields = JSONObject(row.fields.members.map {
+            .init(key: text($0.key), value: value($0.value, field: sources[$0.key] ?? Self.fieldName($0.key)))
+        })
         return Row(fields: fields, matched: row.matched.map { ChannelValue(type: $0.type, value: text($0.value)) },
-                   input: row.input.map { JSONObject($0.members.map { .init(key: $0.key, value: value($0.value, field: Self.fieldName($0.key))) }) })
+                   input: row.input.map { JSONObject($0.members.map { .init(key: text($0.key), value: value($0.value, field: Self.fieldName($0.key))) }) })
     }
 
     /// `input.Phone` → `phone`, `Email` → `email`, `Name` → `name`: a column read as the field it names.
@@ -209,7 +237,7 @@ public struct Masker: Sendable {
         let lower = last.lowercased()
         if lower.contains("phone") || lower == "tel" || lower == "mobile" { return "phone" }
         if lower.contains("email") || lower == "mail" { return "email" }
-        if lower == "name" || lower == "full name" || lower == "full_name" { return "name" }
+        if lower.contains("name") { return "name" }
         return lower
     }
 

@@ -40,4 +40,22 @@ import Testing
             #expect(first.stdout == second.stdout && first.stdout.contains("phone:") && !first.stdout.contains("1415"), "\(first.stdout)")
         }
     }
+
+    /// What an attacker tried: renaming a column, a phone under a header named like a plain
+    /// field, digits of another script, a date before a number, explain's request bodies.
+    @Test func renamedColumnsOddCellsAndExplainAreMaskedToo() async throws {
+        try await CLISandbox.with { sandbox in
+            let renamed = try await sandbox.hmq(["--mask", "-e", "find phone 14155551234 | show name as who, note.text as t, phone as id, email as count"])
+            #expect(!renamed.stdout.contains("14155551234") && !renamed.stdout.contains("ada@example.com") && !renamed.stdout.contains("Lovelace"), "\(renamed.stdout)")
+            try sandbox.write("odd.csv", "First Name,ID,Phone,Other,14155559876\nAda,14155551234,１４１５５５５１２３４,2024-05-01 415-555-1234 / ph4155559876,x\n")
+            let odd = try await sandbox.hmq(["--mask", "-e", #"find csv "odd.csv" by phone "Phone" | show input.*, matched"#])
+            #expect(odd.status == 0, "\(odd.stderr)")
+            for raw in ["14155551234", "１４１５５５５１２３４", "555-1234", "4155559876", "14155559876", "Ada"] {
+                #expect(!odd.stdout.contains(raw), "\(raw) in \(odd.stdout)")
+            }
+            #expect(odd.stdout.contains("2024-05-01"), "a date is not a phone: \(odd.stdout)")
+            let explained = try await sandbox.hmq(["--mask", "-e", "explain find phone 14155551234, email ada@example.com"])
+            #expect(explained.stdout.contains("POST") && !explained.stdout.contains("14155551234") && !explained.stdout.contains("ada@example.com"), "\(explained.stdout)")
+        }
+    }
 }
