@@ -60,7 +60,13 @@ public struct CSVParser {
     private var recordLine = 1
     private var quoteLine = 1
 
-    public init(delimiter: UInt8) { self.delimiter = delimiter }
+    /// Records end at a CR alone too (a file from an old Mac Excel has no LF at all).
+    public let carriageReturnEndsRecords: Bool
+
+    public init(delimiter: UInt8, carriageReturnEndsRecords: Bool = false) {
+        self.delimiter = delimiter
+        self.carriageReturnEndsRecords = carriageReturnEndsRecords
+    }
 
     private mutating func endField() throws(CSVError) {
         guard let text = String(validating: field, as: UTF8.self) else {
@@ -104,8 +110,14 @@ public struct CSVParser {
         if carriageReturn {
             carriageReturn = false
             if b != 0x0A {
-                try append(0x0D)
-                fieldStarted = true
+                if carriageReturnEndsRecords {
+                    try endRecord(emit)
+                    line += 1
+                    recordLine = line
+                } else {
+                    try append(0x0D)
+                    fieldStarted = true
+                }
             }
         }
         if inQuotes {
@@ -144,8 +156,10 @@ public struct CSVParser {
         }
         if carriageReturn {
             carriageReturn = false
-            field.append(0x0D)
-            fieldStarted = true
+            if !carriageReturnEndsRecords {
+                field.append(0x0D)
+                fieldStarted = true
+            }
         }
         if inQuotes { throw CSVError(message: "unterminated quoted field starting on line \(quoteLine)", line: quoteLine) }
         if fieldStarted || !field.isEmpty || !record.isEmpty { try endRecord(emit) }

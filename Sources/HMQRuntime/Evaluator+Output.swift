@@ -16,7 +16,7 @@ extension Evaluator {
         if let save = saveStage {
             return try await saveRows(pipeline, to: save, format: formatStage)
         }
-        let masker = self.masker, sources = Self.maskSources(pipeline)
+        let masker = self.masker, sources = Self.maskSources(pipeline.stages)
         if let receiver = events.rows {
             // The caller takes the rows themselves (the library, the MCP server).
             events.pipeline?(StageChain(try transforms(for: pipeline), sourceColumns: nil).outputColumns)
@@ -42,7 +42,7 @@ extension Evaluator {
             throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
         }
         let emitter = RowEmitter(formatter: formatter, sink: sink)
-        let masker = self.masker, sources = Self.maskSources(pipeline)
+        let masker = self.masker, sources = Self.maskSources(pipeline.stages)
         do {
             let (columns, summary) = try await stream(pipeline) { rows, columns in
                 try emitter.emit(masker.isOn ? rows.map { masker.row($0, sources: sources) } : rows, columns: columns)
@@ -56,9 +56,11 @@ extension Evaluator {
 
     /// For masking: the field each renamed column of the output shows (`who` → `name`
     /// for `show name as who`, `t` → `text` for `note.text as t`), through every `show`.
-    static func maskSources(_ pipeline: Pipeline) -> [String: String] {
+    static func maskSources(_ pipeline: Pipeline) -> [String: String] { maskSources(pipeline.stages) }
+
+    static func maskSources(_ stages: [Stage]) -> [String: String] {
         var sources: [String: String] = [:]
-        for stage in pipeline.stages {
+        for stage in stages {
             guard case .show(let show) = stage else { continue }
             var next: [String: String] = [:]
             for case .field(let path, let alias) in show.columns {

@@ -106,7 +106,10 @@ extension Evaluator {
             case .count(let c): return CountTransform(c)
             case .unique(let u): return UniqueTransform(u)
             case .unmatched: return UnmatchedTransform()
-            case .diff(let d): return try DiffTransform(d, path: try resolve(d.path))
+            case .diff(let d):
+                // A snapshot saved under `set mask` holds masked values: the rows are compared masked too.
+                let before = Array(pipeline.stages.prefix { $0 != stage })
+                return try DiffTransform(d, path: try resolve(d.path), masker: masker, sources: Self.maskSources(before))
             case .plugin(let p): return try pluginTransform(p)
             case .format, .save: return nil
             }

@@ -169,11 +169,15 @@ struct RecordsLookup {
         }
     }
 
-    /// The records of each outcome, for the note: `3,000 records: 2,310 matched, 680 no contact, 10 invalid`.
-    func note(range: SourceRange, listing: Bool) -> Diagnostic? {
+    /// Records with cells past the header's last column.
+    var longRecords: Int { records.longRecords }
+
+    /// The records of each outcome, for the note: `3,000 records: 2,310 matched, 680 no contact, 10 invalid`;
+    /// `stopped`: the lookup stopped before the end (a full `limit`), so these are the records read until then.
+    func note(range: SourceRange, listing: Bool, stopped: Bool) -> Diagnostic? {
         let total = counts.values.reduce(0, +)
         let notMatched = total - (counts[.matched] ?? 0)
-        guard notMatched > 0 || unreadCells > 0 else { return nil }
+        guard notMatched > 0 || unreadCells > 0 || longRecords > 0 else { return nil }
         let parts = Outcome.allCases.compactMap { outcome in counts[outcome].map { "\($0) \(outcome.rawValue)" } }
         var notes: [String] = []
         for outcome in Outcome.allCases where outcome != .matched && outcome != .noContact {
@@ -183,8 +187,12 @@ struct RecordsLookup {
         if unreadCells > 0 {
             notes.append("\(unreadCells) key cell\(unreadCells == 1 ? "" : "s") could not be read in records another key settled (see their detail)")
         }
+        if longRecords > 0 {
+            notes.append("\(longRecords) record\(longRecords == 1 ? " has" : "s have") cells past the header's last column; they are not in input (is a header missing, or a comma too many?)")
+        }
         return Diagnostic(id: .runtime, severity: .note, range: range,
-                          message: "\(total) record\(total == 1 ? "" : "s"): " + parts.joined(separator: ", "),
+                          message: (stopped ? "the lookup stopped once the rows were out; of the \(total) record\(total == 1 ? "" : "s") read: " : "\(total) record\(total == 1 ? "" : "s"): ")
+                            + parts.joined(separator: ", "),
                           suggestion: listing ? nil : "each row's outcome and detail say why; '| unmatched' lists the records that found no contact",
                           notes: notes)
     }
@@ -232,12 +240,12 @@ extension Evaluator {
             }
             var summary = SourceSummary(unmatched: [], counts: [:], firstValues: [:], failures: assembler.failures,
                                         attributionFailures: assembler.attributionFailures)
-            if let note = joiner.note(range: find.range, listing: listing) { summary.notes.append(note) }
+            if let note = joiner.note(range: find.range, listing: listing, stopped: !ended) { summary.notes.append(note) }
             let invalid = joiner.counts[.invalid] ?? 0
             if invalid > 0, settings.invalid == .error, summary.failures.isEmpty {
                 summary.recordsError = .diagnostic(Diagnostic(
                     id: .runtime, range: records.path.range,
-                    message: "\(invalid) record\(invalid == 1 ? "" : "s") had no key cell hmq could read (outcome invalid); every other record was looked up",
+                    message: "\(invalid) record\(invalid == 1 ? "" : "s") had no key cell hmq could read (outcome invalid)" + (ended ? "; every other record was looked up" : ""),
                     suggestion: "their detail says which cell and why; 'set invalid skip' (--skip-invalid) makes this a note"))
             }
             return summary

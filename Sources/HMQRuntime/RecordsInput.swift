@@ -46,16 +46,38 @@ struct RecordsInput: Sendable {
             }
             keys = try records.keys.map { key in
                 let index = try file.index(of: key.column)
-                return Key(type: key.type?.name, name: file.header[index], index: index)
+                // A sheet with no header row: its first lead would be taken for one, and never looked up.
+                let header = file.header[index]
+                if header.contains("@") || header.filter(\.isNumber).count >= 7 {
+                    throw RuntimeError.at(key.column.range, "the first row of \(file.opened.name) looks like a lead, not a header (its column \(index + 1) is \(header))",
+                                          suggestion: "add a header row naming the columns (Name,Phone,Email), so the first lead is looked up too")
+                }
+                return Key(type: key.type?.name, name: header, index: index)
             }
         case .ndjson:
-            source = .ndjson(try ValueFiles.open(path))
-            columns = []
+            let opened = try ValueFiles.open(path)
+            source = .ndjson(opened)
+            // Every record is given every field any record has (null where it has none), in order
+            // of first appearance: a pass over the file finds them, so the columns never grow mid-output.
+            var fields: [String] = []
+            var known = Set<String>()
+            let pass = Reader(ndjson: ValueFiles.LineReader(opened), name: opened.name, range: path.range, keys: [], columns: [])
+            while let record = try pass.next() {
+                for key in record.cells.keys where known.insert(key).inserted { fields.append(key) }
+            }
+            columns = fields
             keys = try records.keys.map { key in
                 guard case .name(let field) = key.column else {
                     throw RuntimeError.at(key.column.range, "an NDJSON record's key is a field name in quotes, not a number")
                 }
-                return Key(type: key.type?.name, name: field.value, index: nil)
+                // As a CSV header: exactly, else the one field of that name in another case.
+                let folded = fields.filter { $0.lowercased() == field.value.lowercased() }
+                let name = fields.contains(field.value) ? field.value : folded.count == 1 ? folded[0] : field.value
+                guard fields.isEmpty || fields.contains(name) else {
+                    throw RuntimeError.at(field.range, "no record of \(opened.name) has a field \"\(field.value)\"",
+                                          suggestion: "fields: " + fields.prefix(20).map { "\"\($0)\"" }.joined(separator: ", "))
+                }
+                return Key(type: key.type?.name, name: name, index: nil)
             }
         }
     }
@@ -64,7 +86,7 @@ struct RecordsInput: Sendable {
     func reader() throws -> Reader {
         switch source {
         case .csv(let file): return Reader(csv: try file.records(), columns: columns, keys: keys)
-        case .ndjson(let opened): return Reader(ndjson: ValueFiles.LineReader(opened), name: opened.name, range: opened.path.range, keys: keys)
+        case .ndjson(let opened): return Reader(ndjson: ValueFiles.LineReader(opened), name: opened.name, range: opened.path.range, keys: keys, columns: columns)
         }
     }
 
@@ -84,9 +106,12 @@ struct RecordsInput: Sendable {
             range = SourceRange(start: 0, end: 0)
         }
 
-        init(ndjson: ValueFiles.LineReader, name: String, range: SourceRange, keys: [Key]) {
+        /// Records with more cells than the header has columns (the cells past it are not in `input`).
+        private(set) var longRecords = 0
+
+        init(ndjson: ValueFiles.LineReader, name: String, range: SourceRange, keys: [Key], columns: [String]) {
             lines = ndjson
-            columns = []
+            self.columns = columns
             self.keys = keys
             self.name = name
             self.range = range
@@ -98,11 +123,10 @@ struct RecordsInput: Sendable {
             if let csv {
                 guard let (fields, line) = try csv.next() else { return nil }
                 var members: [JSONObject.Member] = []
-                members.reserveCapacity(max(columns.count, fields.count))
-                for i in 0..<max(columns.count, fields.count) {
-                    let key = i < columns.count ? columns[i] : "column \(i + 1)"
-                    members.append(.init(key: key, value: i < fields.count ? .string(fields[i]) : .null))
-                }
+                members.reserveCapacity(columns.count)
+                for i in 0..<columns.count { members.append(.init(key: columns[i], value: i < fields.count ? .string(fields[i]) : .null)) }
+                // Cells past the header's last column (a stray trailing comma) would add a column mid-output: counted, for a note.
+                if fields.count > columns.count, fields[columns.count...].contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { longRecords += 1 }
                 let keyCells = keys.map { key in
                     key.index.map { $0 < fields.count ? fields[$0].trimmingCharacters(in: .whitespaces) : "" } ?? ""
                 }
@@ -118,7 +142,9 @@ struct RecordsInput: Sendable {
             } catch let error as JSONParser.Error {
                 throw RuntimeError.at(range, "\(name):\(line): \(error)")
             }
-            return Record(line: line, cells: object, keys: keys.map { Self.text(object[$0.name]) })
+            guard !columns.isEmpty else { return Record(line: line, cells: object, keys: []) }
+            let cells = JSONObject(columns.map { JSONObject.Member(key: $0, value: object[$0] ?? .null) })
+            return Record(line: line, cells: cells, keys: keys.map { Self.text(object[$0.name]) })
         }
 
         /// A JSON cell as the text looked up: a string as it is, a number as written, nothing for null.

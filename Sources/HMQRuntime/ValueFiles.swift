@@ -182,7 +182,10 @@ public enum ValueFiles {
                 var bytes = chunk[0..<n]
                 if parser == nil {
                     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-                    parser = CSVParser(delimiter: CSVReader.delimiter(ofBytes: bytes))
+                    // No LF at all but CRs: lines end at CR alone (an old Mac export).
+                    let crOnly = !bytes.contains(0x0A) && bytes.contains(0x0D)
+                    parser = CSVParser(delimiter: CSVReader.delimiter(ofBytes: crOnly ? bytes.map { $0 == 0x0D ? 0x0A : $0 } : Array(bytes)),
+                                       carriageReturnEndsRecords: crOnly)
                 }
                 try parser?.feed(bytes) { queue.append(($0, $1)) }
             } catch let error as CSVError {

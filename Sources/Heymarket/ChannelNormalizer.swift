@@ -38,6 +38,7 @@ public struct ChannelNormalizer: Sendable {
             guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
                 return (.failure(invalid(input, "not an email address: it holds a control character")), nil)
             }
+            if let why = Self.emailProblem(trimmed) { return (.failure(invalid(input, "not an email address: " + why)), nil) }
             return (.success(NormalizedChannelValue(type: "email", value: trimmed.lowercased())), nil)
         case nil:
             if Self.looksLikePhone(trimmed) { return phone(trimmed, of: input) }
@@ -84,6 +85,22 @@ public struct ChannelNormalizer: Sendable {
             return false
         }
         return digits >= 7
+    }
+
+    /// Why a text shaped like `local@domain` is still no address a contact can have
+    /// (sent, it could only ever be "no contact"); nil when it can be one.
+    static func emailProblem(_ text: String) -> String? {
+        guard let at = text.lastIndex(of: "@") else { return nil }
+        let local = text[..<at], domain = text[text.index(after: at)...]
+        if local.lowercased().hasPrefix("mailto:") { return "remove 'mailto:'" }
+        if let bad = local.first(where: { "\"(),:;<>[]\\".contains($0) }) { return "'\(bad)' cannot stand in the part before '@' (is something else in the cell?)" }
+        if let bad = domain.first(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) {
+            return "'\(bad)' cannot stand in the domain '\(domain)'"
+        }
+        if !domain.contains(".") || domain.hasPrefix(".") || domain.hasSuffix(".") || domain.contains("..") {
+            return "the domain '\(domain)' is no internet domain (it needs a dot, as in example.com)"
+        }
+        return nil
     }
 
     static func looksLikeEmail(_ text: String) -> Bool {

@@ -81,4 +81,20 @@ import Testing
             #expect(sandbox.searchRequests == 0)
         }
     }
+
+    /// A snapshot saved masked compares with rows masked the same way; two different rows of one key are an error, not a silent drop.
+    @Test func maskedSnapshotsCompareAndRepeatedKeysAreNotDropped() async throws {
+        try await CLISandbox.with { sandbox in
+            let query = "find phone 14155551234, 14155559876 | show id, name, phone, email"
+            for mode in ["hash", "on"] {
+                _ = try await sandbox.hmq(["--mask", mode, "-e", query + #" | save "masked.ndjson""#])
+                let same = try await sandbox.hmq(["--mask", mode, "-e", query + #" | diff "masked.ndjson" --exit-code"#])
+                #expect(same.status == 0 && same.stdout.isEmpty, "\(mode): \(same.stdout)")
+            }
+            try sandbox.write("leads.csv", "Name,Phone\nA,14155551234\nB,14155551234\n")
+            try sandbox.write("snap.ndjson", "{\"id\":1001,\"input.Name\":\"A\"}\n")
+            let repeated = try await sandbox.hmq(["-e", #"find csv "leads.csv" by phone "Phone" | show id, input.Name | diff "snap.ndjson""#])
+            #expect(repeated.status == 2 && repeated.stderr.contains("two different rows have id 1001"), "\(repeated.stderr)")
+        }
+    }
 }

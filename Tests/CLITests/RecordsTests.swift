@@ -166,4 +166,33 @@ import TestSupport
             #expect(sandbox.searchRequests == before)
         }
     }
+
+    /// What a new user and an attacker found: each read as a person means it, or refused saying where and what.
+    @Test func oddSheetsAreReadOrRefusedClearly() async throws {
+        try await CLISandbox.with { sandbox in
+            // An old Mac export: lines end at CR alone.
+            try sandbox.write("cr.csv", "Name,Phone\rAda,14155551234\rJose,14155559876\r")
+            let cr = try await sandbox.hmq(["-e", #"find csv "cr.csv" by phone "Phone" | show input.Name, id | format csv"#])
+            #expect(cr.stdout == "input.Name,id\nAda,1001\nJose,1002\n", "\(cr.stdout)\(cr.stderr)")
+            // NDJSON fields differ from record to record: every record has every field, the columns never grow mid-output.
+            try sandbox.write("grow.ndjson", "{\"Email\":\"ada@example.com\"}\n{\"Email\":\"jose.nunez@example.com\",\"company\":\"X\"}\n")
+            let grow = try await sandbox.hmq(["-e", #"find ndjson "grow.ndjson" by email "email" | show input.*, id | format csv"#])
+            #expect(grow.stdout == "Email,company,id\nada@example.com,,1001\njose.nunez@example.com,X,1002\n", "\(grow.stdout)\(grow.stderr)")
+            let missing = try await sandbox.hmq(["-e", #"find ndjson "grow.ndjson" by email "mail""#])
+            #expect(missing.status == 2 && missing.stderr.contains(#"no record of grow.ndjson has a field "mail""#), "\(missing.stderr)")
+            // No header row: the first lead would be taken for one.
+            try sandbox.write("noheader.csv", "14155551234,ada@example.com\n14155559876,x@example.com\n")
+            let noHeader = try await sandbox.hmq(["-e", #"find csv "noheader.csv" by phone 1"#])
+            #expect(noHeader.status == 2 && noHeader.stderr.contains("looks like a lead, not a header"), "\(noHeader.stderr)")
+            // A slip of the channel type would make every lead "no contact": an error with the fix.
+            let typo = try await sandbox.hmq(["-e", #"find csv "cr.csv" by phnoe "Phone""#])
+            #expect(typo.status == 3 && typo.stderr.contains("did you mean 'phone'?"), "\(typo.stderr)")
+            // Cells that cannot be an address are invalid with the reason, never sent to come back "no contact".
+            try sandbox.write("emails.csv", "Email\nmailto:ada@example.com\nada@example.com;\nada@example\n")
+            let emails = try await sandbox.hmq(["--skip-invalid", "-e", #"find csv "emails.csv" by email 1 | show outcome, detail | format csv"#])
+            #expect(emails.stdout.components(separatedBy: "invalid,").count == 4, "\(emails.stdout)")
+            #expect(emails.stdout.contains("remove 'mailto:'") && emails.stdout.contains("needs a dot"), "\(emails.stdout)")
+            #expect(sandbox.searchRequests == 2, "only cr.csv and grow.ndjson were looked up")
+        }
+    }
 }

@@ -22,9 +22,17 @@ final class DiffTransform: RowTransform, FieldChecking, NoteProducing {
     var fieldCheck: FieldCheck
     private(set) var notes: [Diagnostic] = []
 
+    /// Under `set mask`: rows are compared as they would be saved (masked), as the snapshot was.
+    private let masker: Masker
+    private let sources: [String: String]
+    /// The rows met, by key: a key met again must be the same row.
+    private var met: [String: JSONObject] = [:]
+
     /// Reads the snapshot at `path` (already resolved for reading).
-    init(_ stage: DiffStage, path: StringLiteral) throws {
+    init(_ stage: DiffStage, path: StringLiteral, masker: Masker = Masker(.off), sources: [String: String] = [:]) throws {
         self.stage = stage
+        self.masker = masker
+        self.sources = sources
         exitCode = stage.options.contains { $0.name == "exit-code" }
         if let other = stage.options.first(where: { $0.name != "exit-code" || $0.value != nil }) {
             throw RuntimeError.at(other.range, other.name == "exit-code" ? "--exit-code takes no value" : "diff has no option --\(other.name)",
@@ -84,10 +92,18 @@ final class DiffTransform: RowTransform, FieldChecking, NoteProducing {
     func accept(_ rows: [Row], columns: [String]?) throws -> [Row] {
         try checkFields(rows, columns: columns)
         var out: [Row] = []
-        for row in rows {
+        for original in rows {
+            let row = masker.isOn ? masker.row(original, sources: sources) : original
             let keyText = Self.keyText(row.value(at: key))
-            // A row met twice (a contact found by two values) is compared once.
-            if let keyText, !seen.insert(keyText).inserted { continue }
+            // A row met twice (a contact found by two values) is compared once; two different rows of one key cannot be told apart.
+            if let keyText, !seen.insert(keyText).inserted {
+                if let first = met[keyText], first != row.fields {
+                    throw RuntimeError.at(stage.key?.range ?? stage.range, "two different rows have \(key.joined(separator: ".")) \(keyText), so the snapshot cannot tell them apart",
+                                          suggestion: "choose a key that is one per row: diff \"\(name)\" by FIELD")
+                }
+                continue
+            }
+            if let keyText { met[keyText] = row.fields }
             guard let keyText, let before = snapshot[keyText] else {
                 out.append(Self.row("added", row.fields, changed: nil, old: nil, from: row))
                 changes += 1

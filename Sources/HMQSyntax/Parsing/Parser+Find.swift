@@ -15,6 +15,7 @@ extension Parser {
             var typeRange: SourceRange?
             if kind == .identifier, !isValueStart() {
                 let word = text(current)
+                try checkChannelType(word, at: current.range)
                 let wordToken = advance()
                 typeWritten = true
                 typeRange = wordToken.range
@@ -97,6 +98,23 @@ extension Parser {
         }
     }
 
+    /// Words people write for a phone or an email that are not channel types.
+    static let channelTypeSynonyms = ["mobile": "phone", "cell": "phone", "cellphone": "phone", "tel": "phone", "telephone": "phone",
+                                      "sms": "phone", "number": "phone", "phones": "phone", "mail": "email", "e-mail": "email", "emails": "email"]
+
+    /// Any name is a channel type (a future integration's too), but a slip of
+    /// phone or email would search a type the server has no contact of, and
+    /// every value would be "no contact": such a word is an error with the fix.
+    mutating func checkChannelType(_ word: String, at range: SourceRange) throws(Recovery) {
+        let lower = word.lowercased()
+        guard !["phone", "email", "any", "file", "csv"].contains(lower) else { return }
+        let guess = Self.channelTypeSynonyms[lower] ?? Suggestion.closest(to: lower, among: ["phone", "email"])
+        guard let guess else { return }
+        throw fail(.expectedValue, "'\(word)' is no channel type hmq knows: did you mean '\(guess)'?", at: range,
+                   suggestion: "phone, email, or any (untyped: the server infers the type)",
+                   fixIt: .init(range: range, replacement: guess))
+    }
+
     /// A column by header name (a string) or number from 1.
     mutating func parseColumn(after: String) throws(Recovery) -> ColumnReference {
         switch kind {
@@ -105,8 +123,9 @@ extension Parser {
             return .name(StringLiteral(value: decoded(t), range: t.range))
         case .number:
             let t = advance()
-            guard let n = Int(text(t)), n >= 1 else {
-                throw fail(.expectedValue, "a column number counts from 1", at: t.range)
+            guard let n = Int(text(t)), n >= 1, n <= 1_000_000 else {
+                let tooLarge = text(t).allSatisfy(\.isNumber) && text(t).count > 1 && text(t).first != "0"
+                throw fail(.expectedValue, tooLarge ? "column \(text(t)) is past any sheet's last column" : "a column number is a whole number from 1", at: t.range)
             }
             return .position(n, t.range)
         default:
@@ -132,6 +151,7 @@ extension Parser {
                            suggestion: "e.g. by phone \"Phone\", email \"Email\"")
             }
             let word = text(current)
+            try checkChannelType(word, at: current.range)
             let typeToken = advance()
             let type = word.lowercased() == "any" ? nil : Identifier(name: word.lowercased(), range: typeToken.range)
             guard kind == .string || kind == .number else {
@@ -139,6 +159,9 @@ extension Parser {
                            suggestion: "e.g. by \(word.lowercased()) \"\(word.prefix(1).uppercased() + word.dropFirst().lowercased())\"")
             }
             let column = try parseColumn(after: "'\(word)'")
+            if keys.contains(where: { $0.type?.name == type?.name && source.text($0.column.range) == source.text(column.range) }) {
+                throw fail(.expectedValue, "\(word) \(source.text(column.range)) is a key twice", at: typeToken.range.union(column.range))
+            }
             keys.append(RecordsSource.Key(type: type, column: column, range: typeToken.range.union(column.range)))
         } while kind == .comma
         return RecordsSource(format: format, path: path, keys: keys, range: formatToken.range.union(keys[keys.count - 1].range))
