@@ -155,7 +155,11 @@ final class RowEmitter {
             }
         }
         let columns = self.columns ?? []
-        for row in rows { try formatter.row(columns.map { row.fields[$0] }) }
+        for row in rows {
+            // The fields in the columns' order (the usual case after a show): taken as they are, not looked up one by one.
+            let inOrder = row.fields.count == columns.count && zip(row.fields.members, columns).allSatisfy { $0.key == $1 }
+            try formatter.row(inOrder ? row.fields.members.map(\.value) : columns.map { row.fields[$0] })
+        }
         try sink.flush()
     }
 

@@ -31,26 +31,32 @@ final class ShowTransform: RowTransform, FieldChecking {
     /// (column name, path to read; nil copies the field of that name)
     private func getters(for row: Row?, input: [String]?) -> [(String, [String]?)] {
         var getters: [(String, [String]?)] = []
+        // The names taken so far (a sheet may have thousands of columns: no search through `getters`).
+        var taken = Set<String>()
         for column in show.columns {
             switch column {
             case .allOf(let path, _):
                 let components = path.components.map(\.name)
                 var keys = objectKeys[path] ?? []
-                if let row, case .object(let object)? = row.value(at: components) {
-                    for key in object.keys where !keys.contains(key) { keys.append(key) }
+                if let row, case .object(let object)? = row.value(at: components), object.keys != keys {
+                    let known = Set(keys)
+                    for key in object.keys where !known.contains(key) { keys.append(key) }
                     objectKeys[path] = keys
                 }
                 for key in keys {
                     let name = reserved.contains(key) ? path.dotted + "." + key : key
-                    if !getters.contains(where: { $0.0 == name }) { getters.append((name, components + [key])) }
+                    if taken.insert(name).inserted { getters.append((name, components + [key])) }
                 }
             case .all:
                 var keys = allFields ?? input ?? []
-                if let row { for key in row.fields.keys where !keys.contains(key) { keys.append(key) } }
-                for key in keys where !getters.contains(where: { $0.0 == key }) { getters.append((key, nil)) }
+                if let row {
+                    let known = Set(keys)
+                    for key in row.fields.keys where !known.contains(key) { keys.append(key) }
+                }
+                for key in keys where taken.insert(key).inserted { getters.append((key, nil)) }
             case .field(let path, let alias):
                 let name = alias?.name ?? path.dotted
-                getters.removeAll { $0.0 == name }
+                if !taken.insert(name).inserted { getters.removeAll { $0.0 == name } }
                 getters.append((name, path.components.map(\.name)))
             }
         }
@@ -65,8 +71,18 @@ final class ShowTransform: RowTransform, FieldChecking {
         let fixed = hasAll ? nil : getters(for: nil, input: columns)
         return rows.map { row in
             var fields: [JSONObject.Member] = []
-            for (name, path) in fixed ?? getters(for: row, input: columns) {
-                let value = path.map { row.value(at: $0) } ?? row.fields[name]
+            let getters = fixed ?? getters(for: row, input: columns)
+            fields.reserveCapacity(getters.count)
+            // A record's cells by name at once: a sheet of thousands of columns is read in linear time.
+            var cells: [String: JSONValue]?
+            if let input = row.input, input.count > 16 { cells = Dictionary(input.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }
+            for (name, path) in getters {
+                let value: JSONValue?
+                if let cells, let path, path.count == 2, path[0] == "input", row.fields["input"] == nil {
+                    value = cells[path[1]]
+                } else {
+                    value = path.map { row.value(at: $0) } ?? row.fields[name]
+                }
                 fields.append(.init(key: name, value: value ?? .null))
             }
             return Row(fields: JSONObject(fields), matched: row.matched, input: row.input)
