@@ -74,9 +74,14 @@ public enum MCPServer {
     /// Serves `tools` on stdin/stdout until stdin closes, then waits for the calls still running.
     /// Calls run one at a time; each is cancelled after `callTimeout`.
     public static func serve(_ agent: AgentTools, version: String, callTimeout: Duration = defaultCallTimeout) async throws {
+        try await serve(agent, version: version, callTimeout: callTimeout, over: StdioLines())
+    }
+
+    /// Serves `tools` over `lines` (stdin and stdout, or the files of a fuzz run).
+    static func serve(_ agent: AgentTools, version: String, callTimeout: Duration, over lines: StdioLines) async throws {
         let server = Server(name: "hmq", version: version, title: "hmq: Heymarket contact search", instructions: instructions,
                             capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
-        let transport = AnsweringTransport(StdioLines())
+        let transport = AnsweringTransport(lines)
         let calls = transport.calls
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
         await server.withMethodHandler(CallTool.self) { params in
