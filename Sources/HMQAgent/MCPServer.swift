@@ -210,6 +210,8 @@ actor AnsweringTransport: Transport {
     let base: StdioLines
     nonisolated let calls = CallQueue()
     private var unanswered = Set<String>()
+    /// Waiting in ``drained()`` for the last answer.
+    private var drainers: [CheckedContinuation<Void, Never>] = []
     nonisolated let logger = Logger(label: "hmq.mcp", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(_ base: StdioLines) { self.base = base }
@@ -223,6 +225,7 @@ actor AnsweringTransport: Transport {
             unanswered.remove(id)
             await calls.drop(id)
         }
+        if unanswered.isEmpty { wakeDrainers() }
     }
 
     func receive() -> AsyncThrowingStream<Data, any Error> {
@@ -340,9 +343,22 @@ actor AnsweringTransport: Transport {
         for id in Self.ids(in: data, withKey: { $0["method"] != nil }) { unanswered.insert(id) }
     }
 
-    /// Waits until every request received has its response (at most 10 minutes).
+    /// Waits until every request received has its response (at most 10 minutes),
+    /// woken by the last answer sent.
     func drained() async {
-        for _ in 0..<30_000 where !unanswered.isEmpty { try? await Task.sleep(for: .milliseconds(20)) }
+        guard !unanswered.isEmpty else { return }
+        let cap = Task {
+            try? await Task.sleep(for: .seconds(600))
+            await self.wakeDrainers()
+        }
+        await withCheckedContinuation { drainers.append($0) }
+        cap.cancel()
+    }
+
+    private func wakeDrainers() {
+        let waiting = drainers
+        drainers = []
+        for drainer in waiting { drainer.resume() }
     }
 
     /// The ids of the JSON-RPC messages (one, or a batch) in `data` that pass `test`.
