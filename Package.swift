@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "HMQFormatters", targets: ["HMQFormatters"]),
         .library(name: "HMQConfig", targets: ["HMQConfig"]),
         .library(name: "HMQHost", targets: ["HMQHost"]),
+        .library(name: "HMQAgent", targets: ["HMQAgent"]),
+        .library(name: "LanguageServer", targets: ["LanguageServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -124,7 +126,7 @@ let package = Package(
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket", "TestSupport"]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Heymarket"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Heymarket", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,7 +2,8 @@
 // Fuzz targets for hmq's parsers, built by ../scripts/fuzz with libFuzzer and
 // AddressSanitizer (as swift-protobuf and swift-nio-http2 keep theirs: a
 // package beside the main one). Crashers go to FailCases/, which the main
-// test suite replays (Tests/HMQSyntaxTests/FailCasesTests.swift).
+// test suite replays (FuzzReplayTests in the test targets, through
+// Tests/TestSupport/FuzzInputs.swift).
 import PackageDescription
 
 let package = Package(
@@ -16,6 +17,11 @@ let package = Package(
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "HMQConfig", package: "hmq")]),
         .executableTarget(name: "FuzzPhone", dependencies: [.product(name: "Heymarket", package: "hmq")]),
         .executableTarget(name: "FuzzRegex", dependencies: [.product(name: "HMQRuntime", package: "hmq")]),
+        .executableTarget(name: "FuzzJournal", dependencies: ["FuzzSupport", .product(name: "Heymarket", package: "hmq"), .product(name: "HeymarketSandbox", package: "hmq")]),
+        .executableTarget(name: "FuzzMCP", dependencies: ["FuzzSupport", .product(name: "HMQAgent", package: "hmq")]),
+        .executableTarget(name: "FuzzLSP", dependencies: [.product(name: "LanguageServer", package: "hmq")]),
+        // Waiting for an async check from libFuzzer's synchronous callback.
+        .target(name: "FuzzSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

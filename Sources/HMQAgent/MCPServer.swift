@@ -74,9 +74,14 @@ public enum MCPServer {
     /// Serves `tools` on stdin/stdout until stdin closes, then waits for the calls still running.
     /// Calls run one at a time; each is cancelled after `callTimeout`.
     public static func serve(_ agent: AgentTools, version: String, callTimeout: Duration = defaultCallTimeout) async throws {
+        try await serve(agent, version: version, callTimeout: callTimeout, over: StdioLines())
+    }
+
+    /// Serves `tools` over `lines` (stdin and stdout, or the files of a fuzz run).
+    static func serve(_ agent: AgentTools, version: String, callTimeout: Duration, over lines: StdioLines) async throws {
         let server = Server(name: "hmq", version: version, title: "hmq: Heymarket contact search", instructions: instructions,
                             capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
-        let transport = AnsweringTransport(StdioLines())
+        let transport = AnsweringTransport(lines)
         let calls = transport.calls
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
         await server.withMethodHandler(CallTool.self) { params in
@@ -211,6 +216,8 @@ actor AnsweringTransport: Transport {
     let base: StdioLines
     nonisolated let calls = CallQueue()
     private var unanswered = Set<String>()
+    /// Waiting in ``drained()`` for the last answer.
+    private var drainers: [CheckedContinuation<Void, Never>] = []
     nonisolated let logger = Logger(label: "hmq.mcp", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(_ base: StdioLines) { self.base = base }
@@ -224,6 +231,7 @@ actor AnsweringTransport: Transport {
             unanswered.remove(id)
             await calls.drop(id)
         }
+        if unanswered.isEmpty { wakeDrainers() }
     }
 
     func receive() -> AsyncThrowingStream<Data, any Error> {
@@ -254,31 +262,85 @@ actor AnsweringTransport: Transport {
         }
     }
 
-    /// `data` with every request whose `id` is not a string or an integer
-    /// answered here (JSON-RPC -32600, Invalid Request, with `"id": null`) and
-    /// taken out, as text that is not JSON is (-32700, Parse error); nil when
-    /// nothing is left for the SDK. Such a request is never the call in flight.
+    /// `data` without the messages the SDK would not answer by their id,
+    /// each answered here (JSON-RPC -32600, Invalid Request) and taken out, as
+    /// text that is not JSON is (-32700, Parse error); nil when nothing is left
+    /// for the SDK. Such a request is never the call in flight. (The SDK drops
+    /// a request that also carries `result` or `error`, answers one it cannot
+    /// read with a made-up id, and fails a whole batch, answering none of its
+    /// requests, when one member is not a message it reads.)
     private func screened(_ data: Data) async throws -> Data? {
         guard let json = try? JSONDecoder().decode(Value.self, from: data) else {
             try await base.write(Self.error(-32700, "Parse error: the message is not JSON"))
             return nil
         }
-        let invalid = Self.error(-32600, "Invalid Request: the id must be a string or an integer")
         switch json {
         case .object(let message):
-            guard Self.hasInvalidID(message) else { return data }
-            try await base.write(invalid)
-            return nil
+            switch Self.screening(message, inBatch: false) {
+            case .pass: return data
+            case .drop: return nil
+            case .refuse(let answer):
+                try await base.write(answer)
+                return nil
+            }
         case .array(let batch) where !batch.isEmpty:
-            let bad = batch.filter { $0.objectValue.map(Self.hasInvalidID) ?? false }
-            guard !bad.isEmpty else { return data }
-            try await base.write(Data("[".utf8) + Array(repeating: invalid, count: bad.count).joined(separator: Data(",".utf8)) + Data("]".utf8))
-            let rest = batch.filter { !($0.objectValue.map(Self.hasInvalidID) ?? false) }
+            var refusals: [Data] = [], rest: [Value] = []
+            for member in batch {
+                switch member.objectValue.map({ Self.screening($0, inBatch: true) }) ?? .refuse(Self.error(-32600, "Invalid Request: a batch holds message objects")) {
+                case .pass: rest.append(member)
+                case .drop: break
+                case .refuse(let answer): refusals.append(answer)
+                }
+            }
+            guard rest.count < batch.count else { return data }
+            if !refusals.isEmpty { try await base.write(Data("[".utf8) + refusals.joined(separator: Data(",".utf8)) + Data("]".utf8)) }
             return rest.isEmpty ? nil : try JSONEncoder().encode(Value.array(rest))
         default:
-            try await base.write(invalid)
+            try await base.write(Self.error(-32600, "Invalid Request: a message is an object or a batch (an array) of them"))
             return nil
         }
+    }
+
+    /// What becomes of one message before the SDK reads it.
+    enum Screening {
+        /// The SDK reads it (and answers it, when it is a request).
+        case pass
+        /// A response, in a batch (where the SDK would fail the batch): the server asked nothing, so it is let go.
+        case drop
+        /// It is answered here with this error.
+        case refuse(Data)
+    }
+
+    /// Reads `message` as the SDK's server does (alone: as a response, then a request,
+    /// then a notification; in a batch: a request when it has an `id`, else a
+    /// notification) and says what to do with it.
+    static func screening(_ message: [String: Value], inBatch: Bool) -> Screening {
+        guard !hasInvalidID(message) else { return .refuse(error(-32600, "Invalid Request: the id must be a string or an integer")) }
+        let id = message["id"].flatMap { $0.stringValue != nil || $0.intValue != nil ? $0 : nil }
+        guard let data = try? JSONEncoder().encode(Value.object(message)) else { return .refuse(error(-32600, "Invalid Request", id: id)) }
+        let decoder = JSONDecoder()
+        let response = (try? decoder.decode(Response<AnyCall>.self, from: data)) != nil
+        let request = (try? decoder.decode(Request<AnyCall>.self, from: data)) != nil
+        let notification = (try? decoder.decode(Message<AnyNote>.self, from: data)) != nil
+        if message["method"] != nil, response, !inBatch {
+            // Taken for a response, it would never be answered.
+            return .refuse(error(-32600, "Invalid Request: a request carries no result or error", id: id))
+        }
+        let read = inBatch ? (message["id"] != nil ? request : notification) : (response || request || notification)
+        if read { return .pass }
+        if inBatch, message["method"] == nil, response { return .drop }
+        return .refuse(error(-32600, "Invalid Request: a message has jsonrpc 2.0 and a method name (a string)", id: id))
+    }
+
+    /// Any method and any notification, as the SDK's server reads them (its own are internal).
+    enum AnyCall: MCP.Method {
+        static let name = ""
+        typealias Parameters = Value
+        typealias Result = Value
+    }
+    struct AnyNote: MCP.Notification {
+        static let name = ""
+        typealias Parameters = Value
     }
 
     /// A request (it has a `method`) whose `id` is there and neither a string nor an integer (`1.5`, `true`, `{}`, `[]`,
@@ -341,9 +403,22 @@ actor AnsweringTransport: Transport {
         for id in Self.ids(in: data, withKey: { $0["method"] != nil }) { unanswered.insert(id) }
     }
 
-    /// Waits until every request received has its response (at most 10 minutes).
+    /// Waits until every request received has its response (at most 10 minutes),
+    /// woken by the last answer sent.
     func drained() async {
-        for _ in 0..<30_000 where !unanswered.isEmpty { try? await Task.sleep(for: .milliseconds(20)) }
+        guard !unanswered.isEmpty else { return }
+        let cap = Task {
+            try? await Task.sleep(for: .seconds(600))
+            await self.wakeDrainers()
+        }
+        await withCheckedContinuation { drainers.append($0) }
+        cap.cancel()
+    }
+
+    private func wakeDrainers() {
+        let waiting = drainers
+        drainers = []
+        for drainer in waiting { drainer.resume() }
     }
 
     /// The ids of the JSON-RPC messages (one, or a batch) in `data` that pass `test`.

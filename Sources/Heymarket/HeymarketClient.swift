@@ -130,10 +130,11 @@ public struct HeymarketClient: Sendable {
         }
     }
 
-    /// Sends `request` with pacing and retries; returns a 2xx response, or throws
+    /// Sends `request` with pacing and retries; returns a 200 response, or throws
     /// the last ``HeymarketError``. `attempts` counts the requests sent.
     ///
-    /// 401 is retried once with a freshly signed token; 403 and other 4xx are not
+    /// The API answers 200: another 2xx (201, 204, 299) is not taken as an
+    /// answer, whatever its body, and is not retried. 401 is retried once with a freshly signed token; 403 and other 4xx are not
     /// retried; 429, 5xx, network errors and timeouts are, with backoff. A failed
     /// connection (``HeymarketError/Code/unreachable``) is retried only while the
     /// client's run-wide ``ConnectionBudget`` lasts, with backoff that grows over the run.
@@ -173,7 +174,7 @@ public struct HeymarketClient: Sendable {
                 let requestID = response.header("X-Request-Id")
                 logger.debug("\(label) -> HTTP \(response.status) in \(ContinuousClock.now - started) (request id \(requestID ?? "none"))")
                 switch response.status {
-                case 200..<300:
+                case 200:
                     do throws(HeymarketError) {
                         try validate(response)
                         return response
@@ -235,10 +236,14 @@ public struct HeymarketClient: Sendable {
         }
     }
 
-    /// The error for a non-2xx response: its status, the server's message and request id.
+    /// The error for a response other than 200: its status, the server's message and request id.
     static func error(for response: HTTPResponseData) -> HeymarketError {
         let code: HeymarketError.Code
         switch response.status {
+        case 200..<300:
+            // Its body may well parse as contacts: it is not quoted, and not taken.
+            return HeymarketError(.unexpectedStatus, status: response.status, message: "expected HTTP 200; a \(response.status) is not taken as an answer",
+                                  requestID: response.header("X-Request-Id"))
         case 400: code = .badRequest
         case 401: code = .unauthorized
         case 403: code = .forbidden

@@ -39,7 +39,7 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         public static let rateLimited = Code(.rateLimited)
         /// 5xx after every retry.
         public static let server = Code(.server)
-        /// Any other status.
+        /// Any other status, a success other than 200 (201, 204, 299) included: the API answers 200. Not retried.
         public static let unexpectedStatus = Code(.unexpectedStatus)
         /// The connection failed.
         public static let transport = Code(.transport)
@@ -48,7 +48,7 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         public static let unreachable = Code(.unreachable)
         /// The request took longer than the timeout.
         public static let timeout = Code(.timeout)
-        /// A 2xx answer whose body is not the documented JSON.
+        /// A 200 answer whose body is not the documented JSON.
         public static let malformedResponse = Code(.malformedResponse)
         /// No usable credentials were configured.
         public static let missingCredentials = Code(.missingCredentials)

@@ -240,13 +240,39 @@ import Testing
         #expect(!out.stderr.contains(": limit"), "\(out.stderr)")
     }
 
-    @Test(arguments: [(299, "{}"), (204, ""), (201, #"{"contacts":[]}"#)])
-    func aSuccessThatIsNoArrayOfContactsIsAMalformedAnswer(status: Int, body: String) async throws {
-        let server = try ChaosServer { _, _ in .answer(status: status, body: body) }
+    @Test(arguments: ["{}", "", #"{"contacts":[]}"#])
+    func aSuccessThatIsNoArrayOfContactsIsAMalformedAnswer(body: String) async throws {
+        let server = try ChaosServer { _, _ in .answer(status: 200, body: body) }
         defer { server.stop() }
         let (out, _) = try await hmq(server, ["--retries", "1", "-e", "find phone 14155551234"])
-        #expect(out.status == 4, "\(status): \(out.stderr)")
-        #expect(out.stderr.contains("expected a JSON array of contacts") || out.stderr.contains("the answer is not JSON"), "\(status): \(out.stderr)")
+        #expect(out.status == 4, "\(body): \(out.stderr)")
+        #expect(out.stderr.contains("expected a JSON array of contacts") || out.stderr.contains("the answer is not JSON"), "\(body): \(out.stderr)")
+    }
+
+    /// The search answers 200. Another success (here with contacts for both
+    /// phones in its body) is no answer: both values fail with its status and
+    /// request id, none is matched or "no contact", and it is asked once.
+    @Test(arguments: [299, 201, 206])
+    func aSuccessOtherThan200IsAFailedBatchNotAnAnswer(status: Int) async throws {
+        let server = try ChaosServer { request, _ in .answer(status: status, body: Self.contacts(for: request.body)) }
+        defer { server.stop() }
+        let phones = ["14155551234", "14155559999"]
+        let (report, _) = try await hmq(server, ["search", "--report"] + phones.map { "--phone=\($0)" })
+        #expect(report.status == 4, "\(status): \(report.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stdout)")
+        #expect((object["contacts"] as? [Any])?.isEmpty == true, "nothing is matched: \(report.stdout)")
+        #expect((object["unmatched"] as? [Any] ?? []).isEmpty && (object["undetermined"] as? [Any] ?? []).isEmpty, "no value is 'no contact': \(report.stdout)")
+        let failed = try #require(object["failed"] as? [[String: Any]], "\(report.stdout)")
+        #expect(failed.flatMap { ($0["values"] as? [String]) ?? [] }.sorted() == phones, "\(report.stdout)")
+        #expect(failed.count == 1 && failed[0]["status"] as? Int == status && failed[0]["request_id"] as? String == "req_chaos0", "\(report.stdout)")
+        #expect(failed.first?["error"] as? String == "expected HTTP 200; a \(status) is not taken as an answer", "\(report.stdout)")
+        #expect(report.stderr.contains("HTTP \(status) unexpected status"), "\(report.stderr)")
+        #expect(server.requests.count == 1, "not retried: \(server.requests.count) requests")
+
+        let (rows, _) = try await hmq(server, ["-e", "find phone 14155551234 | show id"])
+        #expect(rows.status == 4, "\(rows.stderr)")
+        #expect(rows.stdout.isEmpty, "\(rows.stdout)")
+        #expect(rows.stderr.contains("HTTP \(status) unexpected status") && rows.stderr.contains("req_chaos1"), "\(rows.stderr)")
     }
 
     @Test func numbersNoDoubleHoldsAreKeptAsSent() async throws {

@@ -335,6 +335,35 @@ import Testing
         #expect(await peer.finish() == 0)
     }
 
+    /// Messages the SDK alone would leave unanswered (a batch with one member it
+    /// cannot read, a request that also carries `result`) or answer with a made-up
+    /// id are answered by their id (or null), and stdin closing ends the server at
+    /// once: a request never answered would hold it for minutes. (Found by FuzzMCP.)
+    @Test func mcpAnswersEveryRequestOfABatchWithABadMemberAndNeverMakesUpAnId() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        let lines = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+            #"[{"jsonrpc":"3.0","id":7,"method":"ping"},{"jsonrpc":"2.0","id":8,"method":"ping"},5,{"jsonrpc":"2.0","id":9,"result":{}}]"#,
+            #"{"jsonrpc":"2.0","id":10,"method":"ping","result":{}}"#,
+            #"{"jsonrpc":"3.0","id":"eleven","method":"ping"}"#,
+            #"{"jsonrpc":"2.0","method":5}"#,
+        ]
+        peer.send(Data(lines.map { $0 + "\n" }.joined().utf8))
+        #expect(await peer.finish() == 0, "stdin closed: the server ends with every request answered")
+        var answers: [(id: String, code: Int?)] = []
+        for line in String(decoding: peer.stdout, as: UTF8.self).split(separator: "\n") {
+            let json = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            for object in (json as? [[String: Any]]) ?? [json as? [String: Any] ?? [:]] {
+                answers.append(("\(object["id"] ?? "none")", (object["error"] as? [String: Any])?["code"] as? Int))
+            }
+        }
+        let expected: [(id: String, code: Int?)] = [("1", nil), ("7", -32600), ("<null>", -32600), ("8", nil), ("10", -32600), ("eleven", -32600), ("<null>", -32600)]
+        #expect(answers.map(\.id).sorted() == expected.map(\.id).sorted(), "each request once, the response 9 not at all, no made-up id: \(answers)")
+        for (id, code) in expected {
+            #expect(answers.contains { $0.id == id && $0.code == code }, "\(id): \(answers)")
+        }
+    }
+
     static var initialize: [String: Any] { ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]] }
 
     @Test func mcpAnswersAreBoundedWhateverTheyHold() async throws {

@@ -1,0 +1,10 @@
+@_spi(Fuzzing) import LanguageServer
+
+/// `hmq lsp` on any bytes as its input: every request answered once, every
+/// answer valid JSON, and a document's range edits those of a whole-text splice.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzLSP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let report = LanguageServer.fuzzServe(Array(UnsafeRawBufferPointer(start: start, count: count)))
+    if let problem = report.problem { preconditionFailure(problem) }
+    return 0
+}
