@@ -125,7 +125,7 @@ extension Parser {
             let t = advance()
             guard let n = Int(text(t)), n >= 1, n <= 1_000_000 else {
                 let tooLarge = text(t).allSatisfy(\.isNumber) && text(t).count > 1 && text(t).first != "0"
-                throw fail(.expectedValue, tooLarge ? "column \(text(t)) is past any sheet's last column" : "a column number is a whole number from 1", at: t.range)
+                throw fail(.expectedValue, tooLarge ? "column \(text(t)) is past any sheet's last column" : "a column number counts from 1", at: t.range)
             }
             return .position(n, t.range)
         default:
