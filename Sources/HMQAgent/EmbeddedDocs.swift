@@ -83,10 +83,11 @@ path          = string | variable ;
    this contact). An unreadable cell is its record's outcome and stops nothing.
    '| unmatched' keeps the records that found no contact. With no 'show',
    'count' or plugin stage, a row shows input.*, outcome, detail, matched_by,
-   id, name, phone, email, tags, is_opted_out.
+   id, name, phone, email, tags, is_opted_out. A CSV's delimiter is its header
+   row's (',', ';', tab, '|') unless 'delimiter' gives it: one character, or "tab".
      find csv "leads.csv" by phone "Phone", email "Email" | show input.*, outcome, id, name
      find ndjson "leads.ndjson" by email "email" | unmatched *)
-records       = ( "csv" | "ndjson" ) path "by" record-key { "," record-key } ;
+records       = ( "csv" path [ "delimiter" string ] | "ndjson" path ) "by" record-key { "," record-key } ;
 record-key    = channel-type ( string | integer ) ;
 
 (* ---------- Stages ---------- *)
@@ -367,6 +368,7 @@ find csv "leads.csv" by phone "Phone", email "Email" | save "annotated.csv"
 find csv "leads.csv" by phone "Phone", email "Email" | show input.*, outcome, id, name, tags
 find csv "leads.csv" by phone 3, email "Email" | unmatched     # the leads that are no contact yet
 find csv "-" by phone "Phone"                                  # the sheet on stdin
+find csv "export.csv" delimiter ";" by email "E-Mail"          # a delimiter the header row does not show
 find ndjson "leads.ndjson" by email "email" | show input.name, outcome, matched_by
 ```
 

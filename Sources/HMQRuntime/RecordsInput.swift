@@ -36,7 +36,7 @@ struct RecordsInput: Sendable {
     init(_ records: RecordsSource, path: StringLiteral) throws {
         switch records.format {
         case .csv:
-            let file = try ValueFiles.CSVFile(path)
+            let file = try ValueFiles.CSVFile(path, delimiter: records.delimiter?.value.utf8.first)
             source = .csv(file)
             var seen: [String: Int] = [:]
             columns = file.header.enumerated().map { i, name in

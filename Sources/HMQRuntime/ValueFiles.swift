@@ -146,8 +146,13 @@ public enum ValueFiles {
         private var queue: [(fields: [String], line: Int)] = []
         private var head = 0
         private var atEnd = false
+        private let delimiter: UInt8?
 
-        init(_ input: Opened) { self.input = input }
+        /// `delimiter`: the cells' separator (nil: the header row's).
+        init(_ input: Opened, delimiter: UInt8? = nil) {
+            self.input = input
+            self.delimiter = delimiter
+        }
 
         /// The next record, or nil at the end.
         func next() throws -> (fields: [String], line: Int)? {
@@ -184,7 +189,7 @@ public enum ValueFiles {
                     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
                     // No LF at all but CRs: lines end at CR alone (an old Mac export).
                     let crOnly = !bytes.contains(0x0A) && bytes.contains(0x0D)
-                    parser = CSVParser(delimiter: CSVReader.delimiter(ofBytes: crOnly ? bytes.map { $0 == 0x0D ? 0x0A : $0 } : Array(bytes)),
+                    parser = CSVParser(delimiter: delimiter ?? CSVReader.delimiter(ofBytes: crOnly ? bytes.map { $0 == 0x0D ? 0x0A : $0 } : Array(bytes)),
                                        carriageReturnEndsRecords: crOnly)
                 }
                 try parser?.feed(bytes) { queue.append(($0, $1)) }
@@ -198,11 +203,13 @@ public enum ValueFiles {
     struct CSVFile: Sendable {
         let opened: Opened
         let header: [String]
+        let delimiter: UInt8?
 
-        /// Opens `path` and reads its header row (an empty file is an error).
-        init(_ path: StringLiteral) throws {
+        /// Opens `path` and reads its header row (an empty file is an error); `delimiter` nil: the header row's.
+        init(_ path: StringLiteral, delimiter: UInt8? = nil) throws {
             opened = try open(path)
-            guard let first = try CSVRecordReader(opened).next() else {
+            self.delimiter = delimiter
+            guard let first = try CSVRecordReader(opened, delimiter: delimiter).next() else {
                 throw RuntimeError.at(path.range, "\(opened.name) is empty (a header row is needed)")
             }
             header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -210,7 +217,7 @@ public enum ValueFiles {
 
         /// The records after the header row.
         func records() throws -> CSVRecordReader {
-            let reader = CSVRecordReader(opened)
+            let reader = CSVRecordReader(opened, delimiter: delimiter)
             _ = try reader.next()
             return reader
         }

@@ -174,6 +174,10 @@ import TestSupport
             try sandbox.write("cr.csv", "Name,Phone\rAda,14155551234\rJose,14155559876\r")
             let cr = try await sandbox.hmq(["-e", #"find csv "cr.csv" by phone "Phone" | show input.Name, id | format csv"#])
             #expect(cr.stdout == "input.Name,id\nAda,1001\nJose,1002\n", "\(cr.stdout)\(cr.stderr)")
+            // A delimiter given: the header row holds a comma, the cells are split at ';'.
+            try sandbox.write("semi.csv", "Name, Title;Phone\nAda, Countess;14155551234\n")
+            let semi = try await sandbox.hmq(["-e", #"find csv "semi.csv" delimiter ";" by phone "Phone" | show input.*, id | format csv"#])
+            #expect(semi.stdout == "\"Name, Title\",Phone,id\n\"Ada, Countess\",14155551234,1001\n", "\(semi.stdout)\(semi.stderr)")
             // NDJSON fields differ from record to record: every record has every field, the columns never grow mid-output.
             try sandbox.write("grow.ndjson", "{\"Email\":\"ada@example.com\"}\n{\"Email\":\"jose.nunez@example.com\",\"company\":\"X\"}\n")
             let grow = try await sandbox.hmq(["-e", #"find ndjson "grow.ndjson" by email "email" | show input.*, id | format csv"#])
@@ -192,7 +196,7 @@ import TestSupport
             let emails = try await sandbox.hmq(["--skip-invalid", "-e", #"find csv "emails.csv" by email 1 | show outcome, detail | format csv"#])
             #expect(emails.stdout.components(separatedBy: "invalid,").count == 4, "\(emails.stdout)")
             #expect(emails.stdout.contains("remove 'mailto:'") && emails.stdout.contains("needs a dot"), "\(emails.stdout)")
-            #expect(sandbox.searchRequests == 2, "only cr.csv and grow.ndjson were looked up")
+            #expect(sandbox.searchRequests == 3, "only cr.csv, semi.csv and grow.ndjson were looked up")
         }
     }
 }

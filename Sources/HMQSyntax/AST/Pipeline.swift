@@ -58,12 +58,15 @@ public struct RecordsSource: Sendable, Hashable {
     }
     public var format: Format
     public var path: PathExpression
+    /// `delimiter ";"`: the cells' separator, when not the one the header row uses.
+    public var delimiter: StringLiteral?
     public var keys: [Key]
     public var range: SourceRange
 
-    public init(format: Format, path: PathExpression, keys: [Key], range: SourceRange) {
+    public init(format: Format, path: PathExpression, delimiter: StringLiteral? = nil, keys: [Key], range: SourceRange) {
         self.format = format
         self.path = path
+        self.delimiter = delimiter
         self.keys = keys
         self.range = range
     }

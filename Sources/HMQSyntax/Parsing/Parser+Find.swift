@@ -3,7 +3,8 @@ extension Parser {
     /// values after it until the next type word; `any` goes back to untyped.
     mutating func parseFind() throws(Recovery) -> FindSource {
         let findToken = advance()
-        if (at(keyword: "csv") || at(keyword: "ndjson")), peek(1).kind == .string || peek(1).kind == .variable, isWord(peek(2), "by") {
+        if (at(keyword: "csv") || at(keyword: "ndjson")), peek(1).kind == .string || peek(1).kind == .variable,
+           isWord(peek(2), "by") || (isWord(peek(2), "delimiter") && isWord(peek(4), "by")) {
             let records = try parseRecords()
             return FindSource(items: [], range: findToken.range.union(records.range), records: records)
         }
@@ -139,6 +140,17 @@ extension Parser {
         let formatToken = advance()
         let format: RecordsSource.Format = isWord(formatToken, "ndjson") ? .ndjson : .csv
         let path = try parseFilePath(after: "'\(format.rawValue)'")
+        var delimiter: StringLiteral?
+        if at(keyword: "delimiter") {
+            let word = advance()
+            guard format == .csv else { throw fail(.expectedToken, "an NDJSON file has no delimiter: one JSON object per line", at: word.range) }
+            let literal = try parseStringLiteral(after: "'delimiter'")
+            let value = literal.value == "tab" || literal.value == "\\t" ? "\t" : literal.value
+            guard value.utf8.count == 1, let byte = value.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A, byte != 0x0D else {
+                throw fail(.expectedValue, "a delimiter is one character other than a quote or a line break: \",\", \";\", \"\\t\" or \"|\"", at: literal.range)
+            }
+            delimiter = StringLiteral(value: value, range: literal.range)
+        }
         advance()  // by
         var keys: [RecordsSource.Key] = []
         repeat {
@@ -164,7 +176,7 @@ extension Parser {
             }
             keys.append(RecordsSource.Key(type: type, column: column, range: typeToken.range.union(column.range)))
         } while kind == .comma
-        return RecordsSource(format: format, path: path, keys: keys, range: formatToken.range.union(keys[keys.count - 1].range))
+        return RecordsSource(format: format, path: path, delimiter: delimiter, keys: keys, range: formatToken.range.union(keys[keys.count - 1].range))
     }
 
     /// A quoted path (`save "out.csv"`).

@@ -44,7 +44,8 @@ public struct ASTPrinter: Sendable {
         case .find(let find):
             if let records = find.records {
                 let keys = records.keys.map { key in (key.type?.name ?? "any") + " " + print(key.column) }
-                return "find \(records.format.rawValue) \(Self.path(records.path)) by " + keys.joined(separator: ", ")
+                let delimiter = records.delimiter.map { " delimiter " + Self.quote($0.value) } ?? ""
+                return "find \(records.format.rawValue) \(Self.path(records.path))\(delimiter) by " + keys.joined(separator: ", ")
             }
             var parts: [String] = []
             var currentType: String?? = .none
