@@ -20,8 +20,9 @@ extension HeymarketClient {
     }
 
     /// How many batches exact attribution may hold beyond `concurrency` while
-    /// they wait to share requests: `batch` of them, and no more than 10,000 values.
-    var pooledBatches: Int { min(options.batchSize, max(10, 10_000 / options.batchSize)) }
+    /// they wait to share requests: `batch` of them, and no more than 10,000
+    /// values (but always one).
+    var pooledBatches: Int { max(1, min(options.batchSize, 10_000 / options.batchSize)) }
 
     /// The outcomes of a plan's batches, in batch order (see ``batchOutcomes(_:)``).
     public struct BatchOutcomes: AsyncSequence, Sendable {
