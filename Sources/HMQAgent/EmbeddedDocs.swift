@@ -314,7 +314,7 @@ Every input value ends in exactly one outcome, and notes, `| unmatched`,
 | outcome | meaning | where it shows |
 |---|---|---|
 | matched | it found at least one contact | the contact's `matched` lists it |
-| no contact | the server proved it found nothing: its batch's answer was empty, or (with `exact`, the default) a request holding it and no value that found anything came back empty | note, `\| unmatched` reason `no contact` |
+| no contact | the server proved it found nothing: its batch's answer was empty, or (with `exact`, the default) a request holding it came back with none of the contacts its batch's answer held | note, `\| unmatched` reason `no contact` |
 | undetermined | no field (`phone`, `email`, or a field named after the channel type) ties it to a contact, but its batch's answer held contacts, any of which may carry it on a channel the contact does not show (a second phone, an old email); `exact` settles it, `fast` leaves it so | note, reason `undetermined` |
 | invalid | not a value of its type (never sent): with `set invalid error` (the default) the script stops before any request, naming each one (`phones.txt:12: phone 'abc': ...`, first 20, then a count); with `set invalid skip` (`--skip-invalid`) it is left out and listed | error (exit 2), or note and reason `invalid` |
 | failed | its batch failed after every retry (it may have reached the server) | error naming the values (the first 20; `\| unmatched` lists every one) and request ids (exit 4), reason `failed` |
@@ -340,11 +340,35 @@ half's answer is known without a request). With it every value ends matched or
 unmatched, and every contact is tied to at least one value that found it
 (unless a sub-search fails, or the server's answers to a part and to the whole
 disagree, as when the data changes during the lookup: then the values in
-doubt stay undetermined with the reason, and hmq exits 4); it
-costs at most `2 × values − 2` more requests per batch (none for a batch that
-returned nothing or holds one value), and `explain` prints that bound; in
-practice the values no field ties are asked about together, and that answer is
-usually empty, so a batch with both hits and misses costs one more request.
+doubt stay undetermined with the reason, and hmq exits 4). These questions of
+many batches share requests: a value can only have found a contact its own
+batch's answer held, so values of batches whose answers share no contact go in
+one request, and each contact that comes back tells about its own batch alone.
+A request fills up with values no question has asked about yet, and an empty
+answer (the usual one) proves them all unmatched at once. So exact costs about
+one request per `batch` values that no field ties, in batches that found
+someone, plus a few for each value found only through a channel no field
+shows; to share, it holds up to `batch` answered batches (and no more than
+10,000 values) beyond those in flight, so rows come a little later than with
+fast, still in input order and as their values settle. Measured against the
+sandbox (`scripts/bench`, section 7; batch 100), in requests:
+
+| values, contacts among them | fast | exact, batch by batch (before) | exact | floor |
+|---|---|---|---|---|
+| 400, 90% | 4 | 8 | 5 | 5 |
+| 400, 50% | 4 | 8 | 6 | 6 |
+| 10,000, 3%, 17 found only by a second phone | 100 | 361 | 210 | 210 |
+
+(the floor: `ceil(values / batch)` first requests, `ceil(values no field ties,
+in batches that found someone / batch)` more, and one per value found only
+through a hidden channel). The questions are those each batch would ask on its
+own, so exact never sends more than asking batch by batch: at most
+`2 × values − 2` more requests per batch (none for a batch that returned
+nothing or holds one value), and `explain` prints that bound. With few batches
+there is little to share with: finding which of 100 values a second phone
+matched still takes several requests, each telling only whether its contact
+came back (400 values, 3% contacts, one second phone: 19 requests, 20 batch by
+batch, where the floor says 9).
 Exact is the default because a list of numbers nobody has is what people act
 on (importing or deleting contacts), and only exact can prove a miss when
 contacts carry channels their fields do not show: with fast, every miss in a

@@ -383,7 +383,8 @@ extension Evaluator {
             // Every batch is full but the last.
             let full = census.distinctCount / options.batchSize, rest = census.distinctCount % options.batchSize
             let bound = full * AttributionMode.extraRequestBound(values: options.batchSize) + AttributionMode.extraRequestBound(values: rest)
-            text += "# attribution exact: up to \(bound) more request\(bound == 1 ? "" : "s") (2 × values − 2 per batch, retries aside), only for batches whose answer holds contacts no field ties to a value\n"
+            text += "# attribution exact: up to \(bound) more request\(bound == 1 ? "" : "s") (2 × values − 2 per batch, retries aside), only for batches whose answer holds contacts no field ties to a value; "
+                + "batches share them, so usually about one per \(options.batchSize) such values, and a few more per value found only through a channel no field shows\n"
         }
         if invalidCount > 0 {
             let reader = try input.opener()

@@ -1,11 +1,11 @@
-/// Exact attribution for one batch: asks the server again about parts of the
-/// batch, halving them, until every value it could not tie to a contact is
-/// matched or proven unmatched, and every contact no value is tied to has its
-/// finders named.
+/// Exact attribution for one batch on its own: asks the server the batch's
+/// ``ProbeQuestions`` one after the other, each in a request of its own, until
+/// every value it could not tie to a contact is matched or proven unmatched,
+/// and every contact no value is tied to has its finders named.
 ///
-/// Search is a union (the answer for a set of values is the union of the
-/// answers for each value), so when the first half of a set finds none of the
-/// contacts in question, the second half's answer is the set's, with no request.
+/// Runs now only where the batches are asked one at a time
+/// (``HeymarketClient/AttributionStrategy/perBatch``); a lookup pools the
+/// questions of many batches (``AttributionPool``) and asks no more than this would.
 struct AttributionProbe {
     /// What asking again found.
     struct Findings {
@@ -43,16 +43,17 @@ struct AttributionProbe {
         return tied.count < valueCount || fieldHits.contains { $0.isEmpty }
     }
 
-    /// Runs the probe. Throws only for cancellation and authentication
-    /// failures; any other failure stops it and leaves the rest unresolved.
+    /// Runs the probe, one question at a time (see ``ProbeQuestions``). Throws
+    /// only for cancellation and authentication failures; any other failure
+    /// stops it and leaves the rest unresolved.
     func run() async throws -> Findings {
         var findings = Findings()
-        let keys = contacts.map(\.identity)
         var indexOfKey: [Contact.Identity: Int] = [:]
-        for (i, key) in keys.enumerated() where indexOfKey[key] == nil { indexOfKey[key] = i }
-        let tied = Set(fieldHits.joined())
-        let untiedValues = (0..<valueCount).filter { !tied.contains($0) }
-        let everyContact = Set(contacts.indices)
+        for (i, contact) in contacts.enumerated() where indexOfKey[contact.identity] == nil { indexOfKey[contact.identity] = i }
+        let questions = ProbeQuestions(contactCount: contacts.count, fieldHits: fieldHits, valueCount: valueCount)
+        /// The answers so far, in the order the questions were asked.
+        var answers: [Set<Int>] = []
+        var progress = ProbeQuestions.Progress()
 
         /// The answer for `values`, as indexes into the batch's contacts. An
         /// answer holding a contact the batch's answer did not (the data changed
@@ -70,59 +71,43 @@ struct AttributionProbe {
             }
         }
 
-        /// Ties each value of `values` to the contacts of `targets` it finds;
-        /// `known` is the answer for `values` restricted to `targets`, when known.
-        func resolve(_ values: [Int], targets: Set<Int>, known: Set<Int>?, provingUnmatched: Bool) async throws {
-            let found: Set<Int>
-            if let known { found = known } else { found = try await ask(values).intersection(targets) }
-            if found.isEmpty {
-                if provingUnmatched { findings.provenUnmatched.formUnion(values) }
-                return
-            }
-            if values.count == 1 {
-                for c in found.sorted() { findings.hits.append((values[0], c)) }
-                return
-            }
-            let half = values.count / 2
-            let left = Array(values[..<half]), right = Array(values[half...])
-            let leftFound = try await ask(left).intersection(targets)
-            try await resolve(left, targets: targets, known: leftFound, provingUnmatched: provingUnmatched)
-            try await resolve(right, targets: targets, known: leftFound.isEmpty ? found : nil, provingUnmatched: provingUnmatched)
-        }
-
         do {
-            // 1. Values no field ties to: which contacts does each find, if any?
-            if !untiedValues.isEmpty {
-                try await resolve(untiedValues, targets: everyContact,
-                                  known: untiedValues.count == valueCount ? everyContact : nil, provingUnmatched: true)
-            }
-            // 2. Contacts still tied to no value were found by a value some field
-            //    ties to another contact: which?
-            var tiedNow = Set(findings.hits.map(\.contact))
-            for (c, h) in fieldHits.enumerated() where !h.isEmpty { tiedNow.insert(c) }
-            let untiedContacts = everyContact.subtracting(tiedNow)
-            let candidates = Array(tied).sorted()
-            if !untiedContacts.isEmpty, !candidates.isEmpty {
-                if candidates.count == 1 {
-                    for c in untiedContacts.sorted() { findings.hits.append((candidates[0], c)) }
-                } else {
-                    // When every value is tied, the answer for all of them is the batch's: no request.
-                    try await resolve(candidates, targets: untiedContacts, known: candidates.count == valueCount ? untiedContacts : nil,
-                                      provingUnmatched: false)
+            while true {
+                var asked = 0
+                let (step, now) = questions.replay { _, targets in
+                    defer { asked += 1 }
+                    return asked < answers.count ? answers[asked].intersection(targets) : nil
+                }
+                progress = now
+                switch step {
+                case .asks(let values, _): answers.append(try await ask(values))
+                case .disagreement: throw Self.disagreement
+                case .finished:
+                    findings.hits = progress.hits
+                    findings.provenUnmatched = progress.provenUnmatched
+                    return findings
                 }
             }
-            // Every contact came back for some value: one still tied to none means the answers disagreed.
-            tiedNow.formUnion(findings.hits.map(\.contact))
-            if tiedNow.count < contacts.count { throw Self.disagreement }
         } catch let error as HeymarketError where !error.stopsTheRun {
-            findings.failure = error
-            let settled = findings.provenUnmatched.union(findings.hits.map(\.value))
-            // Every value a conclusion rests on is in doubt once the answers disagree.
-            findings.unresolved = error == Self.disagreement ? Set(0..<valueCount) : Set(untiedValues).subtracting(settled)
-            if error == Self.disagreement {
-                findings.hits = []
-                findings.provenUnmatched = []
-            }
+            findings = Self.stopped(by: error, questions: questions, progress: progress, attempts: findings.attempts)
+        }
+        return findings
+    }
+
+    /// The findings of a probe that `error` stopped after `progress`: what was
+    /// settled stands, and the values no field ties that it did not settle are
+    /// unresolved; when the answers disagreed, every value is in doubt and nothing stands.
+    static func stopped(by error: HeymarketError, questions: ProbeQuestions, progress: ProbeQuestions.Progress, attempts: Int) -> Findings {
+        var findings = Findings()
+        findings.failure = error
+        findings.attempts = attempts
+        if error == disagreement {
+            findings.unresolved = Set(0..<questions.valueCount)
+        } else {
+            findings.hits = progress.hits
+            findings.provenUnmatched = progress.provenUnmatched
+            let settled = progress.provenUnmatched.union(progress.hits.map(\.value))
+            findings.unresolved = Set(questions.untiedValues).subtracting(settled)
         }
         return findings
     }

@@ -12,12 +12,19 @@ public enum AttributionMode: String, Sendable, Hashable, CaseIterable {
     /// Like `fast`, then re-asks the server, by bisection, about every value of
     /// a batch that returned contacts but no field ties to it, until each is
     /// matched or proven unmatched (an answer with no contact), and about
-    /// contacts no value is tied to, until their finders are known. The default. At most
-    /// `2 × values − 2` extra requests per batch (retries aside); none for a
-    /// batch of one value or a batch that returned nothing.
+    /// contacts no value is tied to, until their finders are known. The default.
+    ///
+    /// The questions of many batches share requests (a value can only have
+    /// found a contact its own batch's answer held, so values of batches whose
+    /// answers share no contact can be asked together): usually about one
+    /// request per `batch` values no field ties, plus a few for each value
+    /// found only through a channel no field shows. Never more than asking
+    /// batch by batch: at most `2 × values − 2` extra requests per batch
+    /// (retries aside); none for a batch of one value or a batch that returned nothing.
     case exact
 
-    /// The most extra requests exact attribution can send for a batch of `values` distinct values.
+    /// The most extra requests exact attribution can send for a batch of `values` distinct values
+    /// (asked on its own; sharing requests with other batches only ever sends fewer).
     public static func extraRequestBound(values: Int) -> Int { max(0, 2 * values - 2) }
 }
 

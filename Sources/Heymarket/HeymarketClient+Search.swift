@@ -53,16 +53,6 @@ extension HeymarketClient {
                             attributionFailures: assembler.attributionFailures)
     }
 
-    /// Runs the batches of `source`, up to ``SearchOptions/concurrency`` at once,
-    /// and yields their outcomes in batch order. Batches start as outcomes are
-    /// asked for (never more than `concurrency` ahead of the reader), so a
-    /// reader that stops early stops the search: no batch past those in flight
-    /// is sent. Cancelling the reading task cancels the requests in flight.
-    public func batchOutcomes(_ source: BatchSource) -> BatchOutcomes {
-        BatchOutcomes(client: self, source: source)
-    }
-
-    /// The outcomes of a plan's batches, in batch order (see ``batchOutcomes(_:)``).
     /// Why a batch replayed from a checkpoint does not settle every value under
     /// exact attribution (a journal only holds batches that did: its findings
     /// were edited or cut); nil when it does.
@@ -73,88 +63,6 @@ extension HeymarketClient {
         let open = BatchAttribution(valueCount: outcome.batch.values.count, fieldHits: fieldHits, probe: outcome.findings).verdicts.filter { $0 == .undetermined }.count
         guard open > 0 else { return nil }
         return "batch \(outcome.batch.index + 1) was journaled as settled, yet its attribution findings leave \(open) of its values undetermined"
-    }
-
-    public struct BatchOutcomes: AsyncSequence, Sendable {
-        public typealias Element = BatchOutcome
-        let client: HeymarketClient
-        let source: BatchSource
-
-        public func makeAsyncIterator() -> Iterator { Iterator(client: client, source: source) }
-
-        public final class Iterator: AsyncIteratorProtocol {
-            private let client: HeymarketClient
-            private let source: BatchSource
-            private var running: [Int: Task<BatchOutcome, any Error>] = [:]
-            private var next = 0
-            private var yielded = 0
-            /// The checkpoint journal and this lookup's number in it, once the first outcome is asked for.
-            private var journal: (checkpoint: SearchCheckpoint, lookup: Int)?
-            private var begun = false
-
-            init(client: HeymarketClient, source: BatchSource) {
-                self.client = client
-                self.source = source
-            }
-
-            /// Set once the credentials are refused or the server is unreachable: no batch is sent after that.
-            private var stopped: HeymarketError?
-
-            public func next() async throws -> BatchOutcome? {
-                if !begun {
-                    begun = true
-                    if let path = client.options.checkpoint {
-                        let checkpoint = try client.checkpoints.journal(at: path)
-                        let lookup = try checkpoint.begin(source.census, server: client.serverName ?? client.baseURL.description, attribution: client.options.attribution,
-                                                       credentials: client.tokens.credentials)
-                        journal = (checkpoint, lookup)
-                        if let (done, of) = checkpoint.progress(ofLookup: lookup), done > 0 {
-                            client.notice?("resuming from checkpoint '\(path)': \(done) of \(of) batch\(of == 1 ? "" : "es") \(done == 1 ? "was answered before and is" : "were answered before and are") not sent again"
-                                           + (done == of ? " (these answers are as old as the checkpoint; delete it for fresh ones)" : ""))
-                        }
-                    }
-                }
-                if let failure = journal?.checkpoint.writeFailure { throw failure }
-                if let stopped, running[yielded] == nil {
-                    // Never sent: it fails with the error that stopped the search.
-                    guard let batch = try source.next() else { return nil }
-                    next += 1
-                    yielded += 1
-                    return BatchOutcome(batch: batch, result: .failure(BatchFailure(batchIndex: batch.index, values: batch.values, error: stopped, attempts: 0)), attempts: 0)
-                }
-                while stopped == nil, running.count < client.options.concurrency, let batch = try source.next() {
-                    let (client, total, journal) = (self.client, source.census.batchCount, self.journal)
-                    if let journal, let done = journal.checkpoint.outcome(of: batch, lookup: journal.lookup) {
-                        // Journaled as settled: under exact attribution its findings must settle every value.
-                        if let problem = client.unsettled(done) {
-                            throw journal.checkpoint.damaged(line: done.replayedLine ?? 0, problem)
-                        }
-                        running[next] = Task { done }
-                    } else {
-                        running[next] = Task {
-                            let outcome = try await client.run(batch, of: total)
-                            if let journal { journal.checkpoint.record(outcome, lookup: journal.lookup) }
-                            return outcome
-                        }
-                    }
-                    next += 1
-                }
-                guard let task = running.removeValue(forKey: yielded) else { return nil }
-                let inFlight = Array(running.values) + [task]
-                let outcome = try await withTaskCancellationHandler {
-                    try await task.value
-                } onCancel: {
-                    for task in inFlight { task.cancel() }
-                }
-                yielded += 1
-                if case .failure(let failure) = outcome.result, failure.error.stopsTheRun { stopped = failure.error }
-                return outcome
-            }
-
-            deinit {
-                for task in running.values { task.cancel() }
-            }
-        }
     }
 
     /// Sends one batch with retries. Throws only for cancellation; a refusal of
@@ -185,34 +93,8 @@ extension HeymarketClient {
             logger.trace("\(label): \(contacts.count) contacts")
             var outcome = BatchOutcome(batch: batch, result: .success(contacts), attempts: attempts)
             outcome.rejected = parts?.rejected ?? []
-            if options.attribution == .exact {
-                // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
-                let groups = Contact.grouped(contacts)
-                let fieldHits = ContactMatcher(normalizer: options.normalizer).match(contacts: groups, values: batch.values)
-                if AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) {
-                    let findings = try await AttributionProbe(contacts: groups.map { $0[0] }, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
-                        // Search is a union: a probe larger than the size the server was found to take
-                        // is asked in parts of that size, and their answers joined.
-                        let size = max(1, batchLimit.current ?? indexes.count)
-                        var partAttempts = 0
-                        var answer: [Contact] = []
-                        for start in stride(from: 0, to: indexes.count, by: size) {
-                            let chunk = indexes[start..<min(start + size, indexes.count)]
-                            let part = ChannelBatch(index: batch.index, values: chunk.map { batch.values[$0] })
-                            do {
-                                _ = try await send(request(for: part), label: "\(label): attribution, \(chunk.count) of its ids", attempts: &partAttempts) { response throws(HeymarketError) in
-                                    answer += try Self.decodeContacts(response)
-                                }
-                            } catch let error as HeymarketError where !error.stopsTheRun {
-                                throw AttributionProbe.SubSearchFailed(error: error, attempts: partAttempts)
-                            }
-                        }
-                        return (answer, partAttempts)
-                    }.run()
-                    if let failure = findings.failure { logger.debug("\(label): exact attribution stopped: \(failure)") }
-                    outcome.attempts += findings.attempts
-                    outcome.findings = findings
-                }
+            if options.attribution == .exact, attributionStrategy == .perBatch {
+                try await probeAlone(&outcome, label: label)
             }
             return outcome
         } catch let error as HeymarketError {
@@ -222,6 +104,44 @@ extension HeymarketClient {
                 result: .failure(BatchFailure(batchIndex: whole.index, values: whole.values, error: error, attempts: attempts)),
                 attempts: attempts)
         }
+    }
+
+    /// Exact attribution for one batch on its own (``AttributionStrategy/perBatch``):
+    /// its questions asked one after the other, each in requests of its own.
+    private func probeAlone(_ outcome: inout BatchOutcome, label: String) async throws {
+        guard case .success(let contacts) = outcome.result else { return }
+        let batch = outcome.batch
+        // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
+        let groups = Contact.grouped(contacts)
+        let fieldHits = ContactMatcher(normalizer: options.normalizer).match(contacts: groups, values: batch.values)
+        guard AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) else { return }
+        let findings = try await AttributionProbe(contacts: groups.map { $0[0] }, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
+            var attempts = 0
+            do {
+                let answer = try await ask(indexes.map { batch.values[$0] }, batchIndex: batch.index, label: "\(label): attribution", attempts: &attempts)
+                return (answer, attempts)
+            } catch let error as HeymarketError where !error.stopsTheRun {
+                throw AttributionProbe.SubSearchFailed(error: error, attempts: attempts)
+            }
+        }.run()
+        if let failure = findings.failure { logger.debug("\(label): exact attribution stopped: \(failure)") }
+        outcome.attempts += findings.attempts
+        outcome.findings = findings
+    }
+
+    /// Asks the server again about `values` (exact attribution's questions): the
+    /// contacts of the answer. Search is a union: more values than the size the
+    /// server was found to take are asked in parts of that size, and their answers joined.
+    func ask(_ values: [NormalizedChannelValue], batchIndex: Int, label: String, attempts: inout Int) async throws -> [Contact] {
+        let size = max(1, batchLimit.current ?? values.count)
+        var answer: [Contact] = []
+        for start in stride(from: 0, to: values.count, by: size) {
+            let part = ChannelBatch(index: batchIndex, values: Array(values[start..<min(start + size, values.count)]))
+            _ = try await send(request(for: part), label: "\(label), \(part.values.count) ids", attempts: &attempts) { response throws(HeymarketError) in
+                answer += try Self.decodeContacts(response)
+            }
+        }
+        return answer
     }
 
     /// What asking again in parts made of a batch the server refused whole.

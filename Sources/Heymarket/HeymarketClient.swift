@@ -50,6 +50,8 @@ public struct HeymarketClient: Sendable {
     public var serverName: String?
     /// The clock for JWT `iat` and for `Retry-After` dates.
     let now: @Sendable () -> Date
+    /// How exact attribution asks its questions (pooled across batches; tests compare one batch at a time).
+    var attributionStrategy = AttributionStrategy.pooled
 
     /// - Parameters:
     ///   - credentials: a Secret ID + Secret Key (JWT) or a legacy API key.

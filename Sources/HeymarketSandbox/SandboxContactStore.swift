@@ -46,14 +46,19 @@ public struct SandboxContactStore: Sendable {
     /// string field of that name, and by the channels listed under `_channels`
     /// (`[{"type": "phone", "id": "12125550100"}]`), which the answer leaves out.
     public init(contentsOf url: URL) throws {
-        let data = try Data(contentsOf: url)
+        try self.init(json: try Data(contentsOf: url), named: url.path)
+    }
+
+    /// Reads a dataset given as JSON text, in the shape of a dataset file
+    /// (see ``init(contentsOf:)``); `name` names it in errors.
+    public init(json data: Data, named name: String = "dataset") throws {
         guard let array = try JSONSerialization.jsonObject(with: data) as? [Any] else {
-            throw SandboxDatasetError(message: "\(url.path): expected a JSON array of contact objects")
+            throw SandboxDatasetError(message: "\(name): expected a JSON array of contact objects")
         }
         var entries: [Entry] = []
         for (i, element) in array.enumerated() {
             guard var object = element as? [String: Any] else {
-                throw SandboxDatasetError(message: "\(url.path): element \(i) is not a JSON object")
+                throw SandboxDatasetError(message: "\(name): element \(i) is not a JSON object")
             }
             var channels: [Channel] = []
             for (key, value) in object.sorted(by: { $0.key < $1.key }) where key != Self.hiddenChannelsKey {
@@ -61,11 +66,11 @@ public struct SandboxContactStore: Sendable {
             }
             if let hidden = object.removeValue(forKey: Self.hiddenChannelsKey) {
                 guard let list = hidden as? [[String: Any]] else {
-                    throw SandboxDatasetError(message: "\(url.path): element \(i): \(Self.hiddenChannelsKey) must be an array of {\"type\", \"id\"} objects")
+                    throw SandboxDatasetError(message: "\(name): element \(i): \(Self.hiddenChannelsKey) must be an array of {\"type\", \"id\"} objects")
                 }
                 for item in list {
                     guard let type = item["type"] as? String, let id = item["id"] as? String else {
-                        throw SandboxDatasetError(message: "\(url.path): element \(i): each of \(Self.hiddenChannelsKey) needs a string type and id")
+                        throw SandboxDatasetError(message: "\(name): element \(i): each of \(Self.hiddenChannelsKey) needs a string type and id")
                     }
                     channels.append(Channel(type: type, value: id))
                 }
