@@ -41,7 +41,7 @@ public final class REPL {
     private let configuration: Configuration
     private let output: CountingSink
     private let renderer: DiagnosticRenderer
-    private let writeError: @Sendable (String) -> Void
+    let writeError: @Sendable (String) -> Void
     /// `set mask`, as of the last statement: for stderr and the history.
     private let masking: MaskState
     private let interruptCount: () -> Int
@@ -50,6 +50,8 @@ public final class REPL {
     private var timing = false
     private var lastEntry: String?
     private var entries: [String] = []
+    /// `\x`: whether tables are drawn as one block per row.
+    var expanded = ExpandedDisplay.off
     /// What completion and `.vars`/`.settings` read, refreshed after each statement.
     private let current: CurrentSnapshot
     private var snapshot: SessionSnapshot {
@@ -136,7 +138,8 @@ public final class REPL {
                 if buffer.isEmpty {
                     let trimmed = line.trimmingCharacters(in: .whitespaces)
                     if trimmed.isEmpty { continue }
-                    if trimmed.hasPrefix(".") {
+                    // Dot-commands, and psql's \x.
+                    if trimmed.hasPrefix(".") || trimmed.hasPrefix("\\") {
                         remember(trimmed)
                         if await dotCommand(trimmed) == .quit { return 0 }
                         await refreshMasking()
@@ -157,7 +160,7 @@ public final class REPL {
         }
     }
 
-    private func print(_ text: String) {
+    func print(_ text: String) {
         try? output.write(text + "\n")
         try? output.flush()
     }
@@ -193,7 +196,9 @@ public final class REPL {
     /// it (its requests too). `arguments` replace `$1`, `$2`... for this text (`.read FILE ARGS`).
     func execute(_ text: String, name: String, arguments: [String]? = nil) async {
         let source = Source(name: name, text: text)
-        await evaluator.setOutputContext(outputContext())
+        var context = outputContext()
+        context.expanded = expanded
+        await evaluator.setOutputContext(context)
         let started = Date()
         let requestsBefore = evaluator.requestsSent
         let bytesBefore = output.count
@@ -276,7 +281,9 @@ public final class REPL {
             for descriptor in Settings.descriptors {
                 text += descriptor.name.padding(toLength: width, withPad: " ", startingAt: 0) + s.value(of: descriptor) + "\n"
             }
-            text += "timing".padding(toLength: width, withPad: " ", startingAt: 0) + (timing ? "on" : "off") + "\n"
+            for (name, value) in [("timing", timing ? "on" : "off"), ("expanded", expanded.rawValue)] {
+                text += name.padding(toLength: width, withPad: " ", startingAt: 0) + value + "\n"
+            }
             try? output.write(text)
         case ".history":
             let count = Int(argument) ?? 20
@@ -286,6 +293,8 @@ public final class REPL {
                 text += String(format: "%5d  ", i) + entry.replacingOccurrences(of: "\n", with: "\n       ") + "\n"
             }
             try? output.write(text)
+        case "\\x":
+            setExpanded(argument)
         case ".timing":
             switch argument.lowercased() {
             case "on": timing = true

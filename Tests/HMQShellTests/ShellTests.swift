@@ -56,7 +56,7 @@ struct TestFormat: FormatterPlugin {
     var fileExtensions: [String] { [] }
     var options: [PluginOption] { name == "csv" ? [PluginOption("no-header", .flag, "")] : [] }
     func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
-        if name == "width" { try? sink.write("width=\(context.width ?? 0)\n") }
+        if name == "width" { try? sink.write("width=\(context.width ?? 0)\nexpanded=\(context.expanded.rawValue)\n") }
         return Writer(sink: sink)
     }
 
@@ -114,6 +114,8 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab("find email $w") == ["$who"])
         #expect(reader.tab(".ti") == [".timing"])
         #expect(reader.tab(".help wh") == ["where"])
+        #expect(reader.tab("\\") == ["\\x"])
+        #expect(reader.tab("\\x a") == ["auto"])
     }
 
     @Test func fileNamesOnlyInsideAQuotedPath() async throws {
