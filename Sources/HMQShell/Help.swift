@@ -128,7 +128,10 @@ extension REPL {
             .timing on|off      the time and requests of each query
             .read FILE [ARGS]   run a script in this session
             \\x [on|off|auto]    one block per row (auto: when a table is too wide)
+            .output [FILE]      results to FILE (emptied first); alone: the screen
+            .once FILE          the next statement's results to FILE
             .quit               leave (also Ctrl-D)
+            Errors and notes stay on the screen whatever .output says.
             """),
     ]
 

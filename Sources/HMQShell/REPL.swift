@@ -37,24 +37,28 @@ public final class REPL {
     }
 
     private let reader: LineReader
-    private let evaluator: Evaluator
-    private let configuration: Configuration
-    private let output: CountingSink
+    let evaluator: Evaluator
+    let configuration: Configuration
+    let output: CountingSink
     private let renderer: DiagnosticRenderer
     let writeError: @Sendable (String) -> Void
     /// `set mask`, as of the last statement: for stderr and the history.
-    private let masking: MaskState
-    private let interruptCount: () -> Int
-    private let outputContext: () -> OutputContext
+    let masking: MaskState
+    let interruptCount: () -> Int
+    let outputContext: () -> OutputContext
     private let progress: ProgressHandler?
     private var timing = false
     private var lastEntry: String?
     private var entries: [String] = []
     /// `\x`: whether tables are drawn as one block per row.
     var expanded = ExpandedDisplay.off
+    /// `.output FILE`: where results go until `.output` alone.
+    var outputFile: OutputFile?
+    /// `.once FILE`: where the next statement's results go.
+    var onceFile: OutputFile?
     /// What completion and `.vars`/`.settings` read, refreshed after each statement.
     private let current: CurrentSnapshot
-    private var snapshot: SessionSnapshot {
+    var snapshot: SessionSnapshot {
         get { current.value }
         set { current.value = newValue }
     }
@@ -130,6 +134,7 @@ public final class REPL {
             switch reader.readLine(prompt: shownPrompt) {
             case .endOfInput:
                 print("")
+                closeOutputFiles()
                 return 0
             case .interrupted:
                 // The line (and a statement being continued) is dropped.
@@ -141,7 +146,10 @@ public final class REPL {
                     // Dot-commands, and psql's \x.
                     if trimmed.hasPrefix(".") || trimmed.hasPrefix("\\") {
                         remember(trimmed)
-                        if await dotCommand(trimmed) == .quit { return 0 }
+                        if await dotCommand(trimmed) == .quit {
+                            closeOutputFiles()
+                            return 0
+                        }
                         await refreshMasking()
                         continue
                     }
@@ -160,9 +168,9 @@ public final class REPL {
         }
     }
 
+    /// Writes the REPL's own text (not a result) on the screen, whatever `.output` says.
     func print(_ text: String) {
-        try? output.write(text + "\n")
-        try? output.flush()
+        try? output.writeToScreen(Array((text + "\n").utf8))
     }
 
     /// Takes up the session's `set mask` for stderr and the history.
@@ -191,20 +199,61 @@ public final class REPL {
         }
     }
 
-    /// Parses and runs `text` the way every other caller does (``ScriptRunner``);
-    /// errors are printed and the session goes on. Ctrl-C while it runs cancels
-    /// it (its requests too). `arguments` replace `$1`, `$2`... for this text (`.read FILE ARGS`).
-    func execute(_ text: String, name: String, arguments: [String]? = nil) async {
+    /// How running a statement went.
+    struct RunReport {
+        /// Ctrl-C cancelled it.
+        var interrupted = false
+        /// It wrote output before it was cancelled.
+        var partial = false
+        var requests = 0
+        var seconds = 0.0
+    }
+
+    /// Parses and runs `text` the way every other caller does (``ScriptRunner``),
+    /// its rows to where `.once` and `.output` send them. Errors are
+    /// printed and the session goes on. Returns the requests it sent.
+    @discardableResult
+    func execute(_ text: String, name: String, arguments: [String]? = nil) async -> Int {
+        let report: RunReport
+        if let file = onceFile ?? outputFile {
+            report = await run(text, name: name, arguments: arguments, into: file, context: fileContext, writeError: writeError)
+            if let once = onceFile {
+                onceFile = nil
+                close(once)
+            }
+        } else {
+            report = await run(text, name: name, arguments: arguments, into: nil, context: outputContext(), writeError: writeError)
+        }
+        say(report)
+        return report.requests
+    }
+
+    /// Says how a statement ended: cancelled, or its time with `.timing on`.
+    func say(_ report: RunReport) {
+        if report.interrupted {
+            writeError("hmq: cancelled" + (report.partial ? "; the rows above are incomplete" : "") + "\n")
+        } else if timing {
+            writeError(String(format: "Time: %.3f s, %d request%@\n", report.seconds, report.requests, report.requests == 1 ? "" : "s"))
+        }
+    }
+
+    /// Runs `text` with its rows going to `target` (nil: the screen) attached to
+    /// `context`. Ctrl-C while it runs cancels it (its requests too).
+    /// `arguments` replace `$1`, `$2`... for this text (`.read FILE ARGS`).
+    func run(_ text: String, name: String, arguments: [String]?, into target: (any OutputSink & Sendable)?, context: OutputContext,
+             writeError: @escaping @Sendable (String) -> Void) async -> RunReport {
         let source = Source(name: name, text: text)
-        var context = outputContext()
+        var context = context
         context.expanded = expanded
         await evaluator.setOutputContext(context)
+        output.divert(to: target)
+        defer { output.divert(to: nil) }
         let started = Date()
         let requestsBefore = evaluator.requestsSent
         let bytesBefore = output.count
         let interruptsBefore = interruptCount()
         let evaluator = self.evaluator
-        let (renderer, writeError, progress) = (self.renderer, self.writeError, self.progress)
+        let (renderer, progress) = (self.renderer, self.progress)
         let run = Task {
             await ScriptRunner().run([source], in: evaluator, report: { diagnostic, source in
                 writeError(renderer.render(diagnostic, in: source))
@@ -225,15 +274,8 @@ public final class REPL {
         let interrupted = await watcher.value
         try? output.flush()
         snapshot = await evaluator.snapshot
-        if interrupted {
-            let partial = output.count != bytesBefore
-            writeError("hmq: cancelled" + (partial ? "; the rows above are incomplete" : "") + "\n")
-            return
-        }
-        if timing {
-            let requests = evaluator.requestsSent - requestsBefore
-            writeError(String(format: "Time: %.3f s, %d request%@\n", Date().timeIntervalSince(started), requests, requests == 1 ? "" : "s"))
-        }
+        return RunReport(interrupted: interrupted, partial: output.count != bytesBefore, requests: evaluator.requestsSent - requestsBefore,
+                         seconds: Date().timeIntervalSince(started))
     }
 
     /// Runs a script file in this session (`.read`, the rc file).
@@ -281,7 +323,7 @@ public final class REPL {
             for descriptor in Settings.descriptors {
                 text += descriptor.name.padding(toLength: width, withPad: " ", startingAt: 0) + s.value(of: descriptor) + "\n"
             }
-            for (name, value) in [("timing", timing ? "on" : "off"), ("expanded", expanded.rawValue)] {
+            for (name, value) in [("timing", timing ? "on" : "off"), ("expanded", expanded.rawValue), ("output", outputFile?.path ?? "stdout")] {
                 text += name.padding(toLength: width, withPad: " ", startingAt: 0) + value + "\n"
             }
             try? output.write(text)
@@ -295,6 +337,8 @@ public final class REPL {
             try? output.write(text)
         case "\\x":
             setExpanded(argument)
+        case ".output", ".once":
+            redirect(command, argument)
         case ".timing":
             switch argument.lowercased() {
             case "on": timing = true
@@ -321,17 +365,27 @@ public final class REPL {
     }
 }
 
-/// An output sink that counts what passes through (to tell whether a cancelled
-/// query printed anything).
+/// The REPL's output: what the evaluator writes to, counted (to tell whether
+/// a cancelled query printed anything), and sent where the REPL says: the
+/// screen, or for a statement a file (`.output`).
 public final class CountingSink: OutputSink, Sendable {
     private let state: Mutex<(base: any OutputSink, count: Int)>
+    /// Where writes go instead of the screen, while a statement runs.
+    private let diversion = Mutex<(any OutputSink & Sendable)?>(nil)
 
     public init(_ base: sending any OutputSink) { state = Mutex((base, 0)) }
 
     /// Bytes written so far.
     public var count: Int { state.withLock { $0.count } }
 
+    /// Sends what is written from now on to `sink`; nil: to the screen again.
+    func divert(to sink: (any OutputSink & Sendable)?) { diversion.withLock { $0 = sink } }
+
     public func write(_ text: String) throws {
+        if let target = diversion.withLock({ $0 }) {
+            state.withLock { $0.count += text.utf8.count }
+            return try target.write(text)
+        }
         try state.withLock { state in
             state.count += text.utf8.count
             try state.base.write(text)
@@ -339,11 +393,26 @@ public final class CountingSink: OutputSink, Sendable {
     }
 
     public func write(bytes: [UInt8]) throws {
+        if let target = diversion.withLock({ $0 }) {
+            state.withLock { $0.count += bytes.count }
+            return try target.write(bytes: bytes)
+        }
         try state.withLock { state in
             state.count += bytes.count
             try state.base.write(bytes: bytes)
         }
     }
 
-    public func flush() throws { try state.withLock { try $0.base.flush() } }
+    public func flush() throws {
+        try diversion.withLock { $0 }?.flush()
+        try state.withLock { try $0.base.flush() }
+    }
+
+    /// Writes `bytes` on the screen (not counted, whatever the diversion) and flushes.
+    func writeToScreen(_ bytes: [UInt8]) throws {
+        try state.withLock { state in
+            try state.base.write(bytes: bytes)
+            try state.base.flush()
+        }
+    }
 }

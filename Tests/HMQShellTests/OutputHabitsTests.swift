@@ -5,9 +5,20 @@ import LineEditing
 import Synchronization
 import Testing
 
-/// The habits psql and sqlite3 users bring to the prompt: `\x`.
+/// The habits psql and sqlite3 users bring to the prompt: `\x`, `.output`
+/// and `.once`.
 @MainActor
 @Suite(.serialized) struct OutputHabitsTests {
+    static func folder() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-output-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    static func mode(_ path: String) throws -> Int? {
+        try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+    }
+
     @Test func expandedDisplayIsSaidAsPsqlSaysIt() async {
         let h = await Harness([.line("\\x"), .line("\\x"), .line("\\x auto"), .line("\\X ON"), .line("\\x sideways"), .line(".settings")])
         _ = await h.repl.run()
@@ -18,7 +29,7 @@ import Testing
             Expanded display is on.
 
             """))
-        #expect(h.output.text.range(of: #"\ntiming +off\nexpanded +on\n"#, options: .regularExpression) != nil, "\(h.output.text)")
+        #expect(h.output.text.range(of: #"\nexpanded +on\noutput +stdout\n"#, options: .regularExpression) != nil, "\(h.output.text)")
         #expect(h.errors == ["hmq: error: \\x takes on, off or auto\n"])
     }
 
@@ -29,6 +40,69 @@ import Testing
             _ = await h.repl.run()
             #expect(h.output.text.contains("width=80\nexpanded=off\n"))
             #expect(h.output.text.contains("width=80\nexpanded=auto\n"), "\(h.output.text)")
+        }
+    }
+
+    @Test func outputAndOnceSendResultsToAFileAndErrorsStayOnTheScreen() async throws {
+        try await SandboxHarness.run { client in
+            let folder = try Self.folder()
+            let out = folder + "/out.txt", once = folder + "/once file.txt"
+            let h = await Harness([
+                .line(".output \(out)"),
+                .line("find phone 14155551234 | show id"),
+                .line("find phone 14155551234 | show nmae"),
+                .line("find phone 14155552003 | show id"),
+                .line(".output"),
+                .line("find phone 14155559876 | show name"),
+                .line(".once \"\(once)\""),
+                .line("find phone 14155552003 | show id"),
+                .line("find phone 14155551234 | show id"),
+            ], client: client)
+            _ = await h.repl.run()
+            #expect(try String(contentsOfFile: out, encoding: .utf8) == "id=1001\nid=1003\n")
+            #expect(try String(contentsOfFile: once, encoding: .utf8) == "id=1003\n")
+            #expect(h.output.text == """
+                results go to \(out) until .output
+                results go to the screen again
+                name="José Núñez"
+                the next result goes to \(once)
+                id=1001
+
+
+                """)
+            #expect(h.errors.count == 1)
+            #expect(h.errors.first?.contains("unknown field 'nmae'") == true)
+            #expect(try Self.mode(out) == 0o600)
+        }
+    }
+
+    @Test func outputOpensAFileAsSaveDoes() async throws {
+        try await SandboxHarness.run { client in
+            let folder = try Self.folder()
+            let existing = folder + "/existing.txt", target = folder + "/target.txt", link = folder + "/link.txt", fifo = folder + "/fifo"
+            try "old rows\nmore old rows\n".write(toFile: existing, atomically: true, encoding: .utf8)
+            chmod(existing, 0o644)
+            try "".write(toFile: target, atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+            mkfifo(fifo, 0o600)
+            let h = await Harness([
+                .line(".output \(existing)"), .line("find phone 14155551234 | show id"),
+                .line(".output \(link)"), .line("find phone 14155552003 | show id"),
+                .line(".output \(folder)"), .line(".output \(fifo)"), .line(".once"), .line(".output a b"),
+            ], client: client)
+            _ = await h.repl.run()
+            // Emptied, then the result; the mode kept.
+            #expect(try String(contentsOfFile: existing, encoding: .utf8) == "id=1001\n")
+            #expect(try Self.mode(existing) == 0o644)
+            // Through the link, which stays a link.
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "id=1003\n")
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+            #expect(h.errors == [
+                "hmq: error: cannot write \(folder): it is a directory\n",
+                "hmq: error: cannot write \(fifo): it is a FIFO nobody reads\n",
+                "hmq: error: .once needs a file: .once results.csv\n",
+                "hmq: error: .output takes one file name (quote one with spaces): .output \"my results.csv\"\n",
+            ])
         }
     }
 }

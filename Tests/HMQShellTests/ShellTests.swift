@@ -114,6 +114,7 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab("find email $w") == ["$who"])
         #expect(reader.tab(".ti") == [".timing"])
         #expect(reader.tab(".help wh") == ["where"])
+        #expect(reader.tab(".o") == [".once", ".output"])
         #expect(reader.tab("\\") == ["\\x"])
         #expect(reader.tab("\\x a") == ["auto"])
     }
@@ -224,7 +225,7 @@ enum SandboxHarness {
             let script = folder.appendingPathComponent("two.hmq").path
             try "let t = find phone 14155551234, 14155552003\n$t | count\n".write(toFile: script, atomically: true, encoding: .utf8)
             let h = await Harness([.line(".read \(script)"), .line(".vars"), .line("set batch 7"), .line(".settings"), .line(".help where"),
-                             .line(".timing on"), .line("$t | count"), .line(".nope"), .line(".quit"), .line("find phone 1")], client: client)
+                             .line(".timing on"), .line("$t | count"), .line(".frobnicate"), .line(".quit"), .line("find phone 1")], client: client)
             _ = await h.repl.run()
             let out = h.output.text
             #expect(out.hasPrefix("count=2\n$t\t2 rows (let)\n$who\tada@example.com (--var)\n"))
@@ -233,7 +234,7 @@ enum SandboxHarness {
             #expect(out.contains("| where tags has \"vip\" and not is_opted_out"))
             #expect(out.contains("timing on\ncount=2\n"))
             #expect(h.errors.contains { $0.hasPrefix("Time: ") && $0.hasSuffix(", 0 requests\n") })
-            #expect(h.errors.contains("hmq: error: unknown command .nope; .help lists them\n"))
+            #expect(h.errors.contains("hmq: error: unknown command .frobnicate; .help lists them\n"))
             // .quit ends the session: the last line is never read.
             #expect(h.reader.prompts.count == 9)
         }
