@@ -33,14 +33,17 @@ public struct OutputContext: Sendable, Hashable {
     public var unicode: Bool
     /// ANSI colour is wanted.
     public var color: Bool
+    /// The terminal's height in lines, when known (the REPL's pager reads it).
+    public var height: Int?
     /// Whether `table` draws one block per row (the REPL's `\x`).
     public var expanded: ExpandedDisplay
 
-    public init(isTerminal: Bool = false, width: Int? = nil, unicode: Bool = true, color: Bool = false, expanded: ExpandedDisplay = .off) {
+    public init(isTerminal: Bool = false, width: Int? = nil, unicode: Bool = true, color: Bool = false, height: Int? = nil, expanded: ExpandedDisplay = .off) {
         self.isTerminal = isTerminal
         self.width = width
         self.unicode = unicode
         self.color = color
+        self.height = height
         self.expanded = expanded
     }
 

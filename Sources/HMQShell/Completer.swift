@@ -33,8 +33,8 @@ public struct Completer {
 
     public static let statementKeywords = ["find", "let", "set", "explain"]
     public static let channelTypes = ["phone", "email", "any", "file", "csv"]
-    public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".output", ".once", ".read",
-                                     ".quit", ".exit", "\\x"]
+    public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".output", ".once", ".pager",
+                                     ".read", ".quit", ".exit", "\\x"]
     static let conditionWords = ["and", "or", "not", "has", "contains", "matches", "in", "exists", "null", "true", "false"]
 
     /// Candidates for the word at the end of `text` (the statement so far,
@@ -55,6 +55,7 @@ public struct Completer {
             case ".help": return Completions(filter(REPL.helpTopics.map(\.name), word))
             case ".timing": return Completions(filter(["on", "off"], word))
             case "\\x": return Completions(filter(ExpandedDisplay.allCases.map(\.rawValue), word))
+            case ".pager": return Completions(filter(PagerMode.allCases.map(\.rawValue), word))
             default: return Completions([])
             }
         }

@@ -130,6 +130,8 @@ extension REPL {
             \\x [on|off|auto]    one block per row (auto: when a table is too wide)
             .output [FILE]      results to FILE (emptied first); alone: the screen
             .once FILE          the next statement's results to FILE
+            .pager on|off|auto  long results through $PAGER, else less -FRSX
+                                (auto: when taller than the screen)
             .quit               leave (also Ctrl-D)
             Errors and notes stay on the screen whatever .output says.
             """),

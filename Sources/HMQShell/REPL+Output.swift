@@ -1,9 +1,9 @@
 import Foundation
 import HMQRuntime
 
-/// Where results go and how they are drawn, as psql and sqlite3 users
-/// expect: `\x` (expanded display), `.output FILE` and `.once FILE` (results
-/// to a file; errors and notes stay on stderr).
+/// Where results go, as psql and sqlite3 users expect: `\x` (expanded
+/// display), `.output FILE` and `.once FILE` (results to a file; errors and
+/// notes stay on stderr), and the pager for results taller than the terminal.
 extension REPL {
     /// What a file of `.output` is: no width, no colour, bytes as they are; `\x` as set.
     var fileContext: OutputContext { .file }
@@ -80,5 +80,48 @@ extension REPL {
         for file in [onceFile, outputFile].compactMap({ $0 }) { close(file) }
         onceFile = nil
         outputFile = nil
+    }
+
+    /// `.pager [on|off|auto]`: says the mode and the pager.
+    func setPager(_ argument: String) {
+        if !argument.isEmpty {
+            guard let mode = PagerMode(rawValue: argument.lowercased()) else {
+                writeError("hmq: error: .pager takes on, off or auto\n")
+                return
+            }
+            pagerMode = mode
+        }
+        let what = pager.command.map { $0.display } ?? "none: PAGER is empty"
+        print("pager \(pagerMode.rawValue) (\(what))")
+    }
+
+    /// Output held for the pager, when one may be used: on a terminal, with a
+    /// pager, unless `.pager off`. Past what is held, the pager starts at once.
+    func heldForPager() -> (output: HeldOutput, context: OutputContext)? {
+        let context = outputContext()
+        guard pagerMode != .off, context.isTerminal, pager.command != nil else { return nil }
+        let (pager, screen) = (self.pager, output.screen)
+        return (HeldOutput(overflow: {
+            if let started = pager.start() { return started }
+            return screen
+        }), context)
+    }
+
+    /// Shows held output: through the pager when it is taller than the terminal
+    /// (or `.pager on`), else on the screen. Returns when the pager has exited.
+    func show(_ held: HeldOutput, height: Int) {
+        let (bytes, lines, passedTo) = held.take()
+        if let pager = passedTo as? PagerProcess {
+            pager.finish()
+            return
+        }
+        guard passedTo == nil, !bytes.isEmpty else { return }
+        if pagerMode == .on || lines >= height, let pager = pager.start() {
+            // Closed: the pager was quit before the end.
+            try? pager.write(bytes: bytes)
+            pager.finish()
+        } else {
+            try? output.writeToScreen(bytes)
+        }
     }
 }

@@ -23,9 +23,11 @@ public final class REPL {
         public var version: String
         /// Names of the built-in formats (the rest are external plugins), for `.plugins`.
         public var builtinFormats: Set<String>
+        /// The pager long results go through (nil: none; see ``PagerCommand/from(environment:)``).
+        public var pager: PagerCommand?
 
         public init(target: String, history: HistoryFile? = nil, historyPolicy: HistoryPolicy = HistoryPolicy(), rcFile: String? = nil,
-                    welcome: Bool = true, version: String = "", builtinFormats: Set<String> = []) {
+                    welcome: Bool = true, version: String = "", builtinFormats: Set<String> = [], pager: PagerCommand? = nil) {
             self.target = target
             self.history = history
             self.historyPolicy = historyPolicy
@@ -33,6 +35,7 @@ public final class REPL {
             self.welcome = welcome
             self.version = version
             self.builtinFormats = builtinFormats
+            self.pager = pager
         }
     }
 
@@ -52,6 +55,9 @@ public final class REPL {
     private var entries: [String] = []
     /// `\x`: whether tables are drawn as one block per row.
     var expanded = ExpandedDisplay.off
+    /// `.pager`, and the pager it starts.
+    var pagerMode = PagerMode.auto
+    let pager: PagerLauncher
     /// `.output FILE`: where results go until `.output` alone.
     var outputFile: OutputFile?
     /// `.once FILE`: where the next statement's results go.
@@ -85,7 +91,9 @@ public final class REPL {
         let masking = MaskState()
         self.masking = masking
         // Errors and notes name values: masked as `set mask` is when they are said.
-        self.writeError = { text in writeError(masking.value.withLock { $0 }.map { $0.text(text) } ?? text) }
+        let masked: @Sendable (String) -> Void = { text in writeError(masking.value.withLock { $0 }.map { $0.text(text) } ?? text) }
+        self.writeError = masked
+        pager = PagerLauncher(configuration.pager, writeError: masked)
         self.interruptCount = interruptCount
         self.outputContext = outputContext
         self.progress = progress
@@ -210,7 +218,7 @@ public final class REPL {
     }
 
     /// Parses and runs `text` the way every other caller does (``ScriptRunner``),
-    /// its rows to where `.once` and `.output` send them. Errors are
+    /// its rows to where `.once`, `.output` and `.pager` send them. Errors are
     /// printed and the session goes on. Returns the requests it sent.
     @discardableResult
     func execute(_ text: String, name: String, arguments: [String]? = nil) async -> Int {
@@ -221,6 +229,13 @@ public final class REPL {
                 onceFile = nil
                 close(once)
             }
+        } else if let held = heldForPager() {
+            // Held until the statement ends, then shown on the screen or through the pager;
+            // errors and notes are said after it, below what was paged.
+            let errors = HeldErrors()
+            report = await run(text, name: name, arguments: arguments, into: held.output, context: held.context, writeError: { errors.append($0) })
+            show(held.output, height: held.context.height ?? 24)
+            for line in errors.take() { writeError(line) }
         } else {
             report = await run(text, name: name, arguments: arguments, into: nil, context: outputContext(), writeError: writeError)
         }
@@ -323,7 +338,8 @@ public final class REPL {
             for descriptor in Settings.descriptors {
                 text += descriptor.name.padding(toLength: width, withPad: " ", startingAt: 0) + s.value(of: descriptor) + "\n"
             }
-            for (name, value) in [("timing", timing ? "on" : "off"), ("expanded", expanded.rawValue), ("output", outputFile?.path ?? "stdout")] {
+            for (name, value) in [("timing", timing ? "on" : "off"), ("expanded", expanded.rawValue), ("pager", pagerMode.rawValue),
+                                  ("output", outputFile?.path ?? "stdout")] {
                 text += name.padding(toLength: width, withPad: " ", startingAt: 0) + value + "\n"
             }
             try? output.write(text)
@@ -339,6 +355,8 @@ public final class REPL {
             setExpanded(argument)
         case ".output", ".once":
             redirect(command, argument)
+        case ".pager":
+            setPager(argument)
         case ".timing":
             switch argument.lowercased() {
             case "on": timing = true
@@ -367,7 +385,7 @@ public final class REPL {
 
 /// The REPL's output: what the evaluator writes to, counted (to tell whether
 /// a cancelled query printed anything), and sent where the REPL says: the
-/// screen, or for a statement a file (`.output`).
+/// screen, or for a statement a file (`.output`) or held output (the pager).
 public final class CountingSink: OutputSink, Sendable {
     private let state: Mutex<(base: any OutputSink, count: Int)>
     /// Where writes go instead of the screen, while a statement runs.
@@ -414,5 +432,15 @@ public final class CountingSink: OutputSink, Sendable {
             try state.base.write(bytes: bytes)
             try state.base.flush()
         }
+    }
+
+    /// The screen as a sink (for held output past what is held, with no pager to take it).
+    var screen: any OutputSink & Sendable { Screen(sink: self) }
+
+    private final class Screen: OutputSink, Sendable {
+        let sink: CountingSink
+        init(sink: CountingSink) { self.sink = sink }
+        func write(_ text: String) throws { try sink.writeToScreen(Array(text.utf8)) }
+        func write(bytes: [UInt8]) throws { try sink.writeToScreen(bytes) }
     }
 }

@@ -250,6 +250,91 @@ import Testing
         }
     }
 
+    /// `\x`, `.output` and a pager that marks what it shows (`PAGER='sed s/^/P:/'`).
+    @Test(.enabled(if: tmuxInstalled, "tmux is installed by scripts/setup"))
+    func expandedDisplayOutputFileAndPager() async throws {
+        try await Self.withREPL(width: 100, height: 20, extra: ["PAGER=sed s/^/P:/"]) { tmux, home in
+            // \x: one block per row, said as psql says it; \x off: the table again.
+            try tmux.type("\\x")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("Expanded display is on.") }
+            try tmux.type("find phone 14155551234 | show id, name")
+            try tmux.keys("Enter")
+            var (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("(1 row)") }
+            #expect(screen.contains("-[ RECORD 1 ]"))
+            #expect(screen.contains("\nid   | 1001\nname | Ada Lovelace\n"), "\(screen)")
+            try tmux.type("\\x off")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("Expanded display is off.") }
+            try tmux.type("find phone 14155551234 | show id, name")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("│ 1001 │ Ada Lovelace │") }
+
+            // .output: rows to the file, errors on the screen, until .output alone.
+            let file = home.appendingPathComponent("rows.txt").path
+            try tmux.type(".output \(file)")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("results go to \(file) until .output") }
+            try tmux.type("find phone 14155552003 | show id, name")
+            try tmux.keys("Enter")
+            _ = try await Self.waitForFile(file) { $0.contains("(1 row)") }
+            try tmux.type("find phone 14155552003 | show nmae")
+            try tmux.keys("Enter")
+            (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("unknown field 'nmae'") }
+            #expect(!screen.contains("│ 1003 │"))
+            try tmux.type(".output")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("results go to the screen again") }
+            let written = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(written.contains("│ 1003 │ 李小龍 │") && !written.contains("nmae"), "\(written)")
+
+            // A result taller than the terminal goes through the pager; a short one does not.
+            try tmux.type("\\x on")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("Expanded display is on.") }
+            try tmux.type("find phone 14155551234, 14155552003, 14155559876 | show *")
+            try tmux.keys("Enter")
+            (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("P:(3 rows)") && Self.atPrompt($0) }
+            #expect(screen.contains("P:-[ RECORD 3 ]"))
+            try tmux.type("find phone 14155551234 | show id")
+            try tmux.keys("Enter")
+            (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("\nid | 1001\n") && Self.atPrompt($0) }
+            #expect(!screen.contains("P:id | 1001"), "\(screen)")
+            try tmux.keys("C-d")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("EXIT=0") }
+        }
+    }
+
+    /// less itself (PAGER unset: less -FRSX): quitting it early, and Ctrl-C in it, give the prompt back.
+    @Test(.enabled(if: tmuxInstalled && FileManager.default.isExecutableFile(atPath: "/usr/bin/less"), "tmux and less are installed"))
+    func quittingLessEarlyGivesThePromptBack() async throws {
+        try await Self.withREPL(width: 100, height: 20) { tmux, _ in
+            try tmux.type("\\x on")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("Expanded display is on.") }
+            for (key, alias) in [("q", "id"), ("C-c", "again")] {
+                try tmux.type("find phone 14155551234, 14155552003, 14155559876 | show *")
+                try tmux.keys("Enter")
+                // less shows the first page and waits, its prompt (:) on the last line.
+                _ = try await tmux.wait(timeout: 30) { screen in
+                    screen.contains("-[ RECORD 1 ]") && screen.split(separator: "\n").last.map { $0.hasPrefix(":") } == true
+                }
+                try tmux.keys(key)
+                if key == "C-c" {
+                    // Ctrl-C reaches less and hmq alike: neither is left wedged; q then leaves less.
+                    try await Task.sleep(for: .milliseconds(300))
+                    try tmux.keys("q")
+                }
+                _ = try await tmux.wait(timeout: 30) { Self.atPrompt($0) }
+                try tmux.type("find phone 14155552004 | show id as \(alias)")
+                try tmux.keys("Enter")
+                _ = try await tmux.wait(timeout: 30) { $0.contains("\n\(alias) | 1004\n") && Self.atPrompt($0) }
+            }
+            try tmux.keys("C-d")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("EXIT=0") }
+        }
+    }
+
     /// A resize at the prompt redraws the line being typed at the new width
     /// (libedit is told), and the next table fits the new width.
     @Test(.enabled(if: tmuxInstalled, "tmux is installed by scripts/setup"))

@@ -5,8 +5,8 @@ import LineEditing
 import Synchronization
 import Testing
 
-/// The habits psql and sqlite3 users bring to the prompt: `\x`, `.output`
-/// and `.once`.
+/// The habits psql and sqlite3 users bring to the prompt: `\x`, `.output`,
+/// `.once` and the pager.
 @MainActor
 @Suite(.serialized) struct OutputHabitsTests {
     static func folder() throws -> String {
@@ -29,7 +29,7 @@ import Testing
             Expanded display is on.
 
             """))
-        #expect(h.output.text.range(of: #"\nexpanded +on\noutput +stdout\n"#, options: .regularExpression) != nil, "\(h.output.text)")
+        #expect(h.output.text.range(of: #"\nexpanded +on\npager +auto\noutput +stdout\n"#, options: .regularExpression) != nil, "\(h.output.text)")
         #expect(h.errors == ["hmq: error: \\x takes on, off or auto\n"])
     }
 
@@ -104,5 +104,75 @@ import Testing
                 "hmq: error: .output takes one file name (quote one with spaces): .output \"my results.csv\"\n",
             ])
         }
+    }
+
+    /// A pager that appends what it reads to a file, so the test sees what was paged.
+    static func pager(into file: String) -> PagerCommand {
+        PagerCommand(words: ["sh", "-c", "cat >> '\(file)'"], executable: "/bin/sh", environment: [:])
+    }
+
+    @Test func resultsTallerThanTheTerminalGoThroughThePager() async throws {
+        try await SandboxHarness.run { client in
+            let paged = try Self.folder() + "/paged.txt"
+            let h = await Harness([
+                .line("find phone 14155551234, 14155552003, 14155552004 | show id"),  // 3 lines: as tall as the terminal
+                .line("find phone 14155551234 | show id"),
+                .line(".pager on"), .line("find phone 14155552003 | show id"),
+                .line(".pager off"), .line("find phone 14155551234, 14155552003, 14155552004 | show id"),
+                .line(".pager auto"), .line("find phone 14155551234, 14155550000, 14155552003, 14155552004 | show id"),
+            ], client: client, outputContext: { OutputContext(isTerminal: true, width: 80, height: 3) }, pager: Self.pager(into: paged))
+            _ = await h.repl.run()
+            #expect(try String(contentsOfFile: paged, encoding: .utf8) == "id=1001\nid=1003\nid=1004\nid=1003\nid=1001\nid=1003\nid=1004\n")
+            #expect(h.output.text == """
+                id=1001
+                pager on (sh -c cat >> '\(paged)')
+                pager off (sh -c cat >> '\(paged)')
+                id=1001
+                id=1003
+                id=1004
+                pager auto (sh -c cat >> '\(paged)')
+
+
+                """)
+            // The note of the paged statement is said (after the pager closed).
+            #expect(h.errors.contains { $0.contains("1 value matched no contact: 14155550000") }, "\(h.errors)")
+        }
+    }
+
+    @Test func neverAPagerOffATerminalOrWithOutput() async throws {
+        try await SandboxHarness.run { client in
+            let folder = try Self.folder()
+            let paged = folder + "/paged.txt"
+            let h = await Harness([.line(".pager on"), .line("find phone 14155551234 | show id"),
+                                   .line(".once \(folder)/once.txt"), .line("find phone 14155552003 | show id")],
+                                  client: client, pager: Self.pager(into: paged))
+            _ = await h.repl.run()
+            #expect(!FileManager.default.fileExists(atPath: paged))
+            #expect(h.output.text.hasPrefix("pager on (sh -c cat >> '\(paged)')\nid=1001\n"))
+            #expect(try String(contentsOfFile: folder + "/once.txt", encoding: .utf8) == "id=1003\n")
+        }
+    }
+
+    @Test func aMissingPagerIsSaidOnceAndResultsAreShown() async throws {
+        try await SandboxHarness.run { client in
+            let h = await Harness([.line("find phone 14155551234, 14155552003 | show id"), .line("find phone 14155552003, 14155552004 | show id")],
+                                  client: client, outputContext: { OutputContext(isTerminal: true, width: 80, height: 2) },
+                                  pager: PagerCommand(words: ["no-such-pager", "-R"], executable: nil, environment: [:]))
+            _ = await h.repl.run()
+            #expect(h.output.text == "id=1001\nid=1003\nid=1003\nid=1004\n\n")
+            #expect(h.errors == ["hmq: note: the pager 'no-such-pager' was not found; results are shown here (set PAGER, or .pager off)\n"])
+        }
+    }
+
+    @Test func pagerComesFromTheEnvironment() {
+        let found = PagerCommand.from(environment: ["PATH": "/usr/bin:/bin"])
+        #expect(found?.words == ["less", "-FRSX"])
+        #expect(PagerCommand.from(environment: ["PAGER": "", "PATH": "/usr/bin:/bin"]) == nil)
+        let given = PagerCommand.from(environment: ["PAGER": "less 'a b'", "PATH": "/nowhere"])
+        #expect(given?.words == ["less", "a b"])
+        #expect(given?.executable == nil)
+        #expect(given?.environment["LESS"] == "FRSX")
+        #expect(PagerCommand.from(environment: ["PAGER": "less", "LESS": "R"])?.environment["LESS"] == "R")
+        #expect(PagerCommand.from(environment: ["PAGER": "/bin/cat -n"])?.executable == "/bin/cat")
     }
 }

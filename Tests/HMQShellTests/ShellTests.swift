@@ -31,7 +31,7 @@ struct Harness {
     }
 
     init(_ script: [LineReadResult], client: HeymarketClient? = nil, history: HistoryFile? = nil, policy: HistoryPolicy = HistoryPolicy(), directory: String? = nil,
-         outputContext: @escaping () -> OutputContext = { .file }) async {
+         outputContext: @escaping () -> OutputContext = { .file }, pager: PagerCommand? = nil) async {
         reader = ScriptedLineReader(script)
         let output = StringSink()
         self.output = output
@@ -43,7 +43,7 @@ struct Harness {
         let lines = ErrorLines()
         errorLines = lines
         repl = await REPL(reader: reader, evaluator: evaluator, output: counting,
-                          configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false),
+                          configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false, pager: pager),
                           renderer: DiagnosticRenderer(), writeError: { lines.append($0) }, interruptCount: { 0 }, outputContext: outputContext)
     }
 }
@@ -115,6 +115,7 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab(".ti") == [".timing"])
         #expect(reader.tab(".help wh") == ["where"])
         #expect(reader.tab(".o") == [".once", ".output"])
+        #expect(reader.tab(".pager o") == ["off", "on"])
         #expect(reader.tab("\\") == ["\\x"])
         #expect(reader.tab("\\x a") == ["auto"])
     }
