@@ -34,7 +34,7 @@ public struct Completer {
     public static let statementKeywords = ["find", "let", "set", "explain"]
     public static let channelTypes = ["phone", "email", "any", "file", "csv"]
     public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".output", ".once", ".pager",
-                                     ".read", ".quit", ".exit", "\\x"]
+                                     ".watch", ".read", ".quit", ".exit", "\\x"]
     static let conditionWords = ["and", "or", "not", "has", "contains", "matches", "in", "exists", "null", "true", "false"]
 
     /// Candidates for the word at the end of `text` (the statement so far,

@@ -132,6 +132,8 @@ extension REPL {
             .once FILE          the next statement's results to FILE
             .pager on|off|auto  long results through $PAGER, else less -FRSX
                                 (auto: when taller than the screen)
+            .watch N            the last statement again every N s (2 or more),
+                                showing what changed; Ctrl-C stops
             .quit               leave (also Ctrl-D)
             Errors and notes stay on the screen whatever .output says.
             """),

@@ -25,9 +25,12 @@ public final class REPL {
         public var builtinFormats: Set<String>
         /// The pager long results go through (nil: none; see ``PagerCommand/from(environment:)``).
         public var pager: PagerCommand?
+        /// The time `.watch` shows and waits by.
+        public var clock: WatchClock
 
         public init(target: String, history: HistoryFile? = nil, historyPolicy: HistoryPolicy = HistoryPolicy(), rcFile: String? = nil,
-                    welcome: Bool = true, version: String = "", builtinFormats: Set<String> = [], pager: PagerCommand? = nil) {
+                    welcome: Bool = true, version: String = "", builtinFormats: Set<String> = [], pager: PagerCommand? = nil,
+                    clock: WatchClock = .system) {
             self.target = target
             self.history = history
             self.historyPolicy = historyPolicy
@@ -36,6 +39,7 @@ public final class REPL {
             self.version = version
             self.builtinFormats = builtinFormats
             self.pager = pager
+            self.clock = clock
         }
     }
 
@@ -62,6 +66,8 @@ public final class REPL {
     var outputFile: OutputFile?
     /// `.once FILE`: where the next statement's results go.
     var onceFile: OutputFile?
+    /// The last statement typed at the prompt that shows rows, and the requests it sent (`.watch`).
+    var lastStatement: (text: String, requests: Int)?
     /// What completion and `.vars`/`.settings` read, refreshed after each statement.
     private let current: CurrentSnapshot
     var snapshot: SessionSnapshot {
@@ -170,7 +176,9 @@ public final class REPL {
                 let text = buffer.text
                 buffer.clear()
                 remember(text)
-                await execute(text, name: "<stdin>")
+                let requests = await execute(text, name: "<stdin>")
+                // What `.watch` runs again: the last statement that shows rows.
+                if Self.showsRows(text, stages: evaluator.registry.stageNames) { lastStatement = (text, requests) }
                 await refreshMasking()
             }
         }
@@ -357,6 +365,8 @@ public final class REPL {
             redirect(command, argument)
         case ".pager":
             setPager(argument)
+        case ".watch":
+            await watch(argument)
         case ".timing":
             switch argument.lowercased() {
             case "on": timing = true

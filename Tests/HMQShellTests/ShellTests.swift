@@ -31,7 +31,8 @@ struct Harness {
     }
 
     init(_ script: [LineReadResult], client: HeymarketClient? = nil, history: HistoryFile? = nil, policy: HistoryPolicy = HistoryPolicy(), directory: String? = nil,
-         outputContext: @escaping () -> OutputContext = { .file }, pager: PagerCommand? = nil) async {
+         outputContext: @escaping () -> OutputContext = { .file }, pager: PagerCommand? = nil, clock: WatchClock = .system,
+         interruptCount: @escaping () -> Int = { 0 }) async {
         reader = ScriptedLineReader(script)
         let output = StringSink()
         self.output = output
@@ -43,8 +44,8 @@ struct Harness {
         let lines = ErrorLines()
         errorLines = lines
         repl = await REPL(reader: reader, evaluator: evaluator, output: counting,
-                          configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false, pager: pager),
-                          renderer: DiagnosticRenderer(), writeError: { lines.append($0) }, interruptCount: { 0 }, outputContext: outputContext)
+                          configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false, pager: pager, clock: clock),
+                          renderer: DiagnosticRenderer(), writeError: { lines.append($0) }, interruptCount: interruptCount, outputContext: outputContext)
     }
 }
 
@@ -115,9 +116,10 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab(".ti") == [".timing"])
         #expect(reader.tab(".help wh") == ["where"])
         #expect(reader.tab(".o") == [".once", ".output"])
-        #expect(reader.tab(".pager o") == ["off", "on"])
         #expect(reader.tab("\\") == ["\\x"])
         #expect(reader.tab("\\x a") == ["auto"])
+        #expect(reader.tab(".pager o") == ["off", "on"])
+        #expect(reader.tab(".w") == [".watch"])
     }
 
     @Test func fileNamesOnlyInsideAQuotedPath() async throws {
