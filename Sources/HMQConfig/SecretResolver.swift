@@ -95,7 +95,7 @@ public struct SecretResolver {
     /// agents.
     func run(_ argv: [String], profile: String) throws -> String {
         let fail = { (message: String) in ConfigError(path: "profile '\(profile)'", line: nil, message: "secret_key_command: " + message) }
-        guard let executable = Self.find(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin") else { throw fail("\(argv[0]) not found") }
+        guard let executable = ChildProcess.find(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin") else { throw fail("\(argv[0]) not found") }
         let child: ChildProcess
         do {
             child = try ChildProcess(executable: executable, arguments: Array(argv.dropFirst()), environment: environment)
@@ -139,15 +139,6 @@ public struct SecretResolver {
             throw fail("\(argv[0]) \(how); run it yourself to see why")
         }
         return String(decoding: stdout, as: UTF8.self)
-    }
-
-    static func find(_ name: String, path: String) -> String? {
-        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }
 

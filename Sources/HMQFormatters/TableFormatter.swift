@@ -50,6 +50,8 @@ final class TableFormatter: RowFormatter {
     private let width: Int?
     private let vertical: Bool
     private let auto: Bool
+    /// `\x` in the REPL: on draws blocks; auto draws them when the table is wider than the terminal.
+    private let expanded: ExpandedDisplay
     private var columns: [String] = []
     private var rows: [[String]] = []
     /// Per column: every non-null value is a number (right-aligned).
@@ -64,6 +66,7 @@ final class TableFormatter: RowFormatter {
         width = options.integer("width") ?? (context.isTerminal ? context.width : nil)
         self.vertical = vertical
         auto = !options.flag("no-auto")
+        expanded = context.expanded
     }
 
     func begin(columns: [String]) throws {
@@ -87,7 +90,7 @@ final class TableFormatter: RowFormatter {
     }
 
     func end() throws {
-        if vertical {
+        if vertical || expanded == .on {
             try drawVertical()
             return
         }
@@ -98,10 +101,14 @@ final class TableFormatter: RowFormatter {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(cell)) }
         }
         if let maxWidth { widths = widths.map { min($0, maxWidth) } }
+        if expanded == .auto, auto, let available = width, !rows.isEmpty, Self.tableWidth(widths) > available {
+            try drawVertical()
+            return
+        }
         // Fit the terminal: shrink the widest column, one column of text at a time.
         if let available = width, !columns.isEmpty {
             let floor = widths.map { min($0, 5) }
-            func total() -> Int { widths.reduce(0, +) + 3 * widths.count + 1 }
+            func total() -> Int { Self.tableWidth(widths) }
             while total() > available {
                 guard let widest = widths.indices.filter({ widths[$0] > floor[$0] }).max(by: { widths[$0] < widths[$1] }) else { break }
                 widths[widest] -= 1
@@ -113,6 +120,9 @@ final class TableFormatter: RowFormatter {
         }
         try drawTable(cells: cells, widths: widths)
     }
+
+    /// The width of a table with columns this wide: `│ a │ b │`.
+    private static func tableWidth(_ widths: [Int]) -> Int { widths.reduce(0, +) + 3 * widths.count + 1 }
 
     private var ellipsis: String { unicode ? "…" : "~" }
 

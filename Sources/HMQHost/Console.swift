@@ -118,18 +118,23 @@ public struct Console: Sendable {
     /// The renderer for diagnostics on stderr.
     public var renderer: DiagnosticRenderer { DiagnosticRenderer(useColor: stderrUsesColor) }
 
-    /// What stdout is: a terminal (its width now, whether it shows UTF-8) and whether to colour.
+    /// What stdout is: a terminal (its width and height now, whether it shows UTF-8) and whether to colour.
     public func outputContext() -> OutputContext {
         let terminal = Self.isTerminal(STDOUT_FILENO)
         var size = winsize()
         var width: Int?
-        if terminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { width = Int(size.ws_col) }
+        var height: Int?
+        if terminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+            width = Int(size.ws_col)
+            if size.ws_row > 0 { height = Int(size.ws_row) }
+        }
         if width == nil, let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 { width = columns }
         if terminal, width == nil { width = 80 }
+        if height == nil, terminal, let lines = environment["LINES"].flatMap(Int.init), lines > 0 { height = lines }
         // The locale says whether the terminal shows UTF-8 (LC_ALL over LC_CTYPE over LANG).
         let locale = [environment["LC_ALL"], environment["LC_CTYPE"], environment["LANG"]].compactMap { $0 }.first { !$0.isEmpty } ?? ""
         let unicode = !terminal || locale.lowercased().replacingOccurrences(of: "-", with: "").contains("utf8")
-        return OutputContext(isTerminal: terminal, width: width, unicode: unicode, color: uses(fd: STDOUT_FILENO))
+        return OutputContext(isTerminal: terminal, width: width, unicode: unicode, color: uses(fd: STDOUT_FILENO), height: height)
     }
 
     /// A progress callback drawing a ``ProgressLine`` (batches, ids, ids/s,

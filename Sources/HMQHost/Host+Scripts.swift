@@ -34,7 +34,7 @@ extension Host {
     }
 
     /// The interactive prompt: libedit (or plain lines with `TERM=dumb`), the
-    /// history file, the start-up script, on this host's connection.
+    /// history file, the start-up script, the pager (`PAGER`), on this host's connection.
     @MainActor
     public func runREPL(variables: [String: String] = [:], runStartup: Bool = true, version: String) async throws {
         let settings = try settings()
@@ -54,7 +54,8 @@ extension Host {
             historyPolicy: HistoryPolicy(secrets: secrets),
             rcFile: runStartup ? ConfigFolder.replStartup(environment: environment) : nil,
             welcome: true, version: version,
-            builtinFormats: Set(BuiltinFormatters.all.map(\.name)))
+            builtinFormats: Set(BuiltinFormatters.all.map(\.name)),
+            pager: dumb ? nil : PagerCommand.from(environment: environment))
         let (console, registry, inputs) = (self.console, self.registry, scriptInputs(variables: variables))
         try await withClient(options: settings.searchOptions) { client in
             let output = CountingSink(FileSink(descriptor: STDOUT_FILENO))

@@ -14,6 +14,15 @@ extension Evaluator {
         var stages = try transforms(for: pipeline)
         let listing = stages.firstIndex { $0 is UnmatchedTransform }
         if let listing { stages = Array(stages[(listing + 1)...]) }
+        if case .find(let find) = pipeline.source, find.records != nil {
+            // A records source shows the record and its outcome unless a stage names the columns.
+            let unmatchedAt = pipeline.stages.firstIndex { if case .unmatched = $0 { true } else { false } }
+            let after = unmatchedAt.map { Array(pipeline.stages[($0 + 1)...]) } ?? pipeline.stages
+            if !after.contains(where: Self.namesColumns) {
+                stages.append(ShowTransform(listing == nil ? Self.recordsDefaultShow : Self.recordsUnmatchedShow))
+            }
+        }
+        if let watching { stages.append(WatchTransform(watching)) }
         let chain: StageChain
         var summary: SourceSummary
         switch pipeline.source {
@@ -30,11 +39,6 @@ extension Evaluator {
             if !out.isEmpty { try deliver(out, chain.outputColumns) }
         case .find(let find) where find.records != nil:
             // A records source: a row per record and contact found; `| unmatched` keeps the records that found none.
-            let unmatchedAt = pipeline.stages.firstIndex { if case .unmatched = $0 { true } else { false } }
-            let after = unmatchedAt.map { Array(pipeline.stages[($0 + 1)...]) } ?? pipeline.stages
-            if !after.contains(where: Self.namesColumns) {
-                stages.append(ShowTransform(listing == nil ? Self.recordsDefaultShow : Self.recordsUnmatchedShow))
-            }
             chain = StageChain(stages, sourceColumns: nil, sourceFields: ["input"] + RecordsLookup.outcomeFields)
             summary = try await lookUpRecords(find, find.records!, listing: listing != nil) { rows in
                 for row in rows { seenFields.formUnion(row.fields.keys) }

@@ -45,6 +45,8 @@ public actor Evaluator {
     public internal(set) var changesFound = false
     /// Search results prepared for the finds of the running script, by request shape.
     var prefetched: [[String]: PrefetchGroup] = [:]
+    /// While set (the REPL's `.watch`), a pipeline passes on only what changed since its last run.
+    var watching: WatchBaseline?
 
     /// - Parameters:
     ///   - client: the API client; nil allows only `--dry-run` and `explain`.
@@ -67,6 +69,12 @@ public actor Evaluator {
 
     /// Changes what the output is attached to (the REPL's terminal was resized).
     public func setOutputContext(_ context: OutputContext) { outputContext = context }
+
+    /// Watches the pipelines run from now on (the REPL's `.watch`): each run
+    /// records its rows in `baseline` and passes on only what changed since
+    /// the run before (all its rows the first time), as `| diff` shows a
+    /// change. nil stops watching.
+    public func watch(_ baseline: WatchBaseline?) { watching = baseline }
 
     /// What the REPL shows and completes from: settings, bindings, variables, fields seen.
     public var snapshot: SessionSnapshot {

@@ -19,8 +19,10 @@ extension OutputSink {
 
 /// An output sink over a file descriptor, buffered.
 public final class FileSink: OutputSink {
-    /// The reader went away (`hmq ... | head -1`): nothing more can be written.
-    public struct Closed: Error, Sendable {}
+    /// The reader went away (`hmq ... | head -1`, a pager quit early): nothing more can be written.
+    public struct Closed: Error, Sendable {
+        public init() {}
+    }
 
     private let descriptor: Int32
     private var buffer: [UInt8] = []

@@ -33,14 +33,31 @@ public struct OutputContext: Sendable, Hashable {
     public var unicode: Bool
     /// ANSI colour is wanted.
     public var color: Bool
+    /// The terminal's height in lines, when known (the REPL's pager reads it).
+    public var height: Int?
+    /// Whether `table` draws one block per row (the REPL's `\x`).
+    public var expanded: ExpandedDisplay
 
-    public init(isTerminal: Bool = false, width: Int? = nil, unicode: Bool = true, color: Bool = false) {
+    public init(isTerminal: Bool = false, width: Int? = nil, unicode: Bool = true, color: Bool = false, height: Int? = nil, expanded: ExpandedDisplay = .off) {
         self.isTerminal = isTerminal
         self.width = width
         self.unicode = unicode
         self.color = color
+        self.height = height
+        self.expanded = expanded
     }
 
     /// A file or a pipe: no width, no colour, UTF-8.
     public static let file = OutputContext()
+}
+
+/// psql's expanded display (`\x` in the REPL): whether `table` draws a block
+/// of `field | value` lines per row instead of a table.
+public enum ExpandedDisplay: String, Sendable, Hashable, CaseIterable {
+    /// A table, its widest columns cut to fit the terminal; blocks only when even that cannot fit.
+    case off
+    /// Blocks, always.
+    case on
+    /// Blocks whenever the table would be wider than the terminal (before anything is cut).
+    case auto
 }

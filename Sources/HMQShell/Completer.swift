@@ -33,7 +33,8 @@ public struct Completer {
 
     public static let statementKeywords = ["find", "let", "set", "explain"]
     public static let channelTypes = ["phone", "email", "any", "file", "csv"]
-    public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".read", ".quit", ".exit"]
+    public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".output", ".once", ".pager",
+                                     ".watch", ".read", ".quit", ".exit", "\\x"]
     static let conditionWords = ["and", "or", "not", "has", "contains", "matches", "in", "exists", "null", "true", "false"]
 
     /// Candidates for the word at the end of `text` (the statement so far,
@@ -44,14 +45,17 @@ public struct Completer {
         // Inside a quoted path: file names.
         if Self.insideQuote(before) { return files(matching: word) }
         let line = before.split(separator: "\n", omittingEmptySubsequences: false).last.map(String.init) ?? before
-        // Dot-commands, only at the start of a line.
-        if line.trimmingCharacters(in: .whitespaces).isEmpty, word.hasPrefix(".") { return Completions(filter(Self.dotCommands, word)) }
-        if line.trimmingCharacters(in: .whitespaces).hasPrefix(".") {
-            let command = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
-            switch command {
-            case ".read": return files(matching: word)
+        // Dot-commands (and psql's \x), only at the start of a line.
+        let started = line.trimmingCharacters(in: .whitespaces)
+        if started.isEmpty, word.hasPrefix(".") || word.hasPrefix("\\") { return Completions(filter(Self.dotCommands, word)) }
+        if started.hasPrefix(".") || started.hasPrefix("\\") {
+            let command = started.split(separator: " ").first.map(String.init) ?? ""
+            switch command.lowercased() {
+            case ".read", ".output", ".once": return files(matching: word)
             case ".help": return Completions(filter(REPL.helpTopics.map(\.name), word))
             case ".timing": return Completions(filter(["on", "off"], word))
+            case "\\x": return Completions(filter(ExpandedDisplay.allCases.map(\.rawValue), word))
+            case ".pager": return Completions(filter(PagerMode.allCases.map(\.rawValue), word))
             default: return Completions([])
             }
         }

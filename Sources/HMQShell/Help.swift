@@ -119,11 +119,23 @@ extension REPL {
             Ctrl-C clears the line, or cancels a running query. Ctrl-D on an empty line leaves.
             """),
         ("commands", """
-            .help [TOPIC]   this help            .formats    output formats and their options
-            .plugins        formatter plugins    .vars       bound results and variables
-            .settings       current settings     .history [N]  the last N statements
-            .timing on|off  time each query      .read FILE  run a script in this session
-            .quit           leave (also Ctrl-D)
+            .help [TOPIC]       this help (.help where, .help keys)
+            .formats            output formats and their options
+            .plugins            formatter and stage plugins
+            .vars               bound results and variables
+            .settings           current settings
+            .history [N]        the last N statements
+            .timing on|off      the time and requests of each query
+            .read FILE [ARGS]   run a script in this session
+            \\x [on|off|auto]    one block per row (auto: when a table is too wide)
+            .output [FILE]      results to FILE (emptied first); alone: the screen
+            .once FILE          the next statement's results to FILE
+            .pager on|off|auto  long results through $PAGER, else less -FRSX
+                                (auto: when taller than the screen)
+            .watch N            the last statement again every N s (2 or more),
+                                showing what changed; Ctrl-C stops
+            .quit               leave (also Ctrl-D)
+            Errors and notes stay on the screen whatever .output says.
             """),
     ]
 

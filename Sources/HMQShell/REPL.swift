@@ -23,9 +23,14 @@ public final class REPL {
         public var version: String
         /// Names of the built-in formats (the rest are external plugins), for `.plugins`.
         public var builtinFormats: Set<String>
+        /// The pager long results go through (nil: none; see ``PagerCommand/from(environment:)``).
+        public var pager: PagerCommand?
+        /// The time `.watch` shows and waits by.
+        public var clock: WatchClock
 
         public init(target: String, history: HistoryFile? = nil, historyPolicy: HistoryPolicy = HistoryPolicy(), rcFile: String? = nil,
-                    welcome: Bool = true, version: String = "", builtinFormats: Set<String> = []) {
+                    welcome: Bool = true, version: String = "", builtinFormats: Set<String> = [], pager: PagerCommand? = nil,
+                    clock: WatchClock = .system) {
             self.target = target
             self.history = history
             self.historyPolicy = historyPolicy
@@ -33,26 +38,39 @@ public final class REPL {
             self.welcome = welcome
             self.version = version
             self.builtinFormats = builtinFormats
+            self.pager = pager
+            self.clock = clock
         }
     }
 
     private let reader: LineReader
-    private let evaluator: Evaluator
-    private let configuration: Configuration
-    private let output: CountingSink
+    let evaluator: Evaluator
+    let configuration: Configuration
+    let output: CountingSink
     private let renderer: DiagnosticRenderer
-    private let writeError: @Sendable (String) -> Void
+    let writeError: @Sendable (String) -> Void
     /// `set mask`, as of the last statement: for stderr and the history.
-    private let masking: MaskState
-    private let interruptCount: () -> Int
-    private let outputContext: () -> OutputContext
+    let masking: MaskState
+    let interruptCount: () -> Int
+    let outputContext: () -> OutputContext
     private let progress: ProgressHandler?
     private var timing = false
     private var lastEntry: String?
     private var entries: [String] = []
+    /// `\x`: whether tables are drawn as one block per row.
+    var expanded = ExpandedDisplay.off
+    /// `.pager`, and the pager it starts.
+    var pagerMode = PagerMode.auto
+    let pager: PagerLauncher
+    /// `.output FILE`: where results go until `.output` alone.
+    var outputFile: OutputFile?
+    /// `.once FILE`: where the next statement's results go.
+    var onceFile: OutputFile?
+    /// The last statement typed at the prompt that shows rows, and the requests it sent (`.watch`).
+    var lastStatement: (text: String, requests: Int)?
     /// What completion and `.vars`/`.settings` read, refreshed after each statement.
     private let current: CurrentSnapshot
-    private var snapshot: SessionSnapshot {
+    var snapshot: SessionSnapshot {
         get { current.value }
         set { current.value = newValue }
     }
@@ -79,7 +97,9 @@ public final class REPL {
         let masking = MaskState()
         self.masking = masking
         // Errors and notes name values: masked as `set mask` is when they are said.
-        self.writeError = { text in writeError(masking.value.withLock { $0 }.map { $0.text(text) } ?? text) }
+        let masked: @Sendable (String) -> Void = { text in writeError(masking.value.withLock { $0 }.map { $0.text(text) } ?? text) }
+        self.writeError = masked
+        pager = PagerLauncher(configuration.pager, writeError: masked)
         self.interruptCount = interruptCount
         self.outputContext = outputContext
         self.progress = progress
@@ -128,6 +148,7 @@ public final class REPL {
             switch reader.readLine(prompt: shownPrompt) {
             case .endOfInput:
                 print("")
+                closeOutputFiles()
                 return 0
             case .interrupted:
                 // The line (and a statement being continued) is dropped.
@@ -136,9 +157,13 @@ public final class REPL {
                 if buffer.isEmpty {
                     let trimmed = line.trimmingCharacters(in: .whitespaces)
                     if trimmed.isEmpty { continue }
-                    if trimmed.hasPrefix(".") {
+                    // Dot-commands, and psql's \x.
+                    if trimmed.hasPrefix(".") || trimmed.hasPrefix("\\") {
                         remember(trimmed)
-                        if await dotCommand(trimmed) == .quit { return 0 }
+                        if await dotCommand(trimmed) == .quit {
+                            closeOutputFiles()
+                            return 0
+                        }
                         await refreshMasking()
                         continue
                     }
@@ -151,15 +176,17 @@ public final class REPL {
                 let text = buffer.text
                 buffer.clear()
                 remember(text)
-                await execute(text, name: "<stdin>")
+                let requests = await execute(text, name: "<stdin>")
+                // What `.watch` runs again: the last statement that shows rows.
+                if Self.showsRows(text, stages: evaluator.registry.stageNames) { lastStatement = (text, requests) }
                 await refreshMasking()
             }
         }
     }
 
-    private func print(_ text: String) {
-        try? output.write(text + "\n")
-        try? output.flush()
+    /// Writes the REPL's own text (not a result) on the screen, whatever `.output` says.
+    func print(_ text: String) {
+        try? output.writeToScreen(Array((text + "\n").utf8))
     }
 
     /// Takes up the session's `set mask` for stderr and the history.
@@ -188,18 +215,68 @@ public final class REPL {
         }
     }
 
-    /// Parses and runs `text` the way every other caller does (``ScriptRunner``);
-    /// errors are printed and the session goes on. Ctrl-C while it runs cancels
-    /// it (its requests too). `arguments` replace `$1`, `$2`... for this text (`.read FILE ARGS`).
-    func execute(_ text: String, name: String, arguments: [String]? = nil) async {
+    /// How running a statement went.
+    struct RunReport {
+        /// Ctrl-C cancelled it.
+        var interrupted = false
+        /// It wrote output before it was cancelled.
+        var partial = false
+        var requests = 0
+        var seconds = 0.0
+    }
+
+    /// Parses and runs `text` the way every other caller does (``ScriptRunner``),
+    /// its rows to where `.once`, `.output` and `.pager` send them. Errors are
+    /// printed and the session goes on. Returns the requests it sent.
+    @discardableResult
+    func execute(_ text: String, name: String, arguments: [String]? = nil) async -> Int {
+        let report: RunReport
+        if let file = onceFile ?? outputFile {
+            report = await run(text, name: name, arguments: arguments, into: file, context: fileContext, writeError: writeError)
+            if let once = onceFile {
+                onceFile = nil
+                close(once)
+            }
+        } else if let held = heldForPager() {
+            // Held until the statement ends, then shown on the screen or through the pager;
+            // errors and notes are said after it, below what was paged.
+            let errors = HeldErrors()
+            report = await run(text, name: name, arguments: arguments, into: held.output, context: held.context, writeError: { errors.append($0) })
+            show(held.output, height: held.context.height ?? 24)
+            for line in errors.take() { writeError(line) }
+        } else {
+            report = await run(text, name: name, arguments: arguments, into: nil, context: outputContext(), writeError: writeError)
+        }
+        say(report)
+        return report.requests
+    }
+
+    /// Says how a statement ended: cancelled, or its time with `.timing on`.
+    func say(_ report: RunReport) {
+        if report.interrupted {
+            writeError("hmq: cancelled" + (report.partial ? "; the rows above are incomplete" : "") + "\n")
+        } else if timing {
+            writeError(String(format: "Time: %.3f s, %d request%@\n", report.seconds, report.requests, report.requests == 1 ? "" : "s"))
+        }
+    }
+
+    /// Runs `text` with its rows going to `target` (nil: the screen) attached to
+    /// `context`. Ctrl-C while it runs cancels it (its requests too).
+    /// `arguments` replace `$1`, `$2`... for this text (`.read FILE ARGS`).
+    func run(_ text: String, name: String, arguments: [String]?, into target: (any OutputSink & Sendable)?, context: OutputContext,
+             writeError: @escaping @Sendable (String) -> Void) async -> RunReport {
         let source = Source(name: name, text: text)
-        await evaluator.setOutputContext(outputContext())
+        var context = context
+        context.expanded = expanded
+        await evaluator.setOutputContext(context)
+        output.divert(to: target)
+        defer { output.divert(to: nil) }
         let started = Date()
         let requestsBefore = evaluator.requestsSent
         let bytesBefore = output.count
         let interruptsBefore = interruptCount()
         let evaluator = self.evaluator
-        let (renderer, writeError, progress) = (self.renderer, self.writeError, self.progress)
+        let (renderer, progress) = (self.renderer, self.progress)
         let run = Task {
             await ScriptRunner().run([source], in: evaluator, report: { diagnostic, source in
                 writeError(renderer.render(diagnostic, in: source))
@@ -220,15 +297,8 @@ public final class REPL {
         let interrupted = await watcher.value
         try? output.flush()
         snapshot = await evaluator.snapshot
-        if interrupted {
-            let partial = output.count != bytesBefore
-            writeError("hmq: cancelled" + (partial ? "; the rows above are incomplete" : "") + "\n")
-            return
-        }
-        if timing {
-            let requests = evaluator.requestsSent - requestsBefore
-            writeError(String(format: "Time: %.3f s, %d request%@\n", Date().timeIntervalSince(started), requests, requests == 1 ? "" : "s"))
-        }
+        return RunReport(interrupted: interrupted, partial: output.count != bytesBefore, requests: evaluator.requestsSent - requestsBefore,
+                         seconds: Date().timeIntervalSince(started))
     }
 
     /// Runs a script file in this session (`.read`, the rc file).
@@ -276,7 +346,10 @@ public final class REPL {
             for descriptor in Settings.descriptors {
                 text += descriptor.name.padding(toLength: width, withPad: " ", startingAt: 0) + s.value(of: descriptor) + "\n"
             }
-            text += "timing".padding(toLength: width, withPad: " ", startingAt: 0) + (timing ? "on" : "off") + "\n"
+            for (name, value) in [("timing", timing ? "on" : "off"), ("expanded", expanded.rawValue), ("pager", pagerMode.rawValue),
+                                  ("output", outputFile?.path ?? "stdout")] {
+                text += name.padding(toLength: width, withPad: " ", startingAt: 0) + value + "\n"
+            }
             try? output.write(text)
         case ".history":
             let count = Int(argument) ?? 20
@@ -286,6 +359,14 @@ public final class REPL {
                 text += String(format: "%5d  ", i) + entry.replacingOccurrences(of: "\n", with: "\n       ") + "\n"
             }
             try? output.write(text)
+        case "\\x":
+            setExpanded(argument)
+        case ".output", ".once":
+            redirect(command, argument)
+        case ".pager":
+            setPager(argument)
+        case ".watch":
+            await watch(argument)
         case ".timing":
             switch argument.lowercased() {
             case "on": timing = true
@@ -312,17 +393,27 @@ public final class REPL {
     }
 }
 
-/// An output sink that counts what passes through (to tell whether a cancelled
-/// query printed anything).
+/// The REPL's output: what the evaluator writes to, counted (to tell whether
+/// a cancelled query printed anything), and sent where the REPL says: the
+/// screen, or for a statement a file (`.output`) or held output (the pager).
 public final class CountingSink: OutputSink, Sendable {
     private let state: Mutex<(base: any OutputSink, count: Int)>
+    /// Where writes go instead of the screen, while a statement runs.
+    private let diversion = Mutex<(any OutputSink & Sendable)?>(nil)
 
     public init(_ base: sending any OutputSink) { state = Mutex((base, 0)) }
 
     /// Bytes written so far.
     public var count: Int { state.withLock { $0.count } }
 
+    /// Sends what is written from now on to `sink`; nil: to the screen again.
+    func divert(to sink: (any OutputSink & Sendable)?) { diversion.withLock { $0 = sink } }
+
     public func write(_ text: String) throws {
+        if let target = diversion.withLock({ $0 }) {
+            state.withLock { $0.count += text.utf8.count }
+            return try target.write(text)
+        }
         try state.withLock { state in
             state.count += text.utf8.count
             try state.base.write(text)
@@ -330,11 +421,36 @@ public final class CountingSink: OutputSink, Sendable {
     }
 
     public func write(bytes: [UInt8]) throws {
+        if let target = diversion.withLock({ $0 }) {
+            state.withLock { $0.count += bytes.count }
+            return try target.write(bytes: bytes)
+        }
         try state.withLock { state in
             state.count += bytes.count
             try state.base.write(bytes: bytes)
         }
     }
 
-    public func flush() throws { try state.withLock { try $0.base.flush() } }
+    public func flush() throws {
+        try diversion.withLock { $0 }?.flush()
+        try state.withLock { try $0.base.flush() }
+    }
+
+    /// Writes `bytes` on the screen (not counted, whatever the diversion) and flushes.
+    func writeToScreen(_ bytes: [UInt8]) throws {
+        try state.withLock { state in
+            try state.base.write(bytes: bytes)
+            try state.base.flush()
+        }
+    }
+
+    /// The screen as a sink (for held output past what is held, with no pager to take it).
+    var screen: any OutputSink & Sendable { Screen(sink: self) }
+
+    private final class Screen: OutputSink, Sendable {
+        let sink: CountingSink
+        init(sink: CountingSink) { self.sink = sink }
+        func write(_ text: String) throws { try sink.writeToScreen(Array(text.utf8)) }
+        func write(bytes: [UInt8]) throws { try sink.writeToScreen(bytes) }
+    }
 }

@@ -11,6 +11,11 @@ import Foundation
 ///   shim counts SIGINT, passes it to the reading thread (Dispatch threads block
 ///   signals), and its character reader ends the line (tmux test: Ctrl-C at the
 ///   prompt and during a query).
+/// - libedit takes a new terminal size only in its own SIGWINCH handler, which
+///   is off with the rest of its signal handling: a resize left editing on the
+///   old width (the line drawn over the prompt). The shim counts SIGWINCH, and
+///   a resize at the prompt redraws the line at the new width; one during a
+///   query is taken up before the next prompt (tmux test: resize at the prompt).
 /// - Completion must set `rl_attempted_completion_over`, or libedit falls back
 ///   to file names: ``completeWord`` sets it on every call.
 /// - `rl_readline_name` must never be nil: set to "hmq" here.
@@ -36,6 +41,9 @@ public final class LibeditLineReader: LineReader {
         hmq_set_completion_function(completeWord)
         using_history()
         rl_initialize()
+        // After rl_initialize, which starts libedit afresh.
+        hmq_install_sigwinch_handler()
+        hmq_bind_resize_key()
         Self.current = self
     }
 
@@ -55,6 +63,7 @@ public final class LibeditLineReader: LineReader {
 
     public func readLine(prompt: String) -> LineReadResult {
         hmq_prepare_reading_thread()
+        hmq_apply_pending_resize()
         let before = hmq_interrupt_count()
         guard let pointer = CLibedit.readline(prompt) else {
             return hmq_interrupt_count() != before ? .interrupted : .endOfInput

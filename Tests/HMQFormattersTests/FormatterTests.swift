@@ -108,6 +108,24 @@ enum TrickyRows {
         #expect(text == (try TrickyRows.format("vertical")))
     }
 
+    /// The REPL's `\\x`: on, blocks always (in a file too); auto, blocks as soon as a table
+    /// would be wider than the terminal, where off cuts its widest columns to fit.
+    @Test func expandedDisplayDrawsBlocks() throws {
+        #expect(try TrickyRows.format("table", context: OutputContext(expanded: .on)) == (try TrickyRows.format("vertical")))
+        func terminal(_ width: Int, _ expanded: ExpandedDisplay) -> OutputContext {
+            OutputContext(isTerminal: true, width: width, unicode: true, color: false, expanded: expanded)
+        }
+        // The narrowest terminal the whole table fits, nothing cut.
+        let natural = try TrickyRows.format("table", context: terminal(10_000, .off))
+        let fits = try #require(try (10...1_000).first { try TrickyRows.format("table", context: terminal($0, .off)) == natural })
+        let vertical = try TrickyRows.format("vertical", context: terminal(fits - 1, .off))
+        #expect(try TrickyRows.format("table", context: terminal(fits, .auto)) == natural)
+        #expect(try TrickyRows.format("table", context: terminal(fits - 1, .auto)) == vertical)
+        #expect(try TrickyRows.format("table", context: terminal(fits - 1, .off)).hasPrefix("┌"))
+        // --no-auto: never blocks by itself.
+        #expect(try TrickyRows.format("table", options: ["no-auto": nil], context: terminal(fits - 1, .auto)).hasPrefix("┌"))
+    }
+
     @Test func aTableFitsTheTerminalWidth() throws {
         for width in [60, 80, 120] {
             let context = OutputContext(isTerminal: true, width: width, unicode: true, color: false)

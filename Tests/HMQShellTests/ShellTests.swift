@@ -31,7 +31,8 @@ struct Harness {
     }
 
     init(_ script: [LineReadResult], client: HeymarketClient? = nil, history: HistoryFile? = nil, policy: HistoryPolicy = HistoryPolicy(), directory: String? = nil,
-         outputContext: @escaping () -> OutputContext = { .file }) async {
+         outputContext: @escaping () -> OutputContext = { .file }, pager: PagerCommand? = nil, clock: WatchClock = .system,
+         interruptCount: @escaping () -> Int = { 0 }) async {
         reader = ScriptedLineReader(script)
         let output = StringSink()
         self.output = output
@@ -43,8 +44,8 @@ struct Harness {
         let lines = ErrorLines()
         errorLines = lines
         repl = await REPL(reader: reader, evaluator: evaluator, output: counting,
-                          configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false),
-                          renderer: DiagnosticRenderer(), writeError: { lines.append($0) }, interruptCount: { 0 }, outputContext: outputContext)
+                          configuration: .init(target: "sandbox", history: history, historyPolicy: policy, welcome: false, pager: pager, clock: clock),
+                          renderer: DiagnosticRenderer(), writeError: { lines.append($0) }, interruptCount: interruptCount, outputContext: outputContext)
     }
 }
 
@@ -56,7 +57,7 @@ struct TestFormat: FormatterPlugin {
     var fileExtensions: [String] { [] }
     var options: [PluginOption] { name == "csv" ? [PluginOption("no-header", .flag, "")] : [] }
     func makeFormatter(sink: any OutputSink, options: PluginOptions, context: OutputContext) throws(FormatterOptionError) -> any RowFormatter {
-        if name == "width" { try? sink.write("width=\(context.width ?? 0)\n") }
+        if name == "width" { try? sink.write("width=\(context.width ?? 0)\nexpanded=\(context.expanded.rawValue)\n") }
         return Writer(sink: sink)
     }
 
@@ -114,6 +115,11 @@ struct TestFormat: FormatterPlugin {
         #expect(reader.tab("find email $w") == ["$who"])
         #expect(reader.tab(".ti") == [".timing"])
         #expect(reader.tab(".help wh") == ["where"])
+        #expect(reader.tab(".o") == [".once", ".output"])
+        #expect(reader.tab("\\") == ["\\x"])
+        #expect(reader.tab("\\x a") == ["auto"])
+        #expect(reader.tab(".pager o") == ["off", "on"])
+        #expect(reader.tab(".w") == [".watch"])
     }
 
     @Test func fileNamesOnlyInsideAQuotedPath() async throws {
@@ -222,7 +228,7 @@ enum SandboxHarness {
             let script = folder.appendingPathComponent("two.hmq").path
             try "let t = find phone 14155551234, 14155552003\n$t | count\n".write(toFile: script, atomically: true, encoding: .utf8)
             let h = await Harness([.line(".read \(script)"), .line(".vars"), .line("set batch 7"), .line(".settings"), .line(".help where"),
-                             .line(".timing on"), .line("$t | count"), .line(".nope"), .line(".quit"), .line("find phone 1")], client: client)
+                             .line(".timing on"), .line("$t | count"), .line(".frobnicate"), .line(".quit"), .line("find phone 1")], client: client)
             _ = await h.repl.run()
             let out = h.output.text
             #expect(out.hasPrefix("count=2\n$t\t2 rows (let)\n$who\tada@example.com (--var)\n"))
@@ -231,7 +237,7 @@ enum SandboxHarness {
             #expect(out.contains("| where tags has \"vip\" and not is_opted_out"))
             #expect(out.contains("timing on\ncount=2\n"))
             #expect(h.errors.contains { $0.hasPrefix("Time: ") && $0.hasSuffix(", 0 requests\n") })
-            #expect(h.errors.contains("hmq: error: unknown command .nope; .help lists them\n"))
+            #expect(h.errors.contains("hmq: error: unknown command .frobnicate; .help lists them\n"))
             // .quit ends the session: the last line is never read.
             #expect(h.reader.prompts.count == 9)
         }
