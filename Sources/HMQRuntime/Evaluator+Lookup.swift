@@ -259,7 +259,9 @@ extension Evaluator {
     /// Values stream: a census pass (counts, invalid values, repeats), the
     /// batches, and a pass beside them for each value's outcome, so memory
     /// does not grow with the input (only with repeated values and contacts found).
-    func lookUp(_ find: FindSource, wholeResult: Bool, keepOutcomes: Bool, onRows: ([Row]) throws -> Bool,
+    /// `readerMayStop`: the stages may want no more rows before the end (see
+    /// ``HeymarketClient/batchOutcomes(_:readerMayStop:)``).
+    func lookUp(_ find: FindSource, wholeResult: Bool, keepOutcomes: Bool, readerMayStop: Bool = false, onRows: ([Row]) throws -> Bool,
                 streamsOutcomes: Bool = false, onOutcomes: ([Row]) throws -> Bool = { _ in true }) async throws -> SourceSummary {
         let input = try findInput(of: find)
         let client = try currentClient()
@@ -283,7 +285,7 @@ extension Evaluator {
             var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
             var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: wholeResult)
             var counter = ProgressCounter(census: census, client: client)
-            for try await outcome in client.batchOutcomes(source) {
+            for try await outcome in client.batchOutcomes(source, readerMayStop: readerMayStop && !wholeResult) {
                 let step = assembler.add(outcome)
                 collector.learn(assembler.attributionFailures)
                 cursor.learn(step.outcomes)

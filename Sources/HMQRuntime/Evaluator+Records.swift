@@ -203,7 +203,9 @@ extension Evaluator {
     /// `listing` (`| unmatched`) only the records that found no contact come.
     /// An unreadable key cell is that record's outcome: it stops nothing; with
     /// `set invalid error` (the default) the run ends in an error saying how many.
-    func lookUpRecords(_ find: FindSource, _ records: RecordsSource, listing: Bool, onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
+    /// `readerMayStop`: the stages may want no more rows before the end.
+    func lookUpRecords(_ find: FindSource, _ records: RecordsSource, listing: Bool, readerMayStop: Bool = false,
+                       onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
         let input = try recordsInput(records)
         let client = try currentClient()
         let planner = planner(for: settings)
@@ -220,7 +222,7 @@ extension Evaluator {
             var counter = ProgressCounter(census: census, client: client)
             var joiner = RecordsLookup(records: try input.reader(), keys: input.keys, repeated: census.repeated, listing: listing, origin: origin)
             var stopped = false
-            for try await outcome in client.batchOutcomes(source) {
+            for try await outcome in client.batchOutcomes(source, readerMayStop: readerMayStop) {
                 let step = assembler.add(outcome)
                 joiner.learn(step, attributionFailures: assembler.attributionFailures)
                 cursor.learn(step.outcomes)
