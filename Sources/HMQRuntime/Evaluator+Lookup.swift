@@ -259,7 +259,9 @@ extension Evaluator {
     /// Values stream: a census pass (counts, invalid values, repeats), the
     /// batches, and a pass beside them for each value's outcome, so memory
     /// does not grow with the input (only with repeated values and contacts found).
-    func lookUp(_ find: FindSource, wholeResult: Bool, keepOutcomes: Bool, onRows: ([Row]) throws -> Bool,
+    /// `readerMayStop`: the stages may want no more rows before the end (see
+    /// ``HeymarketClient/batchOutcomes(_:readerMayStop:)``).
+    func lookUp(_ find: FindSource, wholeResult: Bool, keepOutcomes: Bool, readerMayStop: Bool = false, onRows: ([Row]) throws -> Bool,
                 streamsOutcomes: Bool = false, onOutcomes: ([Row]) throws -> Bool = { _ in true }) async throws -> SourceSummary {
         let input = try findInput(of: find)
         let client = try currentClient()
@@ -280,7 +282,7 @@ extension Evaluator {
             let census = try planner.census(input.opener)
             if settings.invalid == .error, let error = invalidValuesError(find, census) { throw error }
             let assembler = try await streamedLookUp(find, input: input, census: census, planner: planner, client: client, retainingMatches: wholeResult,
-                                                     settlesRestWhenStopped: true) { step, assembler in
+                                                     settlesRestWhenStopped: true, readerMayStop: readerMayStop && !wholeResult) { step, assembler in
                 collector.learn(assembler.attributionFailures)
                 if wholeResult { return true }
                 return try onRows(step.matches.map(Row.init(match:)))
@@ -303,10 +305,11 @@ extension Evaluator {
     /// outcome is now known goes to `onOutcome` in input order, then
     /// `afterOutcomes` (false: stop). At the end, or when stopped and
     /// `settlesRestWhenStopped`, the values never searched go to `onOutcome` as
-    /// ``SearchResult/Outcome/notSearched``. Returns the assembler (its
+    /// ``SearchResult/Outcome/notSearched``. `readerMayStop`: the stages may want no
+    /// more rows before the end (a `limit`; see ``HeymarketClient/batchOutcomes(_:readerMayStop:)``). Returns the assembler (its
     /// failures, and its matches when `retainingMatches`) and whether it ran to the end.
     func streamedLookUp(_ find: FindSource, input: FindInput, census: PlanCensus, planner: SearchPlanner, client: HeymarketClient,
-                        retainingMatches: Bool, settlesRestWhenStopped: Bool,
+                        retainingMatches: Bool, settlesRestWhenStopped: Bool, readerMayStop: Bool = false,
                         afterBatch: (SearchAssembler.Step, SearchAssembler) throws -> Bool,
                         onOutcome: (InputValue, NormalizedChannelValue?, SearchResult.Outcome) throws -> Void,
                         afterOutcomes: () throws -> Bool) async throws -> SearchAssembler {
@@ -316,7 +319,7 @@ extension Evaluator {
         var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: retainingMatches)
         var counter = ProgressCounter(census: census, client: client)
         var stopped = false
-        for try await outcome in client.batchOutcomes(source) {
+        for try await outcome in client.batchOutcomes(source, readerMayStop: readerMayStop) {
             let step = assembler.add(outcome)
             cursor.learn(step.outcomes)
             events.progress?(counter.add(outcome))

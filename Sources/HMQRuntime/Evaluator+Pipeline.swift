@@ -40,7 +40,7 @@ extension Evaluator {
         case .find(let find) where find.records != nil:
             // A records source: a row per record and contact found; `| unmatched` keeps the records that found none.
             chain = StageChain(stages, sourceColumns: nil, sourceFields: ["input"] + RecordsLookup.outcomeFields)
-            summary = try await lookUpRecords(find, find.records!, listing: listing != nil) { rows in
+            summary = try await lookUpRecords(find, find.records!, listing: listing != nil, readerMayStop: chain.mayStop) { rows in
                 for row in rows { seenFields.formUnion(row.fields.keys) }
                 let out = try chain.push(rows)
                 if !out.isEmpty { try deliver(out, chain.outputColumns) }
@@ -49,7 +49,7 @@ extension Evaluator {
         case .find(let find) where listing != nil:
             chain = StageChain(stages, sourceColumns: Relation.unmatchedColumns)
             // The lookup runs until every value's outcome is in, or the stages want no more.
-            summary = try await lookUp(find, wholeResult: false, keepOutcomes: false, onRows: { _ in true }, streamsOutcomes: true) { rows in
+            summary = try await lookUp(find, wholeResult: false, keepOutcomes: false, readerMayStop: chain.mayStop, onRows: { _ in true }, streamsOutcomes: true) { rows in
                 let out = try chain.push(rows)
                 if !out.isEmpty { try deliver(out, chain.outputColumns) }
                 return !chain.saturated
@@ -57,7 +57,7 @@ extension Evaluator {
         case .find(let find):
             chain = StageChain(stages, sourceColumns: nil)
             let keep = keepUnmatched || events.outcomes != nil || pipeline.stages.contains { if case .plugin = $0 { true } else { false } }
-            summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline), keepOutcomes: keep) { rows in
+            summary = try await lookUp(find, wholeResult: Self.readsMatched(pipeline), keepOutcomes: keep, readerMayStop: chain.mayStop) { rows in
                 for row in rows {
                     seenFields.formUnion(row.fields.keys)
                     // Custom fields by their paths (`custom.12`), for completion.

@@ -211,7 +211,9 @@ extension Evaluator {
     /// `listing` (`| unmatched`) only the records that found no contact come.
     /// An unreadable key cell is that record's outcome: it stops nothing; with
     /// `set invalid error` (the default) the run ends in an error saying how many.
-    func lookUpRecords(_ find: FindSource, _ records: RecordsSource, listing: Bool, onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
+    /// `readerMayStop`: the stages may want no more rows before the end.
+    func lookUpRecords(_ find: FindSource, _ records: RecordsSource, listing: Bool, readerMayStop: Bool = false,
+                       onRows: ([Row]) throws -> Bool) async throws -> SourceSummary {
         let input = try recordsInput(records)
         let client = try currentClient()
         let planner = planner(for: settings)
@@ -225,7 +227,7 @@ extension Evaluator {
             var joiner = RecordsLookup(records: try input.reader(), keys: input.keys, repeated: census.repeated, listing: listing, origin: origin)
             var ended = true
             let assembler = try await streamedLookUp(find, input: FindInput(items: [], records: input), census: census, planner: planner, client: client,
-                                                     retainingMatches: false, settlesRestWhenStopped: false) { step, assembler in
+                                                     retainingMatches: false, settlesRestWhenStopped: false, readerMayStop: readerMayStop) { step, assembler in
                 joiner.learn(step, attributionFailures: assembler.attributionFailures)
                 return true
             } onOutcome: { input, normalized, outcome in

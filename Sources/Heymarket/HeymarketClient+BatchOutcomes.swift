@@ -15,8 +15,13 @@ extension HeymarketClient {
     /// values to share its questions' requests, up to ``pooledBatches`` more),
     /// so a reader that stops early stops the search: no batch past those is
     /// sent. Cancelling the reading task cancels the requests in flight.
-    public func batchOutcomes(_ source: BatchSource) -> BatchOutcomes {
-        BatchOutcomes(client: self, source: source)
+    ///
+    /// - Parameter readerMayStop: the reader may stop before the last outcome
+    ///   (a `limit`): exact attribution then starts no batch beyond
+    ///   `concurrency` ahead of it to share requests with, since those would
+    ///   be sent for nothing when it stops.
+    public func batchOutcomes(_ source: BatchSource, readerMayStop: Bool = false) -> BatchOutcomes {
+        BatchOutcomes(client: self, source: source, readerMayStop: readerMayStop)
     }
 
     /// How many batches exact attribution may hold beyond `concurrency` while
@@ -29,8 +34,9 @@ extension HeymarketClient {
         public typealias Element = BatchOutcome
         let client: HeymarketClient
         let source: BatchSource
+        let readerMayStop: Bool
 
-        public func makeAsyncIterator() -> Iterator { Iterator(client: client, source: source) }
+        public func makeAsyncIterator() -> Iterator { Iterator(client: client, source: source, readerMayStop: readerMayStop) }
 
         /// What the requests in flight report back.
         enum Event: Sendable {
@@ -51,6 +57,7 @@ extension HeymarketClient {
         public final class Iterator: AsyncIteratorProtocol {
             private let client: HeymarketClient
             private let source: BatchSource
+            private let readerMayStop: Bool
             /// The checkpoint journal and this lookup's number in it, once the first outcome is asked for.
             private var journal: (checkpoint: SearchCheckpoint, lookup: Int)?
             private var begun = false
@@ -71,9 +78,10 @@ extension HeymarketClient {
             private let post: AsyncStream<Event>.Continuation
             private var events: AsyncStream<Event>.AsyncIterator
 
-            init(client: HeymarketClient, source: BatchSource) {
+            init(client: HeymarketClient, source: BatchSource, readerMayStop: Bool) {
                 self.client = client
                 self.source = source
+                self.readerMayStop = readerMayStop
                 let (stream, post) = AsyncStream.makeStream(of: Event.self)
                 self.post = post
                 events = stream.makeAsyncIterator()
@@ -183,12 +191,14 @@ extension HeymarketClient {
             }
 
             /// True while another batch may start: up to `concurrency` ahead of the
-            /// reader, and up to ``HeymarketClient/pooledBatches`` more while a batch
-            /// waits for values to share its attribution's requests.
+            /// reader, and (unless the reader may stop early) up to
+            /// ``HeymarketClient/pooledBatches`` more while a batch waits for
+            /// values to share its attribution's requests.
             private var mayStartBatch: Bool {
                 guard !sourceEnded else { return false }
                 let ahead = started - yielded
-                return ahead < client.options.concurrency || (pool?.isWaiting == true && ahead < client.options.concurrency + client.pooledBatches)
+                return ahead < client.options.concurrency
+                    || (!readerMayStop && pool?.isWaiting == true && ahead < client.options.concurrency + client.pooledBatches)
             }
 
             /// Starts the next batch (or takes its journaled outcome); its position, nil after the last.

@@ -137,6 +137,26 @@ struct InProcessSandbox: HTTPTransport {
         #expect(pooled.matches.map(\.matchedValues) == alone.matches.map(\.matchedValues), "\(world)")
     }
 
+    /// Reads the world's first outcome and stops, as a `limit` does: the requests the server saw.
+    func firstOutcome(_ world: World, _ strategy: HeymarketClient.AttributionStrategy) async throws -> Int {
+        let clock = ManualClock()
+        let service = SandboxService(configuration: SandboxConfiguration(rateLimit: 1_000_000, now: clock.function), store: try SandboxContactStore(json: world.dataset))
+        var client = HeymarketClient(credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
+                                     baseURL: try BaseURL("http://127.0.0.1:9"),
+                                     options: SearchOptions(batchSize: world.batch, concurrency: 1, rateLimit: nil, attribution: .exact),
+                                     transport: InProcessSandbox(service: service), now: clock.function)
+        client.attributionStrategy = strategy
+        for try await _ in client.batchOutcomes(BatchSource(client.plan(world.values)), readerMayStop: true) { break }
+        return service.statistics.searchRequests
+    }
+
+    @Test(arguments: Array(1...40) as [UInt64])
+    func aReaderThatStopsAfterTheFirstOutcomeCostsNoMoreThanBatchByBatch(seed: UInt64) async throws {
+        let world = World(seed: seed)
+        let pooled = try await firstOutcome(world, .pooled), alone = try await firstOutcome(world, .perBatch)
+        #expect(pooled <= alone, "\(world): pooled \(pooled) requests, batch by batch \(alone)")
+    }
+
     /// The sandbox, but for exact attribution's requests (those whose values
     /// are not one of the plan's batches), which `meddle` answers instead.
     final class Meddling: HTTPTransport {

@@ -33,6 +33,9 @@ final class StageChain {
     /// True when no more source rows can change the output.
     var saturated: Bool { stages.contains { $0.isSaturated } }
 
+    /// True when the chain may want no more rows before the source ends (it has a `limit`).
+    var mayStop: Bool { stages.contains { $0 is LimitTransform } }
+
     /// Runs source rows through every stage; returns what comes out.
     func push(_ rows: [Row]) throws -> [Row] {
         try push(rows, from: 0)
