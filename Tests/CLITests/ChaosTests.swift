@@ -29,7 +29,7 @@ import Testing
         #expect(out.status == 4)
         #expect(out.stdout.isEmpty)
         #expect(out.stderr.contains("no whole answer") && out.stderr.contains("within 2.0 s"), "\(out.stderr)")
-        #expect(seconds < 15, "two attempts of 2 s each, not forever: \(seconds) s")
+        #expect(seconds < 45, "two attempts of 2 s each, not forever (the bound leaves room for a loaded 2-core machine running the suite in parallel): \(seconds) s")
         #expect(server.requests.count == 2)
     }
 
