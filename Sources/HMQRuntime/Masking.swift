@@ -37,6 +37,8 @@ public struct Masker: Sendable {
     public var isOn: Bool { mode != .off }
 
     static let bullet: Character = "•"
+    /// What `hash` masks free text with (made once: a masker hashes its key when made).
+    static let bullets = Masker(.on)
 
     /// Already masked (bullets, or a hash token): masking it again changes nothing.
     static func isMasked(_ s: String) -> Bool {
@@ -102,7 +104,7 @@ public struct Masker: Sendable {
     /// masks them, also under `hash`: a note or an error names values, it joins nothing).
     public func text(_ text: String) -> String {
         guard isOn, text.contains(where: { $0.isNumber || $0 == "@" }) else { return text }
-        if mode == .hash { return Masker(.on).text(text) }
+        if mode == .hash { return Self.bullets.text(text) }
         var out = ""
         var word = ""
         func flush() {
