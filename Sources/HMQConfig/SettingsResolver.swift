@@ -16,7 +16,9 @@ public struct SettingsResolver: Sendable {
     /// - Parameters:
     ///   - defaultFormat: `table` on a terminal, else `ndjson`.
     ///   - flags: values given on the command line, by setting name, with the flag as written (for messages).
-    public func resolve(defaultFormat: String, flags: [(name: String, value: String, flag: String)]) throws(SettingSourceError) -> Settings {
+    ///   - defaults: values that replace the built-in defaults (the REPL's answer cache), by setting name.
+    public func resolve(defaultFormat: String, flags: [(name: String, value: String, flag: String)],
+                        defaults: [(name: String, value: String)] = []) throws(SettingSourceError) -> Settings {
         var settings = Settings(format: defaultFormat)
         func apply(_ descriptor: SettingDescriptor, _ value: String, from origin: String) throws(SettingSourceError) {
             do {
@@ -24,6 +26,10 @@ public struct SettingsResolver: Sendable {
             } catch {
                 throw SettingSourceError(message: "\(origin): \(error.message)")
             }
+        }
+        for (name, value) in defaults {
+            guard let descriptor = Settings.descriptor(named: name) else { continue }
+            try apply(descriptor, value, from: "the default of '\(name)'")
         }
         for descriptor in Settings.descriptors {
             if let profile, let value = profile.settings[descriptor.name] {

@@ -37,7 +37,7 @@ extension Host {
     /// history file, the start-up script, the pager (`PAGER`), on this host's connection.
     @MainActor
     public func runREPL(variables: [String: String] = [:], runStartup: Bool = true, version: String) async throws {
-        let settings = try settings()
+        let settings = try settings(interactive: true)
         let dumb = environment["TERM"] == "dumb"
         let reader: LineReader = dumb ? PlainLineReader(showPrompt: true) : LibeditLineReader(name: "hmq")
         // The credentials' values, wherever they come from: never into the history file.

@@ -81,12 +81,14 @@ public final class Host: Sendable {
         return "prod"
     }
 
-    /// The settings of this run. The format defaults to a table on a terminal, NDJSON otherwise.
-    public func settings() throws -> Settings {
+    /// The settings of this run. The format defaults to a table on a terminal,
+    /// NDJSON otherwise; `interactive` (the REPL): the answer cache defaults to 5 minutes.
+    public func settings(interactive: Bool = false) throws -> Settings {
         var flags = options.settings
         if let format = options.format { flags.insert(("format", format, "--format"), at: 0) }
         let settings = try SettingsResolver(profile: profile, environment: environment)
-            .resolve(defaultFormat: Console.isTerminal(STDOUT_FILENO) ? "table" : "ndjson", flags: flags)
+            .resolve(defaultFormat: Console.isTerminal(STDOUT_FILENO) ? "table" : "ndjson", flags: flags,
+                     defaults: interactive ? [("cache", Settings.interactiveCache)] : [])
         guard registry.formatter(named: settings.format) != nil else {
             throw CommandFailure(status: .usage, message: "unknown format '\(settings.format)'; formats: " + registry.allFormatters.map(\.name).joined(separator: ", "))
         }
@@ -166,6 +168,8 @@ public final class Host: Sendable {
             do {
                 var client = HeymarketClient(credentials: try credentials(), baseURL: try BaseURL(running.baseURL), options: searchOptions, logger: logger())
                 client.serverName = "the embedded sandbox"
+                // A new sandbox each run: its answers are this process's alone.
+                client.answerCache = AnswerCache(storage: .memory, server: running.baseURL, credentials: try credentials())
                 client.notice = { [console] in console.note($0) }
                 client.onWait = { [console] in console.announce($0) }
                 let result = try await body(client)
@@ -187,6 +191,7 @@ public final class Host: Sendable {
         client.notice = { [console] in console.note($0) }
         client.onWait = { [console] in console.announce($0) }
         client.sharedBudget = SharedRateBudget(directory: Self.budgetDirectory(environment: environment), server: base.description, credentials: credentials)
+        client.answerCache = AnswerCache(storage: .directory(AnswerCache.defaultDirectory(environment: environment)), server: base.description, credentials: credentials)
         return try await body(client)
     }
 }

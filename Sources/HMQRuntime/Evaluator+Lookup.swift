@@ -235,17 +235,31 @@ extension Evaluator {
     }
 
     /// How values are planned under `settings`: as the client plans them (its
-    /// own credentials never sent as a value), or without a client (`--dry-run`).
+    /// own credentials never sent as a value, its answer cache), or without a client (`--dry-run`).
     func planner(for settings: Settings) -> SearchPlanner {
-        SearchPlanner(batchSize: settings.batch, normalizer: settings.searchOptions.normalizer, forbidden: client?.secrets ?? [])
+        client?.with(options: lookupOptions(settings)).planner
+            ?? SearchPlanner(batchSize: settings.batch, normalizer: settings.searchOptions.normalizer)
     }
 
     func currentClient() throws(RuntimeError) -> HeymarketClient {
         guard let client else {
             throw .at(SourceRange(start: 0, end: 0), "no API client: run with credentials or --sandbox (or use --dry-run)")
         }
-        return client.with(options: settings.searchOptions)
+        return client.with(options: lookupOptions(settings))
     }
+
+    /// The search options of `settings`; while `.watch` runs, every answer is fresh (it is there to see changes).
+    private func lookupOptions(_ settings: Settings) -> SearchOptions {
+        var options = settings.searchOptions
+        if watching != nil { options.refresh = true }
+        return options
+    }
+
+    /// Where this session's proven answers are kept (nil: no client).
+    public nonisolated var answerCache: AnswerCache? { client?.answerCache }
+
+    /// Values answered from the answer cache so far (this session).
+    public nonisolated var valuesFromCache: Int { answerCache?.statistics.hits ?? 0 }
 
     /// Looks up a find's values, handing rows to `onRows` in input order as
     /// they settle; `onRows` returns false when it needs no more, which stops
@@ -316,7 +330,7 @@ extension Evaluator {
         noteDroppedExtensions(census, of: find)
         let source = try planner.batches(input.opener, census: census)
         var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
-        var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: retainingMatches)
+        var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: retainingMatches, answers: client.answers)
         var counter = ProgressCounter(census: census, client: client)
         var stopped = false
         for try await outcome in client.batchOutcomes(source, readerMayStop: readerMayStop) {
@@ -373,7 +387,7 @@ extension Evaluator {
         }
         let input = try findInput(of: find)
         let masker = self.masker
-        let options = settings.searchOptions
+        let options = lookupOptions(settings)
         let base = client?.baseURL ?? BaseURL.production
         let planner = planner(for: settings)
         let census = try planner.census(input.opener)
@@ -382,9 +396,14 @@ extension Evaluator {
         let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
         let (count, invalidCount, batches) = (census.inputCount, census.invalidCount, census.batchCount)
         var text = "# \(count) value\(count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(census.distinctCount) distinct, \(batches) request\(batches == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
+        let cached = census.cached.count
+        if cached > 0, let age = options.cache {
+            text += "# \(cached) value\(cached == 1 ? "" : "s") answered from the cache (answers younger than \(Settings.shownDuration(age))): not sent; 'set refresh on' asks anyway\n"
+        }
         if settings.attribution == .exact {
             // Every batch is full but the last.
-            let full = census.distinctCount / options.batchSize, rest = census.distinctCount % options.batchSize
+            let sent = census.distinctCount - cached
+            let full = sent / options.batchSize, rest = sent % options.batchSize
             let bound = full * AttributionMode.extraRequestBound(values: options.batchSize) + AttributionMode.extraRequestBound(values: rest)
             text += "# attribution exact: up to \(bound) more request\(bound == 1 ? "" : "s") (2 × values − 2 per batch, retries aside), only for batches whose answer holds contacts no field ties to a value; "
                 + "batches share them, so usually about one per \(options.batchSize) such values, and a few more per value found only through a channel no field shows\n"
@@ -400,6 +419,8 @@ extension Evaluator {
         if let note = census.droppedExtensionsNote { text += "# \(note)\n" }
         let source = try planner.batches(input.opener, census: census)
         while let batch = try source.next() {
+            // Answered from the cache alone: no request.
+            if batch.values.isEmpty { continue }
             let request = HeymarketClient.searchRequest(for: batch, baseURL: base, timeout: options.timeout)
             text += "\(request.method) \(request.url)\n"
             for header in request.headers { text += "\(header.name): \(header.value)\n" }

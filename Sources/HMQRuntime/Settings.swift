@@ -45,6 +45,14 @@ public struct Settings: Sendable, Hashable {
     public var checkpoint: String?
     /// Whether phones, emails, names and note texts are masked in what hmq shows.
     public var mask = MaskMode.off
+    /// How long (seconds) a proven answer is used instead of asking again; nil: off
+    /// (the default in scripts and `hmq search`; the REPL starts with 5 minutes).
+    public var cache: Double?
+    /// Ask the server about every value even when the cache holds it (the answers are stored all the same).
+    public var refresh = false
+
+    /// The answer cache in the REPL when nothing else sets it: 5 minutes.
+    public static let interactiveCache = "5m"
 
     /// Defaults, with `format` as the output format.
     public init(format: String = "ndjson") { self.format = format }
@@ -63,7 +71,7 @@ public struct Settings: Sendable, Hashable {
         SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: rate?.requests,
                       rateWindow: .milliseconds(Int64((rate?.window ?? 60) * 1000)), pace: pace,
                       countryCode: countryCode, extensions: extensions, retry: RetryPolicy(maximumAttempts: retries, maximumWait: maxWait, connectionAttempts: connectAttempts), timeout: timeout,
-                      attribution: attribution, checkpoint: checkpoint)
+                      attribution: attribution, checkpoint: checkpoint, cache: cache, refresh: refresh)
     }
 
     /// The part of the settings that shapes requests (finds sharing it are searched together).
@@ -204,13 +212,7 @@ extension Settings {
                           choices: [], inProfile: true,
                           apply: { s, v throws(SettingError) in s.connectAttempts = try whole(v, "connect_attempts", 1...100) }, read: { String($0.connectAttempts) }),
         SettingDescriptor(name: "case_sensitive", summary: "compare text with case in where", valueHint: "on|off", choices: ["on", "off"], inProfile: true,
-                          apply: { s, v throws(SettingError) in
-                              switch v.lowercased() {
-                              case "on", "true", "yes", "1": s.caseSensitive = true
-                              case "off", "false", "no", "0": s.caseSensitive = false
-                              default: throw SettingError(message: "'case_sensitive' is on or off, not '\(v)'")
-                              }
-                          }, read: { $0.caseSensitive ? "on" : "off" }),
+                          apply: { s, v throws(SettingError) in s.caseSensitive = try onOff(v, "case_sensitive") }, read: { $0.caseSensitive ? "on" : "off" }),
         choice("pace", \.pace,
                summary: "window: spend the rate budget as soon as it allows, never more than the limit in any window; even: one request every window/limit (a key shared with other integrations)"),
         choice("attribution", \.attribution,
@@ -219,6 +221,19 @@ extension Settings {
                summary: "an input value that cannot be searched: error (stop before any request) or skip (list it in | unmatched)"),
         choice("mask", \.mask,
                summary: "hide phones, emails, names and note texts in every output, note, error and the history: on (1415•••0007), hash (stable tokens), off"),
+        SettingDescriptor(name: "cache", summary: "answer a value from a proven answer younger than this (30s, 5m, 1h, 1d) instead of asking again; off: always ask (the REPL starts with 5m)",
+                          valueHint: "duration|off", choices: ["off", "5m", "1h"], inProfile: true,
+                          apply: { s, v throws(SettingError) in
+                              let trimmed = v.trimmingWhitespaceAndNewlines().lowercased()
+                              if trimmed == "off" || trimmed == "0" { s.cache = nil; return }
+                              guard let seconds = duration(trimmed), seconds >= 1, seconds <= 30 * 86_400 else {
+                                  throw SettingError(message: "'cache' takes a duration from 1s to 30d (30s, 5m, 1h, 1d; a number is seconds) or off, not '\(v)'")
+                              }
+                              s.cache = seconds
+                          }, read: { $0.cache.map(shownDuration) ?? "off" }),
+        SettingDescriptor(name: "refresh", summary: "on: ask the server about every value even when the cache holds an answer (answers are still stored)",
+                          valueHint: "on|off", choices: ["on", "off"], inProfile: false,
+                          apply: { s, v throws(SettingError) in s.refresh = try onOff(v, "refresh") }, read: { $0.refresh ? "on" : "off" }),
         SettingDescriptor(name: "checkpoint", summary: "a file journaling finished batches: run the same command again to resume where it stopped; off: none",
                           valueHint: "file", choices: [], inProfile: false,
                           apply: { s, v throws(SettingError) in
@@ -251,6 +266,37 @@ extension Settings {
             throw SettingError(message: "'\(name)' takes seconds (\(Int(range.lowerBound)) to \(Int(range.upperBound)); 90, 90s or 2m), not '\(value)'")
         }
         return number * unit
+    }
+
+    private static func onOff(_ value: String, _ name: String) throws(SettingError) -> Bool {
+        switch value.lowercased() {
+        case "on", "true", "yes", "1": return true
+        case "off", "false", "no", "0": return false
+        default: throw SettingError(message: "'\(name)' is on or off, not '\(value)'")
+        }
+    }
+
+    /// `90`, `90s`, `5m`, `2h`, `1d` (a fraction is fine) in seconds; nil for anything else.
+    static func duration(_ text: String) -> Double? {
+        var text = Substring(text)
+        var unit = 1.0
+        switch text.last {
+        case "s": text.removeLast()
+        case "m": unit = 60; text.removeLast()
+        case "h": unit = 3600; text.removeLast()
+        case "d": unit = 86_400; text.removeLast()
+        default: break
+        }
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let number = Double(text), number.isFinite else { return nil }
+        return number * unit
+    }
+
+    /// Seconds as the largest whole unit: `5m`, `1h`, `90s`, `1d`.
+    public static func shownDuration(_ seconds: Double) -> String {
+        for (unit, name) in [(86_400.0, "d"), (3600, "h"), (60, "m")] where seconds >= unit && (seconds / unit).rounded() == seconds / unit {
+            return "\(Int(seconds / unit))\(name)"
+        }
+        return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
     }
 
     private static func whole(_ value: String, _ name: String, _ range: ClosedRange<Int>) throws(SettingError) -> Int {

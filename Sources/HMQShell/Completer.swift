@@ -33,7 +33,7 @@ public struct Completer {
 
     public static let statementKeywords = ["find", "let", "set", "explain"]
     public static let channelTypes = ["phone", "email", "any", "file", "csv"]
-    public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".output", ".once", ".pager",
+    public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".cache", ".output", ".once", ".pager",
                                      ".watch", ".read", ".quit", ".exit", "\\x"]
     static let conditionWords = ["and", "or", "not", "has", "contains", "matches", "in", "exists", "null", "true", "false"]
 
@@ -54,6 +54,7 @@ public struct Completer {
             case ".read", ".output", ".once": return files(matching: word)
             case ".help": return Completions(filter(REPL.helpTopics.map(\.name), word))
             case ".timing": return Completions(filter(["on", "off"], word))
+            case ".cache": return Completions(filter(["clear"], word))
             case "\\x": return Completions(filter(ExpandedDisplay.allCases.map(\.rawValue), word))
             case ".pager": return Completions(filter(PagerMode.allCases.map(\.rawValue), word))
             default: return Completions([])

@@ -126,6 +126,8 @@ extension REPL {
             .settings           current settings
             .history [N]        the last N statements
             .timing on|off      the time and requests of each query
+            .cache [clear]      the answer cache: what it holds, how often it
+                                answered; clear empties it (set cache 10m|off)
             .read FILE [ARGS]   run a script in this session
             \\x [on|off|auto]    one block per row (auto: when a table is too wide)
             .output [FILE]      results to FILE (emptied first); alone: the screen

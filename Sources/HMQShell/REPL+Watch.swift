@@ -39,6 +39,11 @@ extension REPL {
             return
         }
         let (statement, requests) = (last.text, last.requests)
+        if last.cached > 0 {
+            // Its last run cost less than a watch's will: each watch run asks the server again.
+            writeError("hmq: note: the last run answered \(last.cached) value\(last.cached == 1 ? "" : "s") from the cache; a watch asks the server every run, "
+                + "so it may cost more than the \(requests) request\(requests == 1 ? "" : "s") counted below (it stops if a run goes over the share)\n")
+        }
         let budget = Self.budget(snapshot.settings.rate)
         let allowed = budget.perMinute * Self.watchShare
         let perMinute = Double(requests) * 60 / seconds

@@ -67,7 +67,7 @@ public final class REPL {
     /// `.once FILE`: where the next statement's results go.
     var onceFile: OutputFile?
     /// The last statement typed at the prompt that shows rows, and the requests it sent (`.watch`).
-    var lastStatement: (text: String, requests: Int)?
+    var lastStatement: (text: String, requests: Int, cached: Int)?
     /// What completion and `.vars`/`.settings` read, refreshed after each statement.
     private let current: CurrentSnapshot
     var snapshot: SessionSnapshot {
@@ -176,9 +176,9 @@ public final class REPL {
                 let text = buffer.text
                 buffer.clear()
                 remember(text)
-                let requests = await execute(text, name: "<stdin>")
+                let report = await execute(text, name: "<stdin>")
                 // What `.watch` runs again: the last statement that shows rows.
-                if Self.showsRows(text, stages: evaluator.registry.stageNames) { lastStatement = (text, requests) }
+                if Self.showsRows(text, stages: evaluator.registry.stageNames) { lastStatement = (text, report.requests, report.cached) }
                 await refreshMasking()
             }
         }
@@ -222,14 +222,16 @@ public final class REPL {
         /// It wrote output before it was cancelled.
         var partial = false
         var requests = 0
+        /// Values answered from the answer cache (no request).
+        var cached = 0
         var seconds = 0.0
     }
 
     /// Parses and runs `text` the way every other caller does (``ScriptRunner``),
     /// its rows to where `.once`, `.output` and `.pager` send them. Errors are
-    /// printed and the session goes on. Returns the requests it sent.
+    /// printed and the session goes on. Returns how it ended (its requests, values from the cache).
     @discardableResult
-    func execute(_ text: String, name: String, arguments: [String]? = nil) async -> Int {
+    func execute(_ text: String, name: String, arguments: [String]? = nil) async -> RunReport {
         let report: RunReport
         if let file = onceFile ?? outputFile {
             report = await run(text, name: name, arguments: arguments, into: file, context: fileContext, writeError: writeError)
@@ -248,7 +250,7 @@ public final class REPL {
             report = await run(text, name: name, arguments: arguments, into: nil, context: outputContext(), writeError: writeError)
         }
         say(report)
-        return report.requests
+        return report
     }
 
     /// Says how a statement ended: cancelled, or its time with `.timing on`.
@@ -256,7 +258,8 @@ public final class REPL {
         if report.interrupted {
             writeError("hmq: cancelled" + (report.partial ? "; the rows above are incomplete" : "") + "\n")
         } else if timing {
-            writeError(String(format: "Time: %.3f s, %d request%@\n", report.seconds, report.requests, report.requests == 1 ? "" : "s"))
+            writeError(String(format: "Time: %.3f s, %d request%@", report.seconds, report.requests, report.requests == 1 ? "" : "s")
+                       + (report.cached > 0 ? ", \(report.cached) value\(report.cached == 1 ? "" : "s") from the cache" : "") + "\n")
         }
     }
 
@@ -273,6 +276,7 @@ public final class REPL {
         defer { output.divert(to: nil) }
         let started = Date()
         let requestsBefore = evaluator.requestsSent
+        let cachedBefore = evaluator.valuesFromCache
         let bytesBefore = output.count
         let interruptsBefore = interruptCount()
         let evaluator = self.evaluator
@@ -298,7 +302,42 @@ public final class REPL {
         try? output.flush()
         snapshot = await evaluator.snapshot
         return RunReport(interrupted: interrupted, partial: output.count != bytesBefore, requests: evaluator.requestsSent - requestsBefore,
-                         seconds: Date().timeIntervalSince(started))
+                         cached: evaluator.valuesFromCache - cachedBefore, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// `.cache`: what the answer cache holds and how often it answered;
+    /// `.cache clear` empties it (every answer is asked for again).
+    func cacheCommand(_ argument: String) {
+        guard let cache = evaluator.answerCache else {
+            writeError("hmq: error: no answer cache: this session has no connection\n")
+            return
+        }
+        switch argument.lowercased() {
+        case "":
+            let size = cache.size(), stats = cache.statistics, setting = snapshot.settings.cache
+            let looked = stats.hits + stats.misses
+            var text = "cache \(setting.map { "on: answers younger than \(Settings.shownDuration($0)) are used" } ?? "off ('set cache 5m' turns it on)")"
+            if snapshot.settings.refresh { text += " (refresh on: every value is asked again)" }
+            switch cache.storage {
+            case .directory(let path): text += "\n\(size.answers) answer\(size.answers == 1 ? "" : "s") kept, \(Self.bytes(size.bytes)), in \(path)"
+            case .memory: text += "\n\(size.answers) answer\(size.answers == 1 ? "" : "s") kept in memory (the embedded sandbox is new each run)"
+            }
+            text += "\nthis session: \(stats.hits) of \(looked) value\(looked == 1 ? "" : "s") answered from the cache"
+                + (looked > 0 ? String(format: " (%.0f%%)", Double(stats.hits) * 100 / Double(looked)) : "") + ", \(stats.stored) answer\(stats.stored == 1 ? "" : "s") stored\n"
+            try? output.write(text)
+        case "clear":
+            let removed = cache.clear()
+            try? output.write("cache cleared: \(removed) answer\(removed == 1 ? "" : "s") removed\n")
+        default:
+            writeError("hmq: error: .cache takes nothing (what it holds) or clear\n")
+        }
+    }
+
+    /// `1.2 MB`.
+    nonisolated static func bytes(_ count: Int) -> String {
+        if count < 1024 { return "\(count) bytes" }
+        if count < 1 << 20 { return String(format: "%.1f kB", Double(count) / 1024) }
+        return String(format: "%.1f MB", Double(count) / Double(1 << 20))
     }
 
     /// Runs a script file in this session (`.read`, the rc file).
@@ -367,6 +406,8 @@ public final class REPL {
             setPager(argument)
         case ".watch":
             await watch(argument)
+        case ".cache":
+            cacheCommand(argument)
         case ".timing":
             switch argument.lowercased() {
             case "on": timing = true

@@ -181,7 +181,7 @@ extension HeymarketClient {
                     if let probe = pool?.nextProbe(fullOnly: true) {
                         send(probe)
                     } else if mayStartBatch, let position = try startBatch() {
-                        if arrived[position] != nil { continue }  // replayed from the checkpoint: nothing was sent
+                        if arrived[position] != nil { continue }  // replayed from the checkpoint, or answered from the cache: nothing was sent
                     } else if answering.isEmpty, probing.isEmpty, let probe = pool?.nextProbe(fullOnly: false) {
                         send(probe)
                     } else {
@@ -216,6 +216,11 @@ extension HeymarketClient {
                         throw journal.checkpoint.damaged(line: done.replayedLine ?? 0, problem)
                     }
                     arrived[position] = done
+                    return position
+                }
+                if batch.values.isEmpty {
+                    // Every value answered from the cache: nothing to send.
+                    arrived[position] = BatchOutcome(batch: batch, result: .success([]), attempts: 0)
                     return position
                 }
                 let pooled = pool != nil

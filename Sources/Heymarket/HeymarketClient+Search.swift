@@ -39,7 +39,7 @@ extension HeymarketClient {
     /// batch is sent and those not sent fail with that error, so every value
     /// still has an outcome and what was found is kept: see ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
-        var assembler = SearchAssembler(normalizer: options.normalizer, retainingMatches: true)
+        var assembler = SearchAssembler(normalizer: options.normalizer, retainingMatches: true, answers: answers)
         var counter = ProgressCounter(census: plan.census, client: self)
         var known: [NormalizedChannelValue: SearchResult.Outcome] = [:]
         for try await outcome in batchOutcomes(BatchSource(plan)) {

@@ -48,6 +48,8 @@ public struct HeymarketClient: Sendable {
     public var sharedBudget: SharedRateBudget?
     /// The server's name in a checkpoint, when not its URL (the embedded sandbox, on a new port each run).
     public var serverName: String?
+    /// Where proven answers are kept, used when ``SearchOptions/cache`` is set; nil: nowhere.
+    public var answerCache: AnswerCache?
     /// The clock for JWT `iat` and for `Retry-After` dates.
     let now: @Sendable () -> Date
     /// How exact attribution asks its questions (pooled across batches; tests compare one batch at a time).
@@ -98,8 +100,18 @@ public struct HeymarketClient: Sendable {
     public var secrets: [String] { tokens.secrets }
 
     /// The plan for `values` with this client's batch size and country code.
-    public func plan(_ values: [ChannelValue]) -> SearchPlan {
-        SearchPlanner(batchSize: options.batchSize, normalizer: options.normalizer, forbidden: tokens.secrets).plan(values)
+    public func plan(_ values: [ChannelValue]) -> SearchPlan { planner.plan(values) }
+
+    /// How this client plans values: its batch size, country code, credentials (never sent) and answer cache.
+    public var planner: SearchPlanner {
+        SearchPlanner(batchSize: options.batchSize, normalizer: options.normalizer, forbidden: tokens.secrets, answers: answers)
+    }
+
+    /// The answer cache as the options use it (nil: off). Under `refresh` or a
+    /// checkpoint it is written, not read.
+    public var answers: AnswerCache.Use? {
+        guard let answerCache, let age = options.cache else { return nil }
+        return AnswerCache.Use(cache: answerCache, maximumAge: age, reads: !options.refresh && options.checkpoint == nil)
     }
 
     /// The request a batch sends, without its `Authorization` header (for `explain`).

@@ -7,7 +7,7 @@ public struct LookupProgress: Sendable, Equatable {
     public var valuesTotal: Int
     /// 429 answers the client has had so far (waited out and retried).
     public var rateLimited: Int
-    /// Of ``valuesDone``, those whose batches came from a checkpoint (no request: not part of the speed).
+    /// Of ``valuesDone``, those whose batches came from a checkpoint, or answered from the cache (no request: not part of the speed).
     public var valuesReplayed: Int
 
     public init(batchesDone: Int, batchesTotal: Int, valuesDone: Int, valuesTotal: Int, rateLimited: Int = 0, valuesReplayed: Int = 0) {
@@ -37,9 +37,12 @@ public struct ProgressCounter: Sendable {
 
     /// The progress once `outcome` is in.
     public mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> LookupProgress {
-        progress.batchesDone += 1
-        progress.valuesDone += outcome.batch.values.count + outcome.rejected.count
+        // A batch answered from the cache alone sent no request: not one of the batches counted.
+        if !outcome.batch.values.isEmpty || !outcome.rejected.isEmpty { progress.batchesDone += 1 }
+        progress.batchesTotal = max(progress.batchesTotal, progress.batchesDone)
+        progress.valuesDone += outcome.batch.values.count + outcome.rejected.count + outcome.batch.cached.count
         if outcome.attempts == 0, case .success = outcome.result { progress.valuesReplayed += outcome.batch.values.count }
+        progress.valuesReplayed += outcome.batch.cached.count
         progress.rateLimited = client.rateLimitedCount
         return progress
     }

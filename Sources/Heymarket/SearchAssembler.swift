@@ -12,6 +12,8 @@
 public struct SearchAssembler {
     private let matcher: ContactMatcher
     private let retains: Bool
+    /// Where proven answers are stored (nil: nowhere).
+    private let answers: AnswerCache.Use?
     private var handedOut = Set<Contact.Identity>()
     private var retainedIndex: [Contact.Identity: Int] = [:]
     /// With `retainingMatches`: every contact found, in input order.
@@ -31,10 +33,12 @@ public struct SearchAssembler {
         public var ties: [NormalizedChannelValue: [Contact]] = [:]
     }
 
-    /// `normalizer` must be the plan's.
-    public init(normalizer: ChannelNormalizer, retainingMatches: Bool = false) {
+    /// `normalizer` must be the plan's. `answers`: where the values a batch
+    /// proves (matched with every contact tied to them, or no contact) are stored.
+    public init(normalizer: ChannelNormalizer, retainingMatches: Bool = false, answers: AnswerCache.Use? = nil) {
         matcher = ContactMatcher(normalizer: normalizer)
         retains = retainingMatches
+        self.answers = answers
     }
 
     /// Takes in the next batch's outcome (outcomes come in batch order).
@@ -44,61 +48,100 @@ public struct SearchAssembler {
         requests += outcome.attempts
         var step = Step()
         let batch = outcome.batch
+        answers?.cache.count(hits: batch.cached.count, misses: batch.values.count + outcome.rejected.count)
+        // The batch's values, sent and then answered from the cache, with each one's contacts (``Step/ties``).
+        let sent = batch.values.count
+        let values = batch.values + batch.cached.map(\.value)
+        let firstInputs = batch.firstInputs + batch.cached.map(\.firstInput)
+        let writings = batch.writings + batch.cached.map(\.writings)
+        var contacts: [Contact] = []
+        var hits: [[Int]] = []
+        var verdicts: [BatchAttribution.Verdict] = []
         switch outcome.result {
         case .failure(let failure):
             failures.append(failure)
+            verdicts = Array(repeating: .undetermined, count: sent)
             for v in batch.values { step.outcomes[v] = .failed(failure.error) }
         case .success(let records):
             // One contact sent as several records is one contact, tied by all of them.
             let groups = Contact.grouped(records)
-            let contacts = groups.map { $0[0] }
+            contacts = groups.map { $0[0] }
             let attribution = BatchAttribution(
-                valueCount: batch.values.count, fieldHits: matcher.match(contacts: groups, values: batch.values), probe: outcome.findings)
-            let batchEnd = batch.firstInputs.max() ?? 0
-            var contactsOfValue = [Int](repeating: 0, count: batch.values.count)
-            var new: [(key: Int, order: Int, match: SearchResult.Match)] = []
-            for (contact, hitIndexes) in zip(contacts, attribution.hits) {
-                for i in hitIndexes {
-                    contactsOfValue[i] += 1
-                    step.ties[batch.values[i], default: []].append(contact)
-                }
-                let matched = Self.writings(of: hitIndexes, in: batch)
-                if !handedOut.insert(contact.identity).inserted {
-                    // Found before, so placed before: only its values can grow.
-                    if retains, let at = retainedIndex[contact.identity] {
-                        let known = Set(matches[at].matchedValues)
-                        matches[at].matchedValues += matched.filter { !known.contains($0) }
-                    }
-                    continue
-                }
-                let key: Int
-                var candidates: [ChannelValue] = []
-                if let first = hitIndexes.map({ batch.firstInputs[$0] }).min() {
-                    key = first * 2
-                } else {
-                    key = batchEnd * 2 + 1
-                    candidates = Self.writings(of: attribution.verdicts.indices.filter { attribution.verdicts[$0] != .unmatched }, in: batch)
-                }
-                new.append((key, new.count, SearchResult.Match(contact: contact, matchedValues: matched, candidates: candidates)))
-            }
-            new.sort { $0.key != $1.key ? $0.key < $1.key : $0.order < $1.order }
-            step.matches = new.map(\.match)
-            for (i, value) in batch.values.enumerated() {
-                switch (contactsOfValue[i], attribution.verdicts[i]) {
-                case (let n, _) where n > 0: step.outcomes[value] = .matched(contactCount: n)
-                case (_, .undetermined): step.outcomes[value] = .undetermined
-                default: step.outcomes[value] = .unmatched
-                }
-            }
-            // Values the server refused alone (the batch was asked again in parts): invalid, and a failure of the run.
-            for (value, error) in outcome.rejected {
-                step.outcomes[value] = .invalid(error)
-                failures.append(BatchFailure(batchIndex: batch.index, values: [value], error: error, attempts: 1))
-            }
+                valueCount: sent, fieldHits: matcher.match(contacts: groups, values: batch.values), probe: outcome.findings)
+            hits = attribution.hits
+            verdicts = attribution.verdicts
             if let findings = outcome.findings, let error = findings.failure {
                 let unresolved = findings.unresolved.sorted().map { batch.values[$0] }
                 attributionFailures.append(BatchFailure(batchIndex: batch.index, values: unresolved, error: error, attempts: findings.attempts))
             }
+        }
+        let sentContacts = contacts.count
+        // The cached values' contacts join the answer's: one contact found both ways is one contact.
+        var indexOf = Dictionary(contacts.enumerated().map { ($1.identity, $0) }, uniquingKeysWith: { first, _ in first })
+        for (i, cached) in batch.cached.enumerated() {
+            verdicts.append(cached.contacts.isEmpty ? .unmatched : .matched)
+            for contact in cached.contacts {
+                if let at = indexOf[contact.identity] {
+                    hits[at].append(sent + i)
+                } else {
+                    indexOf[contact.identity] = contacts.count
+                    contacts.append(contact)
+                    hits.append([sent + i])
+                }
+            }
+        }
+        let batchEnd = firstInputs.max() ?? 0
+        var contactsOfValue = [Int](repeating: 0, count: values.count)
+        var new: [(key: Int, order: Int, match: SearchResult.Match)] = []
+        for (contact, hitIndexes) in zip(contacts, hits) {
+            for i in hitIndexes {
+                contactsOfValue[i] += 1
+                step.ties[values[i], default: []].append(contact)
+            }
+            // In input order, wherever the value came from (sent, or answered from the cache).
+            let matched = Self.writings(of: batch.cached.isEmpty ? hitIndexes : hitIndexes.sorted { firstInputs[$0] < firstInputs[$1] }, in: writings)
+            if !handedOut.insert(contact.identity).inserted {
+                // Found before, so placed before: only its values can grow.
+                if retains, let at = retainedIndex[contact.identity] {
+                    let known = Set(matches[at].matchedValues)
+                    matches[at].matchedValues += matched.filter { !known.contains($0) }
+                }
+                continue
+            }
+            let key: Int
+            var candidates: [ChannelValue] = []
+            if let first = hitIndexes.map({ firstInputs[$0] }).min() {
+                key = first * 2
+            } else {
+                key = batchEnd * 2 + 1
+                candidates = Self.writings(of: verdicts.indices.filter { $0 < sent && verdicts[$0] != .unmatched }, in: writings)
+            }
+            new.append((key, new.count, SearchResult.Match(contact: contact, matchedValues: matched, candidates: candidates)))
+        }
+        new.sort { $0.key != $1.key ? $0.key < $1.key : $0.order < $1.order }
+        step.matches = new.map(\.match)
+        if case .success = outcome.result {
+            for (i, value) in batch.values.enumerated() {
+                switch (contactsOfValue[i], verdicts[i]) {
+                case (let n, _) where n > 0: step.outcomes[value] = .matched(contactCount: n)
+                case (_, .undetermined): step.outcomes[value] = .undetermined
+                default: step.outcomes[value] = .unmatched
+                }
+                // Stored for the next lookup when the answer proves it whole: no contact, or
+                // every contact of the answer is the value's (a contact tied to another
+                // value may still hold this one on a channel no field shows).
+                if let answers, verdicts[i] == .unmatched || (verdicts[i] == .matched && contactsOfValue[i] == sentContacts) {
+                    answers.cache.store(value, contacts: step.ties[value] ?? [])
+                }
+            }
+        }
+        for (i, cached) in batch.cached.enumerated() {
+            step.outcomes[cached.value] = contactsOfValue[sent + i] > 0 ? .matched(contactCount: contactsOfValue[sent + i]) : .unmatched
+        }
+        // Values the server refused alone (the batch was asked again in parts): invalid, and a failure of the run.
+        for (value, error) in outcome.rejected {
+            step.outcomes[value] = .invalid(error)
+            failures.append(BatchFailure(batchIndex: batch.index, values: [value], error: error, attempts: 1))
         }
         if retains {
             for match in step.matches {
@@ -110,10 +153,10 @@ public struct SearchAssembler {
     }
 
     /// Every writing of the values at `indexes`, each once, in order.
-    private static func writings(of indexes: [Int], in batch: ChannelBatch) -> [ChannelValue] {
+    private static func writings(of indexes: [Int], in writings: [[ChannelValue]]) -> [ChannelValue] {
         var out: [ChannelValue] = []
         var seen = Set<ChannelValue>()
-        for i in indexes { for w in batch.writings[i] where seen.insert(w).inserted { out.append(w) } }
+        for i in indexes { for w in writings[i] where seen.insert(w).inserted { out.append(w) } }
         return out
     }
 }

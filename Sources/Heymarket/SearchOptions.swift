@@ -23,6 +23,11 @@ public struct SearchOptions: Sendable, Hashable {
     public var attribution: AttributionMode
     /// A journal of finished batches to resume from (see ``SearchCheckpoint``); nil: none.
     public var checkpoint: String?
+    /// How old (seconds) an answer of the client's ``HeymarketClient/answerCache`` may be and still
+    /// answer a value; nil: the cache is neither read nor written.
+    public var cache: Double?
+    /// Ask the server about every value even when the cache holds it (the answers are stored all the same).
+    public var refresh: Bool
 
     public init(
         batchSize: Int = 100,
@@ -35,7 +40,9 @@ public struct SearchOptions: Sendable, Hashable {
         retry: RetryPolicy = RetryPolicy(),
         timeout: Double = 30,
         attribution: AttributionMode = .exact,
-        checkpoint: String? = nil
+        checkpoint: String? = nil,
+        cache: Double? = nil,
+        refresh: Bool = false
     ) {
         self.batchSize = max(1, batchSize)
         self.concurrency = max(1, concurrency)
@@ -48,6 +55,8 @@ public struct SearchOptions: Sendable, Hashable {
         self.timeout = timeout
         self.attribution = attribution
         self.checkpoint = checkpoint
+        self.cache = cache
+        self.refresh = refresh
     }
 
     /// How these options read input values (country code, extensions).

@@ -80,21 +80,41 @@ public struct ChannelBatch: Sendable, Hashable {
     public var firstInputs: [Int]
     /// For each value, every writing of it in the input (`+1 415…`, `1415…`), in order.
     public var writings: [[ChannelValue]]
+    /// Values of the batch answered from the ``AnswerCache``, in input order:
+    /// in its place in the input, never sent (a batch of only these sends no request).
+    public var cached: [CachedValue] = []
 
-    public init(index: Int, values: [NormalizedChannelValue], firstInputs: [Int] = [], writings: [[ChannelValue]] = []) {
+    /// A value answered from the cache: where it is in the input, how it was written, and its proven contacts.
+    public struct CachedValue: Sendable, Hashable {
+        public var value: NormalizedChannelValue
+        public var firstInput: Int
+        public var writings: [ChannelValue]
+        public var contacts: [Contact]
+    }
+
+    public init(index: Int, values: [NormalizedChannelValue], firstInputs: [Int] = [], writings: [[ChannelValue]] = [], cached: [CachedValue] = []) {
         self.index = index
         self.values = values
         self.firstInputs = firstInputs.count == values.count ? firstInputs : Array(values.indices)
         self.writings = writings.count == values.count ? writings : values.map { [ChannelValue(type: $0.type, value: $0.value)] }
+        self.cached = cached
+    }
+
+    /// Every value of the batch, sent or answered from the cache, in order of first appearance.
+    public var valuesInInputOrder: [NormalizedChannelValue] {
+        guard !cached.isEmpty else { return values }
+        let all = zip(firstInputs, values).map { ($0, $1) } + cached.map { ($0.firstInput, $0.value) }
+        return all.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// The request body for them.
     public var body: SearchRequestBody { SearchRequestBody(values: values) }
 
-    /// The batch (same index) of only the values at `indexes`, with their first inputs and writings.
+    /// The batch (same index) of only the values at `indexes`, with their first
+    /// inputs and writings (and the values answered from the cache).
     public func subset(_ indexes: [Int]) -> ChannelBatch {
         ChannelBatch(index: index, values: indexes.map { values[$0] }, firstInputs: indexes.map { firstInputs[$0] },
-                     writings: indexes.map { writings[$0] })
+                     writings: indexes.map { writings[$0] }, cached: cached)
     }
 }
 
@@ -133,9 +153,12 @@ public struct PlanCensus: Sendable {
     /// The first ``invalidShown`` invalid inputs, in input order.
     public var invalid: [(input: InputValue, error: HeymarketError)] = []
     public static let invalidShown = 20
-    /// Distinct valid values: the ids the requests carry.
+    /// Distinct valid values: the ids the requests carry, and those answered from the cache.
     public var distinctCount = 0
+    /// Batches that send a request.
     public var batchCount = 0
+    /// Distinct values the answer cache holds (they are not sent): their fingerprints.
+    public var cached = Set<ValueFingerprint>()
     /// At most this many values per batch (every batch but the last holds this many).
     public var batchSize = 1
     /// Values met more than once, and every writing of each.
@@ -170,7 +193,9 @@ public struct PlanCensus: Sendable {
 
 /// Normalises, de-duplicates and packs values into batches, in order of
 /// first appearance (a batch may hold several types: one `contact_channels`
-/// entry each). The request count is `ceil(distinct values / batchSize)`.
+/// entry each). The request count is `ceil(distinct values / batchSize)`,
+/// counting only values the answer cache does not hold: those ride in the
+/// batches, in their places, without counting towards a batch's size.
 public struct SearchPlanner: Sendable {
     /// At most this many ids per request.
     public var batchSize: Int
@@ -178,11 +203,19 @@ public struct SearchPlanner: Sendable {
     /// Text no value may hold (the client's own credentials): such a value is
     /// refused, never sent, and its text never shown.
     public var forbidden: [String]
+    /// The answer cache the batches are taken from, when it is read (nil: every value is sent).
+    public var answers: AnswerCache.Use?
 
-    public init(batchSize: Int = 100, normalizer: ChannelNormalizer = ChannelNormalizer(), forbidden: [String] = []) {
+    /// Values answered from the cache one batch may carry beside none sent (a
+    /// batch sending requests carries those met before it fills, up to ``cachedAtMost``).
+    static let cachedAlone = 1_000
+    static let cachedAtMost = 100_000
+
+    public init(batchSize: Int = 100, normalizer: ChannelNormalizer = ChannelNormalizer(), forbidden: [String] = [], answers: AnswerCache.Use? = nil) {
         self.batchSize = max(1, batchSize)
         self.normalizer = normalizer
         self.forbidden = forbidden.filter { $0.count >= 8 }
+        self.answers = answers?.reads == true ? answers : nil
     }
 
     /// What `value` is sent as, or why it is not sent.
@@ -218,13 +251,15 @@ public struct SearchPlanner: Sendable {
                 if reading.droppedExtension != nil { census.dropped(input.value, searched: n) }
                 var line = n.description + "\n"
                 line.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-                try finder.add(ValueFingerprint(n))
+                let f = ValueFingerprint(n)
+                try finder.add(f)
+                if let answers, answers.holds(n) { census.cached.insert(f) }
             }
         }
         let (repeated, extra) = try finder.finish()
         census.distinctCount = census.inputCount - census.invalidCount - extra
         census.batchSize = batchSize
-        census.batchCount = (census.distinctCount + batchSize - 1) / batchSize
+        census.batchCount = (census.distinctCount - census.cached.count + batchSize - 1) / batchSize
         census.fingerprint = hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
         if !repeated.isEmpty {
             let again = try open()
@@ -249,22 +284,29 @@ public struct SearchPlanner: Sendable {
         return BatchSource(census: census) {
             var batch = ChannelBatch(index: index, values: [])
             batch.values.reserveCapacity(planner.batchSize)
-            while batch.values.count < planner.batchSize, let input = try reader.next() {
+            while batch.values.count < planner.batchSize,
+                  batch.cached.count < (batch.values.isEmpty ? SearchPlanner.cachedAlone : SearchPlanner.cachedAtMost),
+                  let input = try reader.next() {
                 defer { position += 1 }
                 guard case .success(let n) = planner.normalize(input.value) else { continue }
                 var writings = [input.value]
+                let f = ValueFingerprint(n)
                 if !census.repeated.isEmpty {
-                    let f = ValueFingerprint(n)
                     if let all = census.repeated[f] {
                         guard seen.insert(f).inserted else { continue }
                         writings = all
                     }
                 }
+                // Counted as held by the census, and still there (else it is sent after all).
+                if census.cached.contains(f), let answer = planner.answers?.answer(for: n) {
+                    batch.cached.append(ChannelBatch.CachedValue(value: n, firstInput: position, writings: writings, contacts: answer.contacts))
+                    continue
+                }
                 batch.values.append(n)
                 batch.firstInputs.append(position)
                 batch.writings.append(writings)
             }
-            guard !batch.values.isEmpty else { return nil }
+            guard !batch.values.isEmpty || !batch.cached.isEmpty else { return nil }
             index += 1
             return batch
         }
@@ -279,7 +321,7 @@ public struct SearchPlanner: Sendable {
             var batches: [ChannelBatch] = []
             while let batch = try source.next() { batches.append(batch) }
             return SearchPlan(inputs: values.map { .init(value: $0, normalized: normalize($0)) },
-                              values: batches.flatMap(\.values), batches: batches, census: census)
+                              values: batches.flatMap(\.valuesInInputOrder), batches: batches, census: census)
         } catch {
             // An array cannot fail to read, and a census held in memory writes no file.
             preconditionFailure("planning values held in memory failed: \(error)")

@@ -43,6 +43,8 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("skip-invalid"), help: "The same as --invalid skip.") var skipInvalid = false
     @Option(help: help("checkpoint"), completion: .file()) var checkpoint: String?
     @Option(help: help("mask"), completion: .list(choices("mask"))) var mask: String?
+    @Option(help: help("cache")) var cache: String?
+    @Flag(help: "Ask the server about every value, even one the answer cache holds (the answers are stored all the same).") var refresh = false
 
     /// `--mask` alone is `--mask on` (the only setting whose value may be left out: `--mask`, `--mask hash`).
     static func expandingMask(_ arguments: [String]) -> [String] {
@@ -74,9 +76,10 @@ struct GlobalOptions: ParsableArguments {
         options.errorFormat = errorFormat
         let given: [(String, String?)] = [("batch", batch), ("concurrency", concurrency), ("rate", rate), ("pace", pace), ("retries", retries), ("timeout", timeout), ("max_wait", maxWait), ("connect_attempts", connectAttempts),
                                           ("country_code", countryCode), ("extensions", extensions), ("case_sensitive", caseSensitive), ("attribution", attribution), ("invalid", invalid), ("mask", mask),
-                                          ("checkpoint", checkpoint)]
+                                          ("checkpoint", checkpoint), ("cache", cache)]
         for case let (name, value?) in given { options.settings.append((name, value, Settings.descriptor(named: name)?.flag ?? name)) }
         if skipInvalid { options.settings.append(("invalid", "skip", "--skip-invalid")) }
+        if refresh { options.settings.append(("refresh", "on", "--refresh")) }
         return try Host(options: options)
     }
 

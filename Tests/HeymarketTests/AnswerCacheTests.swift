@@ -1,0 +1,217 @@
+import Foundation
+import HeymarketSandbox
+import Testing
+import TestSupport
+
+@testable import Heymarket
+
+/// The per-value answer cache: what it keeps (proven answers only), for how
+/// long (an injected clock), where (0700/0600, a hash of the key), and that a
+/// lookup through it gives what a lookup without it gives, asking the server
+/// only about the values it does not hold.
+@Suite struct AnswerCacheTests {
+    static let credentials = Credentials.secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key))
+
+    /// A temporary directory, removed when the test ends.
+    final class Directory {
+        let path = NSTemporaryDirectory() + "hmq-answer-cache-\(UUID().uuidString)"
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// A client on an in-process sandbox serving `dataset`, with the answer cache `cache` at `age` seconds.
+    static func client(_ service: SandboxService, cache: AnswerCache?, age: Double? = 300, batch: Int = 100, concurrency: Int = 2,
+                       attribution: AttributionMode = .exact, refresh: Bool = false, clock: ManualClock) throws -> HeymarketClient {
+        var client = HeymarketClient(credentials: credentials, baseURL: try BaseURL("http://127.0.0.1:9"),
+                                     options: SearchOptions(batchSize: batch, concurrency: concurrency, rateLimit: nil, attribution: attribution,
+                                                            cache: age, refresh: refresh),
+                                     transport: InProcessSandbox(service: service), now: clock.function)
+        client.answerCache = cache
+        return client
+    }
+
+    static func service(_ world: PooledAttributionTests.World, clock: ManualClock) throws -> SandboxService {
+        SandboxService(configuration: SandboxConfiguration(rateLimit: 1_000_000, now: clock.function), store: try SandboxContactStore(json: world.dataset))
+    }
+
+    /// The contacts that hold `value` on any channel: the truth, from the world's data.
+    static func holders(of value: NormalizedChannelValue, in world: PooledAttributionTests.World) -> Set<Int64> {
+        Set(world.people.filter { p in
+            let channels = [("phone", p.phone), ("email", p.email)].compactMap { t, v in v.map { (t, $0) } } + p.hidden.map { ($0.type, $0.id) }
+            return channels.contains { $0.0 == value.type && $0.1 == value.value }
+        }.map { Int64($0.id) })
+    }
+
+    /// Seeded worlds whose contacts hold channels their fields do not show:
+    /// half the values are looked up first (the cache learns), then all, then
+    /// all again. Every answer the cache keeps is the whole truth for its
+    /// value; through the cache every value ends as it does without it, the
+    /// same contacts are found, every tie is true, and no value is both
+    /// answered from the cache and sent.
+    @Test(arguments: Array(1...40) as [UInt64])
+    func aLookupThroughTheCacheGivesWhatOneWithoutItGivesAskingOnlyForWhatItDoesNotHold(seed: UInt64) async throws {
+        let world = PooledAttributionTests.World(seed: seed)
+        let clock = ManualClock()
+        // Without a cache: the reference.
+        let reference = try await Self.client(try Self.service(world, clock: clock), cache: nil, batch: world.batch, concurrency: world.concurrency, clock: clock)
+            .search(world.values)
+        var rng = SeededGenerator(seed: seed &+ 1000)
+        let some = world.values.filter { _ in rng.below(100) < 50 }
+        let directory = Directory()
+        let cache = AnswerCache(storage: .directory(directory.path), server: "http://127.0.0.1:9", credentials: Self.credentials, now: clock.function)
+        let service = try Self.service(world, clock: clock)
+        let client = try Self.client(service, cache: cache, batch: world.batch, concurrency: world.concurrency, clock: clock)
+        _ = try await client.search(some)
+        clock.advance(by: 60)
+        for run in 1...2 {
+            let (before, hitsBefore) = (service.statistics.idsSearched, cache.statistics.hits)
+            let cached = try await client.search(world.values)
+            let asked = service.statistics.idsSearched - before, hits = cache.statistics.hits - hitsBefore
+            func kind(_ o: SearchResult.Outcome) -> String { if case .matched = o { "matched" } else { "\(o)" } }
+            #expect(cached.inputs.map { kind($0.outcome) } == reference.inputs.map { kind($0.outcome) }, "\(world), run \(run)")
+            #expect(Set(cached.matches.map(\.contact.id)) == Set(reference.matches.map(\.contact.id)), "\(world), run \(run)")
+            #expect(cached.isComplete && cached.attributionFailures.isEmpty, "\(world), run \(run)")
+            for match in cached.matches {
+                for value in match.matchedValues {
+                    let n = try SearchPlanner().normalize(value).get()
+                    #expect(Self.holders(of: n, in: world).contains(match.contact.id ?? -1), "\(world): \(value) tied to contact \(match.contact.id ?? -1), which does not hold it")
+                }
+            }
+            // Each distinct value answered from the cache or asked about (exact attribution asks some again).
+            let distinct = Set(world.values.compactMap { try? SearchPlanner().normalize($0).get() })
+            #expect(asked >= distinct.count - hits, "\(world), run \(run)")
+            // The batches sent carry only what the cache does not hold (exact attribution's
+            // further questions depend on which values share a batch, with or without it).
+            let plan = client.planner.plan(world.values), plain = SearchPlanner(batchSize: world.batch).plan(world.values)
+            #expect(plan.census.batchCount == (distinct.count - plan.census.cached.count + world.batch - 1) / world.batch, "\(world), run \(run)")
+            #expect(plan.census.batchCount <= plain.census.batchCount, "\(world), run \(run)")
+            // What the cache keeps is the whole truth about each value.
+            for value in distinct {
+                guard let answer = cache.answer(for: value, maximumAge: 300) else { continue }
+                #expect(Set(answer.contacts.compactMap(\.id)) == Self.holders(of: value, in: world), "\(world): the cache's answer for \(value)")
+            }
+        }
+    }
+
+    /// The figures the issue asks for, on a sandbox: the same lookup twice, one new value, a bulk run sharing half another's values.
+    @Test func theSameLookupTwiceSendsNothingAndANewValueGoesAlone() async throws {
+        let clock = ManualClock()
+        let service = SandboxService(configuration: SandboxConfiguration(rateLimit: 1_000_000, now: clock.function))
+        let directory = Directory()
+        let cache = AnswerCache(storage: .directory(directory.path), server: "sandbox", credentials: Self.credentials, now: clock.function)
+        let client = try Self.client(service, cache: cache, clock: clock)
+        let (a, b): (ChannelValue, ChannelValue) = (.phone("14155551234"), .email("jose.nunez@example.com"))
+
+        _ = try await client.search([a])
+        #expect(service.statistics.searchRequests == 1)
+        let twice = try await client.search([a])
+        #expect(service.statistics.searchRequests == 1, "the same lookup again sends nothing")
+        #expect(twice.matches.map(\.contact.id) == [1001] && twice.requestCount == 0)
+
+        let ids = service.statistics.idsSearched
+        let both = try await client.search([a, b])
+        #expect(service.statistics.searchRequests == 2 && service.statistics.idsSearched == ids + 1, "one request, holding the new value alone")
+        #expect(both.inputs.map(\.outcome).allSatisfy { if case .matched = $0 { true } else { false } })
+
+        // A bulk run of 400, then another of 400 sharing 200 of them: 2 requests of 100, not 4.
+        let first = (0..<400).map { ChannelValue.phone("1415700" + String(format: "%04d", $0)) }
+        let second = Array(first[200...]) + (400..<600).map { ChannelValue.phone("1415700" + String(format: "%04d", $0)) }
+        _ = try await client.search(first)
+        let sent = service.statistics.searchRequests
+        let result = try await client.search(second)
+        #expect(service.statistics.searchRequests - sent == 2)
+        #expect(result.unmatched.count == 400 && result.isComplete)
+    }
+
+    @Test func anAnswerIsUsedUntilItIsAsOldAsTheSettingAndNeverWhenTheClockIsBehindIt() throws {
+        let clock = ManualClock()
+        let directory = Directory()
+        let cache = AnswerCache(storage: .directory(directory.path), server: "s", credentials: Self.credentials, now: clock.function)
+        let value = NormalizedChannelValue(type: "phone", value: "14155551234")
+        let contact = try #require(Contact(json: .object(JSONObject([.init(key: "id", value: .integer(7)), .init(key: "phone", value: .string("14155551234"))]))))
+        cache.store(value, contacts: [contact])
+        #expect(cache.answer(for: value, maximumAge: 300)?.contacts == [contact])
+        #expect(cache.holds(value, maximumAge: 300))
+        clock.advance(by: 299)
+        #expect(cache.answer(for: value, maximumAge: 300) != nil)
+        #expect(cache.answer(for: value, maximumAge: 120) == nil, "a shorter setting makes it too old")
+        clock.advance(by: 2)
+        #expect(cache.answer(for: value, maximumAge: 300) == nil && !cache.holds(value, maximumAge: 300))
+        // Stored "in the future" (a clock set back since): not trusted.
+        clock.advance(by: -3600)
+        #expect(cache.answer(for: value, maximumAge: 1e9) == nil)
+    }
+
+    @Test func answersArePrivateKeyedByAHashAndAFileThatIsNotAWholeAnswerForTheValueIsNone() throws {
+        let clock = ManualClock()
+        let directory = Directory()
+        let cache = AnswerCache(storage: .directory(directory.path + "/hmq/answers"), server: "s", credentials: Self.credentials, now: clock.function)
+        let value = NormalizedChannelValue(type: "email", value: "ada@example.com")
+        cache.store(value, contacts: [])
+        #expect(cache.answer(for: value, maximumAge: 60)?.contacts == [])
+        var files: [String] = []
+        let walker = try #require(FileManager.default.enumerator(atPath: directory.path))
+        while let name = walker.nextObject() as? String {
+            let path = directory.path + "/" + name
+            let mode = try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            if walker.fileAttributes?[.type] as? FileAttributeType == .typeDirectory {
+                #expect(mode == 0o700, "\(name) is \(String(mode, radix: 8))")
+            } else {
+                #expect(mode == 0o600, "\(name) is \(String(mode, radix: 8))")
+                files.append(path)
+            }
+        }
+        #expect(files.count == 1)
+        let key = SandboxConfiguration.demoSecret.key, id = SandboxConfiguration.demoSecret.id
+        for file in files {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(!text.contains(key) && !text.contains(id) && !file.contains(key) && !file.contains(id))
+        }
+        // Another key's cache does not see it.
+        let other = AnswerCache(storage: .directory(directory.path + "/hmq/answers"), server: "s", credentials: .apiKey(Secret("another-key-12345")), now: clock.function)
+        #expect(other.answer(for: value, maximumAge: 60) == nil)
+        // Garbled, cut, or another value's answer moved into its place: no answer, no crash.
+        let file = try #require(files.first)
+        for bytes in ["{\"type\":\"email\",\"value\":\"ada@exa", "not json", "{\"type\":\"email\",\"value\":\"eve@example.com\",\"contacts\":[]}", "[]"] {
+            try bytes.write(toFile: file, atomically: false, encoding: .utf8)
+            #expect(cache.answer(for: value, maximumAge: 60) == nil, "\(bytes)")
+        }
+        #expect(cache.size().answers == 1)
+        #expect(cache.clear() == 1 && cache.size().answers == 0)
+    }
+
+    /// Undetermined and failed outcomes are never kept (invalid values are never in a batch); under `refresh` answers are stored, not read.
+    @Test func onlyProvenAnswersAreKeptAndRefreshAsksAgain() async throws {
+        let clock = ManualClock()
+        // Contact 1 shows no phone: asked by a phone it has, fast attribution cannot tell which value found it.
+        let objects: [[String: Any]] = [["id": 1, "first": "Hidden", "_channels": [["type": "phone", "id": "14155550001"]]], ["id": 2, "phone": "14155550002"]]
+        let store = try SandboxContactStore(json: try JSONSerialization.data(withJSONObject: objects))
+        let service = SandboxService(configuration: SandboxConfiguration(rateLimit: 1_000_000, now: clock.function), store: store)
+        let cache = AnswerCache(storage: .memory, server: "s", credentials: Self.credentials, now: clock.function)
+        let fast = try Self.client(service, cache: cache, attribution: .fast, clock: clock)
+        let result = try await fast.search([.phone("14155550001"), .phone("14155550003")])
+        #expect(result.undetermined.count == 2)
+        #expect(cache.size().answers == 0, "an answer with a contact no field explains proves nothing")
+
+        // A batch that fails: nothing kept.
+        let failing = SandboxService(configuration: SandboxConfiguration(rateLimit: 1_000_000, faults: FaultInjection(serverErrorRate: 1), now: clock.function), store: store)
+        var options = fast.options
+        options.retry = RetryPolicy(maximumAttempts: 1, baseDelay: 0.001)
+        let failed = try await Self.client(failing, cache: cache, clock: clock).with(options: options).search([.phone("14155550002")])
+        #expect(failed.failures.count == 1 && cache.size().answers == 0)
+
+        // Proven (exact attribution asks): kept; with refresh, asked again and kept again.
+        let exact = try Self.client(service, cache: cache, clock: clock)
+        _ = try await exact.search([.phone("14155550002"), .phone("14155550003")])
+        #expect(cache.size().answers == 2)
+        let sent = service.statistics.searchRequests
+        let refreshed = try Self.client(service, cache: cache, refresh: true, clock: clock)
+        let again = try await refreshed.search([.phone("14155550002"), .phone("14155550003")])
+        #expect(service.statistics.searchRequests > sent && again.matches.map(\.contact.id) == [2])
+        #expect(cache.statistics.stored == 4)
+        // A checkpoint's batches must be the same when it resumes: it does not read the cache either.
+        var checkpointed = exact.options
+        checkpointed.checkpoint = "/nonexistent/never-written"
+        #expect(exact.with(options: checkpointed).answers?.reads == false)
+        #expect(exact.answers?.reads == true)
+    }
+}
