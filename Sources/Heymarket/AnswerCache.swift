@@ -4,12 +4,18 @@ import Synchronization
 /// Proven answers to single values, kept for a while, so that asking about a
 /// value again spends no request (`set cache 5m`, `--cache`, `HMQ_CACHE`).
 ///
-/// Only a value whose answer was proven whole is kept: no contact (an empty
-/// answer, or exact attribution proved it), or matched when every contact of
-/// its request's answer is its own (a value asked alone, or a batch whose
-/// contacts all tie to it): a contact tied to another value of a batch may
-/// hold this one too on a channel no field shows, so such a value is asked
-/// again next time. Undetermined, invalid and failed values, and errors, never are. Answers are kept per server and credentials (a hash of them, never
+/// Two kinds of answers are kept, both settled (undetermined, invalid and
+/// failed values, and errors, never are):
+/// - a value's answer, when it is proven whole: no contact (an empty answer,
+///   or exact attribution proved it), or matched when every contact of its
+///   request's answer is its own (a value asked alone, or a batch whose
+///   contacts all tie to it). A contact tied to another value of a batch may
+///   hold this one too on a channel no field shows, so such a value alone is
+///   not known whole; it rides in the batches of later lookups, without a request;
+/// - for the values of a request that matched but are not known whole, what
+///   the request tied to each, by the values: a later lookup whose request
+///   would hold exactly those values (the others answered from the cache) is
+///   answered with the same ties, without a request. Answers are kept per server and credentials (a hash of them, never
 /// the key), each value in a file of its own, named by a hash of the scope
 /// and the value; a file is written beside its final name and renamed, so
 /// several processes read and write the cache at once without locks, and a
@@ -54,7 +60,7 @@ public final class AnswerCache: Sendable {
     /// The answers' directory for this server and credentials (directory storage).
     private let scopeDirectory: String?
     private let scope: String
-    private let memory = Mutex<[String: Answer]>([:])
+    private let memory = Mutex<[String: (json: JSONObject, stored: Date)]>([:])
     private let counts = Mutex(Statistics())
     let now: @Sendable () -> Date
 
@@ -81,7 +87,44 @@ public final class AnswerCache: Sendable {
 
     /// The answer kept for `value`, when one is younger than `maximumAge` seconds.
     public func answer(for value: NormalizedChannelValue, maximumAge: Double) -> Answer? {
-        read(value).flatMap { answer in Self.isFresh(answer.stored, maximumAge: maximumAge, now: now()) ? answer : nil }
+        // A file that is not a whole answer for this very value is no answer.
+        guard let (object, stored) = read(key(value), maximumAge: maximumAge), object["type"] == value.type.map(JSONValue.string) ?? .null,
+              object["value"] == .string(value.value), case .success((let contacts, nil)) = SearchCheckpoint.answer(in: object, of: "the answer") else { return nil }
+        return Answer(contacts: contacts, stored: stored)
+    }
+
+    /// The answer kept for the request `batch` sends (its values, in order), as it was settled.
+    func answer(to batch: ChannelBatch, maximumAge: Double) -> HeymarketClient.BatchOutcome? {
+        let values = SearchCheckpoint.fingerprint(batch)
+        guard let (object, _) = read(key(request: values), maximumAge: maximumAge), object["values"] == .string(values),
+              case .success((let contacts, let findings)) = SearchCheckpoint.answer(in: object, of: "the answer"),
+              findings.map({ f in f.hits.allSatisfy { $0.value < batch.values.count } && f.provenUnmatched.allSatisfy { $0 < batch.values.count } }) ?? true
+        else { return nil }
+        var outcome = HeymarketClient.BatchOutcome(batch: batch, result: .success(contacts), attempts: 0)
+        outcome.findings = findings
+        outcome.fromCache = true
+        return outcome
+    }
+
+    /// Keeps the answer of a request of `values` (in order) that each found
+    /// the contacts `ties` holds for it (every value matched): the same request
+    /// again is answered with these ties, as exact attribution's findings.
+    func store(request values: [NormalizedChannelValue], ties: [[Contact]]) {
+        var contacts: [Contact] = []
+        var at: [Contact.Identity: Int] = [:]
+        var findings = AttributionProbe.Findings()
+        for (v, found) in ties.enumerated() {
+            for contact in found {
+                let c = at[contact.identity] ?? contacts.count
+                if c == contacts.count {
+                    at[contact.identity] = c
+                    contacts.append(contact)
+                }
+                findings.hits.append((v, c))
+            }
+        }
+        let fingerprint = SearchCheckpoint.fingerprint(ChannelBatch(index: 0, values: values))
+        write(key(request: fingerprint), SearchCheckpoint.object([("values", .string(fingerprint))] + SearchCheckpoint.answerMembers(contacts, findings)))
     }
 
     /// Counts a batch's values: `hits` answered from the cache, `misses` sent.
@@ -95,51 +138,55 @@ public final class AnswerCache: Sendable {
     /// True when an answer for `value` younger than `maximumAge` is kept (its
     /// file's time only: the census counts these without reading them).
     func holds(_ value: NormalizedChannelValue, maximumAge: Double) -> Bool {
-        let stored: Date?
+        let key = key(value), stored: Date?
         switch storage {
-        case .memory: stored = memory.withLock { $0[key(value)]?.stored }
+        case .memory: stored = memory.withLock { $0[key]?.stored }
         case .directory:
             var info = stat()
-            stored = stat(path(of: key(value)), &info) == 0 ? Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) : nil
+            stored = stat(path(of: key), &info) == 0 ? Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) : nil
         }
         return stored.map { Self.isFresh($0, maximumAge: maximumAge, now: now()) } ?? false
     }
 
-    /// Keeps `contacts` as the proven answer for `value`. A file that cannot be
-    /// written is skipped: the cache only ever saves requests, it never fails a lookup.
+    /// Keeps `contacts` as the proven, whole answer for `value`.
     public func store(_ value: NormalizedChannelValue, contacts: [Contact]) {
         counts.withLock { $0.stored += 1 }
-        let key = key(value)
-        guard let scopeDirectory else {
-            memory.withLock { $0[key] = Answer(contacts: contacts, stored: now()) }
-            return
-        }
-        let json = JSONValue.object(JSONObject([
+        write(key(value), JSONObject([
             .init(key: "type", value: value.type.map(JSONValue.string) ?? .null),
             .init(key: "value", value: .string(value.value)),
             .init(key: "contacts", value: .array(contacts.map { .object($0.fields) })),
         ]))
+    }
+
+    /// Writes an answer under `key`. A file that cannot be written is skipped:
+    /// the cache only ever saves requests, it never fails a lookup.
+    private func write(_ key: String, _ object: JSONObject) {
+        guard let scopeDirectory else {
+            memory.withLock { $0[key] = (object, now()) }
+            return
+        }
         let directory = scopeDirectory + "/" + key.prefix(2)
         guard Self.makeDirectory(directory) else { return }
         var template = Array((directory + "/.tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let bytes = Array(JSONWriter().string(json).utf8)
+        let bytes = Array(JSONWriter().string(.object(object)).utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { break }
             offset += n
         }
         // The answer's time is the file's: set from the injected clock, not the wall's.
         let at = now().timeIntervalSince1970
-        let time = timespec(tv_sec: Int(at), tv_nsec: Int((at - at.rounded(.down)) * 1e9))
+        let time = timespec(tv_sec: Int(at.rounded(.down)), tv_nsec: Int((at - at.rounded(.down)) * 1e9))
         var times = [time, time]
         let written = offset == bytes.count && futimens(fd, &times) == 0
         close(fd)
-        if !written || rename(temporary, path(of: key)) != 0 { unlink(temporary) }
+        template.withUnsafeBufferPointer { temporary in
+            if !written || rename(temporary.baseAddress!, path(of: key)) != 0 { unlink(temporary.baseAddress!) }
+        }
     }
 
     /// Removes every kept answer (of every server, in the directory); returns how many.
@@ -191,6 +238,8 @@ public final class AnswerCache: Sendable {
 
         func holds(_ value: NormalizedChannelValue) -> Bool { cache.holds(value, maximumAge: maximumAge) }
         func answer(for value: NormalizedChannelValue) -> Answer? { cache.answer(for: value, maximumAge: maximumAge) }
+        /// The kept answer to `batch`'s request, when answers are read.
+        public func answer(to batch: ChannelBatch) -> HeymarketClient.BatchOutcome? { reads ? cache.answer(to: batch, maximumAge: maximumAge) : nil }
     }
 
     // MARK: - Inside
@@ -205,19 +254,24 @@ public final class AnswerCache: Sendable {
         SearchCheckpoint.fingerprint("\(scope)\n\(value.type ?? "")\n\(value.value)")
     }
 
+    private func key(request values: String) -> String { SearchCheckpoint.fingerprint("\(scope)\nrequest\n\(values)") }
+
     private func path(of key: String) -> String { (scopeDirectory ?? "") + "/" + key.prefix(2) + "/" + key + ".json" }
 
-    private func read(_ value: NormalizedChannelValue) -> Answer? {
-        let key = key(value)
-        guard scopeDirectory != nil else { return memory.withLock { $0[key] } }
-        let path = path(of: key)
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    /// The object kept under `key`, and when, if younger than `maximumAge`.
+    private func read(_ key: String, maximumAge: Double) -> (JSONObject, Date)? {
+        guard scopeDirectory != nil else {
+            return memory.withLock { $0[key] }.flatMap { Self.isFresh($0.stored, maximumAge: maximumAge, now: now()) ? ($0.json, $0.stored) : nil }
+        }
+        let fd = open(path(of: key), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()
         // Another user's file, or one anyone may write, is not an answer of ours.
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0,
               info.st_size < 16 << 20 else { return nil }
+        let stored = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        guard Self.isFresh(stored, maximumAge: maximumAge, now: now()) else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var offset = 0
         while offset < bytes.count {
@@ -226,16 +280,8 @@ public final class AnswerCache: Sendable {
             guard n > 0 else { return nil }
             offset += n
         }
-        // A file that is not a whole answer for this very value is no answer.
-        guard case .object(let object)? = try? JSONParser.parse(bytes), object["type"] == value.type.map(JSONValue.string) ?? .null,
-              object["value"] == .string(value.value), case .array(let elements)? = object["contacts"] else { return nil }
-        var contacts: [Contact] = []
-        for element in elements {
-            guard let contact = Contact(json: element) else { return nil }
-            contacts.append(contact)
-        }
-        let stored = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
-        return Answer(contacts: contacts, stored: stored)
+        guard case .object(let object)? = try? JSONParser.parse(bytes) else { return nil }
+        return (object, stored)
     }
 
     /// Makes `path` and its parents, each new one 0700.

@@ -223,6 +223,11 @@ extension HeymarketClient {
                     arrived[position] = BatchOutcome(batch: batch, result: .success([]), attempts: 0)
                     return position
                 }
+                if let kept = client.answers?.answer(to: batch), client.unsettled(kept) == nil {
+                    // The same request was answered before, and kept.
+                    arrived[position] = kept
+                    return position
+                }
                 let pooled = pool != nil
                 answering[position] = Task {
                     let result: Result<(BatchOutcome, attribution: Attribution?), any Error>

@@ -13,6 +13,8 @@ extension HeymarketClient {
         public var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
         /// The checkpoint line it was replayed from, when it was.
         var replayedLine: Int?
+        /// Answered from the ``AnswerCache``: the same request was answered before.
+        var fromCache = false
 
         public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch

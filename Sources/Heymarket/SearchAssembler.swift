@@ -48,7 +48,8 @@ public struct SearchAssembler {
         requests += outcome.attempts
         var step = Step()
         let batch = outcome.batch
-        answers?.cache.count(hits: batch.cached.count, misses: batch.values.count + outcome.rejected.count)
+        answers?.cache.count(hits: batch.cached.count + (outcome.fromCache ? batch.values.count : 0),
+                             misses: outcome.fromCache ? 0 : batch.values.count + outcome.rejected.count)
         // The batch's values, sent and then answered from the cache, with each one's contacts (``Step/ties``).
         let sent = batch.values.count
         let values = batch.values + batch.cached.map(\.value)
@@ -127,12 +128,12 @@ public struct SearchAssembler {
                 case (_, .undetermined): step.outcomes[value] = .undetermined
                 default: step.outcomes[value] = .unmatched
                 }
-                // Stored for the next lookup when the answer proves it whole: no contact, or
-                // every contact of the answer is the value's (a contact tied to another
-                // value may still hold this one on a channel no field shows).
-                if let answers, verdicts[i] == .unmatched || (verdicts[i] == .matched && contactsOfValue[i] == sentContacts) {
-                    answers.cache.store(value, contacts: step.ties[value] ?? [])
-                }
+            }
+            // Only an answer the server just gave is kept as new (not one kept or journaled before: it is as old as that),
+            // and only when it settled every value.
+            if let answers, !outcome.fromCache, outcome.replayedLine == nil, outcome.rejected.isEmpty, outcome.findings?.failure == nil,
+               !verdicts.prefix(sent).contains(.undetermined) {
+                keep(batch.values.indices.map { (batch.values[$0], verdicts[$0], contactsOfValue[$0]) }, contactsInAnswer: sentContacts, ties: step.ties, in: answers.cache)
             }
         }
         for (i, cached) in batch.cached.enumerated() {
@@ -150,6 +151,23 @@ public struct SearchAssembler {
             }
         }
         return step
+    }
+
+    /// Keeps what a batch's answer settled: each value whose answer is whole (no
+    /// contact, or every contact of the answer its own) alone; the others, which
+    /// matched, together, as the ties of a request holding just them (a contact
+    /// tied to another value may hold one of them too on a channel no field shows).
+    private func keep(_ values: [(NormalizedChannelValue, BatchAttribution.Verdict, contacts: Int)], contactsInAnswer: Int,
+                      ties: [NormalizedChannelValue: [Contact]], in cache: AnswerCache) {
+        var shared: [NormalizedChannelValue] = []
+        for (value, verdict, contacts) in values {
+            if verdict == .unmatched || contacts == contactsInAnswer {
+                cache.store(value, contacts: ties[value] ?? [])
+            } else {
+                shared.append(value)
+            }
+        }
+        if !shared.isEmpty { cache.store(request: shared, ties: shared.map { ties[$0] ?? [] }) }
     }
 
     /// Every writing of the values at `indexes`, each once, in order.

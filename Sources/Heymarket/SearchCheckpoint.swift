@@ -180,38 +180,10 @@ public final class SearchCheckpoint: Sendable {
             throw bad("no batch number of the lookup's \(known.batches)")
         }
         guard case .string(let values) = object["values"] else { throw bad("batch \(batch + 1) has no fingerprint of its values") }
-        guard case .array(let elements) = object["contacts"] else { throw bad("batch \(batch + 1) has no list of contacts") }
-        var contacts: [Contact] = []
-        for (i, element) in elements.enumerated() {
-            guard let contact = Contact(json: element) else { throw bad("contact \(i + 1) of batch \(batch + 1) is not a JSON object") }
-            contacts.append(contact)
-        }
-        var findings: AttributionProbe.Findings?
-        if let f = object["findings"] {
-            // Contact indexes are those of the answer's contacts, one per id, as when they were found.
-            let contactCount = Contact.grouped(contacts).count
-            func index(_ value: JSONValue, below bound: Int? = nil) -> Int? {
-                guard case .integer(let i) = value, i >= 0, i < bound.map(Int64.init) ?? Int64(Int32.max) else { return nil }
-                return Int(i)
-            }
-            guard case .array(let hits)? = f["hits"], case .array(let unmatched)? = f["unmatched"] else {
-                throw bad("batch \(batch + 1)'s attribution findings are not a list of hits and a list of unmatched values")
-            }
-            var found = AttributionProbe.Findings()
-            for hit in hits {
-                guard case .array(let pair) = hit, pair.count == 2, let v = index(pair[0]) else {
-                    throw bad("batch \(batch + 1) has an attribution finding that is not a pair of indexes")
-                }
-                guard let c = index(pair[1], below: contactCount) else {
-                    throw bad("batch \(batch + 1) has an attribution finding naming a contact its \(contactCount) contact\(contactCount == 1 ? "" : "s") do not hold")
-                }
-                found.hits.append((v, c))
-            }
-            for u in unmatched {
-                guard let v = index(u) else { throw bad("batch \(batch + 1) has an unmatched value that is not an index") }
-                found.provenUnmatched.insert(v)
-            }
-            findings = found
+        let (contacts, findings): ([Contact], AttributionProbe.Findings?)
+        switch Self.answer(in: object, of: "batch \(batch + 1)") {
+        case .success(let answer): (contacts, findings) = answer
+        case .failure(let problem): throw bad(problem.message)
         }
         state.lookups[lookup]?.done[Int(batch)] = Record(line: number, values: values, contacts: contacts, findings: findings)
     }
@@ -312,19 +284,68 @@ public final class SearchCheckpoint: Sendable {
         }
     }
 
-    /// Journals an answered batch, durably. A batch whose exact attribution did
-    /// not finish, or with values the server refused, is not journaled (a re-run asks again).
-    func record(_ outcome: HeymarketClient.BatchOutcome, lookup: Int) {
-        guard case .success(let contacts) = outcome.result, outcome.findings?.failure == nil, outcome.findings?.unresolved.isEmpty ?? true,
-              outcome.rejected.isEmpty else { return }
-        var members: [(String, JSONValue)] = [("lookup", .integer(Int64(lookup))), ("batch", .integer(Int64(outcome.batch.index))),
-                                              ("values", .string(Self.fingerprint(outcome.batch))), ("contacts", .array(contacts.map { .object($0.fields) }))]
-        if let findings = outcome.findings {
+    /// A settled answer as a journal line (and the answer cache) keeps it: its
+    /// contacts, and what exact attribution found, by indexes into them and the batch's values.
+    static func answerMembers(_ contacts: [Contact], _ findings: AttributionProbe.Findings?) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [("contacts", .array(contacts.map { .object($0.fields) }))]
+        if let findings {
             members.append(("findings", .object(Self.object([
                 ("hits", .array(findings.hits.map { .array([.integer(Int64($0.value)), .integer(Int64($0.contact))]) })),
                 ("unmatched", .array(findings.provenUnmatched.sorted().map { .integer(Int64($0)) })),
             ]))))
         }
+        return members
+    }
+
+    /// What a problem with a kept answer is (`batch 3 has no list of contacts`).
+    struct AnswerProblem: Error { var message: String }
+
+    /// Reads back what ``answerMembers(_:_:)`` wrote, checking its shape (every
+    /// contact an object, every finding a pair of indexes naming a contact it
+    /// holds); `name` names the answer in a problem. The indexes into the batch's
+    /// values are checked by the reader, which knows the batch.
+    static func answer(in object: JSONObject, of name: String) -> Result<([Contact], AttributionProbe.Findings?), AnswerProblem> {
+        func bad(_ what: String) -> Result<([Contact], AttributionProbe.Findings?), AnswerProblem> { .failure(AnswerProblem(message: what)) }
+        guard case .array(let elements) = object["contacts"] else { return bad("\(name) has no list of contacts") }
+        var contacts: [Contact] = []
+        for (i, element) in elements.enumerated() {
+            guard let contact = Contact(json: element) else { return bad("contact \(i + 1) of \(name) is not a JSON object") }
+            contacts.append(contact)
+        }
+        guard let f = object["findings"] else { return .success((contacts, nil)) }
+        // Contact indexes are those of the answer's contacts, one per id, as when they were found.
+        let contactCount = Contact.grouped(contacts).count
+        func index(_ value: JSONValue, below bound: Int? = nil) -> Int? {
+            guard case .integer(let i) = value, i >= 0, i < bound.map(Int64.init) ?? Int64(Int32.max) else { return nil }
+            return Int(i)
+        }
+        guard case .array(let hits)? = f["hits"], case .array(let unmatched)? = f["unmatched"] else {
+            return bad("\(name)'s attribution findings are not a list of hits and a list of unmatched values")
+        }
+        var found = AttributionProbe.Findings()
+        for hit in hits {
+            guard case .array(let pair) = hit, pair.count == 2, let v = index(pair[0]) else {
+                return bad("\(name) has an attribution finding that is not a pair of indexes")
+            }
+            guard let c = index(pair[1], below: contactCount) else {
+                return bad("\(name) has an attribution finding naming a contact its \(contactCount) contact\(contactCount == 1 ? "" : "s") do not hold")
+            }
+            found.hits.append((v, c))
+        }
+        for u in unmatched {
+            guard let v = index(u) else { return bad("\(name) has an unmatched value that is not an index") }
+            found.provenUnmatched.insert(v)
+        }
+        return .success((contacts, found))
+    }
+
+    /// Journals an answered batch, durably. A batch whose exact attribution did
+    /// not finish, or with values the server refused, is not journaled (a re-run asks again).
+    func record(_ outcome: HeymarketClient.BatchOutcome, lookup: Int) {
+        guard case .success(let contacts) = outcome.result, outcome.findings?.failure == nil, outcome.findings?.unresolved.isEmpty ?? true,
+              outcome.rejected.isEmpty else { return }
+        let members: [(String, JSONValue)] = [("lookup", .integer(Int64(lookup))), ("batch", .integer(Int64(outcome.batch.index))),
+                                              ("values", .string(Self.fingerprint(outcome.batch)))] + Self.answerMembers(contacts, outcome.findings)
         let line = JSONWriter().string(.object(Self.object(members)))
         state.withLock { state in
             guard state.failure == nil else { return }

@@ -9,9 +9,12 @@ struct HMQProcess {
     }
 
     /// A clean environment (no inherited credentials, no colour, a temporary
-    /// HOME, the faked clock if any) with `extra` added.
+    /// HOME, an answer cache of its own, the faked clock if any) with `extra` added.
+    /// (A sandbox's port is used again by a later test's sandbox, with other data: a
+    /// cache shared by every run would answer the new one from the old.)
     static func environment(adding extra: [String: String]) -> [String: String] {
-        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "NO_COLOR": "1"]
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "NO_COLOR": "1",
+                   "XDG_CACHE_HOME": NSTemporaryDirectory() + "hmq-test-cache-\(UUID().uuidString)"]
         env.merge(fakedClock) { $1 }
         env.merge(extra) { $1 }
         return env

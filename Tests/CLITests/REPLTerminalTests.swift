@@ -305,6 +305,49 @@ import Testing
         }
     }
 
+    /// The answer cache at the prompt (on for 5 minutes there): a lookup asked
+    /// again sends nothing and `.timing` says so; `.cache` tells what it holds,
+    /// `.cache clear` empties it; its file is private, under the home's cache folder.
+    @Test(.enabled(if: tmuxInstalled, "tmux is installed by scripts/setup"))
+    func theAnswerCacheAtThePrompt() async throws {
+        try await Self.withREPL(width: 120, height: 40) { tmux, home in
+            try tmux.type(".timing on")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("timing on\n") }
+            try tmux.type("find phone 14155551234 | show name")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains(" s, 1 request\n") }
+            try tmux.type("find phone 14155551234, 14155559876 | show name")
+            try tmux.keys("Enter")
+            var (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("1 request, 1 value from the cache") }
+            #expect(screen.contains("│ José Núñez   │"), "\(screen)")
+            try tmux.type("find phone 14155551234, 14155559876 | show name")
+            try tmux.keys("Enter")
+            (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("0 requests, 2 values from the cache") }
+            #expect(screen.components(separatedBy: "│ Ada Lovelace │").count == 4, "\(screen)")
+            try tmux.type(".cache")
+            try tmux.keys("Enter")
+            (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("this session: 3 of 5 values answered from the cache (60%)") }
+            #expect(screen.contains("cache on: answers younger than 5m are used"), "\(screen)")
+            #expect(screen.contains("2 answers kept") && screen.contains("\(home.path)/.cache/hmq/answers"), "\(screen)")
+            let answers = home.appendingPathComponent(".cache/hmq/answers").path
+            let files = (FileManager.default.enumerator(atPath: answers)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }
+            #expect(files.count == 2)
+            for file in files {
+                let mode = try FileManager.default.attributesOfItem(atPath: answers + "/" + file)[.posixPermissions] as? Int
+                #expect(mode == 0o600, "\(file)")
+            }
+            try tmux.type(".cache clear")
+            try tmux.keys("Enter")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("cache cleared: 2 answers removed") }
+            try tmux.type("find phone 14155551234 | show name")
+            try tmux.keys("Enter")
+            (screen, _) = try await tmux.wait(timeout: 30) { $0.components(separatedBy: " s, 1 request\n").count == 3 }
+            try tmux.keys("C-d")
+            _ = try await tmux.wait(timeout: 30) { $0.contains("EXIT=0") }
+        }
+    }
+
     /// less itself (PAGER unset: less -FRSX): quitting it early, and Ctrl-C in it, give the prompt back.
     @Test(.enabled(if: tmuxInstalled && FileManager.default.isExecutableFile(atPath: "/usr/bin/less"), "tmux and less are installed"))
     func quittingLessEarlyGivesThePromptBack() async throws {

@@ -112,6 +112,17 @@ import TestSupport
         #expect(service.statistics.searchRequests == 2 && service.statistics.idsSearched == ids + 1, "one request, holding the new value alone")
         #expect(both.inputs.map(\.outcome).allSatisfy { if case .matched = $0 { true } else { false } })
 
+        // Two values found in one request, each a contact of its own: neither is known whole
+        // (either contact may hold the other value on a channel no field shows), yet the same
+        // request again is answered from the cache with the same ties.
+        let pair: [ChannelValue] = [.phone("14155552003"), .email("ada@example.com")]
+        let firstPair = try await client.search(pair)
+        let sentPair = service.statistics.searchRequests
+        let againPair = try await client.search(pair)
+        #expect(service.statistics.searchRequests == sentPair && againPair.requestCount == 0)
+        #expect(againPair.matches.map(\.contact.id) == firstPair.matches.map(\.contact.id) && againPair.matches.map(\.matchedValues) == firstPair.matches.map(\.matchedValues))
+        #expect(cache.answer(for: try SearchPlanner().normalize(pair[0]).get(), maximumAge: 300) == nil)
+
         // A bulk run of 400, then another of 400 sharing 200 of them: 2 requests of 100, not 4.
         let first = (0..<400).map { ChannelValue.phone("1415700" + String(format: "%04d", $0)) }
         let second = Array(first[200...]) + (400..<600).map { ChannelValue.phone("1415700" + String(format: "%04d", $0)) }
