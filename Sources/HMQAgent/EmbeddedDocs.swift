@@ -450,6 +450,71 @@ hmq -e 'let now = find phone file "vips.txt" | show id, name, is_opted_out
         $now | save "vips.ndjson"' > changes.ndjson || mail -s "VIPs changed" me@example.com < changes.ndjson
 ```
 
+### The answer cache
+
+At the prompt people ask the same numbers again and again, and every ask
+spends the key's requests, which other integrations share (Heymarket sends no
+remaining-budget headers). The answer cache keeps each value's proven answer
+for a while, so asking again spends nothing:
+
+```
+hmq(sandbox)> .timing on
+hmq(sandbox)> find phone 14155551234 | show name
+...
+Time: 0.031 s, 1 request
+hmq(sandbox)> find phone 14155551234, 14155559876 | show name
+...
+Time: 0.012 s, 1 request, 1 value from the cache      # the request holds 14155559876 alone
+hmq(sandbox)> find phone 14155551234, 14155559876 | show name
+...
+Time: 0.002 s, 0 requests, 2 values from the cache
+```
+
+- **On for 5 minutes in the REPL, off elsewhere** (scripts, `-e`, `hmq search`,
+  `hmq mcp`): a script or a cron job asks the server unless told otherwise with
+  `--cache 10m`, `set cache 10m`, `HMQ_CACHE=10m` or a profile's `cache = "10m"`.
+  `set cache off` turns it off; in the REPL an explicit setting wins over its 5 minutes.
+- **What is kept**: only settled answers (undetermined, invalid and failed
+  values, and errors, never are), in two kinds:
+  - *a value's answer, when it is known whole*: no contact (an empty answer, or
+    exact attribution proved it), or matched when every contact of its
+    request's answer is its own (a value asked alone, or a batch whose contacts
+    all tie to it). Such a value is answered from the cache in any later lookup.
+  - *what a request tied to the values it matched that are not known whole*:
+    when a request finds Ada for one value and José for another, either contact
+    might hold the other value too on a channel no field shows, so neither
+    answer is known whole alone; the pair's ties are kept together, and a later
+    request holding exactly those values (the others answered from the cache)
+    is answered with them. So the same lookup twice sends nothing the second
+    time, and a lookup that adds a value sends only what the cache cannot answer.
+- **What is asked**: a lookup sends only the values the cache does not hold;
+  those it holds keep their place in the input, so under exact attribution every
+  value ends as it would without the cache (matched or no contact), the same
+  contacts are found, and `| unmatched`, the notes and the exit status read the
+  same. A contact's `matched` may list more of its values than a lookup without
+  the cache shows: an answer kept from a value asked alone ties every contact it
+  found, where a shared batch ties a contact to the values its fields show (or
+  attribution proves). Under `attribution fast`, a value answered from the cache
+  is never undetermined. `explain`
+  says how many values would come from the cache and shows only the requests
+  that would be sent; `.timing` says how many came from it.
+- **`--refresh`** (`set refresh on`) asks about every value and stores the fresh
+  answers; `.cache clear` empties the cache. A run with a `checkpoint` does not
+  read the cache (its batches must be the same ones when it resumes), and
+  `.watch` does not either.
+- **Where**: `$XDG_CACHE_HOME/hmq/answers` (default `~/.cache/hmq/answers`),
+  directories 0700, files 0600. Answers are kept per server and credentials,
+  under a hash of both (never the key), one small JSON file per value named by
+  a hash of it. A file is written beside its name and renamed into place, so
+  several hmq processes share the cache at once without locks, and a reader
+  sees a whole answer or none; a file that is not one (cut, garbled, another
+  user's, writable by others) is no answer. An answer's age is its file's time.
+  Files rather than SQLite: nothing to link or migrate, no lock to contend, and
+  the cache is a convenience that may be deleted at any moment. Answers past
+  their age are replaced when asked again; `.cache clear` (or deleting the
+  directory) reclaims the space. The embedded sandbox (`--sandbox`) is new each
+  run, so its answers live in the process's memory.
+
 ### Masking
 
 For a shared screen, a recording, or an agent: `--mask` (`set mask on`,
