@@ -9,13 +9,22 @@ import Testing
         return result.script.statements
     }
 
+    /// The tree of `text` as ``TreeDump`` writes it (no errors allowed).
+    func tree(_ text: String, ranges: Bool = false) throws -> String {
+        try parse(text).map(TreeDump(ranges: ranges).dump).joined()
+    }
+
     @Test func typeWordsGroupTheValuesAfterThem() throws {
-        guard case .pipeline(let p)? = try parse("find 1, phone 2, 3, email a@b.com, any x@y.z").first, case .find(let f) = p.source else {
-            Issue.record("not a find")
-            return
-        }
-        #expect(f.items.map { $0.type?.name } == [nil, "phone", "phone", "email", nil])
-        #expect(f.items.map(\.typeWritten) == [false, true, false, true, true])
+        #expect(try tree("find 1, phone 2, 3, email a@b.com, any x@y.z") == """
+            pipeline
+              find
+                untyped 1
+                phone (written) 2
+                phone 3
+                email (written) a@b.com
+                untyped (written) x@y.z
+
+            """)
     }
 
     @Test func keywordsAreContextualSoFieldsCanUseThem() throws {
@@ -25,14 +34,33 @@ import Testing
     }
 
     @Test func precedenceIsOrThenAndThenNot() throws {
-        guard case .pipeline(let p)? = try parse("find 1 | where a == 1 or b == 2 and not c").first, case .where(let w)? = p.stages.first else {
-            Issue.record("no where")
-            return
-        }
-        guard case .or(_, .and(_, .not(.truthy, _), _), _) = w.condition else {
-            Issue.record("wrong tree: \(w.condition)")
-            return
-        }
+        #expect(try tree("find 1 | where a == 1 or b == 2 and not c") == """
+            pipeline
+              find
+                untyped 1
+              where
+                or
+                  a == 1
+                  and
+                    b == 2
+                    not
+                      c
+
+            """)
+        #expect(try tree("find 1 | where not (a == 1 or b) and c in [1, \"x\"]") == """
+            pipeline
+              find
+                untyped 1
+              where
+                and
+                  not
+                    group
+                      or
+                        a == 1
+                        b
+                  c in [1, "x"]
+
+            """)
     }
 
     @Test func continuationLines() throws {
@@ -42,18 +70,78 @@ import Testing
     }
 
     @Test func rangesPointAtTheText() throws {
-        let text = "find phone 14155551234 | show custom.12 as plan"
-        let result = Parser.parse(text)
-        guard case .pipeline(let p)? = result.script.statements.first, case .show(let s)? = p.stages.first,
-            case .field(let path, let alias)? = s.columns.first
-        else {
-            Issue.record("no show")
-            return
+        let text = "find phone 14155551234 | show custom.12 as plan | where tags has \"vip\""
+        #expect(try tree(text, ranges: true) == """
+            pipeline @0..70
+              find @0..22
+                phone (written) 14155551234 @5..22
+              show @25..47
+                custom.12 as plan @30..39
+              where @50..70
+                tags has "vip" @56..70
+
+            """)
+        // Each range is the text of its node.
+        let source = Parser.parse(text).source
+        for (range, expected) in [(0..<70, text), (5..<22, "phone 14155551234"), (30..<39, "custom.12"), (56..<70, "tags has \"vip\"")] {
+            #expect(source.text(SourceRange(start: range.lowerBound, end: range.upperBound)) == expected)
         }
-        #expect(result.source.text(path.range) == "custom.12")
-        #expect(result.source.text(alias!.range) == "plan")
-        #expect(result.source.text(p.range) == text)
-        #expect(result.source.text(s.range) == "show custom.12 as plan")
+    }
+
+    /// Every kind of node, in one script: its tree.
+    @Test func everyKindOfNodeDumps() throws {
+        let text = """
+            set format csv
+            let vips = find phone file "p.txt", csv "leads.csv" column "Phone", $1 | where tags has "vip" | show name, input.*, *
+            explain find csv "l.csv" delimiter ";" by phone "Phone", email 2
+            $vips | sort name desc, id | first 3 | count by tags | unique phone | unmatched | format table --wide | save "o.csv"
+            find 1 | where phone matches "^1415" and email exists or email contains "x" and name != null and id >= 3 | diff "snap.ndjson" by id --exit-code
+            """
+        let dumped = try tree(text)
+        #expect(dumped == """
+            set format csv
+            let vips
+              pipeline
+                find
+                  phone (written) file "p.txt"
+                  phone csv "leads.csv" column "Phone"
+                  phone $1
+                where
+                  tags has "vip"
+                show
+                  name
+                  input.*
+                  *
+            explain
+              pipeline
+                find csv "l.csv" delimiter ";"
+                  by phone "Phone"
+                  by email 2
+            pipeline
+              $vips
+              sort name desc, id
+              first 3
+              count by tags
+              unique phone
+              unmatched
+              format table --wide
+              save "o.csv"
+            pipeline
+              find
+                untyped 1
+              where
+                or
+                  and
+                    phone matches "^1415"
+                    email exists
+                  and
+                    and
+                      email contains "x"
+                      name != null
+                    id >= 3
+              diff "snap.ndjson" by id --exit-code
+
+            """)
     }
 
     @Test(arguments: [
