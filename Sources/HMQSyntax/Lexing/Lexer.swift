@@ -160,6 +160,12 @@ public struct Lexer {
             index += 1
             while !atEnd, Self.isDigit(bytes[index]) { index += 1 }
         }
+        // A duration: `90s`, `10m`, `1.5h`, `1d` (a word, as `set cache 10m` and `set max_wait 2m` take it).
+        if [UInt8(ascii: "s"), UInt8(ascii: "m"), UInt8(ascii: "h"), UInt8(ascii: "d")].contains(peek() | 0x20),
+           !Self.isIdentifierContinue(peek(1)), peek(1) != UInt8(ascii: ".") {
+            index += 1
+            return token(.identifier, from: start)
+        }
         if !atEnd, Self.isIdentifierStart(bytes[index]) {
             // The whole value is quoted in the error: `1e-300`, not `1e`.
             while !atEnd, Self.isIdentifierContinue(bytes[index]) || bytes[index] == UInt8(ascii: ".")
