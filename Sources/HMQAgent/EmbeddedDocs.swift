@@ -474,19 +474,18 @@ Time: 0.002 s, 0 requests, 2 values from the cache
   `hmq mcp`): a script or a cron job asks the server unless told otherwise with
   `--cache 10m`, `set cache 10m`, `HMQ_CACHE=10m` or a profile's `cache = "10m"`.
   `set cache off` turns it off; in the REPL an explicit setting wins over its 5 minutes.
-- **What is kept**: only settled answers (undetermined, invalid and failed
-  values, and errors, never are), in two kinds:
-  - *a value's answer, when it is known whole*: no contact (an empty answer, or
-    exact attribution proved it), or matched when every contact of its
-    request's answer is its own (a value asked alone, or a batch whose contacts
-    all tie to it). Such a value is answered from the cache in any later lookup.
-  - *what a request tied to the values it matched that are not known whole*:
-    when a request finds Ada for one value and José for another, either contact
-    might hold the other value too on a channel no field shows, so neither
-    answer is known whole alone; the pair's ties are kept together, and a later
-    request holding exactly those values (the others answered from the cache)
-    is answered with them. So the same lookup twice sends nothing the second
-    time, and a lookup that adds a value sends only what the cache cannot answer.
+- **What is kept**: only settled outcomes (undetermined, invalid and failed
+  values, and errors, never are): no contact, or matched with the contacts the
+  lookup tied to the value. A value's answer is *whole* when it found no contact
+  (an empty answer, or exact attribution proved it) or when every contact of its
+  request's answer is its own (a value asked alone); a whole answer is used in
+  any later lookup. When one request finds Ada for one value and José for
+  another, either contact might hold the other value too on a channel no field
+  shows, so those answers are true together, not alone: they are kept with
+  their *group* (every value of that request that found a contact) and used
+  only in a lookup that holds the whole group, such as the same lookup again or
+  one that adds values. So the same lookup twice sends nothing the second time,
+  and `find phone A, B, C` after `find phone A, B` sends one request holding C.
 - **What is asked**: a lookup sends only the values the cache does not hold;
   those it holds keep their place in the input, so under exact attribution every
   value ends as it would without the cache (matched or no contact), the same
@@ -499,7 +498,10 @@ Time: 0.002 s, 0 requests, 2 values from the cache
   says how many values would come from the cache and shows only the requests
   that would be sent; `.timing` says how many came from it.
 - **`--refresh`** (`set refresh on`) asks about every value and stores the fresh
-  answers; `.cache clear` empties the cache. A run with a `checkpoint` does not
+  answers; `.cache` says how many answers are kept for this server and key
+  (and how many are young enough to use), `.cache clear` removes them.
+  `hmq search --report` counts the values it answered (`from_cache`), and `-v`
+  logs them per batch. A run with a `checkpoint` does not
   read the cache (its batches must be the same ones when it resumes), and
   `.watch` does not either.
 - **Where**: `$XDG_CACHE_HOME/hmq/answers` (default `~/.cache/hmq/answers`),
@@ -513,7 +515,9 @@ Time: 0.002 s, 0 requests, 2 values from the cache
   the cache is a convenience that may be deleted at any moment. Answers past
   their age are replaced when asked again; `.cache clear` (or deleting the
   directory) reclaims the space. The embedded sandbox (`--sandbox`) is new each
-  run, so its answers live in the process's memory.
+  run, so its answers live in the process's memory. The files hold contacts as
+  the server sent them, whatever `mask` says (masking is about what is shown),
+  as a `save`d file or a checkpoint does; `cache off` keeps nothing new.
 
 ### Masking
 

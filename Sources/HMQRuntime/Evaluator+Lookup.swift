@@ -394,22 +394,15 @@ extension Evaluator {
         // A records source's unreadable cell is that record's outcome, not a reason to stop.
         if settings.invalid == .error, find.records == nil, let error = invalidValuesError(find, census) { throw error }
         let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
-        // Requests whose very answer the cache keeps are not sent either: counted first.
-        var kept = 0
-        if let answers = planner.answers {
-            let source = try planner.batches(input.opener, census: census)
-            while let batch = try source.next() {
-                if !batch.values.isEmpty, answers.answer(to: batch) != nil { kept += 1 }
-            }
-        }
-        let (count, invalidCount, batches) = (census.inputCount, census.invalidCount, census.batchCount - kept)
+        let (count, invalidCount, batches) = (census.inputCount, census.invalidCount, census.batchCount)
         var text = "# \(count) value\(count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(census.distinctCount) distinct, \(batches) request\(batches == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
         let cached = census.cached.count
-        if cached + kept > 0, let age = options.cache {
-            let values = cached == 0 ? "" : "\(cached) value\(cached == 1 ? "" : "s")"
-            let requests = kept == 0 ? "" : "\(kept) request\(kept == 1 ? "" : "s") (asked the same before)"
-            text += "# answered from the cache (answers younger than \(Settings.shownDuration(age))), not sent: "
-                + [values, requests].filter { !$0.isEmpty }.joined(separator: " and ") + "; 'set refresh on' asks anyway\n"
+        if let age = options.cache {
+            if planner.answers == nil {
+                text += "# the answer cache is not read: " + (options.checkpoint != nil ? "a checkpoint's batches must be the same ones when it resumes" : "refresh is on") + "\n"
+            } else if cached > 0 {
+                text += "# \(cached) value\(cached == 1 ? "" : "s") answered from the cache (answers younger than \(Settings.shownDuration(age))): not sent; 'set refresh on' asks anyway\n"
+            }
         }
         if settings.attribution == .exact {
             // Every batch is full but the last.
@@ -431,7 +424,7 @@ extension Evaluator {
         let source = try planner.batches(input.opener, census: census)
         while let batch = try source.next() {
             // Answered from the cache: no request.
-            if batch.values.isEmpty || planner.answers?.answer(to: batch) != nil { continue }
+            if batch.values.isEmpty { continue }
             let request = HeymarketClient.searchRequest(for: batch, baseURL: base, timeout: options.timeout)
             text += "\(request.method) \(request.url)\n"
             for header in request.headers { text += "\(header.name): \(header.value)\n" }

@@ -104,6 +104,13 @@ extension REPL {
               set invalid skip
             .settings shows them.
             """),
+        ("cache", """
+            The answer cache: a value asked again within the cache's time is answered without a request.
+            On for 5 minutes at this prompt, off in scripts; set cache 10m, set cache off, --cache 1h, HMQ_CACHE.
+              set cache 10m
+              set refresh on    # ask anyway (the answers are stored all the same)
+            .cache shows what it holds for this server and key, .cache clear empties it; .timing counts its answers.
+            """),
         ("explain", """
             explain PIPELINE: print the HTTP requests a lookup would send, and send nothing.
               explain find phone file "phones.txt"

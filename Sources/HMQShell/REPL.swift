@@ -314,20 +314,22 @@ public final class REPL {
         }
         switch argument.lowercased() {
         case "":
-            let size = cache.size(), stats = cache.statistics, setting = snapshot.settings.cache
+            let setting = snapshot.settings.cache, stats = cache.statistics
+            let size = cache.size(maximumAge: setting ?? 0)
             let looked = stats.hits + stats.misses
             var text = "cache \(setting.map { "on: answers younger than \(Settings.shownDuration($0)) are used" } ?? "off ('set cache 5m' turns it on)")"
             if snapshot.settings.refresh { text += " (refresh on: every value is asked again)" }
+            let kept = "\(size.answers) answer\(size.answers == 1 ? "" : "s") kept for this server and key" + (setting == nil ? "" : " (\(size.fresh) young enough to use)")
             switch cache.storage {
-            case .directory(let path): text += "\n\(size.answers) answer\(size.answers == 1 ? "" : "s") kept, \(Self.bytes(size.bytes)), in \(path)"
-            case .memory: text += "\n\(size.answers) answer\(size.answers == 1 ? "" : "s") kept in memory (the embedded sandbox is new each run)"
+            case .directory: text += "\n\(kept), \(Self.bytes(size.bytes)), in \(cache.scopeDirectory ?? "")"
+            case .memory: text += "\n\(kept), in memory (the embedded sandbox is new each run)"
             }
             text += "\nthis session: \(stats.hits) of \(looked) value\(looked == 1 ? "" : "s") answered from the cache"
                 + (looked > 0 ? String(format: " (%.0f%%)", Double(stats.hits) * 100 / Double(looked)) : "") + ", \(stats.stored) answer\(stats.stored == 1 ? "" : "s") stored\n"
             try? output.write(text)
         case "clear":
             let removed = cache.clear()
-            try? output.write("cache cleared: \(removed) answer\(removed == 1 ? "" : "s") removed\n")
+            try? output.write("cache cleared: \(removed) answer\(removed == 1 ? "" : "s") of this server and key removed\n")
         default:
             writeError("hmq: error: .cache takes nothing (what it holds) or clear\n")
         }

@@ -1,27 +1,28 @@
 import Foundation
 import Synchronization
 
-/// Proven answers to single values, kept for a while, so that asking about a
-/// value again spends no request (`set cache 5m`, `--cache`, `HMQ_CACHE`).
+/// Settled answers to single values, kept for a while, so that asking about
+/// a value again spends no request (`set cache 5m`, `--cache`, `HMQ_CACHE`).
 ///
-/// Two kinds of answers are kept, both settled (undetermined, invalid and
-/// failed values, and errors, never are):
-/// - a value's answer, when it is proven whole: no contact (an empty answer,
-///   or exact attribution proved it), or matched when every contact of its
-///   request's answer is its own (a value asked alone, or a batch whose
-///   contacts all tie to it). A contact tied to another value of a batch may
-///   hold this one too on a channel no field shows, so such a value alone is
-///   not known whole; it rides in the batches of later lookups, without a request;
-/// - for the values of a request that matched but are not known whole, what
-///   the request tied to each, by the values: a later lookup whose request
-///   would hold exactly those values (the others answered from the cache) is
-///   answered with the same ties, without a request. Answers are kept per server and credentials (a hash of them, never
-/// the key), each value in a file of its own, named by a hash of the scope
-/// and the value; a file is written beside its final name and renamed, so
-/// several processes read and write the cache at once without locks, and a
-/// reader sees a whole answer or none. An answer's age is its file's
-/// modification time; it is used while younger than the cache setting at the
-/// time it is read. Directories are 0700, files 0600.
+/// Only settled outcomes are kept (undetermined, invalid and failed values,
+/// and errors, never are): no contact, or matched with the contacts the
+/// lookup tied to the value. A value's answer is *whole* when it found no
+/// contact, or when every contact of its request's answer is its own (a value
+/// asked alone); such an answer is used in any later lookup. The others are
+/// kept with their *group*: every value of that request that found a contact.
+/// A contact tied to one of them by a field may hold another on a channel no
+/// field shows, so their ties are true together, not alone: they are used
+/// only in a lookup that holds every value of the group (the same lookup
+/// again, or one that adds values), where every contact any of them finds is
+/// found, as the request found it.
+///
+/// Answers are kept per server and credentials (a hash of them, never the
+/// key), each value in a file of its own, named by a hash of the scope and
+/// the value; a file is written beside its final name and renamed, so several
+/// processes read and write the cache at once without locks, and a reader
+/// sees a whole answer or none. An answer's age is its file's modification
+/// time; it is used while younger than the cache setting at the time it is
+/// read. Directories are 0700, files 0600.
 ///
 /// For the embedded sandbox (new each run) answers live in the process's memory.
 public final class AnswerCache: Sendable {
@@ -33,11 +34,21 @@ public final class AnswerCache: Sendable {
         case memory
     }
 
-    /// A value's proven answer: the contacts tied to it (none: no contact).
+    /// A value's settled answer: the contacts tied to it (none: no contact).
     public struct Answer: Sendable, Hashable {
         public var contacts: [Contact]
         /// When it was learned.
         public var stored: Date
+        /// Usable alone (see ``AnswerCache``).
+        public var whole: Bool
+        /// The values of its request that found a contact, this one among them (nil: it found none).
+        public var group: Group?
+    }
+
+    /// The values of one request that found a contact: a hash of them, and how many.
+    public struct Group: Sendable, Hashable {
+        public var id: String
+        public var size: Int
     }
 
     /// How often the cache answered this session's lookups.
@@ -50,15 +61,17 @@ public final class AnswerCache: Sendable {
         public var stored = 0
     }
 
-    /// What the cache holds, for `.cache`.
+    /// What the cache holds for one server and key, for `.cache`.
     public struct Size: Sendable, Equatable {
         public var answers = 0
         public var bytes = 0
+        /// Of ``answers``, those young enough to be used.
+        public var fresh = 0
     }
 
     public let storage: Storage
     /// The answers' directory for this server and credentials (directory storage).
-    private let scopeDirectory: String?
+    public let scopeDirectory: String?
     private let scope: String
     private let memory = Mutex<[String: (json: JSONObject, stored: Date)]>([:])
     private let counts = Mutex(Statistics())
@@ -89,42 +102,14 @@ public final class AnswerCache: Sendable {
     public func answer(for value: NormalizedChannelValue, maximumAge: Double) -> Answer? {
         // A file that is not a whole answer for this very value is no answer.
         guard let (object, stored) = read(key(value), maximumAge: maximumAge), object["type"] == value.type.map(JSONValue.string) ?? .null,
-              object["value"] == .string(value.value), case .success((let contacts, nil)) = SearchCheckpoint.answer(in: object, of: "the answer") else { return nil }
-        return Answer(contacts: contacts, stored: stored)
-    }
-
-    /// The answer kept for the request `batch` sends (its values, in order), as it was settled.
-    func answer(to batch: ChannelBatch, maximumAge: Double) -> HeymarketClient.BatchOutcome? {
-        let values = SearchCheckpoint.fingerprint(batch)
-        guard let (object, _) = read(key(request: values), maximumAge: maximumAge), object["values"] == .string(values),
-              case .success((let contacts, let findings)) = SearchCheckpoint.answer(in: object, of: "the answer"),
-              findings.map({ f in f.hits.allSatisfy { $0.value < batch.values.count } && f.provenUnmatched.allSatisfy { $0 < batch.values.count } }) ?? true
-        else { return nil }
-        var outcome = HeymarketClient.BatchOutcome(batch: batch, result: .success(contacts), attempts: 0)
-        outcome.findings = findings
-        outcome.fromCache = true
-        return outcome
-    }
-
-    /// Keeps the answer of a request of `values` (in order) that each found
-    /// the contacts `ties` holds for it (every value matched): the same request
-    /// again is answered with these ties, as exact attribution's findings.
-    func store(request values: [NormalizedChannelValue], ties: [[Contact]]) {
-        var contacts: [Contact] = []
-        var at: [Contact.Identity: Int] = [:]
-        var findings = AttributionProbe.Findings()
-        for (v, found) in ties.enumerated() {
-            for contact in found {
-                let c = at[contact.identity] ?? contacts.count
-                if c == contacts.count {
-                    at[contact.identity] = c
-                    contacts.append(contact)
-                }
-                findings.hits.append((v, c))
-            }
+              object["value"] == .string(value.value), case .bool(let whole)? = object["whole"],
+              case .success((let contacts, nil)) = SearchCheckpoint.answer(in: object, of: "the answer") else { return nil }
+        var group: Group?
+        if let g = object["group"] {
+            guard case .string(let id)? = g["id"], case .integer(let size)? = g["size"], size >= 1, size <= Int32.max else { return nil }
+            group = Group(id: id, size: Int(size))
         }
-        let fingerprint = SearchCheckpoint.fingerprint(ChannelBatch(index: 0, values: values))
-        write(key(request: fingerprint), SearchCheckpoint.object([("values", .string(fingerprint))] + SearchCheckpoint.answerMembers(contacts, findings)))
+        return Answer(contacts: contacts, stored: stored, whole: whole, group: group)
     }
 
     /// Counts a batch's values: `hits` answered from the cache, `misses` sent.
@@ -135,27 +120,23 @@ public final class AnswerCache: Sendable {
         }
     }
 
-    /// True when an answer for `value` younger than `maximumAge` is kept (its
-    /// file's time only: the census counts these without reading them).
-    func holds(_ value: NormalizedChannelValue, maximumAge: Double) -> Bool {
-        let key = key(value), stored: Date?
-        switch storage {
-        case .memory: stored = memory.withLock { $0[key]?.stored }
-        case .directory:
-            var info = stat()
-            stored = stat(path(of: key), &info) == 0 ? Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) : nil
-        }
-        return stored.map { Self.isFresh($0, maximumAge: maximumAge, now: now()) } ?? false
-    }
-
-    /// Keeps `contacts` as the proven, whole answer for `value`.
-    public func store(_ value: NormalizedChannelValue, contacts: [Contact]) {
+    /// Keeps `contacts` as the settled answer for `value`: `whole`, or true only
+    /// together with the other values of `group` (see ``AnswerCache``).
+    public func store(_ value: NormalizedChannelValue, contacts: [Contact], whole: Bool, group: Group?) {
         counts.withLock { $0.stored += 1 }
-        write(key(value), JSONObject([
+        var object = JSONObject([
             .init(key: "type", value: value.type.map(JSONValue.string) ?? .null),
             .init(key: "value", value: .string(value.value)),
+            .init(key: "whole", value: .bool(whole)),
             .init(key: "contacts", value: .array(contacts.map { .object($0.fields) })),
-        ]))
+        ])
+        if let group { object["group"] = .object(JSONObject([.init(key: "id", value: .string(group.id)), .init(key: "size", value: .integer(Int64(group.size)))])) }
+        write(key(value), object)
+    }
+
+    /// The group of `values` (those of one request that found a contact).
+    static func group(of values: [NormalizedChannelValue]) -> Group {
+        Group(id: SearchCheckpoint.fingerprint(values.map(\.description).sorted().joined(separator: "\n")), size: values.count)
     }
 
     /// Writes an answer under `key`. A file that cannot be written is skipped:
@@ -189,36 +170,36 @@ public final class AnswerCache: Sendable {
         }
     }
 
-    /// Removes every kept answer (of every server, in the directory); returns how many.
+    /// Removes the answers kept for this server and credentials; returns how many.
     @discardableResult
     public func clear() -> Int {
-        switch storage {
-        case .memory:
+        guard let scopeDirectory else {
             return memory.withLock { answers in
                 defer { answers = [:] }
                 return answers.count
             }
-        case .directory(let root):
-            let removed = size().answers
-            try? FileManager.default.removeItem(atPath: root)
-            return removed
         }
+        let removed = size().answers
+        try? FileManager.default.removeItem(atPath: scopeDirectory)
+        return removed
     }
 
-    /// How many answers are kept, in how many bytes (of every server, in the directory).
-    public func size() -> Size {
-        switch storage {
-        case .memory: return Size(answers: memory.withLock { $0.count }, bytes: 0)
-        case .directory(let root):
-            var size = Size()
-            guard let walker = FileManager.default.enumerator(atPath: root) else { return size }
-            while let name = walker.nextObject() as? String {
-                guard name.hasSuffix(".json"), let attributes = walker.fileAttributes, attributes[.type] as? FileAttributeType == .typeRegular else { continue }
-                size.answers += 1
-                size.bytes += (attributes[.size] as? Int) ?? 0
-            }
-            return size
+    /// How many answers are kept for this server and credentials, in how many
+    /// bytes, and how many of them are younger than `maximumAge` seconds.
+    public func size(maximumAge: Double = .infinity) -> Size {
+        guard let scopeDirectory else {
+            let (all, fresh) = memory.withLock { ($0.count, $0.values.filter { Self.isFresh($0.stored, maximumAge: maximumAge, now: now()) }.count) }
+            return Size(answers: all, bytes: 0, fresh: fresh)
         }
+        var size = Size()
+        guard let walker = FileManager.default.enumerator(atPath: scopeDirectory) else { return size }
+        while let name = walker.nextObject() as? String {
+            guard name.hasSuffix(".json"), let attributes = walker.fileAttributes, attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            size.answers += 1
+            size.bytes += (attributes[.size] as? Int) ?? 0
+            if let time = attributes[.modificationDate] as? Date, Self.isFresh(time, maximumAge: maximumAge, now: now()) { size.fresh += 1 }
+        }
+        return size
     }
 
     /// The cache as one lookup uses it: how old an answer may be, and whether
@@ -236,10 +217,7 @@ public final class AnswerCache: Sendable {
             self.reads = reads
         }
 
-        func holds(_ value: NormalizedChannelValue) -> Bool { cache.holds(value, maximumAge: maximumAge) }
         func answer(for value: NormalizedChannelValue) -> Answer? { cache.answer(for: value, maximumAge: maximumAge) }
-        /// The kept answer to `batch`'s request, when answers are read.
-        public func answer(to batch: ChannelBatch) -> HeymarketClient.BatchOutcome? { reads ? cache.answer(to: batch, maximumAge: maximumAge) : nil }
     }
 
     // MARK: - Inside
@@ -253,8 +231,6 @@ public final class AnswerCache: Sendable {
     private func key(_ value: NormalizedChannelValue) -> String {
         SearchCheckpoint.fingerprint("\(scope)\n\(value.type ?? "")\n\(value.value)")
     }
-
-    private func key(request values: String) -> String { SearchCheckpoint.fingerprint("\(scope)\nrequest\n\(values)") }
 
     private func path(of key: String) -> String { (scopeDirectory ?? "") + "/" + key.prefix(2) + "/" + key + ".json" }
 

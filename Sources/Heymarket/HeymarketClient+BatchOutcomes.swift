@@ -218,14 +218,12 @@ extension HeymarketClient {
                     arrived[position] = done
                     return position
                 }
+                if !batch.cached.isEmpty {
+                    client.logger.debug("batch \(batch.index + 1): \(batch.cached.count) value\(batch.cached.count == 1 ? "" : "s") answered from the cache")
+                }
                 if batch.values.isEmpty {
                     // Every value answered from the cache: nothing to send.
                     arrived[position] = BatchOutcome(batch: batch, result: .success([]), attempts: 0)
-                    return position
-                }
-                if let kept = client.answers?.answer(to: batch), client.unsettled(kept) == nil {
-                    // The same request was answered before, and kept.
-                    arrived[position] = kept
                     return position
                 }
                 let pooled = pool != nil

@@ -13,8 +13,6 @@ extension HeymarketClient {
         public var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
         /// The checkpoint line it was replayed from, when it was.
         var replayedLine: Int?
-        /// Answered from the ``AnswerCache``: the same request was answered before.
-        var fromCache = false
 
         public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch
@@ -51,8 +49,10 @@ extension HeymarketClient {
         }
         // A partial result must never look whole.
         try Task.checkCancellation()
-        return SearchResult(matches: assembler.matches, inputs: plan.outcomes(known: known), failures: assembler.failures, requestCount: assembler.requests,
-                            attributionFailures: assembler.attributionFailures)
+        var result = SearchResult(matches: assembler.matches, inputs: plan.outcomes(known: known), failures: assembler.failures, requestCount: assembler.requests,
+                                  attributionFailures: assembler.attributionFailures)
+        result.cachedCount = assembler.cachedCount
+        return result
     }
 
     /// Why a batch replayed from a checkpoint does not settle every value under

@@ -22,6 +22,8 @@ public struct SearchAssembler {
     public private(set) var attributionFailures: [BatchFailure] = []
     /// Requests sent, retries and exact attribution's included.
     public private(set) var requests = 0
+    /// Distinct values answered from the answer cache.
+    public private(set) var cachedCount = 0
     private var nextBatch = 0
 
     /// What one batch adds: its new contacts, and what became of each of its values.
@@ -48,8 +50,8 @@ public struct SearchAssembler {
         requests += outcome.attempts
         var step = Step()
         let batch = outcome.batch
-        answers?.cache.count(hits: batch.cached.count + (outcome.fromCache ? batch.values.count : 0),
-                             misses: outcome.fromCache ? 0 : batch.values.count + outcome.rejected.count)
+        answers?.cache.count(hits: batch.cached.count, misses: batch.values.count + outcome.rejected.count)
+        cachedCount += batch.cached.count
         // The batch's values, sent and then answered from the cache, with each one's contacts (``Step/ties``).
         let sent = batch.values.count
         let values = batch.values + batch.cached.map(\.value)
@@ -129,9 +131,9 @@ public struct SearchAssembler {
                 default: step.outcomes[value] = .unmatched
                 }
             }
-            // Only an answer the server just gave is kept as new (not one kept or journaled before: it is as old as that),
+            // Only an answer the server just gave is kept as new (not one journaled before: it is as old as that),
             // and only when it settled every value.
-            if let answers, !outcome.fromCache, outcome.replayedLine == nil, outcome.rejected.isEmpty, outcome.findings?.failure == nil,
+            if let answers, outcome.replayedLine == nil, outcome.rejected.isEmpty, outcome.findings?.failure == nil,
                !verdicts.prefix(sent).contains(.undetermined) {
                 keep(batch.values.indices.map { (batch.values[$0], verdicts[$0], contactsOfValue[$0]) }, contactsInAnswer: sentContacts, ties: step.ties, in: answers.cache)
             }
@@ -153,21 +155,20 @@ public struct SearchAssembler {
         return step
     }
 
-    /// Keeps what a batch's answer settled: each value whose answer is whole (no
-    /// contact, or every contact of the answer its own) alone; the others, which
-    /// matched, together, as the ties of a request holding just them (a contact
-    /// tied to another value may hold one of them too on a channel no field shows).
+    /// Keeps what a batch's answer settled: a value that found no contact, whole;
+    /// the values that found one, with their group (all of them), each whole
+    /// when every contact of the answer is its own (see ``AnswerCache``).
     private func keep(_ values: [(NormalizedChannelValue, BatchAttribution.Verdict, contacts: Int)], contactsInAnswer: Int,
                       ties: [NormalizedChannelValue: [Contact]], in cache: AnswerCache) {
-        var shared: [NormalizedChannelValue] = []
+        let matched = values.filter { $0.1 == .matched }.map(\.0)
+        let group = matched.isEmpty ? nil : AnswerCache.group(of: matched)
         for (value, verdict, contacts) in values {
-            if verdict == .unmatched || contacts == contactsInAnswer {
-                cache.store(value, contacts: ties[value] ?? [])
+            if verdict == .unmatched {
+                cache.store(value, contacts: [], whole: true, group: nil)
             } else {
-                shared.append(value)
+                cache.store(value, contacts: ties[value] ?? [], whole: contacts == contactsInAnswer, group: group)
             }
         }
-        if !shared.isEmpty { cache.store(request: shared, ties: shared.map { ties[$0] ?? [] }) }
     }
 
     /// Every writing of the values at `indexes`, each once, in order.

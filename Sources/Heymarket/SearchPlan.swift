@@ -157,7 +157,7 @@ public struct PlanCensus: Sendable {
     public var distinctCount = 0
     /// Batches that send a request.
     public var batchCount = 0
-    /// Distinct values the answer cache holds (they are not sent): their fingerprints.
+    /// Distinct values the answer cache answers (they are not sent): their fingerprints.
     public var cached = Set<ValueFingerprint>()
     /// At most this many values per batch (every batch but the last holds this many).
     public var batchSize = 1
@@ -237,6 +237,8 @@ public struct SearchPlanner: Sendable {
         var finder = try DuplicateFinder(runLength: runLength)
         var hash = SHA256()
         hash.update(data: Data("batch \(batchSize)\n".utf8))
+        /// Values kept with a group, by group: they are answered only when every value of their group is here.
+        var grouped: [String: (size: Int, present: Set<ValueFingerprint>)] = [:]
         let reader = try open()
         while let input = try reader.next() {
             census.inputCount += 1
@@ -253,9 +255,13 @@ public struct SearchPlanner: Sendable {
                 line.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
                 let f = ValueFingerprint(n)
                 try finder.add(f)
-                if let answers, answers.holds(n) { census.cached.insert(f) }
+                if let answer = answers?.answer(for: n) {
+                    if answer.whole { census.cached.insert(f) }
+                    if let group = answer.group { grouped[group.id, default: (group.size, [])].present.insert(f) }
+                }
             }
         }
+        for (size, present) in grouped.values where present.count == size { census.cached.formUnion(present) }
         let (repeated, extra) = try finder.finish()
         census.distinctCount = census.inputCount - census.invalidCount - extra
         census.batchSize = batchSize

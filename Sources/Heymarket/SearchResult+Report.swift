@@ -56,6 +56,7 @@ extension SearchResult {
             })),
             .init(key: "attribution_failed", value: .array(result.attributionFailures.map(failureJSON))),
             .init(key: "requests", value: .integer(Int64(result.requestCount))),
+            .init(key: "from_cache", value: .integer(Int64(result.cachedCount))),
         ]))
     }
 }

@@ -64,6 +64,8 @@ public struct SearchResult: Sendable {
     public var attributionFailures: [BatchFailure]
     /// HTTP requests sent, retries included.
     public var requestCount: Int
+    /// Distinct values answered from the ``AnswerCache`` (not sent).
+    public var cachedCount = 0
 
     public init(matches: [Match], inputs: [InputOutcome], failures: [BatchFailure], requestCount: Int, attributionFailures: [BatchFailure] = []) {
         self.matches = matches

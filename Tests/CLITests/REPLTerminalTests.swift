@@ -329,7 +329,8 @@ import Testing
             try tmux.keys("Enter")
             (screen, _) = try await tmux.wait(timeout: 30) { $0.contains("this session: 3 of 5 values answered from the cache (60%)") }
             #expect(screen.contains("cache on: answers younger than 5m are used"), "\(screen)")
-            #expect(screen.contains("2 answers kept") && screen.contains("\(home.path)/.cache/hmq/answers"), "\(screen)")
+            screen = try tmux.joined()
+            #expect(screen.contains("2 answers kept for this server and key (2 young enough to use)") && screen.contains("\(home.path)/.cache/hmq/answers/"), "\(screen)")
             let answers = home.appendingPathComponent(".cache/hmq/answers").path
             let files = (FileManager.default.enumerator(atPath: answers)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }
             #expect(files.count == 2)
@@ -339,7 +340,7 @@ import Testing
             }
             try tmux.type(".cache clear")
             try tmux.keys("Enter")
-            _ = try await tmux.wait(timeout: 30) { $0.contains("cache cleared: 2 answers removed") }
+            _ = try await tmux.wait(timeout: 30) { $0.contains("cache cleared: 2 answers of this server and key removed") }
             try tmux.type("find phone 14155551234 | show name")
             try tmux.keys("Enter")
             (screen, _) = try await tmux.wait(timeout: 30) { $0.components(separatedBy: " s, 1 request\n").count == 3 }
