@@ -31,26 +31,22 @@ extension HeymarketClient {
         try await search(plan: plan(values), progress: progress)
     }
 
-    /// Runs a plan made by ``plan(_:)``. `progress` is called with a ``LookupProgress``
-    /// as each batch finishes, in batch order.
+    /// Runs a plan made by ``plan(_:)``: the events of ``lookUp(_:planner:census:retainingMatches:settlesRestWhenStopped:readerMayStop:_:)``,
+    /// collected. `progress` is called with a ``LookupProgress`` as each batch finishes, in batch order.
     ///
     /// When the credentials are refused (401 after a fresh token, 403) or the
     /// server cannot be reached (``HeymarketError/stopsTheRun``), no further
     /// batch is sent and those not sent fail with that error, so every value
     /// still has an outcome and what was found is kept: see ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
-        var assembler = SearchAssembler(normalizer: options.normalizer, retainingMatches: true)
-        var counter = ProgressCounter(census: plan.census, client: self)
-        var known: [NormalizedChannelValue: SearchResult.Outcome] = [:]
-        for try await outcome in batchOutcomes(BatchSource(plan)) {
-            known.merge(assembler.add(outcome).outcomes) { _, new in new }
-            let now = counter.add(outcome)
-            progress?(now)
+        let values = plan.inputs.map(\.value)
+        let planner = SearchPlanner(batchSize: plan.census.batchSize, normalizer: options.normalizer, forbidden: tokens.secrets)
+        var collector = SearchResult.Collector(progress: progress)
+        let summary = try await lookUp({ ArrayInputReader(values) }, planner: planner, census: plan.census, retainingMatches: true) { event in
+            collector.hear(event)
+            return true
         }
-        // A partial result must never look whole.
-        try Task.checkCancellation()
-        return SearchResult(matches: assembler.matches, inputs: plan.outcomes(known: known), failures: assembler.failures, requestCount: assembler.requests,
-                            attributionFailures: assembler.attributionFailures)
+        return collector.result(summary)
     }
 
     /// Why a batch replayed from a checkpoint does not settle every value under

@@ -99,7 +99,12 @@ public struct HeymarketClient: Sendable {
 
     /// The plan for `values` with this client's batch size and country code.
     public func plan(_ values: [ChannelValue]) -> SearchPlan {
-        SearchPlanner(batchSize: options.batchSize, normalizer: options.normalizer, forbidden: tokens.secrets).plan(values)
+        planner.plan(values)
+    }
+
+    /// How this client plans values: its batch size and normalizer, its own credentials never sent as a value.
+    public var planner: SearchPlanner {
+        SearchPlanner(batchSize: options.batchSize, normalizer: options.normalizer, forbidden: tokens.secrets)
     }
 
     /// The request a batch sends, without its `Authorization` header (for `explain`).

@@ -101,11 +101,11 @@ public struct ChannelBatch: Sendable, Hashable {
 /// 128 bits standing for a normalised value, so that de-duplication keeps 16
 /// bytes per repeated value rather than the value. Seeded per process (Swift's
 /// `Hasher`): fingerprints are compared only within one run.
-public struct ValueFingerprint: Hashable, Comparable, Sendable {
+struct ValueFingerprint: Hashable, Comparable, Sendable {
     var high: UInt64
     var low: UInt64
 
-    public init(_ value: NormalizedChannelValue) {
+    init(_ value: NormalizedChannelValue) {
         var a = Hasher()
         a.combine(UInt8(1))
         a.combine(value)
@@ -121,7 +121,7 @@ public struct ValueFingerprint: Hashable, Comparable, Sendable {
         self.low = low
     }
 
-    public static func < (a: Self, b: Self) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
+    static func < (a: Self, b: Self) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
 }
 
 /// What a first pass over the input learned: how many values, which are
@@ -139,7 +139,7 @@ public struct PlanCensus: Sendable {
     /// At most this many values per batch (every batch but the last holds this many).
     public var batchSize = 1
     /// Values met more than once, and every writing of each.
-    public var repeated: [ValueFingerprint: [ChannelValue]] = [:]
+    var repeated: [ValueFingerprint: [ChannelValue]] = [:]
     /// The plan's identity: every valid value in order and the batch size.
     public var fingerprint = ""
     /// Phone values searched without the extension written after them (``PhoneExtensions/drop``).
@@ -147,6 +147,9 @@ public struct PlanCensus: Sendable {
     /// The first ``droppedExtensionsShown`` different ones, in input order: as written, and what was searched.
     public var droppedExtensions: [(written: ChannelValue, searched: NormalizedChannelValue)] = []
     public static let droppedExtensionsShown = 10
+
+    /// Whether `value` occurs more than once in the input.
+    public func isRepeated(_ value: NormalizedChannelValue) -> Bool { !repeated.isEmpty && repeated[ValueFingerprint(value)] != nil }
 
     /// Counts a value searched without its extension.
     mutating func dropped(_ written: ChannelValue, searched: NormalizedChannelValue) {
@@ -240,7 +243,7 @@ public struct SearchPlanner: Sendable {
     }
 
     /// The batches of the input `census` was taken of, made as they are asked for.
-    public func batches(_ open: InputOpener, census: PlanCensus) throws -> BatchSource {
+    func batches(_ open: InputOpener, census: PlanCensus) throws -> BatchSource {
         let reader = try open()
         let planner = self
         var seen = Set<ValueFingerprint>()
@@ -289,8 +292,8 @@ public struct SearchPlanner: Sendable {
 
 /// Batches as they are asked for, in order (the runner asks from any task,
 /// one at a time).
-public final class BatchSource: Sendable {
-    public let census: PlanCensus
+final class BatchSource: Sendable {
+    let census: PlanCensus
     // In a box: a closure stored in the mutex itself is wrapped in one more
     // reabstraction thunk at each `withLock`, so every call got slower than the last.
     private final class Producer {
@@ -299,19 +302,19 @@ public final class BatchSource: Sendable {
     }
     private let producer: Mutex<Producer>
 
-    public init(census: PlanCensus, produce: sending @escaping () throws -> ChannelBatch?) {
+    init(census: PlanCensus, produce: sending @escaping () throws -> ChannelBatch?) {
         self.census = census
         self.producer = Mutex(Producer(produce))
     }
 
     /// The batches of a whole plan.
-    public convenience init(_ plan: SearchPlan) {
+    convenience init(_ plan: SearchPlan) {
         var rest = plan.batches[...]
         self.init(census: plan.census) { rest.popFirst() }
     }
 
     /// The next batch, or nil after the last.
-    public func next() throws -> ChannelBatch? { try producer.withLock { try $0.produce() } }
+    func next() throws -> ChannelBatch? { try producer.withLock { try $0.produce() } }
 }
 
 /// Finds the values that occur more than once among any number, in memory
