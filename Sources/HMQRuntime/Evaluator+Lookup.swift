@@ -242,7 +242,7 @@ extension Evaluator {
         }
         if count > notes.count { notes.append("… and \(count - notes.count) more") }
         return .diagnostic(Diagnostic(id: .runtime, range: range,
-                                      message: "\(count) invalid value\(count == 1 ? "" : "s"); nothing was sent",
+                                      message: LookupSummary.nothingSent(invalid: count),
                                       suggestion: hint, notes: notes))
     }
 
