@@ -1,20 +1,20 @@
 extension HeymarketClient {
     /// What one batch came to: its contacts, or a failure holding its values.
-    public struct BatchOutcome: Sendable {
-        public var batch: ChannelBatch
-        public var result: Result<[Contact], BatchFailure>
+    struct BatchOutcome: Sendable {
+        var batch: ChannelBatch
+        var result: Result<[Contact], BatchFailure>
         /// Requests this batch sent, retries included (exact attribution's too).
-        public var attempts: Int
+        var attempts: Int
         /// What exact attribution learned by asking again (nil: it did not run).
         var findings: AttributionProbe.Findings?
         /// Values the server refused alone (400) when the batch, refused whole, was
         /// asked again in parts (see ``HeymarketClient/answerInParts(_:refusedWith:label:attempts:)``),
         /// each with the server's error. They are not in ``batch``, which holds the values answered.
-        public var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
+        var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
         /// The checkpoint line it was replayed from, when it was.
         var replayedLine: Int?
 
-        public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
+        init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch
             self.result = result
             self.attempts = attempts
