@@ -39,9 +39,9 @@ public final class ArrayInputReader: InputReader {
 }
 
 /// What a search will send, held whole: every input value normalised (or
-/// rejected), the distinct values, and the batches (one request each). For
-/// inputs too large to hold, ``SearchPlanner/census(_:)`` and
-/// ``SearchPlanner/batches(_:census:)`` stream the same batches.
+/// rejected), the distinct values, and the batches (one request each). A
+/// lookup (``HeymarketClient/lookUp(_:planner:census:retainingMatches:settlesRestWhenStopped:readerMayStop:_:)``)
+/// streams the same batches from input of any size; a plan is for values held in memory.
 public struct SearchPlan: Sendable {
     /// One input value and what normalisation made of it.
     public struct Input: Sendable {
@@ -57,17 +57,6 @@ public struct SearchPlan: Sendable {
     public var batches: [ChannelBatch]
     /// Counts, repeats and the plan's identity.
     public var census: PlanCensus
-
-    /// Every input's outcome, in input order: invalid ones as invalid, the
-    /// others as `known` says, or ``SearchResult/Outcome/notSearched`` when it does not.
-    public func outcomes(known: [NormalizedChannelValue: SearchResult.Outcome] = [:]) -> [SearchResult.InputOutcome] {
-        inputs.map { input in
-            switch input.normalized {
-            case .failure(let error): return .init(value: input.value, normalized: nil, outcome: .invalid(error))
-            case .success(let n): return .init(value: input.value, normalized: n, outcome: known[n] ?? .notSearched)
-            }
-        }
-    }
 }
 
 /// One request's worth of values.
