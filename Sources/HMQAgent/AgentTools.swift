@@ -52,10 +52,10 @@ public actor AgentTools {
 
     // MARK: query
 
-    /// Runs hmq text; answers `{results, rows, columns, rowCount, truncated,
+    /// Runs hmq text; answers `{results, rows, columns, row_count, truncated,
     /// unmatched, failures, requests, notes, explain}`, with `error` when it did
     /// not finish cleanly. `results` has one entry per pipeline that output rows;
-    /// `rows`, `columns`, `rowCount` and `truncated` are the last one's. At most
+    /// `rows`, `columns`, `row_count` and `truncated` are the last one's. At most
     /// `limit` rows come back in all.
     /// How answers are masked (`hmq mcp --mask`, `set mask`).
     public var masker: Masker { get async { await evaluator.masker } }
@@ -94,14 +94,14 @@ public actor AgentTools {
         answer.notes = answer.keep("notes", got.notes.map { .string(Self.noteText($0).clipped(to: Self.noteLimit)) }, Self.listLimit)
         let explained = explanations.take()
         answer.explain = explained.clipped(to: Self.textLimit)
-        if explained.count > Self.textLimit { answer.omitted.append(("explainCharacters", explained.count - Self.textLimit)) }
+        if explained.count > Self.textLimit { answer.omitted.append(("explain_characters", explained.count - Self.textLimit)) }
         let shown = got.results.reduce(0) { $0 + $1.rows.count }, total = got.results.reduce(0) { $0 + $1.rowCount }
         var hints: [String] = []
         if total > shown {
             hints.append("\(total) rows; \(shown) returned. Narrow the query (where, show, count by) or pass a larger limit (at most \(Self.maximumRowLimit)).")
         }
         if !answer.omitted.isEmpty {
-            let what = answer.omitted.map { "\($0.count) \($0.key == "explainCharacters" ? "characters of explain" : "\($0.key) entries")" }
+            let what = answer.omitted.map { "\($0.count) \($0.key == "explain_characters" ? "characters of explain" : "\($0.key) entries")" }
             hints.append("Left out: \(what.joined(separator: ", ")) (counted in 'omitted'); unmatched and failures list at most limit entries: "
                          + "'| unmatched' gives the values as rows, '| unmatched | count' counts them.")
         }
@@ -124,7 +124,7 @@ public actor AgentTools {
             .object(JSONObject([
                 .init(key: "columns", value: columns.map { .array($0.map(JSONValue.string)) } ?? .null),
                 .init(key: "rows", value: .array(rows.map { .object($0.fields) })),
-                .init(key: "rowCount", value: .integer(Int64(rowCount))),
+                .init(key: "row_count", value: .integer(Int64(rowCount))),
                 .init(key: "truncated", value: .bool(rowCount > rows.count)),
             ]))
         }
@@ -176,7 +176,7 @@ public actor AgentTools {
                 .init(key: "results", value: .array(results.map(\.json))),
                 .init(key: "rows", value: .array(last.rows.map { .object($0.fields) })),
                 .init(key: "columns", value: last.columns.map { .array($0.map(JSONValue.string)) } ?? .null),
-                .init(key: "rowCount", value: .integer(Int64(last.rowCount))),
+                .init(key: "row_count", value: .integer(Int64(last.rowCount))),
                 .init(key: "truncated", value: .bool(results.contains { $0.rowCount > $0.rows.count })),
                 .init(key: "unmatched", value: .array(unmatched)),
                 .init(key: "failures", value: .array(failures)),
@@ -215,7 +215,7 @@ public actor AgentTools {
                       isError: false)
     }
 
-    /// Every diagnostic of a text: `{ok, diagnostics: [{line, column, endLine, endColumn, severity, message, suggestion, notes}]}`.
+    /// Every diagnostic of a text: `{ok, diagnostics: [{line, column, end_line, end_column, severity, message, suggestion, notes}]}`.
     public func check(_ text: String) -> Answer {
         let source = Source(name: "<check>", text: text)
         let diagnostics = ScriptCheck.parse(source, pluginStages: registry.stageNames).diagnostics
@@ -248,15 +248,17 @@ public actor AgentTools {
             guard case .object(var report) = result.report else { return Answer(json: result.report, isError: !result.isComplete) }
             Self.bound(&report)
             report["requests"] = .integer(Int64(client.requestsSent - before))
-            let status: ExitStatus = result.failures.contains { $0.error.isAuthentication } ? .authentication : (result.isComplete ? .ok : .api)
+            // Judged as `hmq search` judges it: a failed batch or an unfinished exact attribution is an error.
+            let status = ExitStatus(result.summary)
+            let failed = result.failures + result.attributionFailures
             report["error"] = status == .ok ? .null
-                : Self.errorObject(kind: Self.kind(status), status: status, message: result.failures.first.map(\.description) ?? "",
-                                   requestID: result.failures.lazy.compactMap(\.error.requestID).first)
+                : Self.errorObject(kind: Self.kind(status), status: status, message: failed.first.map(\.description) ?? "",
+                                   requestID: failed.lazy.compactMap(\.error.requestID).first)
             return Answer(json: .object(report), isError: status != .ok)
         } catch let invalid as InvalidValuesError {
             return Self.failure(Self.errorObject(kind: "usage", status: .usage,
-                                                 message: "\(invalid.errors.count) invalid value\(invalid.errors.count == 1 ? "" : "s"); nothing was sent (skipInvalid: true leaves them out)",
-                                                 details: invalid.errors.prefix(20).map(\.message)))
+                                                 message: LookupSummary.nothingSent(invalid: invalid.count) + " (skipInvalid: true leaves them out)",
+                                                 details: invalid.first.map(\.error.message)))
         } catch let error as HeymarketError {
             let status = ExitStatus(error)
             return Self.failure(Self.errorObject(kind: Self.kind(status), status: status, message: error.description, requestID: error.requestID))
@@ -291,7 +293,7 @@ public actor AgentTools {
                isError: true)
     }
 
-    /// `{kind, exitCode, message, diagnostics, requestId, details}`: the exit code is the one `hmq` would exit with.
+    /// `{kind, exit_code, message, diagnostics, request_id, details}`: the exit code is the one `hmq` would exit with.
     /// Bounded: the message is cut to ``textLimit`` characters, diagnostics and details to ``listLimit``
     /// entries (the last detail then says how many were left out).
     static func errorObject(kind: String, status: ExitStatus, message: String, diagnostics: [JSONValue] = [], requestID: String? = nil,
@@ -301,10 +303,10 @@ public actor AgentTools {
         if diagnostics.count > listLimit { kept.append("\(diagnostics.count - listLimit) more diagnostics left out (check lists them all)") }
         return .object(JSONObject([
             .init(key: "kind", value: .string(kind)),
-            .init(key: "exitCode", value: .integer(Int64(Int(status.rawValue)))),
+            .init(key: "exit_code", value: .integer(Int64(Int(status.rawValue)))),
             .init(key: "message", value: .string(message.clipped(to: textLimit))),
             .init(key: "diagnostics", value: .array(Array(diagnostics.prefix(listLimit)))),
-            .init(key: "requestId", value: requestID.map(JSONValue.string) ?? .null),
+            .init(key: "request_id", value: requestID.map(JSONValue.string) ?? .null),
             .init(key: "details", value: .array(kept.map(JSONValue.string))),
         ]))
     }
@@ -317,8 +319,8 @@ public actor AgentTools {
         return .object(JSONObject([
             .init(key: "line", value: .integer(Int64(start.line))),
             .init(key: "column", value: .integer(Int64(start.column))),
-            .init(key: "endLine", value: .integer(Int64(end.line))),
-            .init(key: "endColumn", value: .integer(Int64(end.column))),
+            .init(key: "end_line", value: .integer(Int64(end.line))),
+            .init(key: "end_column", value: .integer(Int64(end.column))),
             .init(key: "severity", value: .string(diagnostic.severity.rawValue)),
             .init(key: "message", value: .string(diagnostic.message)),
             .init(key: "suggestion", value: diagnostic.suggestion.map(JSONValue.string) ?? .null),
@@ -330,17 +332,13 @@ public actor AgentTools {
         note.message + (note.suggestion.map { " (\($0))" } ?? "")
     }
 
+    /// The failed batches of a partly failed run, as `hmq search --report` writes them (``BatchFailure/json``), the error cut to ``noteLimit``.
     static func failures(_ error: RuntimeError) -> [JSONValue] {
         guard case .partialFailure(let failures, _, _, let attribution) = error else { return [] }
         return (failures + attribution).map { failure in
-            .object(JSONObject([
-                .init(key: "batch", value: .integer(Int64(failure.batchIndex + 1))),
-                .init(key: "values", value: .array(failure.values.map { .string($0.value) })),
-                .init(key: "error", value: .string(failure.error.description.clipped(to: noteLimit))),
-                .init(key: "status", value: failure.error.status.map { .integer(Int64($0)) } ?? .null),
-                .init(key: "requestId", value: failure.error.requestID.map(JSONValue.string) ?? .null),
-                .init(key: "attempts", value: .integer(Int64(failure.attempts))),
-            ]))
+            guard case .object(var object) = failure.json else { return failure.json }
+            object["error"] = .string(failure.error.message.clipped(to: noteLimit))
+            return .object(object)
         }
     }
 

@@ -20,13 +20,13 @@ public enum MCPServer {
     /// The tools, with their input schemas.
     public static let tools: [Tool] = [
         Tool(name: "query", title: "Run hmq text",
-             description: "Runs hmq text (statements separated by new lines or ';') and returns {results, rows, columns, rowCount, truncated, unmatched, failures, requests, notes, explain, error}: results has one {columns, rows, rowCount, truncated} per pipeline, rows/columns/rowCount are the last one's; error is null, or {kind, exitCode, message, diagnostics, requestId, details} when it did not finish cleanly. unmatched and failures hold at most `limit` entries; omitted (when present) counts what was cut. `let` and `set` persist between calls, which run one at a time in order. `save` is not available.",
+             description: "Runs hmq text (statements separated by new lines or ';') and returns {results, rows, columns, row_count, truncated, unmatched, failures, requests, notes, explain, error}: results has one {columns, rows, row_count, truncated} per pipeline, rows/columns/row_count are the last one's; error is null, or {kind, exit_code, message, diagnostics, request_id, details} when it did not finish cleanly. unmatched and failures hold at most `limit` entries; omitted (when present) counts what was cut. `let` and `set` persist between calls, which run one at a time in order. `save` is not available.",
              inputSchema: .object([
                  "type": "object",
                  "properties": .object([
                      "text": .object(["type": "string", "description": "hmq text, e.g. find phone 14155551234 | show name, tags"]),
                      "limit": .object(["type": "integer", "minimum": 0, "maximum": .int(AgentTools.maximumRowLimit),
-                                       "description": .string("rows to return at most (default \(AgentTools.defaultRowLimit)); rowCount says how many there were")]),
+                                       "description": .string("rows to return at most (default \(AgentTools.defaultRowLimit)); row_count says how many there were")]),
                  ]),
                  "required": ["text"],
              ]),
@@ -40,7 +40,7 @@ public enum MCPServer {
              ]),
              annotations: .init(readOnlyHint: true, idempotentHint: true, openWorldHint: false)),
         Tool(name: "check", title: "Check hmq text",
-             description: "Parses hmq text without running it: {ok, diagnostics: [{line, column, endLine, endColumn, severity, message, suggestion, notes}]}, lines and columns from 1.",
+             description: "Parses hmq text without running it: {ok, diagnostics: [{line, column, end_line, end_column, severity, message, suggestion, notes}]}, lines and columns from 1.",
              inputSchema: .object([
                  "type": "object",
                  "properties": .object(["text": .object(["type": "string"])]),

@@ -4,123 +4,255 @@ import Heymarket
 
 /// Values that cannot be searched, found before anything was sent.
 public struct InvalidValuesError: Error, Sendable {
-    public var errors: [HeymarketError]
-    /// Where each error's value was in the input (an index into the values looked up).
-    public var positions: [Int]
+    /// How many values are invalid.
+    public var count: Int
+    /// The first of them (at most ``PlanCensus/invalidShown``), each with its
+    /// position in the input (an index into the values looked up).
+    public var first: [(position: Int, error: HeymarketError)]
     /// What the lookup comes to: these values invalid, the others not searched, no request.
     public var result: SearchResult
-    public var message: String {
-        "\(errors.count) invalid value\(errors.count == 1 ? "" : "s"); nothing was sent (--skip-invalid leaves them out)"
-    }
 }
 
 extension Host {
-    /// The first `limit` items, then how many more: a note stays a few lines long.
-    static func listed(_ items: [String], limit: Int = 10, separator: String = ", ") -> String {
-        items.prefix(limit).joined(separator: separator) + (items.count > limit ? "\(separator)… (\(items.count - limit) more)" : "")
+    /// The first items of a list of `count`, then how many more: a note stays a few lines long.
+    static func listed(_ first: [String], count: Int, separator: String = ", ") -> String {
+        first.joined(separator: separator) + (count > first.count ? "\(separator)… (\(count - first.count) more)" : "")
     }
 
-    /// Looks `values` up, as `hmq search` and the agent server's `lookup` do:
-    /// with `invalid = error` (the default) an invalid value throws
-    /// ``InvalidValuesError`` before any request. `note` hears what a person
-    /// should know of the values (those searched without their extension).
+    /// What `hmq search` and the agent's `lookup` make of a lookup's census
+    /// before anything is sent: false when invalid values stop it (with
+    /// `invalid = error`, the default); `note` hears what a person should know
+    /// of the values (those searched without their extension).
+    static func proceeds(_ census: PlanCensus, settings: Settings, note: (String) -> Void) -> Bool {
+        if census.invalidCount > 0, settings.invalid == .error { return false }
+        if let message = census.droppedExtensionsNote { note(message) }
+        return true
+    }
+
+    /// Looks `values` up as the agent server's `lookup` does: the events of the
+    /// lookup collected into a whole result. With `invalid = error` (the
+    /// default) an invalid value throws ``InvalidValuesError`` before any request.
     public static func lookUp(_ values: [ChannelValue], with client: HeymarketClient, settings: Settings,
                               progress: ProgressHandler? = nil, note: (String) -> Void = { _ in }) async throws -> SearchResult {
-        let plan = client.plan(values)
-        let invalid = plan.inputs.enumerated().compactMap { position, input -> (Int, HeymarketError)? in
-            if case .failure(let e) = input.normalized { return (position, e) } else { return nil }
+        var collector = SearchResult.Collector(progress: progress)
+        var stoppedBy: PlanCensus?
+        let summary = try await client.lookUp({ ArrayInputReader(values) }, planner: client.planner, retainingMatches: true) { event in
+            collector.hear(event)
+            guard case .planned(let census) = event, !proceeds(census, settings: settings, note: note) else { return true }
+            stoppedBy = census
+            return false
         }
-        if !invalid.isEmpty, settings.invalid == .error {
-            throw InvalidValuesError(errors: invalid.map(\.1), positions: invalid.map(\.0),
-                                     result: SearchResult(matches: [], inputs: plan.outcomes(), failures: [], requestCount: 0))
+        let result = collector.result(summary)
+        if let census = stoppedBy {
+            throw InvalidValuesError(count: census.invalidCount, first: census.invalid.map { (Int($0.input.origin), $0.error) }, result: result)
         }
-        if let message = plan.census.droppedExtensionsNote { note(message) }
-        return try await client.search(plan: plan, progress: progress)
+        return result
     }
 
-    /// `hmq search`: looks `values` up and prints the contacts as a JSON array
-    /// (or the whole `--report` object) on stdout; what found no contact, what
-    /// is undetermined and every failed batch with every value it held on
-    /// stderr. Invalid values stop it before anything is sent (exit 2; the
-    /// `report` object is printed all the same, listing them), unless
-    /// `--skip-invalid`; each is named with its entry in `origins` (such as
-    /// `stdin:12`) when given. No values at all are an empty result.
-    public func search(_ values: [ChannelValue], origins: [String]? = nil, report: Bool, pretty: Bool) async throws -> ExitStatus {
+    /// `hmq search`: looks up the values `open` reads (``ValueFiles/searchValues(_:standardInput:)``)
+    /// and prints the contacts as a JSON array as they come (or, with
+    /// `report`, the whole `--report` object at the end) on stdout; what found
+    /// no contact, what is undetermined and every failed batch with every value
+    /// it held on stderr. Invalid values stop it before anything is sent (exit
+    /// 2; the `report` object is printed all the same, listing them), unless
+    /// `--skip-invalid`; with `namesOrigins` each is named by where it came
+    /// from (`stdin:12`). No values at all are an empty result.
+    public func search(_ open: InputOpener, namesOrigins: Bool, report: Bool, pretty: Bool) async throws -> ExitStatus {
         let settings = try settings()
         let console = self.console
-        let (result, stoppedBy) = try await withClient(options: settings.searchOptions) { client -> (SearchResult, InvalidValuesError?) in
+        let masker = Masker(settings.mask)
+        var contacts = ContactArrayWriter(console: console, writer: JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil))
+        var outcomes = SearchOutcomes(keepsAll: report, namesOrigins: namesOrigins)
+        var invalidCount: Int?
+        let summary = try await withClient(options: settings.searchOptions) { client -> LookupSummary in
             guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
             let display = console.progressDisplay()
             defer { display?.clear() }
             do {
-                return (try await Self.lookUp(values, with: client, settings: settings, progress: display?.handler, note: { console.note($0) }), nil)
+                return try await client.lookUp(open, planner: client.planner, retainingMatches: report) { event in
+                    switch event {
+                    case .planned(let census):
+                        if census.inputCount == 0, namesOrigins {
+                            console.note("stdin held no values (one per line; blank and # lines are skipped): nothing to search for")
+                        }
+                        guard Self.proceeds(census, settings: settings, note: { console.note($0) }) else {
+                            for entry in census.invalid {
+                                console.error((namesOrigins ? ValueFiles.searchOrigin(entry.input.origin) + ": " : "") + entry.error.message, status: .usage)
+                            }
+                            guard report else { throw CommandFailure(status: .usage, message: Self.invalidMessage(census.invalidCount)) }
+                            invalidCount = census.invalidCount
+                            return false
+                        }
+                    case .progress(let now): display?.handler(now)
+                    case .batch(let batch): if !report { return try contacts.write(batch.matches.map { masker.value(.object($0.contact.fields), field: nil) }) }
+                    case .outcome(let input, let normalized, let outcome): outcomes.add(input, normalized, outcome)
+                    case .settled: break
+                    }
+                    return true
+                }
             } catch is CancellationError {
                 display?.clear()
                 console.noteStopped(settings.checkpoint)
                 throw CancellationError()
-            } catch let invalid as InvalidValuesError {
-                for (e, position) in zip(invalid.errors, invalid.positions).prefix(20) {
-                    console.error((origins.map { "\($0[position]): " } ?? "") + e.message, status: .usage)
-                }
-                guard report else { throw CommandFailure(status: .usage, message: invalid.message) }
-                return (invalid.result, invalid)
+            } catch let error as RuntimeError {
+                // Standard input that cannot be read as values (not UTF-8, a line too long).
+                throw CommandFailure(status: ExitStatus(error), message: error.diagnostic.message)
             }
         }
-        let writer = JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil)
-        // When every batch failed, nothing was looked up: an empty array would read as "no contacts".
-        let nothingLookedUp = !result.failures.isEmpty && Set(result.failures.flatMap(\.values)) == Set(result.inputs.compactMap(\.normalized))
-        // `--mask`: the contacts by field, the report's values as text.
-        let masker = Masker(settings.mask)
-        let answer = masker.value(report ? result.report : .array(result.contacts.map { .object($0.fields) }), field: nil)
-        if report || !nothingLookedUp, !console.out(writer.string(answer) + "\n") {
-            let code = errno
-            // A reader that went away needs nothing more; a full disk loses the answer: say so.
-            if code != EPIPE { throw CommandFailure(status: .usage, message: "cannot write output: \(String(cString: strerror(code)))") }
+        if report {
+            let result = SearchResult(matches: summary.matches, inputs: outcomes.kept, failures: summary.failures, requestCount: summary.requestCount,
+                                      attributionFailures: summary.attributionFailures)
+            try contacts.writeWhole(masker.value(result.report(summary), field: nil))
+        } else {
+            // When every batch failed, nothing was looked up: an empty array would read as "no contacts".
+            try contacts.finish(printsEmpty: !summary.nothingLookedUp)
         }
-        if let stoppedBy { throw CommandFailure(status: .usage, message: stoppedBy.message) }
-        if !report, !result.unmatched.isEmpty {
-            console.note("\(result.unmatched.count) value\(result.unmatched.count == 1 ? "" : "s") matched no contact: " + Self.listed(result.unmatched.map(\.description)) + " (--report lists them all)")
-        }
-        if !result.undetermined.isEmpty {
-            console.note("\(result.undetermined.count) value\(result.undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): " + Self.listed(result.undetermined.map(\.description)))
-        }
-        if !result.invalid.isEmpty {
-            // Each named by where it came from (`stdin:12`), when known.
-            // Refused here (never sent), or sent and refused alone by the server (an HTTP status).
-            func named(byServer: Bool) -> [String] {
-                result.inputs.indices.compactMap { i -> String? in
-                    guard case .invalid(let e) = result.inputs[i].outcome, (e.status != nil) == byServer else { return nil }
-                    return (origins.flatMap { $0.indices.contains(i) ? $0[i] + ": " : nil } ?? "") + e.message
-                }
-            }
-            let local = named(byServer: false), refused = named(byServer: true)
-            if !local.isEmpty { console.note("\(local.count) invalid value\(local.count == 1 ? "" : "s") left out: " + Self.listed(local, separator: "; ")) }
-            if !refused.isEmpty {
-                console.note("\(refused.count) value\(refused.count == 1 ? " was" : "s were") refused by the server, alone (the others of its batch were answered): "
-                             + Self.listed(refused, separator: "; "))
-            }
-        }
+        if let invalidCount { throw CommandFailure(status: .usage, message: Self.invalidMessage(invalidCount)) }
+        outcomes.note(on: console, report: report)
         // What stopped the run first, in one line; then each batch with its values.
-        let status: ExitStatus = result.failures.contains(where: { $0.error.isAuthentication }) ? .authentication : .api
-        if let stop = result.failures.first(where: { $0.error.stopsTheRun }) {
+        let status = ExitStatus(summary)
+        if let stop = summary.failures.first(where: { $0.error.stopsTheRun }) {
             // One error says what stopped the run; the batches it stopped are counted, not each listed
             // (--report lists every value), beyond the first few.
-            var record = ErrorRecord(stop, message: RuntimeError.summary(of: result.failures))
-            record.values = Array(result.failures.lazy.flatMap(\.values).prefix(1000).map(\.value))
+            var record = ErrorRecord(stop, message: RuntimeError.summary(of: summary.failures))
+            record.values = Array(summary.failures.lazy.flatMap(\.values).prefix(1000).map(\.value))
             record.status = status
             console.report(record)
-            let stopped = result.failures.filter { $0.error.stopsTheRun }
+            let stopped = summary.failures.filter { $0.error.stopsTheRun }
             for failure in stopped.prefix(3) { console.report(ErrorRecord(failure)) }
             if stopped.count > 3 { console.note("\(stopped.count - 3) more batches failed the same way; --report lists every value") }
-            for failure in result.failures where !failure.error.stopsTheRun { console.report(ErrorRecord(failure)) }
+            for failure in summary.failures where !failure.error.stopsTheRun { console.report(ErrorRecord(failure)) }
         } else {
-            for failure in result.failures { console.report(ErrorRecord(failure)) }
+            for failure in summary.failures { console.report(ErrorRecord(failure)) }
         }
-        for failure in result.attributionFailures {
+        for failure in summary.attributionFailures {
             console.report(ErrorRecord(failure, message: "exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: "
                                                 + failure.values.map(\.value).joined(separator: ", ")))
         }
-        if result.failures.contains(where: { $0.error.isAuthentication }) { return .authentication }
-        return result.isComplete && result.attributionFailures.isEmpty ? .ok : .api
+        return status
+    }
+
+    /// What `hmq search` says when invalid values stopped it.
+    static func invalidMessage(_ count: Int) -> String {
+        LookupSummary.nothingSent(invalid: count) + " (--skip-invalid leaves them out)"
+    }
+}
+
+/// Writes contacts to stdout as one JSON array as they come, so that a
+/// lookup of any size holds none of them: `[` before the first, `]` after the last.
+struct ContactArrayWriter {
+    let console: Console
+    let writer: JSONWriter
+    private var written = 0
+    /// The reader of stdout went away: nothing more is written.
+    private var readerGone = false
+
+    init(console: Console, writer: JSONWriter) {
+        self.console = console
+        self.writer = writer
+    }
+
+    /// Writes `contacts` (the next of the array); false once the reader went away.
+    mutating func write(_ contacts: [JSONValue]) throws -> Bool {
+        guard !contacts.isEmpty, !readerGone else { return !readerGone }
+        var text = ""
+        for contact in contacts {
+            text += written == 0 ? "[" : ","
+            text += writer.indent.map { "\n" + String(repeating: " ", count: $0) } ?? ""
+            let element = writer.string(contact)
+            // Raw newlines in indented JSON are its structure (strings escape theirs): one level deeper.
+            text += writer.indent.map { element.replacingOccurrences(of: "\n", with: "\n" + String(repeating: " ", count: $0)) } ?? element
+            written += 1
+        }
+        return try out(text)
+    }
+
+    /// Ends the array (an empty one is `[]`, written only when `printsEmpty`).
+    mutating func finish(printsEmpty: Bool) throws {
+        guard !readerGone else { return }
+        if written > 0 {
+            _ = try out((writer.indent == nil ? "" : "\n") + "]\n")
+        } else if printsEmpty {
+            _ = try out("[]\n")
+        }
+    }
+
+    /// Writes one JSON value whole (the `--report` object).
+    mutating func writeWhole(_ value: JSONValue) throws {
+        _ = try out(writer.string(value) + "\n")
+    }
+
+    private mutating func out(_ text: String) throws -> Bool {
+        if console.out(text) { return true }
+        let code = errno
+        // A reader that went away needs nothing more; a full disk loses the answer: say so.
+        if code != EPIPE { throw CommandFailure(status: .usage, message: "cannot write output: \(String(cString: strerror(code)))") }
+        readerGone = true
+        return false
+    }
+}
+
+/// What `hmq search` says of the values that found no contact, gathered one
+/// at a time in input order: how many of each outcome and the first few (for
+/// the notes), and, for `--report`, every one.
+struct SearchOutcomes {
+    /// A count and the first ``shown`` entries.
+    struct Named {
+        static let shown = 10
+        var count = 0
+        var first: [String] = []
+
+        mutating func add(_ entry: @autoclosure () -> String) {
+            count += 1
+            if first.count < Self.shown { first.append(entry()) }
+        }
+    }
+
+    let keepsAll: Bool
+    let namesOrigins: Bool
+    /// With `keepsAll`: every input value but those matched, in input order.
+    private(set) var kept: [SearchResult.InputOutcome] = []
+    private var unmatched = Named()
+    private var undetermined = Named()
+    /// Invalid here (never sent), and refused by the server alone (an HTTP status).
+    private var invalid = Named()
+    private var refused = Named()
+
+    init(keepsAll: Bool, namesOrigins: Bool) {
+        self.keepsAll = keepsAll
+        self.namesOrigins = namesOrigins
+    }
+
+    mutating func add(_ input: InputValue, _ normalized: NormalizedChannelValue?, _ outcome: SearchResult.Outcome) {
+        switch outcome {
+        case .matched: return
+        case .unmatched: unmatched.add(input.value.description)
+        case .undetermined: undetermined.add(input.value.description)
+        case .invalid(let e):
+            // Each named by where it came from (`stdin:12`), when known.
+            let entry = (namesOrigins ? ValueFiles.searchOrigin(input.origin) + ": " : "") + e.message
+            if e.status == nil { invalid.add(entry) } else { refused.add(entry) }
+        case .failed, .notSearched: break
+        }
+        if keepsAll { kept.append(.init(value: input.value, normalized: normalized, outcome: outcome)) }
+    }
+
+    /// The notes on stderr (what matched no contact only without `--report`, which lists it).
+    func note(on console: Console, report: Bool) {
+        if !report, unmatched.count > 0 {
+            console.note("\(unmatched.count) value\(unmatched.count == 1 ? "" : "s") matched no contact: "
+                         + Host.listed(unmatched.first, count: unmatched.count) + " (--report lists them all)")
+        }
+        if undetermined.count > 0 {
+            console.note("\(undetermined.count) value\(undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): "
+                         + Host.listed(undetermined.first, count: undetermined.count))
+        }
+        if invalid.count > 0 {
+            console.note("\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s") left out: " + Host.listed(invalid.first, count: invalid.count, separator: "; "))
+        }
+        if refused.count > 0 {
+            console.note("\(refused.count) value\(refused.count == 1 ? " was" : "s were") refused by the server, alone (the others of its batch were answered): "
+                         + Host.listed(refused.first, count: refused.count, separator: "; "))
+        }
     }
 }

@@ -171,25 +171,37 @@ extension Evaluator {
 
     /// Where a value of a find came from (its ``InputValue/origin``): `phones.txt:12`,
     /// `leads.csv:4, column "Email"`, `$1`, `--var who`; nil for a value written in the find.
-    func origin(_ origin: UInt64, in find: FindSource) -> String? {
+    func origin(_ origin: UInt64, in find: FindSource) -> String? { originNamer(for: find)(origin) }
+
+    /// Names the origins of a find's values (see ``origin(_:in:)``), with the
+    /// paths resolved once: a lookup names its values without the evaluator.
+    func originNamer(for find: FindSource) -> @Sendable (UInt64) -> String? {
         if let records = find.records {
-            let (line, key) = RecordsInput.unpack(origin)
-            let column = records.keys.indices.contains(key) ? ", " + (records.format == .csv ? "column " : "field ") + ASTPrinter().print(records.keys[key].column) : ""
-            return "\(shown(records.path)):\(line)\(column)"
-        }
-        let (item, line) = (Int(origin >> 32), Int(origin & 0xFFFF_FFFF))
-        guard find.items.indices.contains(item) else { return nil }
-        switch find.items[item].value {
-        case .number, .email, .string: return nil
-        case .variable(let v):
-            if v.position != nil || v.environmentName != nil { return "$" + v.name }
-            return "--var \(v.name)"
-        case .file(let path, _): return "\(shown(path)):\(line)"
-        case .csv(let path, let column, _):
-            switch column {
-            case .name(let name): return "\(shown(path)):\(line), column \"\(name.value)\""
-            case .position(let n, _): return "\(shown(path)):\(line), column \(n)"
+            let name = shown(records.path)
+            let columns = records.keys.map { ", " + (records.format == .csv ? "column " : "field ") + ASTPrinter().print($0.column) }
+            return { origin in
+                let (line, key) = RecordsInput.unpack(origin)
+                return "\(name):\(line)\(columns.indices.contains(key) ? columns[key] : "")"
             }
+        }
+        /// Per item: what comes before the line number and after it (no line: a variable's name alone), or nil.
+        let items: [(before: String, after: String?)?] = find.items.map { item in
+            switch item.value {
+            case .number, .email, .string: return nil
+            case .variable(let v):
+                return (v.position != nil || v.environmentName != nil ? "$" + v.name : "--var \(v.name)", nil)
+            case .file(let path, _): return ("\(shown(path)):", "")
+            case .csv(let path, let column, _):
+                switch column {
+                case .name(let name): return ("\(shown(path)):", ", column \"\(name.value)\"")
+                case .position(let n, _): return ("\(shown(path)):", ", column \(n)")
+                }
+            }
+        }
+        return { origin in
+            let (item, line) = (Int(origin >> 32), Int(origin & 0xFFFF_FFFF))
+            guard items.indices.contains(item), let named = items[item] else { return nil }
+            return named.after.map { named.before + "\(line)" + $0 } ?? named.before
         }
     }
 
@@ -230,7 +242,7 @@ extension Evaluator {
         }
         if count > notes.count { notes.append("… and \(count - notes.count) more") }
         return .diagnostic(Diagnostic(id: .runtime, range: range,
-                                      message: "\(count) invalid value\(count == 1 ? "" : "s"); nothing was sent",
+                                      message: LookupSummary.nothingSent(invalid: count),
                                       suggestion: hint, notes: notes))
     }
 
@@ -274,7 +286,7 @@ extension Evaluator {
     /// batches, and a pass beside them for each value's outcome, so memory
     /// does not grow with the input (only with repeated values and contacts found).
     /// `readerMayStop`: the stages may want no more rows before the end (see
-    /// ``HeymarketClient/batchOutcomes(_:readerMayStop:)``).
+    /// ``HeymarketClient/lookUp(_:planner:census:retainingMatches:settlesRestWhenStopped:readerMayStop:_:)``).
     func lookUp(_ find: FindSource, wholeResult: Bool, keepOutcomes: Bool, readerMayStop: Bool = false, onRows: ([Row]) throws -> Bool,
                 streamsOutcomes: Bool = false, onOutcomes: ([Row]) throws -> Bool = { _ in true }) async throws -> SourceSummary {
         let input = try findInput(of: find)
@@ -295,56 +307,30 @@ extension Evaluator {
             }
             let census = try planner.census(input.opener)
             if settings.invalid == .error, let error = invalidValuesError(find, census) { throw error }
-            let assembler = try await streamedLookUp(find, input: input, census: census, planner: planner, client: client, retainingMatches: wholeResult,
-                                                     settlesRestWhenStopped: true, readerMayStop: readerMayStop && !wholeResult) { step, assembler in
-                collector.learn(assembler.attributionFailures)
-                if wholeResult { return true }
-                return try onRows(step.matches.map(Row.init(match:)))
-            } onOutcome: { input, normalized, outcome in
-                collector.add(input.value, normalized, outcome, origin: origin(input.origin, in: find))
-            } afterOutcomes: {
-                try flush()
+            noteDroppedExtensions(census, of: find)
+            let progress = events.progress
+            let originOf = originNamer(for: find)
+            let summary = try await client.lookUp(input.opener, planner: planner, census: census, retainingMatches: wholeResult,
+                                                  readerMayStop: readerMayStop && !wholeResult) { event in
+                switch event {
+                case .planned: break
+                case .progress(let now): progress?(now)
+                case .batch(let batch):
+                    collector.learn(batch.attributionFailure)
+                    if wholeResult { return true }
+                    return try onRows(batch.matches.map(Row.init(match:)))
+                case .outcome(let value, let normalized, let outcome):
+                    collector.add(value.value, normalized, outcome, origin: originOf(value.origin))
+                case .settled: return try flush()
+                }
+                return true
             }
             try flush()
-            if wholeResult { _ = try onRows(assembler.matches.map(Row.init(match:))) }
-            return collector.summary(failures: assembler.failures, attributionFailures: assembler.attributionFailures)
+            if wholeResult { _ = try onRows(summary.matches.map(Row.init(match:))) }
+            return collector.summary(failures: summary.failures, attributionFailures: summary.attributionFailures)
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)
         }
-    }
-
-    /// The one streamed lookup every `find` runs (values and records alike):
-    /// the batches of `census` are sent and assembled in order; after each,
-    /// `afterBatch` sees its step (false: stop), then every input value whose
-    /// outcome is now known goes to `onOutcome` in input order, then
-    /// `afterOutcomes` (false: stop). At the end, or when stopped and
-    /// `settlesRestWhenStopped`, the values never searched go to `onOutcome` as
-    /// ``SearchResult/Outcome/notSearched``. `readerMayStop`: the stages may want no
-    /// more rows before the end (a `limit`; see ``HeymarketClient/batchOutcomes(_:readerMayStop:)``). Returns the assembler (its
-    /// failures, and its matches when `retainingMatches`) and whether it ran to the end.
-    func streamedLookUp(_ find: FindSource, input: FindInput, census: PlanCensus, planner: SearchPlanner, client: HeymarketClient,
-                        retainingMatches: Bool, settlesRestWhenStopped: Bool, readerMayStop: Bool = false,
-                        afterBatch: (SearchAssembler.Step, SearchAssembler) throws -> Bool,
-                        onOutcome: (InputValue, NormalizedChannelValue?, SearchResult.Outcome) throws -> Void,
-                        afterOutcomes: () throws -> Bool) async throws -> SearchAssembler {
-        noteDroppedExtensions(census, of: find)
-        let source = try planner.batches(input.opener, census: census)
-        var cursor = OutcomeCursor(reader: try input.opener(), planner: planner, census: census)
-        var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: retainingMatches, answers: client.answers)
-        var counter = ProgressCounter(census: census, client: client)
-        var stopped = false
-        for try await outcome in client.batchOutcomes(source, readerMayStop: readerMayStop) {
-            let step = assembler.add(outcome)
-            cursor.learn(step.outcomes)
-            events.progress?(counter.add(outcome))
-            guard try afterBatch(step, assembler) else { stopped = true; break }
-            try cursor.advance(onOutcome)
-            guard try afterOutcomes() else { stopped = true; break }
-        }
-        // A cancelled task ends the stream early without an error: never pass that off as the result.
-        try Task.checkCancellation()
-        if !stopped || settlesRestWhenStopped { try cursor.advance(toTheEnd: true, onOutcome) }
-        return assembler
     }
 
     /// A find whose values the script searches together with other finds':
@@ -370,9 +356,10 @@ extension Evaluator {
         }
         let result = shared.restricted(to: plan)
         _ = try onRows(result.matches.map(Row.init(match:)))
-        collector.learn(result.attributionFailures)
+        for failure in result.attributionFailures { collector.learn(failure) }
+        let originOf = originNamer(for: find)
         for (input, outcome) in zip(values, result.inputs) {
-            collector.add(outcome.value, outcome.normalized, outcome.outcome, origin: origin(input.origin, in: find))
+            collector.add(outcome.value, outcome.normalized, outcome.outcome, origin: originOf(input.origin))
         }
         return collector.summary(failures: result.failures, attributionFailures: result.attributionFailures)
     }
@@ -396,9 +383,9 @@ extension Evaluator {
         let pacing = settings.rate.map { "at most \($0.requests) requests per \($0.window == 60 ? "minute" : "\($0.description.split(separator: "/")[1])")" } ?? "no pacing"
         let (count, invalidCount, batches) = (census.inputCount, census.invalidCount, census.batchCount)
         var text = "# \(count) value\(count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(census.distinctCount) distinct, \(batches) request\(batches == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
-        let cached = census.cached.count
+        let cached = census.cachedCount
         if let age = options.cache {
-            if planner.answers == nil {
+            if planner.answers?.reads != true {
                 text += "# the answer cache is not read: " + (options.checkpoint != nil ? "a checkpoint's batches must be the same ones when it resumes" : "refresh is on") + "\n"
             } else if cached > 0 {
                 text += "# \(cached) value\(cached == 1 ? "" : "s") answered from the cache (answers younger than \(Settings.shownDuration(age))): not sent; 'set refresh on' asks anyway\n"
@@ -413,18 +400,18 @@ extension Evaluator {
                 + "batches share them, so usually about one per \(options.batchSize) such values, and a few more per value found only through a channel no field shows\n"
         }
         if invalidCount > 0 {
+            let originOf = originNamer(for: find)
             let reader = try input.opener()
             while let next = try reader.next() {
                 guard case .failure(let e) = planner.normalize(next.value) else { continue }
-                text += "# not sent (invalid): " + (origin(next.origin, in: find).map { $0 + ": " } ?? "") + e.message + "\n"
+                text += "# not sent (invalid): " + (originOf(next.origin).map { $0 + ": " } ?? "") + e.message + "\n"
                 if text.utf8.count > 1 << 16 { try output.write(masker.text(text)); text = "" }
             }
         }
         if let note = census.droppedExtensionsNote { text += "# \(note)\n" }
-        let source = try planner.batches(input.opener, census: census)
-        while let batch = try source.next() {
+        try planner.forEachBatch(input.opener, census: census) { batch in
             // Answered from the cache: no request.
-            if batch.values.isEmpty { continue }
+            if batch.values.isEmpty { return }
             let request = HeymarketClient.searchRequest(for: batch, baseURL: base, timeout: options.timeout)
             text += "\(request.method) \(request.url)\n"
             for header in request.headers { text += "\(header.name): \(header.value)\n" }
@@ -447,17 +434,15 @@ struct OutcomeCollector {
     private var counts: [SourceSummary.Reason: Int] = [:]
     private var first: [SourceSummary.Reason: [String]] = [:]
     private var attributionError: [NormalizedChannelValue: HeymarketError] = [:]
-    private var attributionFailuresSeen = 0
 
     init(keepRows: Bool, streams: Bool) {
         self.keepRows = keepRows
         self.streams = streams
     }
 
-    /// Batches whose exact attribution could not finish (their values' detail says so).
-    mutating func learn(_ failures: [BatchFailure]) {
-        for failure in failures.dropFirst(attributionFailuresSeen) { for value in failure.values { attributionError[value] = failure.error } }
-        attributionFailuresSeen = failures.count
+    /// A batch whose exact attribution could not finish (its values' detail says so).
+    mutating func learn(_ failure: BatchFailure?) {
+        for value in failure?.values ?? [] { attributionError[value] = failure?.error }
     }
 
     /// One input value's outcome (`origin`: where it came from, for an invalid one).

@@ -26,14 +26,13 @@ struct RecordsLookup {
 
     private let records: RecordsInput.Reader
     private let keys: [RecordsInput.Key]
-    private let repeated: [ValueFingerprint: [ChannelValue]]
+    private let census: PlanCensus
     private let origin: (Int, Int) -> String
     /// Only the records that found no contact (`| unmatched`).
     private let listing: Bool
     /// The contacts each key value of the batches in is tied to (kept for values met again later).
     private var ties: [NormalizedChannelValue: [Contact]] = [:]
     private var attributionError: [NormalizedChannelValue: HeymarketError] = [:]
-    private var attributionFailuresSeen = 0
     private var current: RecordsInput.Record?
     private var outcomes: [(key: Int, value: ChannelValue, outcome: SearchResult.Outcome, contacts: [Contact])] = []
     private var pending: [Row] = []
@@ -44,23 +43,22 @@ struct RecordsLookup {
     private(set) var unreadCells = 0
 
     /// `origin(line, key)` names a cell for messages (`leads.csv:4, column "Phone"`).
-    init(records: RecordsInput.Reader, keys: [RecordsInput.Key], repeated: [ValueFingerprint: [ChannelValue]], listing: Bool,
+    init(records: RecordsInput.Reader, keys: [RecordsInput.Key], census: PlanCensus, listing: Bool,
          origin: @escaping (Int, Int) -> String) {
         self.records = records
         self.keys = keys
-        self.repeated = repeated
+        self.census = census
         self.listing = listing
         self.origin = origin
     }
 
-    /// The contacts a batch tied to its values.
-    mutating func learn(_ step: SearchAssembler.Step, attributionFailures: [BatchFailure]) {
-        ties.merge(step.ties) { _, new in new }
-        for failure in attributionFailures.dropFirst(attributionFailuresSeen) { for value in failure.values { attributionError[value] = failure.error } }
-        attributionFailuresSeen = attributionFailures.count
+    /// The contacts a batch tied to its values, and its exact attribution's failure.
+    mutating func learn(_ batch: LookupBatch) {
+        ties.merge(batch.ties) { _, new in new }
+        for value in batch.attributionFailure?.values ?? [] { attributionError[value] = batch.attributionFailure?.error }
     }
 
-    /// One key value's outcome, in input order (as ``OutcomeCursor`` hands them over).
+    /// One key value's outcome, in input order (as a lookup hands them over).
     mutating func add(_ input: InputValue, _ normalized: NormalizedChannelValue?, _ outcome: SearchResult.Outcome) throws {
         let (line, key) = RecordsInput.unpack(input.origin)
         while current.map({ $0.line < line }) ?? true {
@@ -77,7 +75,7 @@ struct RecordsLookup {
                 outcomes.append((key, input.value, .failed(error), []))
                 return
             }
-            if repeated.isEmpty || repeated[ValueFingerprint(normalized)] == nil { ties.removeValue(forKey: normalized) }
+            if !census.isRepeated(normalized) { ties.removeValue(forKey: normalized) }
         }
         outcomes.append((key, input.value, outcome, contacts))
     }
@@ -224,24 +222,29 @@ extension Evaluator {
         }
         do {
             let census = try planner.census(input.opener)
-            var joiner = RecordsLookup(records: try input.reader(), keys: input.keys, repeated: census.repeated, listing: listing, origin: origin)
+            noteDroppedExtensions(census, of: find)
+            var joiner = RecordsLookup(records: try input.reader(), keys: input.keys, census: census, listing: listing, origin: origin)
             var ended = true
-            let assembler = try await streamedLookUp(find, input: FindInput(items: [], records: input), census: census, planner: planner, client: client,
-                                                     retainingMatches: false, settlesRestWhenStopped: false, readerMayStop: readerMayStop) { step, assembler in
-                joiner.learn(step, attributionFailures: assembler.attributionFailures)
+            let progress = events.progress
+            let lookup = try await client.lookUp(input.opener, planner: planner, census: census, settlesRestWhenStopped: false,
+                                                 readerMayStop: readerMayStop) { event in
+                switch event {
+                case .progress(let now): progress?(now)
+                case .batch(let batch): joiner.learn(batch)
+                case .outcome(let value, let normalized, let outcome): try joiner.add(value, normalized, outcome)
+                case .settled:
+                    ended = try onRows(joiner.take())
+                    return ended
+                case .planned: break
+                }
                 return true
-            } onOutcome: { input, normalized, outcome in
-                try joiner.add(input, normalized, outcome)
-            } afterOutcomes: {
-                ended = try onRows(joiner.take())
-                return ended
             }
             if ended {
                 try joiner.finishAll()
                 _ = try onRows(joiner.take())
             }
-            var summary = SourceSummary(unmatched: [], counts: [:], firstValues: [:], failures: assembler.failures,
-                                        attributionFailures: assembler.attributionFailures)
+            var summary = SourceSummary(unmatched: [], counts: [:], firstValues: [:], failures: lookup.failures,
+                                        attributionFailures: lookup.attributionFailures)
             if let note = joiner.note(range: find.range, listing: listing, stopped: !ended) { summary.notes.append(note) }
             let invalid = joiner.counts[.invalid] ?? 0
             if invalid > 0, settings.invalid == .error, summary.failures.isEmpty {

@@ -20,10 +20,17 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     public init(_ error: RuntimeError) {
         switch error {
         case .diagnostic: self = .usage
-        case .partialFailure(let failures, _, _, _):
-            self = failures.contains { $0.error.isAuthentication } ? .authentication : .api
+        case .partialFailure(let failures, _, _, let attribution):
+            self = ExitStatus(LookupSummary(failures: failures, attributionFailures: attribution))
         case .api(let e, _): self = ExitStatus(e)
         }
+    }
+
+    /// The status a lookup ends with, whichever front end ran it: 5 when the
+    /// server refused the credentials, 4 when a batch failed or an exact
+    /// attribution could not finish, else 0.
+    public init(_ summary: LookupSummary) {
+        self = summary.refusal != nil ? .authentication : summary.isComplete ? .ok : .api
     }
 
     /// The status for an API error: 5 for credentials, 2 for what the user

@@ -1,26 +1,48 @@
 import Foundation
 import HMQSyntax
+import Heymarket
 import Synchronization
 
 /// Reads the values of `file "..."` and `csv "..." column ...` (paths relative
 /// to the current directory; `-` is stdin).
 public enum ValueFiles {
-    /// The values on standard input, one per line with its line number (blank
-    /// and `#` lines skipped), as `hmq search --stdin` reads them. Standard
-    /// input is read once: `file "-"` in the same run sees the same values.
-    public static func standardInputLines() throws -> [(value: String, line: Int)] {
-        do {
-            let reader = LineReader(try open(StringLiteral(value: "-", range: SourceRange(start: 0, end: 0))))
-            var values: [(value: String, line: Int)] = []
-            while let next = try reader.next() { values.append(next) }
-            return values
-        } catch let error as RuntimeError {
-            throw StandardInputError(message: error.diagnostic.message)
-        }
+    /// The values `hmq search` looks up: `arguments` first, then (with
+    /// `standardInput`) one per line of stdin, `TYPE:VALUE` or a bare value
+    /// (blank and `#` lines skipped). Standard input is spooled once, so every
+    /// pass of the lookup reads it, and `file "-"` in the same run sees the
+    /// same values. ``searchOrigin(_:)`` names where each value came from.
+    public static func searchValues(_ arguments: [ChannelValue], standardInput: Bool) throws -> InputOpener {
+        let opened = standardInput ? try open(StringLiteral(value: "-", range: SourceRange(start: 0, end: 0))) : nil
+        return { SearchValuesReader(arguments, standardInput: opened) }
     }
 
-    public struct StandardInputError: Error, Sendable {
-        public var message: String
+    /// The origin bit of a value read from stdin (the line number is the rest).
+    static let standardInputOrigin: UInt64 = 1 << 63
+
+    /// Where a value of ``searchValues(_:standardInput:)`` came from: `argument`, or `stdin:12`.
+    public static func searchOrigin(_ origin: UInt64) -> String {
+        origin & standardInputOrigin != 0 ? "stdin:\(origin & ~standardInputOrigin)" : "argument"
+    }
+
+    /// Reads the values of ``searchValues(_:standardInput:)``.
+    final class SearchValuesReader: InputReader {
+        private let arguments: [ChannelValue]
+        private var argument = 0
+        private let lines: LineReader?
+
+        init(_ arguments: [ChannelValue], standardInput: Opened?) {
+            self.arguments = arguments
+            lines = standardInput.map(LineReader.init)
+        }
+
+        func next() throws -> InputValue? {
+            if argument < arguments.count {
+                defer { argument += 1 }
+                return InputValue(arguments[argument], origin: UInt64(argument))
+            }
+            guard let (text, line) = try lines?.next() else { return nil }
+            return InputValue(ChannelValue(parsing: text), origin: ValueFiles.standardInputOrigin | UInt64(line))
+        }
     }
 
     /// The longest line read as a value: no channel value comes near it, and a

@@ -20,7 +20,7 @@ extension HeymarketClient {
     ///   (a `limit`): exact attribution then starts no batch beyond
     ///   `concurrency` ahead of it to share requests with, since those would
     ///   be sent for nothing when it stops.
-    public func batchOutcomes(_ source: BatchSource, readerMayStop: Bool = false) -> BatchOutcomes {
+    func batchOutcomes(_ source: BatchSource, readerMayStop: Bool = false) -> BatchOutcomes {
         BatchOutcomes(client: self, source: source, readerMayStop: readerMayStop)
     }
 
@@ -30,13 +30,13 @@ extension HeymarketClient {
     var pooledBatches: Int { max(1, min(options.batchSize, 10_000 / options.batchSize)) }
 
     /// The outcomes of a plan's batches, in batch order (see ``batchOutcomes(_:)``).
-    public struct BatchOutcomes: AsyncSequence, Sendable {
-        public typealias Element = BatchOutcome
+    struct BatchOutcomes: AsyncSequence, Sendable {
+        typealias Element = BatchOutcome
         let client: HeymarketClient
         let source: BatchSource
         let readerMayStop: Bool
 
-        public func makeAsyncIterator() -> Iterator { Iterator(client: client, source: source, readerMayStop: readerMayStop) }
+        func makeAsyncIterator() -> Iterator { Iterator(client: client, source: source, readerMayStop: readerMayStop) }
 
         /// What the requests in flight report back.
         enum Event: Sendable {
@@ -54,7 +54,7 @@ extension HeymarketClient {
             var fieldHits: [[Int]]
         }
 
-        public final class Iterator: AsyncIteratorProtocol {
+        final class Iterator: AsyncIteratorProtocol {
             private let client: HeymarketClient
             private let source: BatchSource
             private let readerMayStop: Bool
@@ -89,7 +89,7 @@ extension HeymarketClient {
 
             private var inFlight: Int { answering.count + probing.count }
 
-            public func next() async throws -> BatchOutcome? {
+            func next() async throws -> BatchOutcome? {
                 if !begun {
                     begun = true
                     if let path = client.options.checkpoint {

@@ -1,20 +1,20 @@
 extension HeymarketClient {
     /// What one batch came to: its contacts, or a failure holding its values.
-    public struct BatchOutcome: Sendable {
-        public var batch: ChannelBatch
-        public var result: Result<[Contact], BatchFailure>
+    struct BatchOutcome: Sendable {
+        var batch: ChannelBatch
+        var result: Result<[Contact], BatchFailure>
         /// Requests this batch sent, retries included (exact attribution's too).
-        public var attempts: Int
+        var attempts: Int
         /// What exact attribution learned by asking again (nil: it did not run).
         var findings: AttributionProbe.Findings?
         /// Values the server refused alone (400) when the batch, refused whole, was
         /// asked again in parts (see ``HeymarketClient/answerInParts(_:refusedWith:label:attempts:)``),
         /// each with the server's error. They are not in ``batch``, which holds the values answered.
-        public var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
+        var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
         /// The checkpoint line it was replayed from, when it was.
         var replayedLine: Int?
 
-        public init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
+        init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch
             self.result = result
             self.attempts = attempts
@@ -31,28 +31,24 @@ extension HeymarketClient {
         try await search(plan: plan(values), progress: progress)
     }
 
-    /// Runs a plan made by ``plan(_:)``. `progress` is called with a ``LookupProgress``
-    /// as each batch finishes, in batch order.
+    /// Runs a plan made by ``plan(_:)``: the events of ``lookUp(_:planner:census:retainingMatches:settlesRestWhenStopped:readerMayStop:_:)``,
+    /// collected. `progress` is called with a ``LookupProgress`` as each batch finishes, in batch order.
     ///
     /// When the credentials are refused (401 after a fresh token, 403) or the
     /// server cannot be reached (``HeymarketError/stopsTheRun``), no further
     /// batch is sent and those not sent fail with that error, so every value
     /// still has an outcome and what was found is kept: see ``SearchResult/refusal``.
     public func search(plan: SearchPlan, progress: ProgressHandler? = nil) async throws -> SearchResult {
-        var assembler = SearchAssembler(normalizer: options.normalizer, retainingMatches: true, answers: answers)
-        var counter = ProgressCounter(census: plan.census, client: self)
-        var known: [NormalizedChannelValue: SearchResult.Outcome] = [:]
-        for try await outcome in batchOutcomes(BatchSource(plan)) {
-            known.merge(assembler.add(outcome).outcomes) { _, new in new }
-            let now = counter.add(outcome)
-            progress?(now)
+        let values = plan.inputs.map(\.value)
+        // The plan's batch size, and this client's credentials and answer cache.
+        var planner = self.planner
+        planner.batchSize = plan.census.batchSize
+        var collector = SearchResult.Collector(progress: progress)
+        let summary = try await lookUp({ ArrayInputReader(values) }, planner: planner, census: plan.census, retainingMatches: true) { event in
+            collector.hear(event)
+            return true
         }
-        // A partial result must never look whole.
-        try Task.checkCancellation()
-        var result = SearchResult(matches: assembler.matches, inputs: plan.outcomes(known: known), failures: assembler.failures, requestCount: assembler.requests,
-                                  attributionFailures: assembler.attributionFailures)
-        result.cachedCount = assembler.cachedCount
-        return result
+        return collector.result(summary)
     }
 
     /// Why a batch replayed from a checkpoint does not settle every value under

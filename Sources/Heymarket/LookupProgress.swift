@@ -26,17 +26,17 @@ public struct LookupProgress: Sendable, Equatable {
 public typealias ProgressHandler = @Sendable (LookupProgress) -> Void
 
 /// Counts a plan's batches and values as their outcomes arrive.
-public struct ProgressCounter: Sendable {
+struct ProgressCounter: Sendable {
     private let client: HeymarketClient
     private(set) var progress: LookupProgress
 
-    public init(census: PlanCensus, client: HeymarketClient) {
+    init(census: PlanCensus, client: HeymarketClient) {
         self.client = client
         progress = LookupProgress(batchesDone: 0, batchesTotal: census.batchCount, valuesDone: 0, valuesTotal: census.distinctCount)
     }
 
     /// The progress once `outcome` is in.
-    public mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> LookupProgress {
+    mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> LookupProgress {
         // A batch answered from the cache alone sent no request: not one of the batches counted.
         if !outcome.batch.values.isEmpty || !outcome.rejected.isEmpty { progress.batchesDone += 1 }
         progress.batchesTotal = max(progress.batchesTotal, progress.batchesDone)

@@ -82,13 +82,13 @@ public struct RateSchedule: Sendable {
 /// The ``RateSchedule`` shared by every worker of a client: each request waits
 /// for its start; a 429 pauses them all. With no limit (`rate off`) nothing is
 /// paced, but a 429 still pauses every worker.
-public actor RequestPacer {
+actor RequestPacer {
     private var schedule: RateSchedule
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
 
     /// At most `limit` requests per `window`; nil: no limit (only pauses).
-    public init(limit: Int?, window: Duration = .seconds(60), pace: Pace = .window) {
+    init(limit: Int?, window: Duration = .seconds(60), pace: Pace = .window) {
         schedule = limit.map { RateSchedule(limit: $0, window: window / .seconds(1), pace: pace) } ?? .unlimited
         origin = clock.now
     }
@@ -96,7 +96,7 @@ public actor RequestPacer {
     private var now: Double { (clock.now - origin) / .seconds(1) }
 
     /// Waits for this caller's start. Throws `CancellationError` if cancelled while waiting.
-    public func acquire() async throws {
+    func acquire() async throws {
         let start = schedule.reserve(now: now)
         if start - now > 0 {
             try await Task.sleep(until: origin + .nanoseconds(Int64(start * 1_000_000_000)), clock: clock)
@@ -105,7 +105,7 @@ public actor RequestPacer {
 
     /// No request starts in the next `seconds` (every worker waits, not only
     /// the one that got the 429): the key's budget is taken as spent until then.
-    public func pause(for seconds: Double) {
+    func pause(for seconds: Double) {
         guard seconds > 0, seconds.isFinite else { return }
         schedule.pause(until: now + seconds)
     }

@@ -9,7 +9,7 @@
 /// ``Contact/Identity`` (the records of one id in an answer are one contact), and with
 /// `retainingMatches` (a whole result) the matches are kept so that the
 /// values of a contact found again are added to it.
-public struct SearchAssembler {
+struct SearchAssembler {
     private let matcher: ContactMatcher
     private let retains: Bool
     /// Where proven answers are stored (nil: nowhere).
@@ -17,34 +17,34 @@ public struct SearchAssembler {
     private var handedOut = Set<Contact.Identity>()
     private var retainedIndex: [Contact.Identity: Int] = [:]
     /// With `retainingMatches`: every contact found, in input order.
-    public private(set) var matches: [SearchResult.Match] = []
-    public private(set) var failures: [BatchFailure] = []
-    public private(set) var attributionFailures: [BatchFailure] = []
+    private(set) var matches: [SearchResult.Match] = []
+    private(set) var failures: [BatchFailure] = []
+    private(set) var attributionFailures: [BatchFailure] = []
     /// Requests sent, retries and exact attribution's included.
-    public private(set) var requests = 0
+    private(set) var requests = 0
     /// Distinct values answered from the answer cache.
-    public private(set) var cachedCount = 0
+    private(set) var cachedCount = 0
     private var nextBatch = 0
 
     /// What one batch adds: its new contacts, and what became of each of its values.
-    public struct Step {
-        public var matches: [SearchResult.Match] = []
-        public var outcomes: [NormalizedChannelValue: SearchResult.Outcome] = [:]
+    struct Step {
+        var matches: [SearchResult.Match] = []
+        var outcomes: [NormalizedChannelValue: SearchResult.Outcome] = [:]
         /// The contacts of the batch's answer each value is tied to (by a field, or
         /// proven by exact attribution), found before or not, in answer order.
-        public var ties: [NormalizedChannelValue: [Contact]] = [:]
+        var ties: [NormalizedChannelValue: [Contact]] = [:]
     }
 
     /// `normalizer` must be the plan's. `answers`: where the values a batch
-    /// proves (matched with every contact tied to them, or no contact) are stored.
-    public init(normalizer: ChannelNormalizer, retainingMatches: Bool = false, answers: AnswerCache.Use? = nil) {
+    /// settles are kept (see ``AnswerCache``).
+    init(normalizer: ChannelNormalizer, retainingMatches: Bool = false, answers: AnswerCache.Use? = nil) {
         matcher = ContactMatcher(normalizer: normalizer)
         retains = retainingMatches
         self.answers = answers
     }
 
     /// Takes in the next batch's outcome (outcomes come in batch order).
-    public mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> Step {
+    mutating func add(_ outcome: HeymarketClient.BatchOutcome) -> Step {
         precondition(outcome.batch.index == nextBatch, "batch outcomes are assembled in batch order")
         nextBatch += 1
         requests += outcome.attempts
@@ -184,7 +184,7 @@ public struct SearchAssembler {
 /// of each input value as soon as its batch is in: in input order, with
 /// repeats and invalid values in their places. It holds the outcomes of the
 /// values of batches in but not yet walked past, and of repeated values.
-public struct OutcomeCursor {
+struct OutcomeCursor {
     private let reader: any InputReader
     private let planner: SearchPlanner
     private let repeated: [ValueFingerprint: [ChannelValue]]
@@ -192,21 +192,21 @@ public struct OutcomeCursor {
     private var held: (input: InputValue, normalized: Result<NormalizedChannelValue, HeymarketError>)?
     private var ended = false
 
-    public init(reader: any InputReader, planner: SearchPlanner, census: PlanCensus) {
+    init(reader: any InputReader, planner: SearchPlanner, census: PlanCensus) {
         self.reader = reader
         self.planner = planner
         self.repeated = census.repeated
     }
 
     /// Outcomes of the values of a batch now in.
-    public mutating func learn(_ outcomes: [NormalizedChannelValue: SearchResult.Outcome]) {
+    mutating func learn(_ outcomes: [NormalizedChannelValue: SearchResult.Outcome]) {
         known.merge(outcomes) { _, new in new }
     }
 
     /// Hands over, in input order, the inputs whose outcome is known, up to
     /// the first that is not (all of them with `toTheEnd`: values never
     /// searched, since the lookup stopped, are ``SearchResult/Outcome/notSearched``).
-    public mutating func advance(toTheEnd: Bool = false, _ body: (InputValue, NormalizedChannelValue?, SearchResult.Outcome) throws -> Void) throws {
+    mutating func advance(toTheEnd: Bool = false, _ body: (InputValue, NormalizedChannelValue?, SearchResult.Outcome) throws -> Void) throws {
         while true {
             if held == nil {
                 guard !ended, let input = try reader.next() else {

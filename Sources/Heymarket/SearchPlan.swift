@@ -39,9 +39,9 @@ public final class ArrayInputReader: InputReader {
 }
 
 /// What a search will send, held whole: every input value normalised (or
-/// rejected), the distinct values, and the batches (one request each). For
-/// inputs too large to hold, ``SearchPlanner/census(_:)`` and
-/// ``SearchPlanner/batches(_:census:)`` stream the same batches.
+/// rejected), the distinct values, and the batches (one request each). A
+/// lookup (``HeymarketClient/lookUp(_:planner:census:retainingMatches:settlesRestWhenStopped:readerMayStop:_:)``)
+/// streams the same batches from input of any size; a plan is for values held in memory.
 public struct SearchPlan: Sendable {
     /// One input value and what normalisation made of it.
     public struct Input: Sendable {
@@ -57,17 +57,6 @@ public struct SearchPlan: Sendable {
     public var batches: [ChannelBatch]
     /// Counts, repeats and the plan's identity.
     public var census: PlanCensus
-
-    /// Every input's outcome, in input order: invalid ones as invalid, the
-    /// others as `known` says, or ``SearchResult/Outcome/notSearched`` when it does not.
-    public func outcomes(known: [NormalizedChannelValue: SearchResult.Outcome] = [:]) -> [SearchResult.InputOutcome] {
-        inputs.map { input in
-            switch input.normalized {
-            case .failure(let error): return .init(value: input.value, normalized: nil, outcome: .invalid(error))
-            case .success(let n): return .init(value: input.value, normalized: n, outcome: known[n] ?? .notSearched)
-            }
-        }
-    }
 }
 
 /// One request's worth of values.
@@ -121,11 +110,11 @@ public struct ChannelBatch: Sendable, Hashable {
 /// 128 bits standing for a normalised value, so that de-duplication keeps 16
 /// bytes per repeated value rather than the value. Seeded per process (Swift's
 /// `Hasher`): fingerprints are compared only within one run.
-public struct ValueFingerprint: Hashable, Comparable, Sendable {
+struct ValueFingerprint: Hashable, Comparable, Sendable {
     var high: UInt64
     var low: UInt64
 
-    public init(_ value: NormalizedChannelValue) {
+    init(_ value: NormalizedChannelValue) {
         var a = Hasher()
         a.combine(UInt8(1))
         a.combine(value)
@@ -141,7 +130,7 @@ public struct ValueFingerprint: Hashable, Comparable, Sendable {
         self.low = low
     }
 
-    public static func < (a: Self, b: Self) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
+    static func < (a: Self, b: Self) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
 }
 
 /// What a first pass over the input learned: how many values, which are
@@ -158,11 +147,13 @@ public struct PlanCensus: Sendable {
     /// Batches that send a request.
     public var batchCount = 0
     /// Distinct values the answer cache answers (they are not sent): their fingerprints.
-    public var cached = Set<ValueFingerprint>()
+    var cached = Set<ValueFingerprint>()
+    /// How many distinct values the answer cache answers.
+    public var cachedCount: Int { cached.count }
     /// At most this many values per batch (every batch but the last holds this many).
     public var batchSize = 1
     /// Values met more than once, and every writing of each.
-    public var repeated: [ValueFingerprint: [ChannelValue]] = [:]
+    var repeated: [ValueFingerprint: [ChannelValue]] = [:]
     /// The plan's identity: every valid value in order and the batch size.
     public var fingerprint = ""
     /// Phone values searched without the extension written after them (``PhoneExtensions/drop``).
@@ -170,6 +161,9 @@ public struct PlanCensus: Sendable {
     /// The first ``droppedExtensionsShown`` different ones, in input order: as written, and what was searched.
     public var droppedExtensions: [(written: ChannelValue, searched: NormalizedChannelValue)] = []
     public static let droppedExtensionsShown = 10
+
+    /// Whether `value` occurs more than once in the input.
+    public func isRepeated(_ value: NormalizedChannelValue) -> Bool { !repeated.isEmpty && repeated[ValueFingerprint(value)] != nil }
 
     /// Counts a value searched without its extension.
     mutating func dropped(_ written: ChannelValue, searched: NormalizedChannelValue) {
@@ -203,7 +197,8 @@ public struct SearchPlanner: Sendable {
     /// Text no value may hold (the client's own credentials): such a value is
     /// refused, never sent, and its text never shown.
     public var forbidden: [String]
-    /// The answer cache the batches are taken from, when it is read (nil: every value is sent).
+    /// The answer cache: the batches take the values it answers from it when it
+    /// is read, and the lookup keeps what it settles in it (nil: every value is sent, nothing kept).
     public var answers: AnswerCache.Use?
 
     /// Values answered from the cache one batch may carry beside none sent (a
@@ -215,7 +210,7 @@ public struct SearchPlanner: Sendable {
         self.batchSize = max(1, batchSize)
         self.normalizer = normalizer
         self.forbidden = forbidden.filter { $0.count >= 8 }
-        self.answers = answers?.reads == true ? answers : nil
+        self.answers = answers
     }
 
     /// What `value` is sent as, or why it is not sent.
@@ -255,7 +250,7 @@ public struct SearchPlanner: Sendable {
                 line.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
                 let f = ValueFingerprint(n)
                 try finder.add(f)
-                if let answer = answers?.answer(for: n) {
+                if answers?.reads == true, let answer = answers?.answer(for: n) {
                     if answer.whole { census.cached.insert(f) }
                     if let group = answer.group { grouped[group.id, default: (group.size, [])].present.insert(f) }
                 }
@@ -281,7 +276,7 @@ public struct SearchPlanner: Sendable {
     }
 
     /// The batches of the input `census` was taken of, made as they are asked for.
-    public func batches(_ open: InputOpener, census: PlanCensus) throws -> BatchSource {
+    func batches(_ open: InputOpener, census: PlanCensus) throws -> BatchSource {
         let reader = try open()
         let planner = self
         var seen = Set<ValueFingerprint>()
@@ -304,7 +299,7 @@ public struct SearchPlanner: Sendable {
                     }
                 }
                 // Counted as held by the census, and still there (else it is sent after all).
-                if census.cached.contains(f), let answer = planner.answers?.answer(for: n) {
+                if census.cached.contains(f), planner.answers?.reads == true, let answer = planner.answers?.answer(for: n) {
                     batch.cached.append(ChannelBatch.CachedValue(value: n, firstInput: position, writings: writings, contacts: answer.contacts))
                     continue
                 }
@@ -337,8 +332,8 @@ public struct SearchPlanner: Sendable {
 
 /// Batches as they are asked for, in order (the runner asks from any task,
 /// one at a time).
-public final class BatchSource: Sendable {
-    public let census: PlanCensus
+final class BatchSource: Sendable {
+    let census: PlanCensus
     // In a box: a closure stored in the mutex itself is wrapped in one more
     // reabstraction thunk at each `withLock`, so every call got slower than the last.
     private final class Producer {
@@ -347,19 +342,19 @@ public final class BatchSource: Sendable {
     }
     private let producer: Mutex<Producer>
 
-    public init(census: PlanCensus, produce: sending @escaping () throws -> ChannelBatch?) {
+    init(census: PlanCensus, produce: sending @escaping () throws -> ChannelBatch?) {
         self.census = census
         self.producer = Mutex(Producer(produce))
     }
 
     /// The batches of a whole plan.
-    public convenience init(_ plan: SearchPlan) {
+    convenience init(_ plan: SearchPlan) {
         var rest = plan.batches[...]
         self.init(census: plan.census) { rest.popFirst() }
     }
 
     /// The next batch, or nil after the last.
-    public func next() throws -> ChannelBatch? { try producer.withLock { try $0.produce() } }
+    func next() throws -> ChannelBatch? { try producer.withLock { try $0.produce() } }
 }
 
 /// Finds the values that occur more than once among any number, in memory

@@ -3,8 +3,13 @@ extension SearchResult {
     /// with `matched`, the values tied to it, or null and `candidates` when
     /// none can be), `unmatched`, `undetermined`, `invalid`, `not_searched`, `failed` (per batch:
     /// status, error, request id, attempts, every value), `attribution_failed` (the
-    /// same, for exact attribution that could not finish) and `requests`.
-    public var report: JSONValue {
+    /// same, for exact attribution that could not finish), `requests` and
+    /// `outcomes` (how many values ended in each): the last four are the
+    /// ``LookupSummary``'s own JSON.
+    public var report: JSONValue { report(summary) }
+
+    /// The report, with `summary` the lookup's (when ``inputs`` holds only the values that matched nothing).
+    public func report(_ summary: LookupSummary) -> JSONValue {
         let result = self
         func describe(_ v: ChannelValue) -> JSONValue {
             .object(JSONObject([.init(key: "type", value: v.type.map(JSONValue.string) ?? .null), .init(key: "value", value: .string(v.value))]))
@@ -18,23 +23,6 @@ extension SearchResult {
             if m.matchedValues.isEmpty { members.append(.init(key: "candidates", value: .array(m.candidates.map(describe)))) }
             return .object(JSONObject(members))
         }
-        func failureJSON(_ f: BatchFailure) -> JSONValue {
-            .object(JSONObject([
-                .init(key: "batch", value: .integer(Int64(f.batchIndex + 1))),
-                .init(key: "status", value: f.error.status.map { .integer(Int64($0)) } ?? .null),
-                .init(key: "error", value: .string(f.error.message)),
-                .init(key: "request_id", value: f.error.requestID.map(JSONValue.string) ?? .null),
-                .init(key: "attempts", value: .integer(Int64(f.attempts))),
-                .init(key: "values", value: .array(f.values.map { .string($0.value) })),
-            ]))
-        }
-        // A value the server refused alone is invalid, with the server's status and request id there;
-        // it is not listed again under `failed` (every value is in exactly one list).
-        let refused = Set(result.inputs.compactMap { input -> NormalizedChannelValue? in
-            guard case .invalid(let e) = input.outcome, e.status != nil else { return nil }
-            return input.normalized
-        })
-        let failures = result.failures.filter { f in !(f.values.allSatisfy(refused.contains) && f.error.status == 400) }.map(failureJSON)
         let invalid: [JSONValue] = result.invalid.map { entry in
             .object(JSONObject([
                 .init(key: "type", value: entry.value.type.map(JSONValue.string) ?? .null),
@@ -49,14 +37,13 @@ extension SearchResult {
             .init(key: "unmatched", value: .array(result.unmatched.map(describe))),
             .init(key: "undetermined", value: .array(result.undetermined.map(describe))),
             .init(key: "invalid", value: .array(invalid)),
-            .init(key: "failed", value: .array(failures)),
+            // A value the server refused alone is invalid, with the server's status and request id there;
+            // it is not listed again under `failed` (every value is in exactly one list).
+            .init(key: "failed", value: summary.json["failed"] ?? .array([])),
             // Values the run stopped before asking (an invalid value elsewhere, a refusal): each value is in one list.
             .init(key: "not_searched", value: .array(result.inputs.compactMap { input -> JSONValue? in
                 if case .notSearched = input.outcome { return describe(input.value) } else { return nil }
             })),
-            .init(key: "attribution_failed", value: .array(result.attributionFailures.map(failureJSON))),
-            .init(key: "requests", value: .integer(Int64(result.requestCount))),
-            .init(key: "from_cache", value: .integer(Int64(result.cachedCount))),
-        ]))
+        ] + summary.json.members.filter { $0.key != "failed" }))
     }
 }

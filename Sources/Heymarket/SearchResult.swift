@@ -114,3 +114,38 @@ public struct BatchFailure: Error, Sendable, Hashable, CustomStringConvertible {
         return "batch \(batchIndex + 1) \(what): \(error); its \(values.count) value\(values.count == 1 ? "" : "s"): \(ids)"
     }
 }
+
+extension SearchResult {
+    /// Gathers the events of a lookup that retains its matches into a whole result.
+    public struct Collector {
+        private let progress: ProgressHandler?
+        private var inputs: [InputOutcome] = []
+
+        /// `progress` hears the lookup's progress events.
+        public init(progress: ProgressHandler? = nil) { self.progress = progress }
+
+        public mutating func hear(_ event: LookupEvent) {
+            switch event {
+            case .progress(let now): progress?(now)
+            case .outcome(let input, let normalized, let outcome): inputs.append(.init(value: input.value, normalized: normalized, outcome: outcome))
+            case .planned, .batch, .settled: break
+            }
+        }
+
+        /// The result, once the lookup has ended with `summary`.
+        public func result(_ summary: LookupSummary) -> SearchResult {
+            var result = SearchResult(matches: summary.matches, inputs: inputs, failures: summary.failures, requestCount: summary.requestCount,
+                                      attributionFailures: summary.attributionFailures)
+            result.cachedCount = summary.cachedCount
+            return result
+        }
+    }
+
+    /// The summary of this result's lookup (see ``LookupSummary``).
+    public var summary: LookupSummary {
+        var summary = LookupSummary(failures: failures, attributionFailures: attributionFailures, requestCount: requestCount)
+        summary.cachedCount = cachedCount
+        for input in inputs { summary.count(input.outcome, input.normalized) }
+        return summary
+    }
+}

@@ -43,25 +43,17 @@ struct SearchCommand: HMQSubcommand {
             all.append(ChannelValue(type: String(channel[..<colon]), value: String(channel[channel.index(after: colon)...])))
         }
         all += values.map(ChannelValue.untyped)
-        var origins = Array(repeating: "argument", count: all.count)
-        if stdin {
-            let lines: [(value: String, line: Int)]
-            do {
-                lines = try ValueFiles.standardInputLines()
-            } catch let error as ValueFiles.StandardInputError {
-                throw CommandFailure(status: .usage, message: error.message)
-            }
-            for (text, line) in lines {
-                all.append(ChannelValue(parsing: text))
-                origins.append("stdin:\(line)")
-            }
-        }
         guard !all.isEmpty || stdin else {
             throw CommandFailure(status: .usage, message: "nothing to search for: give --phone, --email, --channel TYPE:VALUE, values or --stdin")
         }
+        // Read as `find phone file "-"` reads it: spooled once, streamed by every pass of the lookup.
+        let open: InputOpener
+        do {
+            open = try ValueFiles.searchValues(all, standardInput: stdin)
+        } catch let error as RuntimeError {
+            throw CommandFailure(status: .usage, message: error.diagnostic.message)
+        }
         let host = try root.global.host()
-        // Input with no values is an empty result, as `find phone file "empty.txt"` is.
-        if all.isEmpty { host.console.note("stdin held no values (one per line; blank and # lines are skipped): nothing to search for") }
-        return try await host.search(all, origins: stdin ? origins : nil, report: report, pretty: pretty)
+        return try await host.search(open, namesOrigins: stdin, report: report, pretty: pretty)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HMQAgent
 import HMQFormatters
 import HMQRuntime
 import HMQShell
@@ -10,7 +11,9 @@ import Testing
 
 /// The same hmq text sends the same requests and gives the same rows whether
 /// it runs through the `hmq` command, the REPL or ``HMQSession``: all three use
-/// the one ``ScriptRunner``.
+/// the one ``ScriptRunner``. The same values looked up by `find`, `hmq search`
+/// (plain and `--report`) and the MCP `lookup` and `query` tools give the same
+/// contacts, outcomes and requests: all of them read the one lookup of `Heymarket`.
 @Suite(.serialized) struct ParityTests {
     static let scripts = [
         // Two finds sharing settings: looked up together, one request.
@@ -74,6 +77,92 @@ import Testing
         #expect(session.rows == command.rows, "session vs command")
         #expect(repl.requests == command.requests && session.requests == command.requests,
                 "requests: command \(command.requests), REPL \(repl.requests), session \(session.requests)")
+    }
+
+    /// What a front end made of some values: the contacts' ids in order, the values that matched no contact, the requests sent.
+    struct Looked: Equatable {
+        var ids: [String] = []
+        var unmatched: [String] = []
+        var requests = 0
+    }
+
+    static let lookups: [(phones: [String], emails: [String], settings: [String])] = [
+        (["14155551234", "14155559876", "14155552003", "19990000000", "+1 (415) 555-1234"], ["patel.family@example.com"], []),
+        (["14155552150", "14155551234", "19990000000", "12123000009"], [], ["set attribution exact"]),
+        ((0..<7).map { String(14_155_552_010 + $0) }, ["nobody@example.com"], ["set batch 3"]),
+    ]
+
+    static func id(_ contact: JSONValue?) -> String { contact.map { JSONWriter().string($0) } ?? "?" }
+
+    /// The ids of a JSON array of contacts (`contact`: the key each entry holds its contact under).
+    static func ids(_ array: JSONValue?, contact: String? = nil) -> [String] {
+        (array?.arrayValue ?? []).map { entry in id((contact.flatMap { entry.objectValue?[$0] } ?? entry).objectValue?["id"]) }
+    }
+
+    static func values(_ array: JSONValue?) -> [String] { (array?.arrayValue ?? []).compactMap { $0.objectValue?["value"]?.stringValue } }
+
+    /// `--flag value` for each setting (`set batch 3` is `--batch 3`).
+    static func flags(_ settings: [String]) -> [String] {
+        settings.flatMap { setting -> [String] in
+            let words = setting.split(separator: " ").map(String.init)
+            return ["--" + words[1], words[2]]
+        }
+    }
+
+    @Test(arguments: 0..<lookups.count)
+    func hmqSearchAndTheAgentsToolsAreFrontEndsOfTheOneLookup(index: Int) async throws {
+        let (phones, emails, settings) = Self.lookups[index]
+        let find = "find " + (phones.isEmpty ? [] : ["phone " + phones.map { "\"\($0)\"" }.joined(separator: ", ")]
+                              + (emails.isEmpty ? [] : ["email " + emails.joined(separator: ", ")])).joined(separator: ", ")
+        let arguments = phones.flatMap { ["--phone", $0] } + emails.flatMap { ["--email", $0] } + Self.flags(settings)
+        let script = (settings + ["let r = \(find)", "$r | show id", "$r | unmatched | show value"]).joined(separator: "; ")
+        let viaScript = try await CLISandbox.with { sandbox in
+            let out = try await sandbox.hmq(["--rate", "0", "-f", "ndjson", "-e", script])
+            #expect(out.status == 0, "\(out.stderr)")
+            var looked = Looked(requests: sandbox.searchRequests)
+            for line in out.stdout.split(separator: "\n") {
+                let row = try JSONParser.parse(Array(line.utf8)).objectValue
+                if let id = row?["id"] { looked.ids.append(Self.id(id)) } else if let value = row?["value"]?.stringValue { looked.unmatched.append(value) }
+            }
+            return looked
+        }
+        let viaSearch = try await CLISandbox.with { sandbox in
+            let out = try await sandbox.hmq(["search", "--rate", "0"] + arguments)
+            #expect(out.status == 0, "\(out.stderr)")
+            return Looked(ids: Self.ids(try JSONParser.parse(Array(out.stdout.utf8))), unmatched: viaScript.unmatched, requests: sandbox.searchRequests)
+        }
+        let viaReport = try await CLISandbox.with { sandbox in
+            let out = try await sandbox.hmq(["search", "--rate", "0", "--report"] + arguments)
+            #expect(out.status == 0, "\(out.stderr)")
+            let report = try JSONParser.parse(Array(out.stdout.utf8)).objectValue
+            return Looked(ids: Self.ids(report?["contacts"], contact: "contact"), unmatched: Self.values(report?["unmatched"]), requests: sandbox.searchRequests)
+        }
+        let (viaLookup, viaQuery) = try await CLISandbox.with { sandbox in
+            func tools() async throws -> AgentTools {
+                let tools = AgentTools(client: try Self.client(sandbox.url), registry: BuiltinFormatters.registry, settings: Settings(), inputs: ScriptInputs())
+                for setting in settings { #expect(!(await tools.query(setting)).isError) }
+                return tools
+            }
+            let before = sandbox.searchRequests
+            let lookupTools = try await tools()
+            let lookup = await lookupTools.lookup(phones: phones, emails: emails, untyped: [])
+            #expect(!lookup.isError, "\(lookup.json)")
+            let report = lookup.json.objectValue
+            let viaLookup = Looked(ids: Self.ids(report?["contacts"], contact: "contact"), unmatched: Self.values(report?["unmatched"]),
+                                   requests: sandbox.searchRequests - before)
+            let middle = sandbox.searchRequests
+            let queryTools = try await tools()
+            let query = await queryTools.query(find + " | show id", limit: AgentTools.maximumRowLimit)
+            #expect(!query.isError, "\(query.json)")
+            let answer = query.json.objectValue
+            let viaQuery = Looked(ids: Self.ids(answer?["rows"]), unmatched: Self.values(answer?["unmatched"]), requests: sandbox.searchRequests - middle)
+            return (viaLookup, viaQuery)
+        }
+        #expect(!viaScript.ids.isEmpty && viaScript.requests > 0)
+        #expect(viaSearch == viaScript, "hmq search vs find")
+        #expect(viaReport == viaScript, "hmq search --report vs find")
+        #expect(viaLookup == viaScript, "MCP lookup vs find")
+        #expect(viaQuery == viaScript, "MCP query vs find")
     }
 
     @Test func twoFindsSharingSettingsAreOneRequest() async throws {

@@ -133,21 +133,21 @@ import Testing
         // Rows, as structured JSON; a value that found nothing is listed with its reason.
         let found = try await mcp.call("query", ["text": "find phone 14155551234, 19990000000 | show name, tags"])
         #expect(!found.isError)
-        #expect(found.text.hasPrefix(#"{"results":[{"columns":["name","tags"],"rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"rowCount":1,"truncated":false}],"#
-            + #""rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"columns":["name","tags"],"rowCount":1,"truncated":false,"#
+        #expect(found.text.hasPrefix(#"{"results":[{"columns":["name","tags"],"rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"row_count":1,"truncated":false}],"#
+            + #""rows":[{"name":"Ada Lovelace","tags":["vip","customer"]}],"columns":["name","tags"],"row_count":1,"truncated":false,"#
             + #""unmatched":[{"type":"phone","value":"19990000000","reason":"no contact","detail":null}],"failures":[],"requests":2,"#
             + #""notes":["1 value matched no contact: 19990000000 (list them with '| unmatched')"],"explain":"","error":null}"#))
-        #expect(found.structured["rowCount"] as? Int == 1)
+        #expect(found.structured["row_count"] as? Int == 1)
 
         // A syntax error: structured, with the exit code hmq would give and the place.
         let wrong = try await mcp.call("query", ["text": "find phone 14155551234 | shwo name"])
         #expect(wrong.isError)
         let error = try #require(wrong.structured["error"] as? [String: Any])
         #expect(error["kind"] as? String == "syntax")
-        #expect(error["exitCode"] as? Int == 3)
+        #expect(error["exit_code"] as? Int == 3)
         #expect(wrong.structured["requests"] as? Int == 0)
         let diagnostic = try #require((error["diagnostics"] as? [[String: Any]])?.first)
-        #expect(diagnostic["line"] as? Int == 1 && diagnostic["column"] as? Int == 26 && diagnostic["endColumn"] as? Int == 30)
+        #expect(diagnostic["line"] as? Int == 1 && diagnostic["column"] as? Int == 26 && diagnostic["end_column"] as? Int == 30)
         #expect(diagnostic["suggestion"] as? String == "did you mean 'show'?")
 
         // The row cap: 3 of 1,000 rows come back, and the count says how many there were.
@@ -156,7 +156,7 @@ import Testing
         #expect(!capped.isError)
         #expect((capped.structured["rows"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [1003, 1004, 1005])
         #expect(capped.structured["truncated"] as? Bool == true)
-        #expect((capped.structured["rowCount"] as? Int ?? 0) > 250)
+        #expect((capped.structured["row_count"] as? Int ?? 0) > 250)
         let defaultCap = try await mcp.call("query", ["text": "find phone \(phones) | show id"])
         #expect((defaultCap.structured["rows"] as? [Any])?.count == AgentTools.defaultRowLimit)
 
@@ -173,7 +173,7 @@ import Testing
 
         // save would write files on the agent's behalf: refused, with the place.
         let save = try await mcp.call("query", ["text": "find phone 14155551234 | save \"x.csv\""])
-        #expect(save.isError && (save.structured["error"] as? [String: Any])?["exitCode"] as? Int == 2)
+        #expect(save.isError && (save.structured["error"] as? [String: Any])?["exit_code"] as? Int == 2)
 
         // Arguments of the wrong type are errors that name them, never ignored.
         for (arguments, message) in [(["text": "find phone 1", "limit": "5"], "'limit' must be a whole number from 0 to 1000, not the string \"5\""),
@@ -514,7 +514,7 @@ import Testing
         #expect(!checked.isError && checked.structured["ok"] as? Bool == true)
         let query = try await mcp.call("query", ["text": "find phone 14155551234"])
         let error = query.structured["error"] as? [String: Any]
-        #expect(query.isError && error?["kind"] as? String == "authentication" && error?["exitCode"] as? Int == 5)
+        #expect(query.isError && error?["kind"] as? String == "authentication" && error?["exit_code"] as? Int == 5)
         #expect(await peer.finish() == 0)
     }
 
