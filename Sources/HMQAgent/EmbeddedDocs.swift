@@ -490,11 +490,15 @@ Time: 0.002 s, 0 requests, 2 values from the cache
   those it holds keep their place in the input, so under exact attribution every
   value ends as it would without the cache (matched or no contact), the same
   contacts are found, and `| unmatched`, the notes and the exit status read the
-  same. A contact's `matched` may list more of its values than a lookup without
-  the cache shows: an answer kept from a value asked alone ties every contact it
-  found, where a shared batch ties a contact to the values its fields show (or
-  attribution proves). Under `attribution fast`, a value answered from the cache
-  is never undetermined. `explain`
+  same. A contact's `matched` may list other values of the lookup than without
+  the cache (and rows placed by their first tie move with it): the values
+  answered from the cache no longer share the batches, and exact attribution
+  ties a contact to the values of its own batch that its fields show or that it
+  must ask about, so which of a contact's values it names depends on the batches,
+  with or without a cache. Under `attribution fast` a value answered from the
+  cache is never undetermined, and one sent in a different batch may be where it
+  was not, or the other way round; answers fast attribution leaves open (a
+  contact no value is tied to) are never kept. `explain`
   says how many values would come from the cache and shows only the requests
   that would be sent; `.timing` says how many came from it.
 - **`--refresh`** (`set refresh on`) asks about every value and stores the fresh
@@ -510,7 +514,8 @@ Time: 0.002 s, 0 requests, 2 values from the cache
   a hash of it. A file is written beside its name and renamed into place, so
   several hmq processes share the cache at once without locks, and a reader
   sees a whole answer or none; a file that is not one (cut, garbled, another
-  user's, writable by others) is no answer. An answer's age is its file's time.
+  user's, writable by others, another server's or key's, a FIFO, a link, in a
+  directory that is a link, over 4 MB) is no answer. An answer's age is its file's time.
   Files rather than SQLite: nothing to link or migrate, no lock to contend, and
   the cache is a convenience that may be deleted at any moment. Answers past
   their age are replaced when asked again; `.cache clear` (or deleting the

@@ -102,7 +102,7 @@ public final class AnswerCache: Sendable {
     public func answer(for value: NormalizedChannelValue, maximumAge: Double) -> Answer? {
         // A file that is not a whole answer for this very value is no answer.
         guard let (object, stored) = read(key(value), maximumAge: maximumAge), object["type"] == value.type.map(JSONValue.string) ?? .null,
-              object["value"] == .string(value.value), case .bool(let whole)? = object["whole"],
+              object["value"] == .string(value.value), object["scope"] == .string(scope), case .bool(let whole)? = object["whole"],
               case .success((let contacts, nil)) = SearchCheckpoint.answer(in: object, of: "the answer") else { return nil }
         var group: Group?
         if let g = object["group"] {
@@ -125,6 +125,7 @@ public final class AnswerCache: Sendable {
     public func store(_ value: NormalizedChannelValue, contacts: [Contact], whole: Bool, group: Group?) {
         counts.withLock { $0.stored += 1 }
         var object = JSONObject([
+            .init(key: "scope", value: .string(scope)),
             .init(key: "type", value: value.type.map(JSONValue.string) ?? .null),
             .init(key: "value", value: .string(value.value)),
             .init(key: "whole", value: .bool(whole)),
@@ -136,7 +137,13 @@ public final class AnswerCache: Sendable {
 
     /// The group of `values` (those of one request that found a contact).
     static func group(of values: [NormalizedChannelValue]) -> Group {
-        Group(id: SearchCheckpoint.fingerprint(values.map(\.description).sorted().joined(separator: "\n")), size: values.count)
+        Group(id: SearchCheckpoint.fingerprint(values.map(Self.spelled).sorted().joined(separator: "\n")), size: values.count)
+    }
+
+    /// A value as one line no other value spells: lengths first, so an untyped
+    /// `phone:1415…` is not the phone 1415…, and no value's text runs into the next.
+    private static func spelled(_ value: NormalizedChannelValue) -> String {
+        "\(value.type.map { "\($0.utf8.count):\($0)" } ?? "-"):\(value.value.utf8.count):" + value.value.unicodeScalars.map { $0 == "\n" ? "\\n" : $0 == "\\" ? "\\\\" : String($0) }.joined()
     }
 
     /// Writes an answer under `key`. A file that cannot be written is skipped:
@@ -147,7 +154,7 @@ public final class AnswerCache: Sendable {
             return
         }
         let directory = scopeDirectory + "/" + key.prefix(2)
-        guard Self.makeDirectory(directory) else { return }
+        guard Self.makeDirectory(directory), Self.isPrivateDirectory(scopeDirectory), Self.isPrivateDirectory(directory) else { return }
         var template = Array((directory + "/.tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return }
@@ -179,9 +186,10 @@ public final class AnswerCache: Sendable {
                 return answers.count
             }
         }
-        let removed = size().answers
+        let before = size().answers
         try? FileManager.default.removeItem(atPath: scopeDirectory)
-        return removed
+        // What could not be removed (another user's files) is not said to be.
+        return before - size().answers
     }
 
     /// How many answers are kept for this server and credentials, in how many
@@ -229,7 +237,7 @@ public final class AnswerCache: Sendable {
     }
 
     private func key(_ value: NormalizedChannelValue) -> String {
-        SearchCheckpoint.fingerprint("\(scope)\n\(value.type ?? "")\n\(value.value)")
+        SearchCheckpoint.fingerprint("\(scope)\n" + Self.spelled(value))
     }
 
     private func path(of key: String) -> String { (scopeDirectory ?? "") + "/" + key.prefix(2) + "/" + key + ".json" }
@@ -239,13 +247,15 @@ public final class AnswerCache: Sendable {
         guard scopeDirectory != nil else {
             return memory.withLock { $0[key] }.flatMap { Self.isFresh($0.stored, maximumAge: maximumAge, now: now()) ? ($0.json, $0.stored) : nil }
         }
-        let fd = open(path(of: key), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // Never through a link, nor waiting on a FIFO: only a regular file of ours is an answer.
+        guard Self.isPrivateDirectory(scopeDirectory! + "/" + key.prefix(2)), Self.isPrivateDirectory(scopeDirectory!) else { return nil }
+        let fd = open(path(of: key), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()
         // Another user's file, or one anyone may write, is not an answer of ours.
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0,
-              info.st_size < 16 << 20 else { return nil }
+              info.st_size < Self.largestAnswer else { return nil }
         let stored = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
         guard Self.isFresh(stored, maximumAge: maximumAge, now: now()) else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
@@ -258,6 +268,15 @@ public final class AnswerCache: Sendable {
         }
         guard case .object(let object)? = try? JSONParser.parse(bytes) else { return nil }
         return (object, stored)
+    }
+
+    /// An answer file larger than this is not read (a value that finds thousands of contacts is asked again).
+    static let largestAnswer = 4 << 20
+
+    /// True for a directory (not a link to one) of this user that no one else may write.
+    private static func isPrivateDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR && info.st_uid == geteuid() && info.st_mode & 0o022 == 0
     }
 
     /// Makes `path` and its parents, each new one 0700.

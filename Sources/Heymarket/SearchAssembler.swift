@@ -60,6 +60,8 @@ struct SearchAssembler {
         var contacts: [Contact] = []
         var hits: [[Int]] = []
         var verdicts: [BatchAttribution.Verdict] = []
+        /// The answer holds a contact no value sent is tied to (fast attribution).
+        var untied = false
         switch outcome.result {
         case .failure(let failure):
             failures.append(failure)
@@ -73,6 +75,7 @@ struct SearchAssembler {
                 valueCount: sent, fieldHits: matcher.match(contacts: groups, values: batch.values), probe: outcome.findings)
             hits = attribution.hits
             verdicts = attribution.verdicts
+            untied = hits.contains(where: \.isEmpty)
             if let findings = outcome.findings, let error = findings.failure {
                 let unresolved = findings.unresolved.sorted().map { batch.values[$0] }
                 attributionFailures.append(BatchFailure(batchIndex: batch.index, values: unresolved, error: error, attempts: findings.attempts))
@@ -133,8 +136,9 @@ struct SearchAssembler {
             }
             // Only an answer the server just gave is kept as new (not one journaled before: it is as old as that),
             // and only when it settled every value.
+            // A contact no value is tied to (fast attribution) may be any value's: nothing is known whole or together.
             if let answers, outcome.replayedLine == nil, outcome.rejected.isEmpty, outcome.findings?.failure == nil,
-               !verdicts.prefix(sent).contains(.undetermined) {
+               !verdicts.prefix(sent).contains(.undetermined), !untied {
                 keep(batch.values.indices.map { (batch.values[$0], verdicts[$0], contactsOfValue[$0]) }, contactsInAnswer: sentContacts, ties: step.ties, in: answers.cache)
             }
         }

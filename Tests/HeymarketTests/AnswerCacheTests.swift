@@ -125,6 +125,67 @@ import TestSupport
         }
     }
 
+    /// What an attacker found: under fast attribution every value can be tied
+    /// by a field while the answer holds a contact tied to none; nothing of
+    /// that answer may be kept, or the contact would be lost to later lookups.
+    @Test func aContactNoValueExplainsKeepsNothing() async throws {
+        let clock = ManualClock()
+        let objects: [[String: Any]] = [["id": 1, "first": "X", "phone": "14155550001"], ["id": 2, "first": "Y", "phone": "14155550002"],
+                                        ["id": 3, "first": "Z", "phone": "14155550099", "_channels": [["type": "phone", "id": "14155550001"]]]]
+        let store = try SandboxContactStore(json: try JSONSerialization.data(withJSONObject: objects))
+        let service = SandboxService(configuration: SandboxConfiguration(rateLimit: 1_000_000, now: clock.function), store: store)
+        let cache = AnswerCache(storage: .memory, server: "s", credentials: Self.credentials, now: clock.function)
+        let values: [ChannelValue] = [.phone("14155550001"), .phone("14155550002")]
+        let fast = try await Self.client(service, cache: cache, attribution: .fast, clock: clock).search(values)
+        #expect(Set(fast.contacts.compactMap(\.id)) == [1, 2, 3])
+        #expect(cache.size().answers == 0)
+        let exact = try await Self.client(service, cache: cache, clock: clock).search(values)
+        #expect(Set(exact.contacts.compactMap(\.id)) == [1, 2, 3], "Z holds 14155550001 on a channel no field shows")
+    }
+
+    /// Files an attacker put in the cache: a FIFO where an answer goes (no hang),
+    /// another server's answer for the same value, a directory that is a link.
+    @Test func aFIFOAnotherScopesFileOrALinkedDirectoryIsNoAnswer() async throws {
+        let clock = ManualClock()
+        let directory = Directory()
+        let value = NormalizedChannelValue(type: "phone", value: "14155550003")
+        let here = AnswerCache(storage: .directory(directory.path), server: "a", credentials: Self.credentials, now: clock.function)
+        let there = AnswerCache(storage: .directory(directory.path), server: "b", credentials: Self.credentials, now: clock.function)
+        here.store(value, contacts: [], whole: true, group: nil)
+        there.store(value, contacts: [], whole: true, group: nil)
+        func files(_ cache: AnswerCache) -> [String] {
+            let root = cache.scopeDirectory ?? ""
+            return (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }.map { root + "/" + $0 }
+        }
+        let (mine, theirs) = (try #require(files(here).first), try #require(files(there).first))
+        // Another scope's file moved into this one's place.
+        try FileManager.default.removeItem(atPath: mine)
+        try FileManager.default.copyItem(atPath: theirs, toPath: mine)
+        #expect(here.answer(for: value, maximumAge: 60) == nil)
+        // A FIFO: not opened to wait on.
+        try FileManager.default.removeItem(atPath: mine)
+        #expect(mkfifo(mine, 0o600) == 0)
+        #expect(here.answer(for: value, maximumAge: 60) == nil)
+        try FileManager.default.removeItem(atPath: mine)
+        // The answer's directory made a link to one elsewhere: not read through, not written through.
+        here.store(value, contacts: [], whole: true, group: nil)
+        let sub = (mine as NSString).deletingLastPathComponent
+        let elsewhere = directory.path + "/elsewhere"
+        try FileManager.default.moveItem(atPath: sub, toPath: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: sub, withDestinationPath: elsewhere)
+        #expect(here.answer(for: value, maximumAge: 60) == nil)
+        here.store(NormalizedChannelValue(type: "phone", value: "14155550004"), contacts: [], whole: true, group: nil)
+        #expect((try FileManager.default.contentsOfDirectory(atPath: elsewhere)).count == 1, "nothing new written through the link")
+    }
+
+    @Test func anUntypedValueSpelledLikeATypedOneIsAnotherValue() throws {
+        let typed = NormalizedChannelValue(type: "phone", value: "14155550001"), untyped = NormalizedChannelValue(type: nil, value: "phone:14155550001")
+        #expect(AnswerCache.group(of: [typed]) != AnswerCache.group(of: [untyped]))
+        let cache = AnswerCache(storage: .memory, server: "s", credentials: Self.credentials, now: ManualClock().function)
+        cache.store(typed, contacts: [], whole: true, group: nil)
+        #expect(cache.answer(for: untyped, maximumAge: 60) == nil && cache.answer(for: typed, maximumAge: 60) != nil)
+    }
+
     /// The figures the issue asks for, on a sandbox: the same lookup twice, one new value, a bulk run sharing half another's values.
     @Test func theSameLookupTwiceSendsNothingAndANewValueGoesAlone() async throws {
         let clock = ManualClock()
