@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hmq", targets: ["hmq"]),
+        .library(name: "HMQJSON", targets: ["HMQJSON"]),
         .library(name: "Heymarket", targets: ["Heymarket"]),
         .library(name: "HeymarketSandbox", targets: ["HeymarketSandbox"]),
         .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
@@ -30,10 +31,14 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
+        // JSON values that keep what was sent (key order, integers, big numbers), their
+        // parser and writer. A leaf: the API client, the formatters and the servers share it.
+        .target(name: "HMQJSON"),
         // The API client: credentials and JWT, models, transport, retry, pacing, batching.
         .target(
             name: "Heymarket",
             dependencies: [
+                "HMQJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,15 +67,15 @@ let package = Package(
         // The config file (profiles) and where Secret Keys come from.
         .target(name: "HMQConfig", dependencies: ["HMQRuntime", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
-        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQJSON", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
-        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
         // What a program hosting hmq takes from its surroundings: config, credentials,
         // plugins, the connection or an embedded sandbox, the console; the CLI is built on it.
         .target(
             name: "HMQHost",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQFormatters", "HMQShell", "HMQConfig", "LineEditing",
+                "Heymarket", "HeymarketSandbox", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQFormatters", "HMQShell", "HMQConfig", "LineEditing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -78,13 +83,13 @@ let package = Package(
         .target(
             name: "HMQAgent",
             dependencies: [
-                "Heymarket", "HMQSyntax", "HMQRuntime", "HMQHost",
+                "Heymarket", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQHost",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
-        .target(name: "LanguageServer", dependencies: ["Heymarket", "HMQSyntax", "HMQRuntime", "HMQShell"]),
+        .target(name: "LanguageServer", dependencies: ["HMQJSON", "Heymarket", "HMQSyntax", "HMQRuntime", "HMQShell"]),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "hmq",
@@ -99,35 +104,37 @@ let package = Package(
         // The library used from a Swift program (README: "The Swift library").
         .executableTarget(
             name: "hmq-library-example",
-            dependencies: ["HMQRuntime", "Heymarket", "HeymarketSandbox"],
+            dependencies: ["HMQRuntime", "HMQJSON", "Heymarket", "HeymarketSandbox"],
             path: "Examples/LibraryExample"),
         // Benchmarks (scripts/bench), not tests.
         .executableTarget(name: "hmq-parse-bench", dependencies: ["HMQSyntax"], path: "Benchmarks/ParserBenchmark"),
-        .executableTarget(name: "hmq-format-bench", dependencies: ["HMQFormatters", "HMQRuntime", "Heymarket", "HeymarketSandbox"], path: "Benchmarks/FormatBenchmark"),
+        .executableTarget(name: "hmq-format-bench", dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "Heymarket", "HeymarketSandbox"], path: "Benchmarks/FormatBenchmark"),
         .testTarget(
             name: "HeymarketTests",
             dependencies: [
                 "Heymarket",
                 "HeymarketSandbox",
+                "HMQJSON",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Oracles"]
         ),
+        .testTarget(name: "HMQJSONTests", dependencies: ["HMQJSON"]),
         .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Helpers the test targets share (a seeded generator).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax", "TextWidth", "TestSupport"]),
-        .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox", "TestSupport"]),
+        .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "HMQJSON", "Heymarket", "HeymarketSandbox", "TestSupport"]),
         .testTarget(
             name: "HMQFormattersTests",
-            dependencies: ["HMQFormatters", "HMQRuntime", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
+            dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
             exclude: ["Golden"]
         ),
-        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
+        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket", "TestSupport"]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Heymarket", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQJSON", "Heymarket", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
     ],
     swiftLanguageModes: [.v6]
 )

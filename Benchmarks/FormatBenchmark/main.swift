@@ -6,6 +6,7 @@
 //   hmq-format-bench FORMAT FILE       prints FILE's rows in FORMAT (csv, json, ...)
 import Foundation
 import HMQFormatters
+import HMQJSON
 import HMQRuntime
 import Heymarket
 import HeymarketSandbox

@@ -1,8 +1,8 @@
 import Foundation
+import HMQJSON
 import HMQRuntime
 import HMQShell
 import HMQSyntax
-import Heymarket
 
 /// `hmq lsp`: a Language Server Protocol server for `.hmq` files.
 ///
