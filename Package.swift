@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "hmq", targets: ["hmq"]),
         .library(name: "HMQJSON", targets: ["HMQJSON"]),
+        .library(name: "HMQSystem", targets: ["HMQSystem"]),
         .library(name: "Heymarket", targets: ["Heymarket"]),
         .library(name: "HeymarketSandbox", targets: ["HeymarketSandbox"]),
         .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
@@ -34,11 +35,14 @@ let package = Package(
         // JSON values that keep what was sent (key order, integers, big numbers), their
         // parser and writer. A leaf: the API client, the formatters and the servers share it.
         .target(name: "HMQJSON"),
+        // Processes and files: a child process in its own group, shell words, a file
+        // written whole or not at all, a buffered descriptor sink, a scratch file. A leaf.
+        .target(name: "HMQSystem"),
         // The API client: credentials and JWT, models, transport, retry, pacing, batching.
         .target(
             name: "Heymarket",
             dependencies: [
-                "HMQJSON",
+                "HMQJSON", "HMQSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,19 +67,19 @@ let package = Package(
         // Reading lines: the LineReader protocol, libedit and plain readers, the history file.
         .target(name: "LineEditing", dependencies: ["CLibedit"]),
         // The interactive REPL: statements over lines, completion, dot-commands, history policy.
-        .target(name: "HMQShell", dependencies: ["LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket"]),
+        .target(name: "HMQShell", dependencies: ["LineEditing", "HMQRuntime", "HMQSyntax", "HMQSystem", "Heymarket"]),
         // The config file (profiles) and where Secret Keys come from.
-        .target(name: "HMQConfig", dependencies: ["HMQRuntime", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "HMQConfig", dependencies: ["HMQRuntime", "HMQSystem", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
-        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQJSON", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
         // The built-in output formatters, as plugins over HMQRuntime's protocol.
-        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "HMQSystem", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
         // What a program hosting hmq takes from its surroundings: config, credentials,
         // plugins, the connection or an embedded sandbox, the console; the CLI is built on it.
         .target(
             name: "HMQHost",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQFormatters", "HMQShell", "HMQConfig", "LineEditing",
+                "Heymarket", "HeymarketSandbox", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQFormatters", "HMQShell", "HMQConfig", "LineEditing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -83,18 +87,18 @@ let package = Package(
         .target(
             name: "HMQAgent",
             dependencies: [
-                "Heymarket", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQHost",
+                "Heymarket", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQHost",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
-        .target(name: "LanguageServer", dependencies: ["HMQJSON", "Heymarket", "HMQSyntax", "HMQRuntime", "HMQShell"]),
+        .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "Heymarket", "HMQSyntax", "HMQRuntime", "HMQShell"]),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "hmq",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQConfig", "HMQHost", "HMQAgent", "LanguageServer",
+                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQConfig", "HMQHost", "HMQAgent", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildInfo"]
@@ -108,7 +112,7 @@ let package = Package(
             path: "Examples/LibraryExample"),
         // Benchmarks (scripts/bench), not tests.
         .executableTarget(name: "hmq-parse-bench", dependencies: ["HMQSyntax"], path: "Benchmarks/ParserBenchmark"),
-        .executableTarget(name: "hmq-format-bench", dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "Heymarket", "HeymarketSandbox"], path: "Benchmarks/FormatBenchmark"),
+        .executableTarget(name: "hmq-format-bench", dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"], path: "Benchmarks/FormatBenchmark"),
         .testTarget(
             name: "HeymarketTests",
             dependencies: [
@@ -125,14 +129,14 @@ let package = Package(
         // Helpers the test targets share (a seeded generator).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax", "TextWidth", "TestSupport"]),
-        .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "HMQJSON", "Heymarket", "HeymarketSandbox", "TestSupport"]),
+        .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox", "TestSupport"]),
         .testTarget(
             name: "HMQFormattersTests",
             dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
             exclude: ["Golden"]
         ),
-        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "Heymarket", "HeymarketSandbox"]),
-        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket", "TestSupport"]),
+        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"]),
+        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "HMQSystem", "Heymarket", "TestSupport"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQJSON", "Heymarket", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
     ],

@@ -8,6 +8,7 @@ import Foundation
 import HMQFormatters
 import HMQJSON
 import HMQRuntime
+import HMQSystem
 import Heymarket
 import HeymarketSandbox
 

@@ -4,6 +4,7 @@ import HMQFormatters
 import HMQRuntime
 import HMQShell
 import HMQSyntax
+import HMQSystem
 import LineEditing
 
 extension Host {

@@ -1,5 +1,6 @@
 import Foundation
 import HMQRuntime
+import HMQSystem
 import Synchronization
 
 /// `.pager`: when the REPL sends a result through the pager.

@@ -1,5 +1,6 @@
 import Foundation
 import HMQRuntime
+import HMQSystem
 
 /// Where results go, as psql and sqlite3 users expect: `\x` (expanded
 /// display), `.output FILE` and `.once FILE` (results to a file; errors and

@@ -1,6 +1,7 @@
 import Foundation
 import HMQRuntime
 import HMQSyntax
+import HMQSystem
 import Heymarket
 import LineEditing
 import Synchronization

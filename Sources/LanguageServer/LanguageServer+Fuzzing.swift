@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Fuzzing) import Heymarket
+@_spi(Fuzzing) import HMQSystem
 import HMQJSON
 import HMQSyntax
 
