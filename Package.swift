@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "HeymarketSandbox", targets: ["HeymarketSandbox"]),
         .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
         .library(name: "HMQRuntime", targets: ["HMQRuntime"]),
+        .library(name: "HMQLanguage", targets: ["HMQLanguage"]),
         .library(name: "HMQFormatters", targets: ["HMQFormatters"]),
         .library(name: "HMQConfig", targets: ["HMQConfig"]),
         .library(name: "HMQHost", targets: ["HMQHost"]),
@@ -66,8 +67,11 @@ let package = Package(
         .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         // Reading lines: the LineReader protocol, libedit and plain readers, the history file.
         .target(name: "LineEditing", dependencies: ["CLibedit"]),
-        // The interactive REPL: statements over lines, completion, dot-commands, history policy.
-        .target(name: "HMQShell", dependencies: ["LineEditing", "HMQRuntime", "HMQSyntax", "HMQSystem", "Heymarket"]),
+        // The language services the REPL and the language server share: completion, help
+        // topics, the words of dot-commands. No line editing (libedit), no terminal.
+        .target(name: "HMQLanguage", dependencies: ["HMQSyntax", "HMQRuntime"]),
+        // The interactive REPL: statements over lines, dot-commands, the pager, history policy.
+        .target(name: "HMQShell", dependencies: ["LineEditing", "HMQLanguage", "HMQRuntime", "HMQSyntax", "HMQSystem", "Heymarket"]),
         // The config file (profiles) and where Secret Keys come from.
         .target(name: "HMQConfig", dependencies: ["HMQRuntime", "HMQSystem", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
@@ -79,7 +83,7 @@ let package = Package(
         .target(
             name: "HMQHost",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQFormatters", "HMQShell", "HMQConfig", "LineEditing",
+                "Heymarket", "HeymarketSandbox", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQFormatters", "HMQLanguage", "HMQShell", "HMQConfig", "LineEditing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -93,7 +97,8 @@ let package = Package(
             ]
         ),
         // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
-        .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "Heymarket", "HMQSyntax", "HMQRuntime", "HMQShell"]),
+        // Not the REPL: no libedit.
+        .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "HMQSyntax", "HMQRuntime", "HMQLanguage"]),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "hmq",
@@ -135,7 +140,7 @@ let package = Package(
             dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
             exclude: ["Golden"]
         ),
-        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"]),
+        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "HMQLanguage", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "HMQSystem", "Heymarket", "TestSupport"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQJSON", "Heymarket", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),

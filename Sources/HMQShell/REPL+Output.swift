@@ -1,4 +1,5 @@
 import Foundation
+import HMQLanguage
 import HMQRuntime
 import HMQSystem
 
