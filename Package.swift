@@ -76,6 +76,7 @@ let package = Package(
         // libedit, through its readline-compatible header (<editline/readline.h>).
         .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         // Reading lines: the LineReader protocol, libedit and plain readers, the history file.
+        // Nothing of the language: word breaks and Tab's candidates come in from the REPL.
         .target(name: "LineEditing", dependencies: ["CLibedit"]),
         // The language services the REPL and the language server share: completion, help
         // topics, the words of dot-commands. No line editing (libedit), no terminal.
@@ -86,7 +87,8 @@ let package = Package(
         .target(name: "HMQConfig", dependencies: ["HMQRuntime", "HMQSystem", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
         .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
-        // The built-in output formatters, as plugins over HMQRuntime's protocol.
+        // The built-in output formatters, as plugins over HMQRuntime's protocol. Heymarket
+        // only for Contact.tag (how the API's two shapes of a tag read, in text cells).
         .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "HMQSystem", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
         // What a program hosting hmq takes from its surroundings: config, credentials,
         // plugins, the connection or an embedded sandbox, the console; the CLI is built on it.
@@ -107,7 +109,7 @@ let package = Package(
             ]
         ),
         // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
-        // Not the REPL: no libedit.
+        // Not the REPL: no libedit. (The API client comes along only under HMQRuntime.)
         .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "HMQSyntax", "HMQRuntime", "HMQLanguage"]),
         // The executable: argument parsing and wiring only.
         .executableTarget(
