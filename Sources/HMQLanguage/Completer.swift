@@ -2,18 +2,6 @@ import Foundation
 import HMQRuntime
 import HMQSyntax
 
-/// What Tab offers: replacements for the current word.
-public struct Completions: Sendable, Hashable {
-    public var candidates: [String]
-    /// Whether a single candidate is followed by a space (not after a directory name).
-    public var appendSpace: Bool
-
-    public init(_ candidates: [String], appendSpace: Bool = true) {
-        self.candidates = candidates
-        self.appendSpace = appendSpace
-    }
-}
-
 /// What Tab offers, by context: keywords at the start of a statement, only
 /// stages after `|`, field names after `show`/`where`/`sort`/`unique`/`count by`
 /// (including custom fields seen in this session's results), formats after
@@ -44,15 +32,16 @@ public struct Completer {
 
     /// Characters that end a word for completion. A quote is one, so that the
     /// text of a path after `"` is the word. A line editor must break words
-    /// at the same characters (the REPL gives them to libedit).
+    /// at the same characters (the host gives them to libedit).
     public static let wordBreakCharacters = " \t\n\"'|,()=<>!;"
 
     /// The word being completed at the end of `text`.
-    public static func currentWord(_ text: String) -> Substring {
+    static func currentWord(_ text: String) -> Substring {
         let start = text.lastIndex { wordBreakCharacters.contains($0) }.map { text.index(after: $0) } ?? text.startIndex
         return text[start...]
     }
 
+    /// The REPL's dot-commands (and psql's `\x`).
     public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".output", ".once", ".pager",
                                      ".watch", ".read", ".quit", ".exit", "\\x"]
     static let conditionWords = ["and", "or", "not", "has", "contains", "matches", "in", "exists", "null", "true", "false"]
