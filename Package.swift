@@ -6,10 +6,13 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hmq", targets: ["hmq"]),
+        .library(name: "HMQJSON", targets: ["HMQJSON"]),
+        .library(name: "HMQSystem", targets: ["HMQSystem"]),
         .library(name: "Heymarket", targets: ["Heymarket"]),
         .library(name: "HeymarketSandbox", targets: ["HeymarketSandbox"]),
         .library(name: "HMQSyntax", targets: ["HMQSyntax"]),
         .library(name: "HMQRuntime", targets: ["HMQRuntime"]),
+        .library(name: "HMQLanguage", targets: ["HMQLanguage"]),
         .library(name: "HMQFormatters", targets: ["HMQFormatters"]),
         .library(name: "HMQConfig", targets: ["HMQConfig"]),
         .library(name: "HMQHost", targets: ["HMQHost"]),
@@ -19,6 +22,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // NIO under the transport and the sandbox, named because both import it.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
@@ -30,11 +37,23 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
+        // JSON values that keep what was sent (key order, integers, big numbers), their
+        // parser and writer. A leaf: the API client, the formatters and the servers share it.
+        .target(name: "HMQJSON"),
+        // Processes and files: a child process in its own group, shell words, a file
+        // written whole or not at all, a buffered descriptor sink, a scratch file. A leaf.
+        .target(name: "HMQSystem"),
         // The API client: credentials and JWT, models, transport, retry, pacing, batching.
         .target(
             name: "Heymarket",
             dependencies: [
+                "HMQJSON", "HMQSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -45,6 +64,7 @@ let package = Package(
             name: "HeymarketSandbox",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,21 +76,26 @@ let package = Package(
         // libedit, through its readline-compatible header (<editline/readline.h>).
         .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         // Reading lines: the LineReader protocol, libedit and plain readers, the history file.
+        // Nothing of the language: word breaks and Tab's candidates come in from the REPL.
         .target(name: "LineEditing", dependencies: ["CLibedit"]),
-        // The interactive REPL: statements over lines, completion, dot-commands, history policy.
-        .target(name: "HMQShell", dependencies: ["LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket"]),
+        // The language services the REPL and the language server share: completion, help
+        // topics, the words of dot-commands. No line editing (libedit), no terminal.
+        .target(name: "HMQLanguage", dependencies: ["HMQSyntax", "HMQRuntime"]),
+        // The interactive REPL: statements over lines, dot-commands, the pager, history policy.
+        .target(name: "HMQShell", dependencies: ["LineEditing", "HMQLanguage", "HMQRuntime", "HMQSyntax", "HMQSystem", "Heymarket"]),
         // The config file (profiles) and where Secret Keys come from.
-        .target(name: "HMQConfig", dependencies: ["HMQRuntime", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "HMQConfig", dependencies: ["HMQRuntime", "HMQSystem", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
-        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
-        // The built-in output formatters, as plugins over HMQRuntime's protocol.
-        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
+        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
+        // The built-in output formatters, as plugins over HMQRuntime's protocol. Heymarket
+        // only for Contact.tag (how the API's two shapes of a tag read, in text cells).
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "HMQSystem", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
         // What a program hosting hmq takes from its surroundings: config, credentials,
         // plugins, the connection or an embedded sandbox, the console; the CLI is built on it.
         .target(
             name: "HMQHost",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQFormatters", "HMQShell", "HMQConfig", "LineEditing",
+                "Heymarket", "HeymarketSandbox", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQFormatters", "HMQLanguage", "HMQShell", "HMQConfig", "LineEditing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -78,18 +103,19 @@ let package = Package(
         .target(
             name: "HMQAgent",
             dependencies: [
-                "Heymarket", "HMQSyntax", "HMQRuntime", "HMQHost",
+                "Heymarket", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQHost",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
-        .target(name: "LanguageServer", dependencies: ["Heymarket", "HMQSyntax", "HMQRuntime", "HMQShell"]),
+        // Not the REPL: no libedit. (The API client comes along only under HMQRuntime.)
+        .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "HMQSyntax", "HMQRuntime", "HMQLanguage"]),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "hmq",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQConfig", "HMQHost", "HMQAgent", "LanguageServer",
+                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQConfig", "HMQHost", "HMQAgent", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildInfo"]
@@ -99,35 +125,37 @@ let package = Package(
         // The library used from a Swift program (README: "The Swift library").
         .executableTarget(
             name: "hmq-library-example",
-            dependencies: ["HMQRuntime", "Heymarket", "HeymarketSandbox"],
+            dependencies: ["HMQRuntime", "HMQJSON", "Heymarket", "HeymarketSandbox"],
             path: "Examples/LibraryExample"),
         // Benchmarks (scripts/bench), not tests.
         .executableTarget(name: "hmq-parse-bench", dependencies: ["HMQSyntax"], path: "Benchmarks/ParserBenchmark"),
-        .executableTarget(name: "hmq-format-bench", dependencies: ["HMQFormatters", "HMQRuntime", "Heymarket", "HeymarketSandbox"], path: "Benchmarks/FormatBenchmark"),
+        .executableTarget(name: "hmq-format-bench", dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"], path: "Benchmarks/FormatBenchmark"),
         .testTarget(
             name: "HeymarketTests",
             dependencies: [
                 "Heymarket",
                 "HeymarketSandbox",
+                "HMQJSON",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Oracles"]
         ),
+        .testTarget(name: "HMQJSONTests", dependencies: ["HMQJSON"]),
         .testTarget(name: "HeymarketSandboxTests", dependencies: ["HeymarketSandbox", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Helpers the test targets share (a seeded generator).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HMQSyntaxTests", dependencies: ["HMQSyntax", "TextWidth", "TestSupport"]),
-        .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox", "TestSupport"]),
+        .testTarget(name: "HMQRuntimeTests", dependencies: ["HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox", "TestSupport"]),
         .testTarget(
             name: "HMQFormattersTests",
-            dependencies: ["HMQFormatters", "HMQRuntime", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
+            dependencies: ["HMQFormatters", "HMQRuntime", "HMQJSON", "Heymarket", .product(name: "Yams", package: "Yams"), .product(name: "SwiftCSV", package: "SwiftCSV")],
             exclude: ["Golden"]
         ),
-        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "LineEditing", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
-        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "Heymarket", "TestSupport"]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "Heymarket", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
+        .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "HMQLanguage", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"]),
+        .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "HMQSystem", "Heymarket", "TestSupport"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQJSON", "Heymarket", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,7 @@ let package = Package(
     dependencies: [.package(name: "hmq", path: "..")],
     targets: [
         .executableTarget(name: "FuzzParser", dependencies: [.product(name: "HMQSyntax", package: "hmq")]),
-        .executableTarget(name: "FuzzJSON", dependencies: [.product(name: "Heymarket", package: "hmq")]),
+        .executableTarget(name: "FuzzJSON", dependencies: [.product(name: "HMQJSON", package: "hmq"), .product(name: "Heymarket", package: "hmq")]),
         .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "HMQRuntime", package: "hmq")]),
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "HMQConfig", package: "hmq")]),
         .executableTarget(name: "FuzzPhone", dependencies: [.product(name: "Heymarket", package: "hmq")]),

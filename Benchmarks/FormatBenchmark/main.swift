@@ -6,7 +6,9 @@
 //   hmq-format-bench FORMAT FILE       prints FILE's rows in FORMAT (csv, json, ...)
 import Foundation
 import HMQFormatters
+import HMQJSON
 import HMQRuntime
+import HMQSystem
 import Heymarket
 import HeymarketSandbox
 

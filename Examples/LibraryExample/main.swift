@@ -6,6 +6,7 @@
 //
 // Run it: swift run hmq-library-example
 import Foundation
+import HMQJSON
 import HMQRuntime
 import Heymarket
 import HeymarketSandbox

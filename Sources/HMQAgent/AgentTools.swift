@@ -1,5 +1,6 @@
 import Foundation
 import HMQHost
+import HMQJSON
 import HMQRuntime
 import HMQSyntax
 import Heymarket

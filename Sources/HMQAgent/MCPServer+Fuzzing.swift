@@ -1,4 +1,4 @@
-@_spi(Fuzzing) import Heymarket
+@_spi(Fuzzing) import HMQSystem
 import Foundation
 import HMQRuntime
 import MCP

@@ -1,5 +1,6 @@
 import Foundation
 import HMQRuntime
+import HMQSystem
 import Heymarket
 import TOMLKit
 

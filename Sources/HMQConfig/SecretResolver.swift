@@ -1,5 +1,6 @@
 import Foundation
 import HMQRuntime
+import HMQSystem
 import Heymarket
 
 /// Turns a profile into credentials, reading its Secret Key from the

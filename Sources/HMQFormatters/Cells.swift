@@ -1,5 +1,7 @@
+import HMQJSON
 import HMQRuntime
 import TextWidth
+// Contact.tag: how the API's two shapes of a tag (text, or {"id", "tag"}) read.
 import Heymarket
 
 /// How a value reads in a text format: strings as they are, numbers and

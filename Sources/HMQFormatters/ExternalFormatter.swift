@@ -1,6 +1,7 @@
 import Foundation
+import HMQJSON
 import HMQRuntime
-import Heymarket
+import HMQSystem
 
 /// A formatter in another program: an executable named `hmq-format-NAME` on
 /// `PATH` or in the plugins folder is format `NAME` (docs/plugins.md).

@@ -1,6 +1,6 @@
 import Foundation
+import HMQJSON
 import HMQRuntime
-import Heymarket
 
 /// `ndjson`: one JSON object per line (fields a row lacks are left out).
 public struct NDJSONFormatterPlugin: FormatterPlugin {

@@ -1,5 +1,5 @@
+import HMQJSON
 import HMQRuntime
-import Heymarket
 
 /// `lines`: one value per line, nothing else, so a saved list reads back with
 /// `file "misses.txt"` (like `jq -r`). The value is the only column, or the

@@ -1,6 +1,6 @@
+import HMQJSON
 import HMQRuntime
 import TextWidth
-import Heymarket
 
 /// `table`: a box-drawn table sized to the terminal.
 public struct TableFormatterPlugin: FormatterPlugin {

@@ -1,6 +1,6 @@
+import HMQJSON
 import HMQRuntime
 import TextWidth
-import Heymarket
 
 /// `csv`: RFC 4180.
 public struct CSVFormatterPlugin: FormatterPlugin {

@@ -1,5 +1,5 @@
+import HMQJSON
 import HMQRuntime
-import Heymarket
 import Yams
 
 /// `yaml`: a YAML sequence of mappings, one per row, streamed.

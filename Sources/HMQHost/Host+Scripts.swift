@@ -1,9 +1,11 @@
 import Foundation
 import HMQConfig
 import HMQFormatters
+import HMQLanguage
 import HMQRuntime
 import HMQShell
 import HMQSyntax
+import HMQSystem
 import LineEditing
 
 extension Host {
@@ -39,7 +41,7 @@ extension Host {
     public func runREPL(variables: [String: String] = [:], runStartup: Bool = true, version: String) async throws {
         let settings = try settings(interactive: true)
         let dumb = environment["TERM"] == "dumb"
-        let reader: LineReader = dumb ? PlainLineReader(showPrompt: true) : LibeditLineReader(name: "hmq")
+        let reader: LineReader = dumb ? PlainLineReader(showPrompt: true) : LibeditLineReader(name: "hmq", wordBreakCharacters: Completer.wordBreakCharacters)
         // The credentials' values, wherever they come from: never into the history file.
         var secrets = credentialVariables.compactMap { environment[$0] }
         switch try? credentials() {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import HMQRuntime
+import HMQSystem
 import Synchronization
 
 /// SIGINT and SIGTERM, and the other signals that would end hmq (SIGHUP from

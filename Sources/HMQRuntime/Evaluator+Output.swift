@@ -1,5 +1,6 @@
 import Foundation
 import HMQSyntax
+import HMQSystem
 import Heymarket
 
 extension Evaluator {

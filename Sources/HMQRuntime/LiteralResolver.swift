@@ -1,3 +1,4 @@
+import HMQJSON
 import HMQSyntax
 import Heymarket
 

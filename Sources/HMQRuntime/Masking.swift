@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HMQJSON
 import Heymarket
 import HMQSyntax
 import Synchronization

@@ -1,3 +1,4 @@
+import HMQJSON
 import Heymarket
 
 /// One row flowing through a pipeline: a contact's fields as the API sent them

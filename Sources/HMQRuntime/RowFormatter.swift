@@ -1,3 +1,4 @@
+import HMQJSON
 import Heymarket
 
 /// A streaming formatter: `begin(columns:)`, then `row(_:)` per row, then `end()`,

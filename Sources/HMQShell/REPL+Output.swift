@@ -1,5 +1,7 @@
 import Foundation
+import HMQLanguage
 import HMQRuntime
+import HMQSystem
 
 /// Where results go, as psql and sqlite3 users expect: `\x` (expanded
 /// display), `.output FILE` and `.once FILE` (results to a file; errors and

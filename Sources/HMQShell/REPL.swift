@@ -1,6 +1,8 @@
 import Foundation
+import HMQLanguage
 import HMQRuntime
 import HMQSyntax
+import HMQSystem
 import Heymarket
 import LineEditing
 import Synchronization
@@ -113,7 +115,8 @@ public final class REPL {
             variables: { Array(current.value.bindings.keys) + Array(current.value.inputs.variables.keys) })
         completer.pluginStages = { registry.allStages.map(\.name) }
         reader.completer = { [weak self] text in
-            completer.complete((self?.buffer.isEmpty ?? true) ? text : (self?.buffer.text ?? "") + "\n" + text)
+            let offered = completer.complete((self?.buffer.isEmpty ?? true) ? text : (self?.buffer.text ?? "") + "\n" + text)
+            return (offered.candidates, offered.appendSpace)
         }
     }
 
@@ -361,7 +364,7 @@ public final class REPL {
         case ".quit", ".exit", ".q":
             return .quit
         case ".help", ".h":
-            print(Self.help(argument))
+            print(Help.text(argument))
         case ".formats":
             try? output.write(evaluator.registry.formatterListing())
         case ".plugins":

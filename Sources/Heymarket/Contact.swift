@@ -1,3 +1,5 @@
+import HMQJSON
+
 /// A contact as the API returned it.
 ///
 /// Every field is optional and nullable, and fields the schema does not list are

@@ -1,3 +1,5 @@
+import HMQJSON
+
 /// What a lookup reports as it goes (see ``HeymarketClient/lookUp(_:planner:census:retainingMatches:settlesRestWhenStopped:readerMayStop:_:)``), in this order:
 /// `planned` once; then for each batch, in batch order, `progress`, `batch`,
 /// the `outcome` of every input value it settled (in input order) and `settled`;

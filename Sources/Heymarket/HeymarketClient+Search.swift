@@ -1,3 +1,5 @@
+import HMQJSON
+
 extension HeymarketClient {
     /// What one batch came to: its contacts, or a failure holding its values.
     struct BatchOutcome: Sendable {

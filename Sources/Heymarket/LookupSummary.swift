@@ -1,3 +1,5 @@
+import HMQJSON
+
 /// What a lookup came to, once it ended: how many input values ended in each
 /// outcome, the batches that failed, the exact attributions that could not
 /// finish, and the requests sent. Every front end judges and writes a lookup

@@ -1,4 +1,5 @@
 import Foundation
+@_spi(Fuzzing) import HMQSystem
 import Synchronization
 
 /// The checkpoint journal on any bytes, as a run resumed from it reads it: the

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HMQJSON
 import Synchronization
 
 /// A journal of finished batches (`--checkpoint FILE`, `set checkpoint "FILE"`),

@@ -1,3 +1,5 @@
+import HMQJSON
+
 /// The body of `POST /v2/contacts/search`, exactly as documented:
 /// `{"contact_channels": [{"channel_ids": [...], "channel_type": "phone"}, ...]}`,
 /// with `channel_type` left out of an entry whose values are untyped.

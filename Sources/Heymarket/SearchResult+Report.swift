@@ -1,3 +1,5 @@
+import HMQJSON
+
 extension SearchResult {
     /// The result as one JSON object (`hmq search --report`): `contacts` (each
     /// with `matched`, the values tied to it, or null and `candidates` when

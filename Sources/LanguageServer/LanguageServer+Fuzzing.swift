@@ -1,5 +1,6 @@
 import Foundation
-@_spi(Fuzzing) import Heymarket
+@_spi(Fuzzing) import HMQSystem
+import HMQJSON
 import HMQSyntax
 
 /// `hmq lsp` on any bytes, as an editor could send them: the fuzz target

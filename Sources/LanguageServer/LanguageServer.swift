@@ -1,14 +1,14 @@
 import Foundation
+import HMQJSON
+import HMQLanguage
 import HMQRuntime
-import HMQShell
 import HMQSyntax
-import Heymarket
 
 /// `hmq lsp`: a Language Server Protocol server for `.hmq` files.
 ///
 /// Serves diagnostics (on open and change, from the parser the CLI uses),
-/// completion (the REPL's completer), hover (the REPL's help for stages,
-/// statements and settings), formatting (`hmq fmt`) and document symbols
+/// completion (HMQLanguage's completer, the REPL's too), hover (its help
+/// for stages, statements and settings), formatting (`hmq fmt`) and document symbols
 /// (`let` bindings). Positions are UTF-16 code units, as the protocol counts
 /// them. Messages are handled one at a time, in order.
 public final class LanguageServer {
@@ -194,7 +194,7 @@ public final class LanguageServer {
     /// LSP CompletionItemKind: Keyword 14, Field 5, Variable 6, Property 10, File 17, Value 12.
     static func kind(of word: String) -> Int64 {
         if word.hasPrefix("$") { return 6 }
-        if StageName.all.contains(word) || Completer.statementKeywords.contains(word) || Completer.channelTypes.contains(word) { return 14 }
+        if StageName.all.contains(word) || Parser.statementKeywords.contains(word) || Parser.findKeywords.contains(word) { return 14 }
         if Settings.names.contains(word) { return 10 }
         if Evaluator.contactFields.contains(word) { return 5 }
         if word.hasSuffix("/") || word.contains(".") && !word.hasPrefix("-") { return 17 }
@@ -211,7 +211,7 @@ public final class LanguageServer {
         var text: String?
         if previous == "set", let setting = Settings.descriptor(named: word) {
             text = "set \(setting.name) \(setting.valueHint)\n\n\(setting.summary) (default \(setting.defaultValue); \(setting.flag), \(setting.environmentVariable))"
-        } else if let topic = REPL.helpTopics.first(where: { $0.name == (Self.topicAliases[word] ?? word) }),
+        } else if let topic = Help.topics.first(where: { $0.name == (Self.topicAliases[word] ?? word) }),
                   Self.isKeywordPosition(tokens, index, source) || Self.topicAliases[word] == "find" {
             text = topic.text
         }

@@ -1,5 +1,5 @@
 import Foundation
-import Heymarket
+import HMQJSON
 
 /// The base protocol of the Language Server Protocol: each message is
 /// `Content-Length: N\r\n` (other headers allowed), a blank line, then N bytes

@@ -22,18 +22,19 @@ import Foundation
 /// - libedit is not thread-safe: every call happens on the main actor.
 @MainActor
 public final class LibeditLineReader: LineReader {
-    public var completer: ((String) -> Completions)?
+    public var completer: WordCompleter?
     /// The reader whose completer Tab calls (libedit takes a C function).
     fileprivate static var current: LibeditLineReader?
     private let name: UnsafeMutablePointer<CChar>
     private let wordBreaks: UnsafeMutablePointer<CChar>
 
-    /// Sets libedit up. `name` is what `~/.editrc` sections match (never nil).
-    public init(name: String = "hmq") {
+    /// Sets libedit up. `name` is what `~/.editrc` sections match (never nil);
+    /// a word for completion ends at any of `wordBreakCharacters`.
+    public init(name: String = "hmq", wordBreakCharacters: String) {
         Self.useUTF8Locale()
         self.name = strdup(name)
         hmq_set_readline_name(self.name)
-        wordBreaks = strdup(LineEditing.wordBreakCharacters)
+        wordBreaks = strdup(wordBreakCharacters)
         hmq_set_word_break_characters(wordBreaks)
         hmq_disable_libedit_signals()
         hmq_install_sigint_handler()

@@ -18,41 +18,21 @@ public protocol LineReader: AnyObject {
     func readLine(prompt: String) -> LineReadResult
     /// Adds a statement to the in-memory history (Up-arrow, Ctrl-R).
     func addHistory(_ entry: String)
-    /// Called on Tab with the text before the cursor; returns the replacements
-    /// for the word being completed (the text after the last of
-    /// ``LineEditing/wordBreakCharacters``).
-    var completer: ((String) -> Completions)? { get set }
+    /// Called on Tab with the text before the cursor.
+    var completer: WordCompleter? { get set }
 }
 
-/// What Tab offers: replacements for the current word.
-public struct Completions: Sendable, Hashable {
-    public var candidates: [String]
-    /// Whether a single candidate is followed by a space (not after a directory name).
-    public var appendSpace: Bool
-
-    public init(_ candidates: [String], appendSpace: Bool = true) {
-        self.candidates = candidates
-        self.appendSpace = appendSpace
-    }
-}
-
-public enum LineEditing {
-    /// Characters that end a word for completion. A quote is one, so that the
-    /// text of a path after `"` is the word.
-    public static let wordBreakCharacters = " \t\n\"'|,()=<>!;"
-
-    /// The word being completed at the end of `text`.
-    public static func currentWord(_ text: String) -> Substring {
-        let start = text.lastIndex { wordBreakCharacters.contains($0) }.map { text.index(after: $0) } ?? text.startIndex
-        return text[start...]
-    }
-}
+/// What Tab asks: given the text before the cursor, the replacements for the
+/// word being completed (the text after the last word-break character the
+/// reader was given), and whether a single one is followed by a space (not
+/// after a directory name).
+public typealias WordCompleter = (String) -> (candidates: [String], appendSpace: Bool)
 
 /// Lines from stdin with no editing, no history and no prompt on a pipe (a
 /// prompt is shown on a terminal, e.g. with TERM=dumb).
 @MainActor
 public final class PlainLineReader: LineReader {
-    public var completer: ((String) -> Completions)?
+    public var completer: WordCompleter?
     private let showPrompt: Bool
 
     public init(showPrompt: Bool) { self.showPrompt = showPrompt }
@@ -72,7 +52,7 @@ public final class PlainLineReader: LineReader {
 /// ``tab(_:)`` asks the completer as libedit would on Tab.
 @MainActor
 public final class ScriptedLineReader: LineReader {
-    public var completer: ((String) -> Completions)?
+    public var completer: WordCompleter?
     private var script: [LineReadResult]
     /// The prompts shown, in order.
     public private(set) var prompts: [String] = []

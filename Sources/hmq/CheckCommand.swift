@@ -2,6 +2,7 @@ import ArgumentParser
 import HMQHost
 import HMQRuntime
 import HMQSyntax
+import HMQSystem
 
 /// `hmq check`: parse only, print every diagnostic.
 struct CheckCommand: HMQSubcommand {

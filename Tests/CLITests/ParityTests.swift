@@ -1,6 +1,7 @@
 import Foundation
 import HMQAgent
 import HMQFormatters
+import HMQJSON
 import HMQRuntime
 import HMQShell
 import HeymarketSandbox

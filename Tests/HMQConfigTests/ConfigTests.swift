@@ -1,5 +1,6 @@
 import Foundation
 @testable import HMQConfig
+import HMQSystem
 import Heymarket
 import HMQRuntime
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import HMQFormatters
+import HMQJSON
 import HMQRuntime
 import Heymarket
 import SwiftCSV

@@ -1,4 +1,5 @@
 import Foundation
+import HMQSystem
 import Testing
 
 @testable import HMQRuntime

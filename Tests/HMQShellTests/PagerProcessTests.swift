@@ -1,6 +1,7 @@
 import Foundation
 import HMQRuntime
 @testable import HMQShell
+import HMQSystem
 import Synchronization
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import HMQJSON
 import HeymarketSandbox
 import Testing
 import TestSupport

@@ -1,3 +1,4 @@
+import HMQJSON
 import HeymarketSandbox
 import Testing
 import TestSupport

@@ -1,3 +1,4 @@
+import HMQJSON
 import Testing
 
 @testable import Heymarket

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HMQJSON
 import HeymarketSandbox
 import Testing
 import TestSupport

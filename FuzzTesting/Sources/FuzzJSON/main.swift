@@ -1,3 +1,4 @@
+import HMQJSON
 import Heymarket
 
 /// The JSON parser (API answers) and contact decoding on any bytes: no crash;

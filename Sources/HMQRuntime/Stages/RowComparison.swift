@@ -1,3 +1,4 @@
+import HMQJSON
 import Heymarket
 
 /// Rows compared with those of an earlier result, matched by a key: what

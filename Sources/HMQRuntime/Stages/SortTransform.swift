@@ -1,4 +1,5 @@
 import Foundation
+import HMQJSON
 import HMQSyntax
 import Heymarket
 

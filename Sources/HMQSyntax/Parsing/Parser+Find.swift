@@ -99,6 +99,10 @@ extension Parser {
         }
     }
 
+    /// The words a `find` knows after it or a comma: the channel types `phone`,
+    /// `email` and `any` (untyped), and the sources `file` and `csv`.
+    public static let findKeywords = ["phone", "email", "any", "file", "csv"]
+
     /// Words people write for a phone or an email that are not channel types.
     static let channelTypeSynonyms = ["mobile": "phone", "cell": "phone", "cellphone": "phone", "tel": "phone", "telephone": "phone",
                                       "sms": "phone", "number": "phone", "phones": "phone", "mail": "email", "e-mail": "email", "emails": "email"]
@@ -108,7 +112,7 @@ extension Parser {
     /// every value would be "no contact": such a word is an error with the fix.
     mutating func checkChannelType(_ word: String, at range: SourceRange) throws(Recovery) {
         let lower = word.lowercased()
-        guard !["phone", "email", "any", "file", "csv"].contains(lower) else { return }
+        guard !Self.findKeywords.contains(lower) else { return }
         let guess = Self.channelTypeSynonyms[lower] ?? Suggestion.closest(to: lower, among: ["phone", "email"])
         guard let guess else { return }
         throw fail(.expectedValue, "'\(word)' is no channel type hmq knows: did you mean '\(guess)'?", at: range,

@@ -1,5 +1,6 @@
 extension Parser {
-    static let statementKeywords = ["find", "let", "set", "explain"]
+    /// The words a statement starts with (besides a variable): what completion offers there too.
+    public static let statementKeywords = ["find", "let", "set", "explain"]
 
     /// Parses statements until the end, recovering after each error at the next
     /// statement boundary. Comments and blank lines are placed among the

@@ -1,9 +1,10 @@
-import HMQSyntax
 import HMQRuntime
+import HMQSyntax
 
-extension REPL {
-    /// `.help TOPIC`: the language by example.
-    public nonisolated static let helpTopics: [(name: String, text: String)] = [
+/// The language by example: the REPL's `.help TOPIC` and the language server's hover.
+public enum Help {
+    /// Each topic and its text.
+    public static let topics: [(name: String, text: String)] = [
         ("find", """
             find VALUES: look contacts up by channel values. A type word applies to the values after it.
               find phone 14155551234, 14155559876
@@ -148,7 +149,9 @@ extension REPL {
             """),
     ]
 
-    nonisolated static func help(_ topic: String) -> String {
+    /// `.help TOPIC`: the topic's text (a word of it, `first` or `csv`, leads to its topic); with
+    /// no topic, an overview; for an unknown one, a guess and the list.
+    public static func text(_ topic: String) -> String {
         let wanted = topic.lowercased().trimmingCharacters(in: .whitespaces)
         if wanted.isEmpty {
             return """
@@ -158,13 +161,13 @@ extension REPL {
                 Stages: show where sort limit/first count unique unmatched diff format save.
                 Statements: find ..., let NAME = ..., set NAME VALUE, explain ...
                 Help on one: .help find   .help where   .help format   .help keys   .help commands
-                Topics: \(helpTopics.map(\.name).joined(separator: ", "))
+                Topics: \(topics.map(\.name).joined(separator: ", "))
                 """
         }
         let aliases = ["first": "limit", "dot": "commands", "editing": "keys", "$": "variables", "vars": "variables", "csv": "format", "json": "format", "table": "format"]
         let name = aliases[wanted] ?? wanted
-        if let entry = helpTopics.first(where: { $0.name == name }) { return entry.text }
-        let guess = Suggestion.closest(to: wanted, among: helpTopics.map(\.name))
-        return "no help on '\(topic)'" + (guess.map { "; did you mean .help \($0)?" } ?? "") + "\nTopics: " + helpTopics.map(\.name).joined(separator: ", ")
+        if let entry = topics.first(where: { $0.name == name }) { return entry.text }
+        let guess = Suggestion.closest(to: wanted, among: topics.map(\.name))
+        return "no help on '\(topic)'" + (guess.map { "; did you mean .help \($0)?" } ?? "") + "\nTopics: " + topics.map(\.name).joined(separator: ", ")
     }
 }

@@ -7,11 +7,11 @@ import Foundation
 public final class ScratchFile {
     public let path: String
 
-    public init(_ bytes: [UInt8], name: String) throws(HeymarketError) {
+    public init(_ bytes: [UInt8], name: String) throws(AtomicFile.WriteError) {
         let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         path = "\(directory)/hmq-\(name)-\(getpid())-\(UUID().uuidString)"
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-            throw HeymarketError(.temporaryFile, message: "cannot write \(path)")
+            throw AtomicFile.WriteError(description: "cannot write \(path)")
         }
     }
 

@@ -14,7 +14,7 @@ import Synchronization
 ///   named as a file (`/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/3`);
 /// - a directory is refused;
 /// - an existing file keeps its mode; a new one is 0600 (rows of contact data).
-public final class OutputFile: OutputSink, Sendable {
+public final class OutputFile: Sendable {
     /// The path asked for.
     public let path: String
     private let state: Mutex<(sink: FileSink, descriptor: Int32)>

@@ -69,7 +69,8 @@ public struct JSONWriter: Sendable {
         out += repeatElement(UInt8(ascii: " "), count: indent * level)
     }
 
-    static func format(_ d: Double) -> String {
+    /// A double as JSON writes it: whole numbers under 10^15 without a fraction, non-finite ones as `null`.
+    public static func format(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
         if d.rounded() == d, abs(d) < 1e15 { return String(Int64(d)) }
         return String(d)

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Heymarket
+@testable import HMQJSON
 
 @Suite struct JSONParserTests {
     @Test func keepsKeyOrderAndIntegers() throws {

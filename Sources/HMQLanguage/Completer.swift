@@ -1,7 +1,6 @@
 import Foundation
 import HMQRuntime
 import HMQSyntax
-import LineEditing
 
 /// What Tab offers, by context: keywords at the start of a statement, only
 /// stages after `|`, field names after `show`/`where`/`sort`/`unique`/`count by`
@@ -31,8 +30,18 @@ public struct Completer {
         self.directory = directory
     }
 
-    public static let statementKeywords = ["find", "let", "set", "explain"]
-    public static let channelTypes = ["phone", "email", "any", "file", "csv"]
+    /// Characters that end a word for completion. A quote is one, so that the
+    /// text of a path after `"` is the word. A line editor must break words
+    /// at the same characters (the host gives them to libedit).
+    public static let wordBreakCharacters = " \t\n\"'|,()=<>!;"
+
+    /// The word being completed at the end of `text`.
+    static func currentWord(_ text: String) -> Substring {
+        let start = text.lastIndex { wordBreakCharacters.contains($0) }.map { text.index(after: $0) } ?? text.startIndex
+        return text[start...]
+    }
+
+    /// The REPL's dot-commands (and psql's `\x`).
     public static let dotCommands = [".help", ".formats", ".plugins", ".vars", ".settings", ".history", ".timing", ".cache", ".output", ".once", ".pager",
                                      ".watch", ".read", ".quit", ".exit", "\\x"]
     static let conditionWords = ["and", "or", "not", "has", "contains", "matches", "in", "exists", "null", "true", "false"]
@@ -40,7 +49,7 @@ public struct Completer {
     /// Candidates for the word at the end of `text` (the statement so far,
     /// earlier lines included, up to the cursor).
     public func complete(_ text: String) -> Completions {
-        let word = String(LineEditing.currentWord(text))
+        let word = String(Self.currentWord(text))
         let before = String(text.dropLast(word.count))
         // Inside a quoted path: file names.
         if Self.insideQuote(before) { return files(matching: word) }
@@ -52,7 +61,7 @@ public struct Completer {
             let command = started.split(separator: " ").first.map(String.init) ?? ""
             switch command.lowercased() {
             case ".read", ".output", ".once": return files(matching: word)
-            case ".help": return Completions(filter(REPL.helpTopics.map(\.name), word))
+            case ".help": return Completions(filter(Help.topics.map(\.name), word))
             case ".timing": return Completions(filter(["on", "off"], word))
             case ".cache": return Completions(filter(["clear"], word))
             case "\\x": return Completions(filter(ExpandedDisplay.allCases.map(\.rawValue), word))
@@ -85,7 +94,7 @@ public struct Completer {
         }
         func word(_ token: Token) -> String { source.text(token.range).lowercased() }
         // A statement starts with a keyword or a bound name (`$found | count`).
-        guard let last = tokens.last else { return Self.statementKeywords + variables().map { "$" + $0 } }
+        guard let last = tokens.last else { return Parser.statementKeywords + variables().map { "$" + $0 } }
         if last.kind == .pipe { return StageName.all + pluginStages() }
         // The clause being typed: from the last `|` (or the statement start).
         let clause = Array(tokens.suffix(from: (tokens.lastIndex { $0.kind == .pipe }).map { $0 + 1 } ?? 0))
@@ -94,7 +103,7 @@ public struct Completer {
         let afterHead = clause.count == 1
         switch headWord {
         case "find":
-            if afterHead || last.kind == .comma { return Self.channelTypes }
+            if afterHead || last.kind == .comma { return Parser.findKeywords }
             return []
         case "let":
             if clause.count >= 3, clause[2].kind == .equals { return clause.count == 3 ? ["find"] : candidatesAfterFind(clause) }
@@ -126,12 +135,12 @@ public struct Completer {
         case "save":
             return afterHead ? [] : ["--format"]
         default:
-            return clause.count == 1 ? Self.statementKeywords : []
+            return clause.count == 1 ? Parser.statementKeywords : []
         }
     }
 
     private func candidatesAfterFind(_ clause: [Token]) -> [String] {
-        clause.count == 4 ? Self.channelTypes : []
+        clause.count == 4 ? Parser.findKeywords : []
     }
 
     /// Whether `text` ends inside an unterminated quote.
