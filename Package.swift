@@ -32,7 +32,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         // Tests only: an independent CSV reader for round trips.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
@@ -99,15 +98,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // `hmq mcp`: the tools an AI agent calls (query, explain, check, lookup), over the Model Context Protocol.
-        .target(
-            name: "HMQAgent",
-            dependencies: [
-                "Heymarket", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQHost",
-                .product(name: "MCP", package: "swift-sdk"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        // `hmq mcp`: the tools an AI agent calls (query, explain, check, lookup), over the Model Context
+        // Protocol; its own small JSON-RPC over stdio, no MCP package (whose HTTP transports would have
+        // every start of hmq load FoundationNetworking and libcurl).
+        .target(name: "HMQAgent", dependencies: ["Heymarket", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQHost"]),
         // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
         // Not the REPL: no libedit. (The API client comes along only under HMQRuntime.)
         .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "HMQSyntax", "HMQRuntime", "HMQLanguage"]),

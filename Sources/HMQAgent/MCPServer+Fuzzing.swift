@@ -1,7 +1,7 @@
 @_spi(Fuzzing) import HMQSystem
 import Foundation
+import HMQJSON
 import HMQRuntime
-import MCP
 
 /// `hmq mcp` on any bytes, as an agent could write them: the fuzz target
 /// FuzzMCP (FuzzTesting/) and its replay in the tests call this, so a crasher
@@ -16,8 +16,8 @@ extension MCPServer {
         public var answers: [String] = []
     }
 
-    /// Serves `bytes` as stdin, through the framing, screening, SDK dispatch
-    /// and tools `hmq mcp` uses, with no client (`check` and `explain` work,
+    /// Serves `bytes` as stdin, through the framing, JSON-RPC dispatch and
+    /// tools `hmq mcp` uses, with no client (`check` and `explain` work,
     /// `query` and `lookup` answer that there are no credentials, so nothing
     /// goes over the network), confined (no file, no environment), messages
     /// capped at `limit` bytes.
@@ -66,20 +66,29 @@ extension MCPServer {
     private static func problem(in answers: [String], lines: [StdioLines.Line]) -> String? {
         var answered = Set<String>()
         for answer in answers {
-            guard let json = try? JSONDecoder().decode(Value.self, from: Data(answer.utf8)), json.objectValue != nil || json.arrayValue != nil else {
+            guard let json = try? JSONParser.parse(answer), json.objectValue != nil || json.arrayValue != nil else {
                 return "it wrote what is no JSON message: \(answer.prefix(200))"
             }
-            answered.formUnion(AnsweringTransport.ids(in: Data(answer.utf8)) { $0["result"] != nil || $0["error"] != nil })
+            answered.formUnion(ids(in: json) { $0["result"] != nil || $0["error"] != nil })
         }
         for line in lines {
             let asked: [String]
             switch line {
-            case .message(let data): asked = AnsweringTransport.ids(in: data) { $0["method"] != nil }
-            case .oversized(_, let id): asked = id.map { ["\($0)"] } ?? []
+            case .message(let data): asked = (try? JSONParser.parse(data)).map { ids(in: $0) { $0["method"] != nil } } ?? []
+            case .oversized(_, let id): asked = id.map { [JSONWriter().string($0)] } ?? []
             }
             if let unanswered = asked.first(where: { !answered.contains($0) }) { return "request \(unanswered) was not answered" }
         }
         return nil
+    }
+
+    /// The ids (string or integer, as JSON text) of the messages in `json` (one, or a batch) that pass `test`.
+    private static func ids(in json: JSONValue, withKey test: (JSONObject) -> Bool) -> [String] {
+        let messages = json.arrayValue?.compactMap(\.objectValue) ?? json.objectValue.map { [$0] } ?? []
+        return messages.compactMap { message in
+            guard test(message), let id = message["id"], JSONRPC.isID(id) else { return nil }
+            return JSONWriter().string(id)
+        }
     }
 
     /// The lines of `bytes`, read in pieces of the sizes `reads` gives in turn.

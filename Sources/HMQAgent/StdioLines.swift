@@ -1,10 +1,9 @@
 import Foundation
-import MCP
+import HMQJSON
+import Heymarket
 
 /// MCP's stdio framing, one JSON message per line, read in linear time with a
-/// size cap, and written whole. (The SDK's `StdioTransport` rescans its whole
-/// buffer for each 4 KB it reads, so a message takes time quadratic in its
-/// size, and it has no cap.)
+/// size cap, and written whole.
 ///
 /// stdin is read by a thread of its own with blocking reads, so reading never
 /// waits for a call; stdout is written on a serial queue, one message at a time.
@@ -13,7 +12,7 @@ final class StdioLines: Sendable {
     enum Line: Sendable, Equatable {
         case message(Data)
         /// A line longer than the cap, discarded: its size, and its top-level `id` when the start showed it.
-        case oversized(bytes: Int, id: Value?)
+        case oversized(bytes: Int, id: JSONValue?)
     }
 
     /// The most bytes a message may be (a line's, without its newline).
@@ -64,12 +63,12 @@ final class StdioLines: Sendable {
         return true
     }
 
-    /// Writes `data` and a newline, whole.
-    func write(_ data: Data) async throws {
+    /// Writes `message` and a newline, whole.
+    func write(_ message: [UInt8]) async throws {
         let output = self.output
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             writer.async {
-                let bytes = [UInt8](data) + [UInt8(ascii: "\n")]
+                let bytes = message + [UInt8(ascii: "\n")]
                 var offset = 0
                 while offset < bytes.count {
                     let n = bytes[offset...].withUnsafeBytes { Foundation.write(output, $0.baseAddress, $0.count) }
@@ -95,7 +94,7 @@ struct LineSplitter {
     /// The line so far (never more than `limit` bytes).
     private var pending: [UInt8] = []
     /// The size of the oversized line being dropped, and its id; nil when none is.
-    private var dropping: (bytes: Int, id: Value?)?
+    private var dropping: (bytes: Int, id: JSONValue?)?
 
     init(limit: Int) { self.limit = limit }
 
@@ -141,16 +140,16 @@ struct LineSplitter {
     }
 
     /// The `id` member of the JSON object `bytes` starts (a string or an integer), when these bytes hold it.
-    static func topLevelID(_ bytes: [UInt8]) -> Value? {
+    static func topLevelID(_ bytes: [UInt8]) -> JSONValue? {
         var i = 0, depth = 0
         func skipSpace() { while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 } }
         /// The string starting at `i` (a quote), with `i` after it; nil when it does not end here.
-        func string() -> Data? {
+        func string() -> ArraySlice<UInt8>? {
             let open = i
             i += 1
             while i < bytes.count {
                 if bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
-                if bytes[i] == UInt8(ascii: "\"") { i += 1; return Data(bytes[open..<i]) }
+                if bytes[i] == UInt8(ascii: "\"") { i += 1; return bytes[open..<i] }
                 i += 1
             }
             return nil
@@ -159,7 +158,7 @@ struct LineSplitter {
             switch bytes[i] {
             case UInt8(ascii: "\""):
                 guard let key = string() else { return nil }
-                guard depth == 1, key == Data(#""id""#.utf8) else { continue }
+                guard depth == 1, key.elementsEqual(#""id""#.utf8) else { continue }
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { continue }
                 i += 1
@@ -167,12 +166,12 @@ struct LineSplitter {
                 guard i < bytes.count else { return nil }
                 if bytes[i] == UInt8(ascii: "\"") {
                     guard let text = string() else { return nil }
-                    return (try? JSONDecoder().decode(String.self, from: text)).map(Value.string)
+                    return (try? JSONParser.parse(text)).flatMap { $0.stringValue.map(JSONValue.string) }
                 }
                 let digits = bytes[i...].prefix { $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-                guard i + digits.count < bytes.count, let number = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
+                guard i + digits.count < bytes.count, let number = Int64(String(decoding: digits, as: UTF8.self)) else { return nil }
                 // `1.5` or `1e3` is not an integer id.
-                return [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[i + digits.count]) ? nil : .int(number)
+                return [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[i + digits.count]) ? nil : .integer(number)
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 depth += 1
                 i += 1

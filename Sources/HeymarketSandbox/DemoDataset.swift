@@ -25,18 +25,22 @@ public enum DemoDataset {
     }
 
     static func store() -> SandboxContactStore {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let entries = contacts().map { c -> SandboxContactStore.Entry in
-            // The encoder cannot fail on these plain values.
-            let json = (try? encoder.encode(c)) ?? Data("{}".utf8)
             var channels: [SandboxContactStore.Channel] = []
             if let phone = c.phone { channels.append(.init(type: "phone", value: phone)) }
             if let email = c.email { channels.append(.init(type: "email", value: email)) }
             if let fb = c.facebook { channels.append(.init(type: "facebook", value: fb)) }
-            return .init(json: json, channels: channels + hiddenChannels(at: c.id - 1001))
+            return .init(body: .demo(c), channels: channels + hiddenChannels(at: c.id - 1001))
         }
         return SandboxContactStore(entries: entries)
+    }
+
+    /// A demo contact as the sandbox answers it: keys sorted, slashes as they are.
+    static func json(_ contact: DemoContact) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The encoder cannot fail on these plain values.
+        return (try? encoder.encode(contact)) ?? Data("{}".utf8)
     }
 
     /// Channels a contact can be found by that none of its fields show, as on

@@ -16,9 +16,24 @@ public struct SandboxContactStore: Sendable {
     }
 
     struct Entry: Sendable {
-        var json: Data
+        /// What the contact is answered with: JSON bytes as a dataset file gave
+        /// them, or a demo contact, written only when a search finds it (a
+        /// one-shot `hmq --sandbox -e` finds a few of the 320).
+        enum Body: Sendable {
+            case json(Data)
+            case demo(DemoContact)
+        }
+        var body: Body
         /// Every channel, those the fields show first.
         var channels: [Channel]
+
+        /// The contact's JSON, as it is answered.
+        var json: Data {
+            switch body {
+            case .json(let data): data
+            case .demo(let contact): DemoDataset.json(contact)
+            }
+        }
     }
 
     /// The key of a dataset file's contact that lists channels its fields do not
@@ -75,7 +90,7 @@ public struct SandboxContactStore: Sendable {
                     channels.append(Channel(type: type, value: id))
                 }
             }
-            entries.append(Entry(json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), channels: channels))
+            entries.append(Entry(body: .json(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), channels: channels))
         }
         self.init(entries: entries)
     }

@@ -24,7 +24,7 @@ struct HMQCommand: AsyncParsableCommand {
             Exit codes: 0 ok; 2 usage, invalid input or a runtime error in the script; 3 syntax error; \
             4 API or network error (including a partly failed lookup); 5 authentication; 130 interrupted.
             """,
-        version: "hmq " + Version.text,
+        version: Version.line,
         subcommands: [RunCommand.self, SearchCommand.self, CheckCommand.self, FormatCommand.self, FormatsCommand.self,
                       ConfigCommand.self, AuthCommand.self, TokenCommand.self, SandboxCommand.self, MCPCommand.self, LSPCommand.self],
         defaultSubcommand: RunCommand.self)

@@ -3,4 +3,6 @@
 enum Version {
     static let number = "0.3.0"
     static var text: String { "\(number) (\(BuildInfo.commit))" }
+    /// What `hmq --version` prints.
+    static var line: String { "hmq " + text }
 }

@@ -18,6 +18,16 @@ import Testing
         #expect(out.stdout.hasPrefix("ok: profile 'sandbox'"))
     }
 
+    /// `hmq --version` alone is answered before the command line is parsed: the same line as with another option beside it.
+    @Test func versionAloneSaysWhatTheParserSays() async throws {
+        let alone = try await HMQProcess.run(["--version"])
+        let parsed = try await HMQProcess.run(["--version", "--sandbox"])
+        #expect(alone.status == 0 && parsed.status == 0)
+        #expect(alone.stdout == parsed.stdout)
+        #expect(alone.stdout.hasPrefix("hmq ") && alone.stdout.hasSuffix(")\n") && alone.stdout.filter { $0 == "\n" }.count == 1, "\(alone.stdout)")
+        #expect(alone.stderr.isEmpty)
+    }
+
     @Test func anUnknownOptionIsNamedWithASuggestion() async throws {
         let out = try await HMQProcess.run(["--formt", "csv", "-e", "find phone 14155551234"])
         #expect(out.status == 2)
