@@ -11,28 +11,29 @@ import HMQRuntime
 import Heymarket
 import HeymarketSandbox
 
-let sandbox = try await SandboxServer.start(service: SandboxService())
-let client = HeymarketClient(
-    credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
-    baseURL: try BaseURL(sandbox.baseURL))
-let session = HMQSession(client: client, inputs: ScriptInputs(arguments: ["14155559876"]))
+// The sandbox runs while the block does, and stops however it ends.
+try await SandboxServer.with { sandbox in
+    let client = HeymarketClient(
+        credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
+        baseURL: try BaseURL(sandbox.baseURL))
+    let session = HMQSession(client: client, inputs: ScriptInputs(arguments: ["14155559876"]))
 
-do {
-    // Rows come back as ordered JSON objects; virtual fields (name, matched) work too.
-    for try await row in session.run("find phone 14155551234, $1, email patel.family@example.com | show name, tags, matched") {
-        let name = row.fields["name"]?.stringValue ?? "-"
-        let tags = row.fields["tags"]?.arrayValue?.count ?? 0
-        print("\(name): \(tags) tag(s), found by \(row.fields["matched"].map { JSONWriter().string($0) } ?? "[]")")
-    }
-    // A session keeps let bindings: the second statement sends no request.
-    let counts = try await session.rows("let team = find phone 14155551234, 14155552003; $team | count")
-    print("contacts bound to $team:", counts.first?.fields["count"].map { JSONWriter().string($0) } ?? "?")
-    print("requests sent:", client.requestsSent)
-} catch let error as HMQError {
-    switch error {
-    case .syntax(let diagnostics): print(diagnostics.map(\.message).joined(separator: "\n"))
-    case .runtime(let failure): print(failure.diagnostic.message)
-    case .cancelled: print("cancelled")
+    do {
+        // Rows come back as ordered JSON objects; virtual fields (name, matched) work too.
+        for try await row in session.run("find phone 14155551234, $1, email patel.family@example.com | show name, tags, matched") {
+            let name = row.fields["name"]?.stringValue ?? "-"
+            let tags = row.fields["tags"]?.arrayValue?.count ?? 0
+            print("\(name): \(tags) tag(s), found by \(row.fields["matched"].map { JSONWriter().string($0) } ?? "[]")")
+        }
+        // A session keeps let bindings: the second statement sends no request.
+        let counts = try await session.rows("let team = find phone 14155551234, 14155552003; $team | count")
+        print("contacts bound to $team:", counts.first?.fields["count"].map { JSONWriter().string($0) } ?? "?")
+        print("requests sent:", client.requestsSent)
+    } catch let error as HMQError {
+        switch error {
+        case .syntax(let diagnostics): print(diagnostics.map(\.message).joined(separator: "\n"))
+        case .runtime(let failure): print(failure.diagnostic.message)
+        case .cancelled: print("cancelled")
+        }
     }
 }
-await sandbox.stop()

@@ -258,7 +258,7 @@ public actor AgentTools {
             return Answer(json: .object(report), isError: status != .ok)
         } catch let invalid as InvalidValuesError {
             return Self.failure(Self.errorObject(kind: "usage", status: .usage,
-                                                 message: LookupSummary.nothingSent(invalid: invalid.count) + " (skipInvalid: true leaves them out)",
+                                                 message: LookupSummary.nothingSent(invalid: invalid.count) + " (skip_invalid: true leaves them out)",
                                                  details: invalid.first.map(\.error.message)))
         } catch let error as HeymarketError {
             let status = ExitStatus(error)

@@ -53,7 +53,7 @@ public enum MCPServer {
                     "phone": ["type": "array", "items": ["type": "string"]],
                     "email": ["type": "array", "items": ["type": "string"]],
                     "values": ["type": "array", "items": ["type": "string"], "description": "values whose type the server infers"],
-                    "skipInvalid": ["type": "boolean", "description": "leave invalid values out (listed in 'invalid') instead of refusing them all"],
+                    "skip_invalid": ["type": "boolean", "description": "leave invalid values out (listed in 'invalid') instead of refusing them all"],
                 ],
             ],
             "annotations": ["readOnlyHint": true, "openWorldHint": true],
@@ -116,9 +116,11 @@ public enum MCPServer {
                 try arguments.allow(["text"])
                 return await tools.check(try arguments.text())
             case "lookup":
-                try arguments.allow(["phone", "email", "values", "skipInvalid"])
+                // `skipInvalid`, its name before every key became snake_case, is still taken.
+                try arguments.allow(["phone", "email", "values", "skip_invalid", "skipInvalid"])
+                let skip = try arguments.bool("skip_invalid"), formerly = try arguments.bool("skipInvalid")
                 return await tools.lookup(phones: try arguments.strings("phone"), emails: try arguments.strings("email"),
-                                          untyped: try arguments.strings("values"), skipInvalid: try arguments.bool("skipInvalid"))
+                                          untyped: try arguments.strings("values"), skipInvalid: skip ?? formerly)
             default:
                 throw ArgumentError(message: "no tool '\(arguments.tool)': query, explain, check and lookup are offered")
             }

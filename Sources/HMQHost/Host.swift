@@ -164,20 +164,14 @@ public final class Host: Sendable {
                               isolation: isolated (any Actor)? = #isolation,
                               _ body: (HeymarketClient?) async throws -> T) async throws -> T {
         if usesSandbox {
-            let running = try await SandboxServer.start(service: SandboxService())
-            do {
-                var client = HeymarketClient(credentials: try credentials(), baseURL: try BaseURL(running.baseURL), options: searchOptions, logger: logger())
+            return try await SandboxServer.with { running in
+                var client = HeymarketClient(credentials: try self.credentials(), baseURL: try BaseURL(running.baseURL), options: searchOptions, logger: logger())
                 client.serverName = "the embedded sandbox"
                 // A new sandbox each run: its answers are this process's alone.
-                client.answerCache = AnswerCache(storage: .memory, server: running.baseURL, credentials: try credentials())
+                client.answerCache = AnswerCache(storage: .memory, server: running.baseURL, credentials: try self.credentials())
                 client.notice = { [console] in console.note($0) }
                 client.onWait = { [console] in console.announce($0) }
-                let result = try await body(client)
-                await running.stop()
-                return result
-            } catch {
-                await running.stop()
-                throw error
+                return try await body(client)
             }
         }
         // The URL is checked even when nothing is sent: explain shows it.

@@ -386,7 +386,9 @@ extension Evaluator {
         var text = "# \(count) value\(count == 1 ? "" : "s")\(invalidCount > 0 ? " (\(invalidCount) invalid)" : ""), \(census.distinctCount) distinct, \(batches) request\(batches == 1 ? "" : "s") (batch \(options.batchSize), concurrency \(options.concurrency), \(pacing))\n"
         let cached = census.cachedCount
         if let age = options.cache {
-            if planner.answers?.reads != true {
+            if client == nil {
+                text += "# the answer cache is not read without a connection (--dry-run): every request is shown\n"
+            } else if planner.answers?.reads != true {
                 text += "# the answer cache is not read: " + (options.checkpoint != nil ? "a checkpoint's batches must be the same ones when it resumes" : "refresh is on") + "\n"
             } else if cached > 0 {
                 text += "# \(cached) value\(cached == 1 ? "" : "s") answered from the cache (answers younger than \(Settings.shownDuration(age))): not sent; 'set refresh on' asks anyway\n"

@@ -258,14 +258,10 @@ extension Settings {
 
     /// Seconds as `90`, `90s` or `2m` (a fraction is fine), within `range`.
     private static func seconds(_ value: String, _ name: String, _ range: ClosedRange<Double>) throws(SettingError) -> Double {
-        var text = value.trimmingWhitespaceAndNewlines().lowercased()
-        var unit = 1.0
-        if text.hasSuffix("m") { unit = 60; text.removeLast() } else if text.hasSuffix("s") { text.removeLast() }
-        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let number = Double(text), number.isFinite,
-              range.contains(number * unit) else {
-            throw SettingError(message: "'\(name)' takes seconds (\(Int(range.lowerBound)) to \(Int(range.upperBound)); 90, 90s or 2m), not '\(value)'")
+        guard let seconds = duration(value.trimmingWhitespaceAndNewlines().lowercased()), range.contains(seconds) else {
+            throw SettingError(message: "'\(name)' takes seconds (\(Int(range.lowerBound)) to \(Int(range.upperBound)); 90, 90s, 2m or 1h), not '\(value)'")
         }
-        return number * unit
+        return seconds
     }
 
     private static func onOff(_ value: String, _ name: String) throws(SettingError) -> Bool {

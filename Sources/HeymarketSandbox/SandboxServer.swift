@@ -8,8 +8,24 @@ public enum SandboxServer {
     /// Largest request body accepted (larger: 413).
     public static let maximumBodySize = 16 * 1024 * 1024
 
+    /// Starts a sandbox serving `service` (on an ephemeral port of 127.0.0.1),
+    /// runs `body` with it, and stops it however `body` ends: the one way tests,
+    /// the demo and `--sandbox` hold a sandbox for a while (as HummingbirdTesting's `test` does).
+    public static func with<T>(service: SandboxService = SandboxService(), isolation: isolated (any Actor)? = #isolation,
+                               _ body: (RunningSandbox) async throws -> T) async throws -> T {
+        let running = try await start(service: service)
+        do {
+            let result = try await body(running)
+            await running.stop()
+            return result
+        } catch {
+            await running.stop()
+            throw error
+        }
+    }
+
     /// Starts a server on `host:port` (port 0: an ephemeral port) and returns once
-    /// it is listening. Stop it with ``RunningSandbox/stop()``.
+    /// it is listening. Stop it with ``RunningSandbox/stop()`` (or use ``with(service:isolation:_:)``).
     public static func start(
         service: SandboxService,
         host: String = "127.0.0.1",

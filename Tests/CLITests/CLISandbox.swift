@@ -15,17 +15,11 @@ struct CLISandbox {
                         isolation: isolated (any Actor)? = #isolation,
                         _ body: (CLISandbox) async throws -> T) async throws -> T {
         let service = SandboxService(configuration: configuration, store: store)
-        let running = try await SandboxServer.start(service: service)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-cli-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        do {
-            let result = try await body(CLISandbox(url: running.baseURL, service: service, directory: directory))
-            await running.stop()
-            return result
-        } catch {
-            await running.stop()
-            throw error
+        return try await SandboxServer.with(service: service) { running in
+            try await body(CLISandbox(url: running.baseURL, service: service, directory: directory))
         }
     }
 

@@ -11,15 +11,7 @@ func containsJWT(_ text: String) -> Bool {
     static let knownKey = "sk_live_CANARY_7f3a9c0e5b2d4f61_do_not_print"
 
     func withServer<T>(_ configuration: SandboxConfiguration, _ body: (String) async throws -> T) async throws -> T {
-        let running = try await SandboxServer.start(service: SandboxService(configuration: configuration))
-        do {
-            let result = try await body(running.baseURL)
-            await running.stop()
-            return result
-        } catch {
-            await running.stop()
-            throw error
-        }
+        try await SandboxServer.with(service: SandboxService(configuration: configuration)) { try await body($0.baseURL) }
     }
 
     @Test func sandboxSearchPrintsRealContacts() async throws {

@@ -8,18 +8,7 @@ import Testing
 
     /// Runs `body` with a sandbox and a scratch directory (the current directory of hmq).
     func withSandbox(_ body: (String, SandboxService, URL) async throws -> Void) async throws {
-        let service = SandboxService()
-        let running = try await SandboxServer.start(service: service)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hmq-run-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        do {
-            try await body(running.baseURL, service, directory)
-            await running.stop()
-        } catch {
-            await running.stop()
-            throw error
-        }
+        try await CLISandbox.with { sandbox in try await body(sandbox.url, sandbox.service, sandbox.directory) }
     }
 
     func hmq(_ args: [String], url: String, in directory: URL? = nil, stdin: String = "", env: [String: String] = [:]) async throws -> HMQProcess.Output {

@@ -182,6 +182,14 @@ import Testing
             let refused = try await mcp.call("query", arguments)
             #expect(refused.isError && (refused.structured["error"] as? [String: Any])?["message"] as? String == message)
         }
+        // skip_invalid (its former name skipInvalid still works) leaves an invalid value out; without it, nothing is sent.
+        let refusedInvalid = try await mcp.call("lookup", ["phone": ["14155551234", "12"]])
+        #expect(refusedInvalid.isError && (refusedInvalid.structured["error"] as? [String: Any])?["message"] as? String == "1 invalid value; nothing was sent (skip_invalid: true leaves them out)",
+                "\(refusedInvalid.text)")
+        for name in ["skip_invalid", "skipInvalid"] {
+            let skipped = try await mcp.call("lookup", ["phone": ["14155551234", "12"], name: true])
+            #expect((skipped.structured["contacts"] as? [Any])?.count == 1 && (skipped.structured["invalid"] as? [Any])?.count == 1, "\(name): \(skipped.text)")
+        }
         let numbers = try await mcp.call("lookup", ["phone": [14155551234]])
         #expect((numbers.structured["error"] as? [String: Any])?["message"] as? String
                 == "'phone' must be an array of strings; it holds the number 14155551234 (quote numbers: \"14155551234\")")

@@ -9,16 +9,11 @@ import Testing
 /// The library as a Swift program uses it, against a sandbox over real HTTP.
 @Suite(.serialized) struct SessionTests {
     func withSession(_ body: (HMQSession, HeymarketClient) async throws -> Void) async throws {
-        let sandbox = try await SandboxServer.start(service: SandboxService())
-        let client = HeymarketClient(
-            credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
-            baseURL: try BaseURL(sandbox.baseURL), options: SearchOptions(rateLimit: nil))
-        do {
+        try await SandboxServer.with { sandbox in
+            let client = HeymarketClient(
+                credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
+                baseURL: try BaseURL(sandbox.baseURL), options: SearchOptions(rateLimit: nil))
             try await body(HMQSession(client: client, inputs: ScriptInputs(arguments: ["14155559876"])), client)
-            await sandbox.stop()
-        } catch {
-            await sandbox.stop()
-            throw error
         }
     }
 
@@ -160,28 +155,28 @@ struct DedupeStage: StagePlugin {
             }
             try registry.register(stage: Show())
         }
-        let sandbox = try await SandboxServer.start(service: SandboxService())
-        let client = HeymarketClient(
-            credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
-            baseURL: try BaseURL(sandbox.baseURL), options: SearchOptions(rateLimit: nil))
-        defer { Task { await sandbox.stop() } }
-        let session = HMQSession(client: client, registry: registry)
-        let rows = try await session.rows("find email patel.family@example.com, phone 14155551234 | dedupe --by last | show name")
-        #expect(rows.map { $0.fields["name"] } == [.string("Priya Patel"), .string("Ada Lovelace")])  // input order; Raj Patel dropped
-        do {
-            _ = try await session.rows("find phone 14155551234 | dedupe")
-            Issue.record("expected an option error")
-        } catch {
-            guard case .runtime(let failure) = error else { Issue.record("\(error)"); return }
-            #expect(failure.diagnostic.message == "dedupe: --by FIELD is needed")
-        }
-        // Without the plugin, the name is an unknown stage.
-        do {
-            _ = try await HMQSession(client: client).rows("find phone 14155551234 | dedupe --by last")
-            Issue.record("expected a syntax error")
-        } catch {
-            guard case .syntax(let diagnostics) = error else { Issue.record("\(error)"); return }
-            #expect(diagnostics.first?.message == "unknown stage 'dedupe'")
+        try await SandboxServer.with { sandbox in
+            let client = HeymarketClient(
+                credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
+                baseURL: try BaseURL(sandbox.baseURL), options: SearchOptions(rateLimit: nil))
+            let session = HMQSession(client: client, registry: registry)
+            let rows = try await session.rows("find email patel.family@example.com, phone 14155551234 | dedupe --by last | show name")
+            #expect(rows.map { $0.fields["name"] } == [.string("Priya Patel"), .string("Ada Lovelace")])  // input order; Raj Patel dropped
+            do {
+                _ = try await session.rows("find phone 14155551234 | dedupe")
+                Issue.record("expected an option error")
+            } catch let error as HMQError {
+                guard case .runtime(let failure) = error else { Issue.record("\(error)"); return }
+                #expect(failure.diagnostic.message == "dedupe: --by FIELD is needed")
+            }
+            // Without the plugin, the name is an unknown stage.
+            do {
+                _ = try await HMQSession(client: client).rows("find phone 14155551234 | dedupe --by last")
+                Issue.record("expected a syntax error")
+            } catch let error as HMQError {
+                guard case .syntax(let diagnostics) = error else { Issue.record("\(error)"); return }
+                #expect(diagnostics.first?.message == "unknown stage 'dedupe'")
+            }
         }
     }
 }

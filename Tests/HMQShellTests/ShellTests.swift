@@ -146,16 +146,11 @@ struct TestFormat: FormatterPlugin {
 
 enum SandboxHarness {
     static func run(isolation: isolated (any Actor)? = #isolation, _ body: (HeymarketClient) async throws -> Void) async throws {
-        let sandbox = try await SandboxServer.start(service: SandboxService())
-        let client = HeymarketClient(
-            credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
-            baseURL: try BaseURL(sandbox.baseURL), options: SearchOptions(rateLimit: nil))
-        do {
+        try await SandboxServer.with { sandbox in
+            let client = HeymarketClient(
+                credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)),
+                baseURL: try BaseURL(sandbox.baseURL), options: SearchOptions(rateLimit: nil))
             try await body(client)
-            await sandbox.stop()
-        } catch {
-            await sandbox.stop()
-            throw error
         }
     }
 }

@@ -15,15 +15,8 @@ func withSandbox<T>(
     now: @escaping @Sendable () -> Date = { Date() },
     _ body: (HeymarketClient, RunningSandbox) async throws -> T
 ) async throws -> T {
-    let running = try await SandboxServer.start(service: SandboxService(configuration: configuration))
-    do {
-        let client = HeymarketClient(credentials: credentials, baseURL: try BaseURL(running.baseURL), options: options, now: now)
-        let result = try await body(client, running)
-        await running.stop()
-        return result
-    } catch {
-        await running.stop()
-        throw error
+    try await SandboxServer.with(service: SandboxService(configuration: configuration)) { running in
+        try await body(HeymarketClient(credentials: credentials, baseURL: try BaseURL(running.baseURL), options: options, now: now), running)
     }
 }
 
