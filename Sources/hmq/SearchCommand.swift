@@ -36,11 +36,11 @@ struct SearchCommand: HMQSubcommand {
             throw CommandFailure(status: .usage, message: "--dry-run applies to hmq text; to see the requests without sending them: hmq -e 'explain find phone …'")
         }
         var all = phones.map(ChannelValue.phone) + emails.map(ChannelValue.email)
+        // Read as a line of --stdin is: the one TYPE:VALUE reader.
         for channel in channels {
-            guard let colon = channel.firstIndex(of: ":"), colon != channel.startIndex else {
-                throw CommandFailure(status: .usage, message: "--channel '\(channel)' must be TYPE:VALUE, e.g. facebook:1234")
-            }
-            all.append(ChannelValue(type: String(channel[..<colon]), value: String(channel[channel.index(after: colon)...])))
+            let value = ChannelValue(parsing: channel)
+            guard value.type != nil else { throw CommandFailure(status: .usage, message: "--channel '\(channel)' must be TYPE:VALUE, e.g. facebook:1234") }
+            all.append(value)
         }
         all += values.map(ChannelValue.untyped)
         guard !all.isEmpty || stdin else {

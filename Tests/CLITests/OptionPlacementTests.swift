@@ -69,11 +69,20 @@ import Testing
         (["--sandbox", "--timeout", "inf", "-e", "find 1"], "'timeout' takes a number of seconds"),
         (["--sandbox", "--concurrency", "1000000000000", "-e", "find 1"], "'concurrency' takes a whole number from 1 to 64"),
         (["run", "--sandbox", "/nonexistent.hmq"], "no such file: /nonexistent.hmq"),
+        (["search", "--sandbox", "--channel", "facebook"], "--channel 'facebook' must be TYPE:VALUE, e.g. facebook:1234"),
+        (["search", "--sandbox", "--channel", "1x:2"], "--channel '1x:2' must be TYPE:VALUE"),
     ] as [([String], String)])
     func usageErrorsExitTwoAndSayWhy(args: [String], message: String) async throws {
         let out = try await HMQProcess.run(args)
         #expect(out.status == 2, "\(args)")
         #expect(out.stderr.contains(message), "\(out.stderr)")
+    }
+
+    /// `--channel TYPE:VALUE` is read as a line of `--stdin` is: the same contacts either way.
+    @Test func aChannelIsReadAsAStdinLineIs() async throws {
+        let flag = try await HMQProcess.run(["search", "--sandbox", "--channel", "facebook:10001006", "--channel", "phone: 14155551234"])
+        let line = try await HMQProcess.run(["search", "--sandbox", "--stdin"], stdin: "facebook:10001006\nphone: 14155551234\n")
+        #expect(flag.status == 0 && flag.stdout == line.stdout && flag.stdout.contains("Ada Lovelace"), "\(flag.all)")
     }
 
     @Test func everySettingHasAFlagInTheHelp() async throws {
