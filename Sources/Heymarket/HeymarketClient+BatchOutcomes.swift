@@ -230,8 +230,8 @@ extension HeymarketClient {
                 answering[position] = Task {
                     let result: Result<(BatchOutcome, attribution: Attribution?), any Error>
                     do {
-                        let outcome = try await client.run(batch, of: total)
-                        let attribution = pooled ? client.attribution(of: outcome) : nil
+                        var outcome = try await client.run(batch, of: total)
+                        let attribution = pooled ? client.attribution(of: &outcome) : nil
                         // Settled now (nothing to ask): journaled before it counts as done.
                         if attribution == nil, let journal { journal.checkpoint.record(outcome, lookup: journal.lookup) }
                         result = .success((outcome, attribution))
@@ -325,11 +325,13 @@ extension HeymarketClient {
 
     /// What exact attribution must ask about an answered batch: its contacts,
     /// one per id, and the values each one's fields show; nil when nothing.
-    func attribution(of outcome: BatchOutcome) -> BatchOutcomes.Attribution? {
+    /// The outcome keeps the values its fields show (``BatchOutcome/fieldHits``), so they are matched once.
+    func attribution(of outcome: inout BatchOutcome) -> BatchOutcomes.Attribution? {
         guard options.attribution == .exact, case .success(let contacts) = outcome.result else { return nil }
         // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
         let groups = Contact.grouped(contacts)
         let fieldHits = ContactMatcher(normalizer: options.normalizer).match(contacts: groups, values: outcome.batch.values)
+        outcome.fieldHits = fieldHits
         guard AttributionProbe.isNeeded(valueCount: outcome.batch.values.count, fieldHits: fieldHits) else { return nil }
         return BatchOutcomes.Attribution(contacts: groups.map { $0[0] }, fieldHits: fieldHits)
     }

@@ -15,6 +15,9 @@ extension HeymarketClient {
         var rejected: [(value: NormalizedChannelValue, error: HeymarketError)] = []
         /// The checkpoint line it was replayed from, when it was.
         var replayedLine: Int?
+        /// For each contact of the answer (one per id), the values its fields show, once
+        /// exact attribution has matched them: the assembler takes them rather than matching again.
+        var fieldHits: [[Int]]?
 
         init(batch: ChannelBatch, result: Result<[Contact], BatchFailure>, attempts: Int) {
             self.batch = batch
@@ -114,6 +117,7 @@ extension HeymarketClient {
         // Contact indexes are those of the answer's contacts, one per id (see ``Contact/grouped(_:)``).
         let groups = Contact.grouped(contacts)
         let fieldHits = ContactMatcher(normalizer: options.normalizer).match(contacts: groups, values: batch.values)
+        outcome.fieldHits = fieldHits
         guard AttributionProbe.isNeeded(valueCount: batch.values.count, fieldHits: fieldHits) else { return }
         let findings = try await AttributionProbe(contacts: groups.map { $0[0] }, fieldHits: fieldHits, valueCount: batch.values.count) { indexes in
             var attempts = 0

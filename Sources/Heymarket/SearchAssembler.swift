@@ -72,7 +72,8 @@ struct SearchAssembler {
             let groups = Contact.grouped(records)
             contacts = groups.map { $0[0] }
             let attribution = BatchAttribution(
-                valueCount: sent, fieldHits: matcher.match(contacts: groups, values: batch.values), probe: outcome.findings)
+                // Matched once: exact attribution already did, when it looked at the answer.
+                valueCount: sent, fieldHits: outcome.fieldHits ?? matcher.match(contacts: groups, values: batch.values), probe: outcome.findings)
             hits = attribution.hits
             verdicts = attribution.verdicts
             untied = hits.contains(where: \.isEmpty)
