@@ -166,6 +166,50 @@ import Testing
         #expect(viaQuery == viaScript, "MCP query vs find")
     }
 
+    /// The answer cache is one mechanism: what `find` learned in one process,
+    /// `hmq search`, ``HMQSession``, the REPL and the MCP `lookup` and `query`
+    /// tools all answer from, sending nothing and giving the same contacts.
+    /// (A day's cache: how long the test takes does not matter.)
+    @MainActor
+    @Test func everyFrontEndReadsTheOneAnswerCache() async throws {
+        try await CLISandbox.with { sandbox in
+            let home = sandbox.directory.appendingPathComponent("cache").path
+            let phones = ["14155551234", "14155559876", "19990000000"]
+            let find = "find phone " + phones.joined(separator: ", ") + " | show id"
+            let learned = try await sandbox.hmq(["--cache", "1d", "-f", "ndjson", "-e", find], env: ["XDG_CACHE_HOME": home])
+            #expect(learned.status == 0, "\(learned.stderr)")
+            let ids = learned.stdout.split(separator: "\n").map { Self.id(try? JSONParser.parse(Array($0.utf8)).objectValue?["id"]) }
+            let sent = sandbox.searchRequests
+            #expect(ids == ["1001", "1002"] && sent > 0)
+
+            let search = try await sandbox.hmq(["search", "--cache", "1d"] + phones.flatMap { ["--phone", $0] }, env: ["XDG_CACHE_HOME": home])
+            #expect(Self.ids(try JSONParser.parse(Array(search.stdout.utf8))) == ids, "hmq search: \(search.all)")
+
+            // In this process: a client on the same cache, as the host makes one.
+            var client = try Self.client(sandbox.url)
+            client.answerCache = AnswerCache(storage: .directory(home + "/hmq/answers"), server: try BaseURL(sandbox.url).description,
+                                             credentials: .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key)))
+            var settings = Settings(format: "ndjson")
+            settings.cache = 86_400
+            let session = try await HMQSession(client: client, settings: settings).rows(find)
+            #expect(session.map { Self.id($0.fields["id"]) } == ids, "session")
+
+            let sink = CollectedText(), output = CountingSink(sink)
+            let repl = await REPL(reader: ScriptedLineReader([.line(find)]), evaluator: Evaluator(client: client, registry: BuiltinFormatters.registry, output: output, settings: settings),
+                                  output: output, configuration: .init(target: "sandbox", welcome: false), renderer: .init(), writeError: { _ in }, interruptCount: { 0 })
+            _ = await repl.run()
+            #expect(sink.text.split(separator: "\n").map { Self.id(try? JSONParser.parse(Array($0.utf8)).objectValue?["id"]) } == ids, "REPL: \(sink.text)")
+
+            let tools = AgentTools(client: client, registry: BuiltinFormatters.registry, settings: settings, inputs: ScriptInputs())
+            let lookup = await tools.lookup(phones: phones, emails: [], untyped: [])
+            #expect(Self.ids(lookup.json.objectValue?["contacts"], contact: "contact") == ids && lookup.json.objectValue?["from_cache"] == .integer(3), "MCP lookup: \(lookup.json)")
+            let query = await tools.query(find, limit: AgentTools.maximumRowLimit)
+            #expect(Self.ids(query.json.objectValue?["rows"]) == ids, "MCP query: \(query.json)")
+
+            #expect(sandbox.searchRequests == sent, "every front end answered from the cache: \(sandbox.searchRequests - sent) more requests")
+        }
+    }
+
     @Test func twoFindsSharingSettingsAreOneRequest() async throws {
         #expect(try await viaSession(Self.scripts[0]).requests == 1)
         #expect(try await viaSession(Self.scripts[3]).requests == 1)
