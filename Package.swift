@@ -130,6 +130,7 @@ let package = Package(
                 "Heymarket",
                 "HeymarketSandbox",
                 "HMQJSON",
+                "HMQSystem",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

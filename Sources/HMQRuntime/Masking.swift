@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HMQJSON
+import HMQSystem
 import Heymarket
 import HMQSyntax
 import Synchronization
@@ -51,7 +52,7 @@ public struct Masker: Sendable {
 
     private func token(_ kind: String, _ value: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key)
-        return kind + ":" + mac.prefix(5).map { String(format: "%02x", $0) }.joined()
+        return kind + ":" + Hex.string(mac.prefix(5))
     }
 
     /// `14155550007` → `1415•••0007`: of 11 or more digits the first four and

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HMQJSON
+import HMQSystem
 import Synchronization
 
 /// A journal of finished batches (`--checkpoint FILE`, `set checkpoint "FILE"`),
@@ -210,7 +211,7 @@ public final class SearchCheckpoint: Sendable {
 
     /// A fingerprint of `text`: 16 bytes of SHA-256, as hex.
     static func fingerprint(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(text.utf8)).prefix(16))
     }
 
     static func fingerprint(_ batch: ChannelBatch) -> String {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HMQSystem
 import Synchronization
 
 /// One input value as read, with a tag saying where it came from (opaque
@@ -261,7 +262,7 @@ public struct SearchPlanner: Sendable {
         census.distinctCount = census.inputCount - census.invalidCount - extra
         census.batchSize = batchSize
         census.batchCount = (census.distinctCount - census.cached.count + batchSize - 1) / batchSize
-        census.fingerprint = hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+        census.fingerprint = Hex.string(hash.finalize().prefix(16))
         if !repeated.isEmpty {
             let again = try open()
             var seen = Set<ChannelValue>()

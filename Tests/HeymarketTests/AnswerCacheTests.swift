@@ -1,5 +1,6 @@
 import Foundation
 import HMQJSON
+import HMQSystem
 import HeymarketSandbox
 import Testing
 import TestSupport
@@ -177,6 +178,14 @@ import TestSupport
         #expect(here.answer(for: value, maximumAge: 60) == nil)
         here.store(NormalizedChannelValue(type: "phone", value: "14155550004"), contacts: [], whole: true, group: nil)
         #expect((try FileManager.default.contentsOfDirectory(atPath: elsewhere)).count == 1, "nothing new written through the link")
+    }
+
+    /// Keys and group ids are digests as hex: two lowercase digits a byte, as `%02x` writes them.
+    @Test func hexIsTwoLowercaseDigitsAByte() {
+        #expect(Hex.string([0x00, 0x0F, 0xA5, 0xFF, 0x10]) == "000fa5ff10")
+        #expect(Hex.string([UInt8]()) == "")
+        let bytes = (0...255).map(UInt8.init)
+        #expect(Hex.string(bytes) == bytes.map { String(format: "%02x", $0) }.joined())
     }
 
     @Test func anUntypedValueSpelledLikeATypedOneIsAnotherValue() throws {
