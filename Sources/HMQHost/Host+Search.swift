@@ -15,11 +15,6 @@ public struct InvalidValuesError: Error, Sendable {
 }
 
 extension Host {
-    /// The first items of a list of `count`, then how many more: a note stays a few lines long.
-    static func listed(_ first: [String], count: Int, separator: String = ", ") -> String {
-        first.joined(separator: separator) + (count > first.count ? "\(separator)… (\(count - first.count) more)" : "")
-    }
-
     /// What `hmq search` and the agent's `lookup` make of a lookup's census
     /// before anything is sent: false when invalid values stop it (with
     /// `invalid = error`, the default); `note` hears what a person should know
@@ -63,7 +58,7 @@ extension Host {
         let console = self.console
         let masker = Masker(settings.mask)
         var contacts = ContactArrayWriter(console: console, writer: JSONWriter(indent: pretty || Console.isTerminal(1) ? 2 : nil))
-        var outcomes = SearchOutcomes(keepsAll: report, namesOrigins: namesOrigins)
+        var outcomes = SearchOutcomes(keepsAll: report)
         var invalidCount: Int?
         let summary = try await withClient(options: settings.searchOptions) { client -> LookupSummary in
             guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
@@ -109,7 +104,10 @@ extension Host {
             try contacts.finish(printsEmpty: !summary.nothingLookedUp)
         }
         if let invalidCount { throw CommandFailure(status: .usage, message: Self.invalidMessage(invalidCount)) }
-        outcomes.note(on: console, report: report)
+        let wording = NoteWording(typed: true, listsUnmatched: report ? nil : "--report lists them all",
+                                  attribution: settings.attribution, asksExact: "--attribution exact", listsInvalid: nil,
+                                  origin: { namesOrigins ? ValueFiles.searchOrigin($0.origin) : nil })
+        for note in summary.notes(wording) { console.note(note.line) }
         // What stopped the run first, in one line; then each batch with its values.
         let status = ExitStatus(summary)
         if let stop = summary.failures.first(where: { $0.error.stopsTheRun }) {
@@ -193,67 +191,19 @@ struct ContactArrayWriter {
     }
 }
 
-/// What `hmq search` says of the values that found no contact, gathered one
-/// at a time in input order: how many of each outcome and the first few (for
-/// the notes), and, for `--report`, every one.
+/// What `hmq search` keeps of the values that found no contact for `--report`:
+/// every one, in input order (the notes on stderr come from the ``LookupSummary``).
 struct SearchOutcomes {
-    /// A count and the first ``shown`` entries.
-    struct Named {
-        static let shown = 10
-        var count = 0
-        var first: [String] = []
-
-        mutating func add(_ entry: @autoclosure () -> String) {
-            count += 1
-            if first.count < Self.shown { first.append(entry()) }
-        }
-    }
-
     let keepsAll: Bool
-    let namesOrigins: Bool
     /// With `keepsAll`: every input value but those matched, in input order.
     private(set) var kept: [SearchResult.InputOutcome] = []
-    private var unmatched = Named()
-    private var undetermined = Named()
-    /// Invalid here (never sent), and refused by the server alone (an HTTP status).
-    private var invalid = Named()
-    private var refused = Named()
 
-    init(keepsAll: Bool, namesOrigins: Bool) {
+    init(keepsAll: Bool) {
         self.keepsAll = keepsAll
-        self.namesOrigins = namesOrigins
     }
 
     mutating func add(_ input: InputValue, _ normalized: NormalizedChannelValue?, _ outcome: SearchResult.Outcome) {
-        switch outcome {
-        case .matched: return
-        case .unmatched: unmatched.add(input.value.description)
-        case .undetermined: undetermined.add(input.value.description)
-        case .invalid(let e):
-            // Each named by where it came from (`stdin:12`), when known.
-            let entry = (namesOrigins ? ValueFiles.searchOrigin(input.origin) + ": " : "") + e.message
-            if e.status == nil { invalid.add(entry) } else { refused.add(entry) }
-        case .failed, .notSearched: break
-        }
+        if case .matched = outcome { return }
         if keepsAll { kept.append(.init(value: input.value, normalized: normalized, outcome: outcome)) }
-    }
-
-    /// The notes on stderr (what matched no contact only without `--report`, which lists it).
-    func note(on console: Console, report: Bool) {
-        if !report, unmatched.count > 0 {
-            console.note("\(unmatched.count) value\(unmatched.count == 1 ? "" : "s") matched no contact: "
-                         + Host.listed(unmatched.first, count: unmatched.count) + " (--report lists them all)")
-        }
-        if undetermined.count > 0 {
-            console.note("\(undetermined.count) value\(undetermined.count == 1 ? "" : "s") undetermined (a contact came back that no field ties to an input value; --attribution exact asks the server which): "
-                         + Host.listed(undetermined.first, count: undetermined.count))
-        }
-        if invalid.count > 0 {
-            console.note("\(invalid.count) invalid value\(invalid.count == 1 ? "" : "s") left out: " + Host.listed(invalid.first, count: invalid.count, separator: "; "))
-        }
-        if refused.count > 0 {
-            console.note("\(refused.count) value\(refused.count == 1 ? " was" : "s were") refused by the server, alone (the others of its batch were answered): "
-                         + Host.listed(refused.first, count: refused.count, separator: "; "))
-        }
     }
 }

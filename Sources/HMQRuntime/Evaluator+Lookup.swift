@@ -281,7 +281,7 @@ extension Evaluator {
     /// The rows of values that found no contact (`| unmatched`) go to
     /// `onOutcomes` as they settle with `streamsOutcomes` (it returns false when it
     /// needs no more, which stops the lookup too); the summary keeps them all
-    /// only with `keepOutcomes`, else their counts and first values.
+    /// only with `keepOutcomes` (the summary's notes count and name the first).
     ///
     /// Values stream: a census pass (counts, invalid values, repeats), the
     /// batches, and a pass beside them for each value's outcome, so memory
@@ -328,7 +328,7 @@ extension Evaluator {
             }
             try flush()
             if wholeResult { _ = try onRows(summary.matches.map(Row.init(match:))) }
-            return collector.summary(failures: summary.failures, attributionFailures: summary.attributionFailures)
+            return collector.summary(summary)
         } catch let error as HeymarketError {
             throw RuntimeError.api(error, range: find.range)
         }
@@ -362,7 +362,7 @@ extension Evaluator {
         for (input, outcome) in zip(values, result.inputs) {
             collector.add(outcome.value, outcome.normalized, outcome.outcome, origin: originOf(input.origin))
         }
-        return collector.summary(failures: result.failures, attributionFailures: result.attributionFailures)
+        return collector.summary(result.summary(of: values))
     }
 
     /// Writes the requests a pipeline would send (never the Authorization header), a batch at a time.
@@ -427,15 +427,13 @@ extension Evaluator {
 }
 
 /// Gathers what became of the values that found no contact, one at a time in
-/// input order: as rows for `| unmatched` (handed on as they come, or kept),
-/// and as counts and first values for the notes.
+/// input order, as rows for `| unmatched` (handed on as they come, or kept);
+/// the notes come from the lookup's ``LookupSummary``.
 struct OutcomeCollector {
     let keepRows: Bool
     let streams: Bool
     private var pending: [Row] = []
     private var kept: [Row] = []
-    private var counts: [SourceSummary.Reason: Int] = [:]
-    private var first: [SourceSummary.Reason: [String]] = [:]
     private var attributionError: [NormalizedChannelValue: HeymarketError] = [:]
 
     init(keepRows: Bool, streams: Bool) {
@@ -475,8 +473,6 @@ struct OutcomeCollector {
         var hidden = false
         if case .invalid(let e) = outcome, e.code == .credentialInValue { hidden = true }
         let shown = hidden ? "(not shown: it holds a credential)" : value.value
-        counts[reason, default: 0] += 1
-        if first[reason, default: []].count < SourceSummary.valuesNamed { first[reason, default: []].append(shown) }
         guard keepRows || streams else { return }
         let row = Row(fields: JSONObject([
             .init(key: "type", value: value.type.map(JSONValue.string) ?? .null),
@@ -494,8 +490,9 @@ struct OutcomeCollector {
         return pending
     }
 
-    func summary(failures: [BatchFailure], attributionFailures: [BatchFailure]) -> SourceSummary {
-        SourceSummary(unmatched: kept, counts: counts, firstValues: first, failures: failures, attributionFailures: attributionFailures)
+    /// What the find came to: the rows kept, and the lookup's summary (its notes).
+    func summary(_ lookup: LookupSummary) -> SourceSummary {
+        SourceSummary(unmatched: kept, lookup: lookup, failures: lookup.failures, attributionFailures: lookup.attributionFailures)
     }
 }
 

@@ -148,7 +148,7 @@ struct RecordsLookup {
         }
         if outcome != .invalid, !unread.isEmpty { unreadCells += unread.count }
         counts[outcome, default: 0] += 1
-        if outcome != .matched, first[outcome, default: []].count < SourceSummary.valuesNamed {
+        if outcome != .matched, first[outcome, default: []].count < LookupSummary.namedValues {
             first[outcome, default: []].append(origin(record.line, -1))
         }
         func meta(_ matchedBy: JSONValue) -> [JSONObject.Member] {
@@ -244,7 +244,7 @@ extension Evaluator {
                 try joiner.finishAll()
                 _ = try onRows(joiner.take())
             }
-            var summary = SourceSummary(unmatched: [], counts: [:], firstValues: [:], failures: lookup.failures,
+            var summary = SourceSummary(unmatched: [], lookup: nil, failures: lookup.failures,
                                         attributionFailures: lookup.attributionFailures)
             if let note = joiner.note(range: find.range, listing: listing, stopped: !ended) { summary.notes.append(note) }
             let invalid = joiner.counts[.invalid] ?? 0

@@ -190,21 +190,16 @@ public actor Evaluator {
     /// each reason (failed values are named by the error instead).
     func noteOutcomes(_ summary: SourceSummary, pipeline: Pipeline) {
         for note in summary.notes { events.note(note) }
-        guard case .find(let find) = pipeline.source, summary.unmatchedCount > 0 else { return }
+        guard case .find(let find) = pipeline.source, let lookup = summary.lookup else { return }
         if pipeline.stages.contains(where: { if case .unmatched = $0 { true } else { false } }) { return }
-        func note(_ reason: SourceSummary.Reason, _ what: String, _ suggestion: String) {
-            let count = summary.counts[reason] ?? 0
-            let values = summary.firstValues[reason] ?? []
-            guard count > 0 else { return }
-            let shown = values.joined(separator: ", ") + (count > values.count ? ", … (\(count - values.count) more)" : "")
-            events.note(Diagnostic(id: .runtime, severity: .note, range: find.range,
-                                   message: "\(count) value\(count == 1 ? "" : "s") \(what): \(shown)", suggestion: suggestion))
+        // A find names each value's type itself: values are named as written.
+        let namer = originNamer(for: find)
+        let wording = NoteWording(typed: false, listsUnmatched: "list them with '| unmatched'", attribution: settings.attribution,
+                                  asksExact: "'set attribution exact' (--attribution exact)", listsInvalid: "'| unmatched' lists them with the reason",
+                                  origin: { namer($0.origin) })
+        for note in lookup.notes(wording) {
+            events.note(Diagnostic(id: .runtime, severity: .note, range: find.range, message: note.message, suggestion: note.suggestion))
         }
-        note(.noContact, "matched no contact", "list them with '| unmatched'")
-        note(.undetermined, "undetermined (a contact came back that no field ties to an input value)",
-             settings.attribution == .exact ? "exact attribution could not settle them: see the error"
-                 : "'set attribution exact' (--attribution exact) asks the server which")
-        note(.invalid, "skipped as invalid", "'| unmatched' lists them with the reason")
     }
 
     /// Says once per lookup which phone values were searched without the

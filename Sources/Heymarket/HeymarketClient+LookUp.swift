@@ -55,7 +55,7 @@ extension HeymarketClient {
         var cursor = OutcomeCursor(reader: try open(), planner: planner, census: census)
         func handOver(toTheEnd: Bool) throws {
             try cursor.advance(toTheEnd: toTheEnd) { input, normalized, outcome in
-                summary.count(outcome, normalized)
+                summary.count(input, outcome, normalized)
                 _ = try onEvent(.outcome(input, normalized, outcome))
             }
         }

@@ -142,10 +142,14 @@ extension SearchResult {
     }
 
     /// The summary of this result's lookup (see ``LookupSummary``).
-    public var summary: LookupSummary {
+    public var summary: LookupSummary { summary(of: inputs.map { InputValue($0.value) }) }
+
+    /// The summary of this result's lookup, whose input values (with where each
+    /// came from, for the notes) were `values`, one per ``inputs`` entry.
+    public func summary(of values: [InputValue]) -> LookupSummary {
         var summary = LookupSummary(failures: failures, attributionFailures: attributionFailures, requestCount: requestCount)
         summary.cachedCount = cachedCount
-        for input in inputs { summary.count(input.outcome, input.normalized) }
+        for (value, input) in zip(values, inputs) { summary.count(value, input.outcome, input.normalized) }
         return summary
     }
 }

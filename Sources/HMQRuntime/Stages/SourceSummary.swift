@@ -14,11 +14,8 @@ struct SourceSummary {
     /// One row per input value that found no contact: type, value, reason,
     /// detail (kept only when asked for: a binding, `--report`).
     var unmatched: [Row] = []
-    /// How many values found no contact, by reason, and the first of each (as given).
-    var counts: [Reason: Int] = [:]
-    var firstValues: [Reason: [String]] = [:]
-    /// How many values a note names before it says how many more.
-    static let valuesNamed = 10
+    /// A find's lookup, once it ended: its notes on the values that found no contact.
+    var lookup: LookupSummary?
     var failures: [BatchFailure] = []
     /// Batches whose exact attribution could not finish (their values stay undetermined).
     var attributionFailures: [BatchFailure] = []
@@ -36,23 +33,14 @@ struct SourceSummary {
     init(unmatched rows: [Row], failures: [BatchFailure]) {
         unmatched = rows
         self.failures = failures
-        for row in rows {
-            guard let reason = row.fields["reason"]?.stringValue.flatMap(Reason.init(rawValue:)) else { continue }
-            counts[reason, default: 0] += 1
-            if firstValues[reason, default: []].count < Self.valuesNamed, let value = row.fields["value"]?.stringValue { firstValues[reason, default: []].append(value) }
-        }
     }
 
-    init(unmatched: [Row], counts: [Reason: Int], firstValues: [Reason: [String]], failures: [BatchFailure], attributionFailures: [BatchFailure]) {
+    init(unmatched: [Row], lookup: LookupSummary?, failures: [BatchFailure], attributionFailures: [BatchFailure]) {
         self.unmatched = unmatched
-        self.counts = counts
-        self.firstValues = firstValues
+        self.lookup = lookup
         self.failures = failures
         self.attributionFailures = attributionFailures
     }
-
-    /// How many values found no contact, whatever the reason.
-    var unmatchedCount: Int { counts.values.reduce(0, +) }
 
     /// What the stages see at the end of the stream.
     var end: StreamEnd { StreamEnd(unmatched: unmatched, incomplete: !failures.isEmpty) }
