@@ -89,9 +89,9 @@ let package = Package(
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
         // It builds the language services' vocabulary from its own tables.
         .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQLanguage", "HMQJSON", "HMQSystem", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
-        // The built-in output formatters, as plugins over HMQRuntime's protocol. Heymarket
-        // only for Contact.tag (how the API's two shapes of a tag read, in text cells).
-        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "HMQSystem", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
+        // The built-in output formatters, as plugins over HMQRuntime's protocol. Not the API
+        // client: a tag in a text cell reads through HMQRuntime's Row.tag.
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "HMQSystem", "TextWidth", .product(name: "Yams", package: "Yams")]),
         // What a program hosting hmq takes from its surroundings: config, credentials,
         // plugins, the connection or an embedded sandbox, the console; the CLI is built on it.
         .target(
