@@ -153,7 +153,7 @@ let package = Package(
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "HMQLanguage", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "HMQSystem", "Heymarket", "TestSupport"]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQLanguage", "HMQRuntime", "HMQFormatters", "HMQJSON", "TestSupport"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQLanguage", "HMQRuntime", "HMQFormatters", "HMQSyntax", "HMQJSON", "TestSupport"]),
         .testTarget(name: "HMQHostTests", dependencies: ["HMQHost", "HMQRuntime", "Heymarket"]),
         .testTarget(name: "HMQAgentTests", dependencies: ["HMQAgent", "HMQJSON", "Heymarket"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
