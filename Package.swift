@@ -78,17 +78,20 @@ let package = Package(
         // Nothing of the language: word breaks and Tab's candidates come in from the REPL.
         .target(name: "LineEditing", dependencies: ["CLibedit"]),
         // The language services the REPL and the language server share: completion, help
-        // topics, the words of dot-commands. No line editing (libedit), no terminal.
-        .target(name: "HMQLanguage", dependencies: ["HMQSyntax", "HMQRuntime"]),
+        // topics, the words of dot-commands. No line editing (libedit), no terminal, no
+        // runtime: what they know of one hmq (settings, fields, formats, plugin stages, the
+        // checks) comes in as a LanguageVocabulary, which HMQRuntime builds.
+        .target(name: "HMQLanguage", dependencies: ["HMQSyntax"]),
         // The interactive REPL: statements over lines, dot-commands, the pager, history policy.
         .target(name: "HMQShell", dependencies: ["LineEditing", "HMQLanguage", "HMQRuntime", "HMQSyntax", "HMQSystem", "Heymarket"]),
         // The config file (profiles) and where Secret Keys come from.
         .target(name: "HMQConfig", dependencies: ["HMQRuntime", "HMQSystem", "Heymarket", .product(name: "TOMLKit", package: "TOMLKit")]),
         // AST -> rows: planner, evaluator, settings, plugin protocols and registry.
-        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
-        // The built-in output formatters, as plugins over HMQRuntime's protocol. Heymarket
-        // only for Contact.tag (how the API's two shapes of a tag read, in text cells).
-        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "HMQSystem", "TextWidth", "Heymarket", .product(name: "Yams", package: "Yams")]),
+        // It builds the language services' vocabulary from its own tables.
+        .target(name: "HMQRuntime", dependencies: ["HMQSyntax", "HMQLanguage", "HMQJSON", "HMQSystem", "Heymarket", .product(name: "Crypto", package: "swift-crypto")]),
+        // The built-in output formatters, as plugins over HMQRuntime's protocol. Not the API
+        // client: a tag in a text cell reads through HMQRuntime's Row.tag.
+        .target(name: "HMQFormatters", dependencies: ["HMQRuntime", "HMQJSON", "HMQSystem", "TextWidth", .product(name: "Yams", package: "Yams")]),
         // What a program hosting hmq takes from its surroundings: config, credentials,
         // plugins, the connection or an embedded sandbox, the console; the CLI is built on it.
         .target(
@@ -103,13 +106,14 @@ let package = Package(
         // every start of hmq load FoundationNetworking and libcurl).
         .target(name: "HMQAgent", dependencies: ["Heymarket", "HMQJSON", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQHost"]),
         // `hmq lsp`: the Language Server Protocol for editors; its own framing, no LSP package.
-        // Not the REPL: no libedit. (The API client comes along only under HMQRuntime.)
-        .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "HMQSyntax", "HMQRuntime", "HMQLanguage"]),
+        // Neither the REPL (no libedit) nor the runtime and the API client: the vocabulary
+        // it checks and completes with is handed in (`hmq lsp` gives HMQRuntime's).
+        .target(name: "LanguageServer", dependencies: ["HMQJSON", "HMQSystem", "HMQSyntax", "HMQLanguage"]),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "hmq",
             dependencies: [
-                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQSystem", "HMQConfig", "HMQHost", "HMQAgent", "LanguageServer",
+                "Heymarket", "HeymarketSandbox", "HMQSyntax", "HMQRuntime", "HMQLanguage", "HMQSystem", "HMQConfig", "HMQHost", "HMQAgent", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildInfo"]
@@ -149,7 +153,7 @@ let package = Package(
         ),
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "HMQLanguage", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "HMQSystem", "Heymarket", "TestSupport"]),
-        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQJSON", "Heymarket", "TestSupport"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQLanguage", "HMQRuntime", "HMQFormatters", "HMQSyntax", "HMQJSON", "TestSupport"]),
         .testTarget(name: "HMQHostTests", dependencies: ["HMQHost", "HMQRuntime", "Heymarket"]),
         .testTarget(name: "HMQAgentTests", dependencies: ["HMQAgent", "HMQJSON", "Heymarket"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),

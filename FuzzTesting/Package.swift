@@ -19,7 +19,10 @@ let package = Package(
         .executableTarget(name: "FuzzRegex", dependencies: [.product(name: "HMQRuntime", package: "hmq")]),
         .executableTarget(name: "FuzzJournal", dependencies: ["FuzzSupport", .product(name: "Heymarket", package: "hmq"), .product(name: "HeymarketSandbox", package: "hmq")]),
         .executableTarget(name: "FuzzMCP", dependencies: ["FuzzSupport", .product(name: "HMQAgent", package: "hmq")]),
-        .executableTarget(name: "FuzzLSP", dependencies: [.product(name: "LanguageServer", package: "hmq")]),
+        .executableTarget(name: "FuzzLSP", dependencies: [
+            .product(name: "LanguageServer", package: "hmq"), .product(name: "HMQLanguage", package: "hmq"),
+            .product(name: "HMQRuntime", package: "hmq"), .product(name: "HMQFormatters", package: "hmq"),
+        ]),
         // Waiting for an async check from libFuzzer's synchronous callback.
         .target(name: "FuzzSupport"),
     ],

@@ -1,8 +1,6 @@
 import HMQJSON
 import HMQRuntime
 import TextWidth
-// Contact.tag: how the API's two shapes of a tag (text, or {"id", "tag"}) read.
-import Heymarket
 
 /// How a value reads in a text format: strings as they are, numbers and
 /// booleans as JSON writes them, a list as a spreadsheet shows it (see
@@ -35,7 +33,7 @@ enum Cell {
             var scalar = element
             if case .object(let object) = element {
                 guard object["tag"] != nil else { return nil }
-                scalar = Contact.tag(element)
+                scalar = Row.tag(element)
             }
             switch scalar {
             case .string(let s): texts.append(s)

@@ -1,5 +1,4 @@
 import Foundation
-import HMQRuntime
 import HMQSyntax
 
 /// What Tab offers, by context: keywords at the start of a statement, only
@@ -8,27 +7,25 @@ import HMQSyntax
 /// `format`, variables after `$`, channel types after `find` or `,`, setting
 /// names after `set`, and file names only inside a quoted path.
 public struct Completer {
-    /// Field names to offer (documented ones and those seen in results).
-    public var fields: () -> [String]
-    /// Output format names (external plugins included).
-    public var formats: () -> [String]
-    /// Options of a format, by name (`--max-width`, ...).
-    public var formatOptions: (String) -> [String]
+    /// The settings, fields, formats and plugin stages of this hmq.
+    public var vocabulary: LanguageVocabulary
+    /// Field names seen in this session's results, beyond the vocabulary's contact fields.
+    public var seenFields: () -> [String]
     /// Variable names, without `$`.
     public var variables: () -> [String]
-    /// Stage names plugins provide.
-    public var pluginStages: () -> [String] = { [] }
     /// Where relative paths start.
     public var directory: String
 
-    public init(fields: @escaping () -> [String], formats: @escaping () -> [String], formatOptions: @escaping (String) -> [String] = { _ in [] },
-                variables: @escaping () -> [String], directory: String = FileManager.default.currentDirectoryPath) {
-        self.fields = fields
-        self.formats = formats
-        self.formatOptions = formatOptions
+    public init(vocabulary: LanguageVocabulary, seenFields: @escaping () -> [String] = { [] }, variables: @escaping () -> [String],
+                directory: String = FileManager.default.currentDirectoryPath) {
+        self.vocabulary = vocabulary
+        self.seenFields = seenFields
         self.variables = variables
         self.directory = directory
     }
+
+    /// Field names to offer (the contact's and those seen in results).
+    func fields() -> [String] { vocabulary.contactFields + seenFields() }
 
     /// Characters that end a word for completion. A quote is one, so that the
     /// text of a path after `"` is the word. A line editor must break words
@@ -61,10 +58,10 @@ public struct Completer {
             let command = started.split(separator: " ").first.map(String.init) ?? ""
             switch command.lowercased() {
             case ".read", ".output", ".once": return files(matching: word)
-            case ".help": return Completions(filter(Help.topics.map(\.name), word))
+            case ".help": return Completions(filter(Help(vocabulary).topics.map(\.name), word))
             case ".timing": return Completions(filter(["on", "off"], word))
             case ".cache": return Completions(filter(["clear"], word))
-            case "\\x": return Completions(filter(ExpandedDisplay.allCases.map(\.rawValue), word))
+            case "\\x": return Completions(filter(vocabulary.expandedDisplay, word))
             case ".pager": return Completions(filter(PagerMode.allCases.map(\.rawValue), word))
             default: return Completions([])
             }
@@ -95,7 +92,7 @@ public struct Completer {
         func word(_ token: Token) -> String { source.text(token.range).lowercased() }
         // A statement starts with a keyword or a bound name (`$found | count`).
         guard let last = tokens.last else { return Parser.statementKeywords + variables().map { "$" + $0 } }
-        if last.kind == .pipe { return StageName.all + pluginStages() }
+        if last.kind == .pipe { return StageName.all + vocabulary.pluginStages }
         // The clause being typed: from the last `|` (or the statement start).
         let clause = Array(tokens.suffix(from: (tokens.lastIndex { $0.kind == .pipe }).map { $0 + 1 } ?? 0))
         guard let head = clause.first else { return StageName.all }
@@ -109,10 +106,10 @@ public struct Completer {
             if clause.count >= 3, clause[2].kind == .equals { return clause.count == 3 ? ["find"] : candidatesAfterFind(clause) }
             return []
         case "set":
-            if afterHead { return Settings.names }
+            if afterHead { return vocabulary.settings.map(\.name) }
             if clause.count == 2 {
-                if word(clause[1]) == "format" { return formats() }
-                return Settings.descriptor(named: word(clause[1]))?.choices ?? []
+                if word(clause[1]) == "format" { return vocabulary.formats }
+                return vocabulary.setting(named: word(clause[1]))?.choices ?? []
             }
             return []
         case "explain":
@@ -130,8 +127,8 @@ public struct Completer {
             if word(last) == "by" { return fields() }
             return []
         case "format":
-            if afterHead { return formats() }
-            return formatOptions(word(clause[1]))
+            if afterHead { return vocabulary.formats }
+            return vocabulary.formatOptions(word(clause[1]))
         case "save":
             return afterHead ? [] : ["--format"]
         default:

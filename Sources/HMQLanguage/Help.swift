@@ -1,10 +1,16 @@
-import HMQRuntime
 import HMQSyntax
 
 /// The language by example: the REPL's `.help TOPIC` and the language server's hover.
-public enum Help {
+public struct Help: Sendable {
     /// Each topic and its text.
-    public static let topics: [(name: String, text: String)] = [
+    public let topics: [(name: String, text: String)]
+
+    /// The topics of an hmq with `vocabulary` (its settings are named in `set`).
+    public init(_ vocabulary: LanguageVocabulary) {
+        topics = Self.topics(settingNames: vocabulary.settings.map(\.name))
+    }
+
+    static func topics(settingNames: [String]) -> [(name: String, text: String)] { [
         ("find", """
             find VALUES: look contacts up by channel values. A type word applies to the values after it.
               find phone 14155551234, 14155559876
@@ -97,7 +103,7 @@ public enum Help {
               $team | where tags has "vip" | count
             """),
         ("set", """
-            set NAME VALUE: \(Settings.names.joined(separator: ", ")).
+            set NAME VALUE: \(settingNames.joined(separator: ", ")).
               set format csv
               set batch 50
               set rate 500/60s
@@ -147,11 +153,11 @@ public enum Help {
             .quit               leave (also Ctrl-D)
             Errors and notes stay on the screen whatever .output says.
             """),
-    ]
+    ] }
 
     /// `.help TOPIC`: the topic's text (a word of it, `first` or `csv`, leads to its topic); with
     /// no topic, an overview; for an unknown one, a guess and the list.
-    public static func text(_ topic: String) -> String {
+    public func text(_ topic: String) -> String {
         let wanted = topic.lowercased().trimmingCharacters(in: .whitespaces)
         if wanted.isEmpty {
             return """

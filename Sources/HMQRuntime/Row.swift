@@ -24,6 +24,11 @@ public struct Row: Sendable, Hashable {
     /// (`tags.name` where a row has `tags`).
     public static let virtualFields = ["name", "matched", "tags.name"]
 
+    /// What an element of `tags` stands for: a tag object (`{"id": 7, "tag": "vip"}`)
+    /// by its name, anything else as it is (the API's reading, `Contact.tag`), for
+    /// what shows rows without the API client (the formatters).
+    public static func tag(_ element: JSONValue) -> JSONValue { Contact.tag(element) }
+
     /// The value at a dotted path, or nil when missing. Virtual fields: `name`
     /// (display_name, else first + last), `matched` (the input values known
     /// to have found the contact, as text; null when none can be tied to it)

@@ -64,6 +64,8 @@ public final class REPL {
     /// `.pager`, and the pager it starts.
     var pagerMode = PagerMode.auto
     let pager: PagerLauncher
+    /// `.help`'s topics, for this session's settings.
+    let help: Help
     /// `.output FILE`: where results go until `.output` alone.
     var outputFile: OutputFile?
     /// `.once FILE`: where the next statement's results go.
@@ -107,13 +109,11 @@ public final class REPL {
         self.progress = progress
         let current = CurrentSnapshot(await evaluator.snapshot)
         self.current = current
-        let registry = evaluator.registry
-        var completer = Completer(
-            fields: { Evaluator.contactFields + current.value.seenFields.sorted() },
-            formats: { registry.allFormatters.map(\.name) },
-            formatOptions: { registry.formatter(named: $0)?.options.map { "--" + $0.name } ?? [] },
+        let vocabulary = LanguageVocabulary(registry: evaluator.registry)
+        help = Help(vocabulary)
+        let completer = Completer(
+            vocabulary: vocabulary, seenFields: { current.value.seenFields.sorted() },
             variables: { Array(current.value.bindings.keys) + Array(current.value.inputs.variables.keys) })
-        completer.pluginStages = { registry.allStages.map(\.name) }
         reader.completer = { [weak self] text in
             let offered = completer.complete((self?.buffer.isEmpty ?? true) ? text : (self?.buffer.text ?? "") + "\n" + text)
             return (offered.candidates, offered.appendSpace)
@@ -364,7 +364,7 @@ public final class REPL {
         case ".quit", ".exit", ".q":
             return .quit
         case ".help", ".h":
-            print(Help.text(argument))
+            print(help.text(argument))
         case ".formats":
             try? output.write(evaluator.registry.formatterListing())
         case ".plugins":

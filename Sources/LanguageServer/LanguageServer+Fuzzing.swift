@@ -1,6 +1,7 @@
 import Foundation
 @_spi(Fuzzing) import HMQSystem
 import HMQJSON
+import HMQLanguage
 import HMQSyntax
 
 /// `hmq lsp` on any bytes, as an editor could send them: the fuzz target
@@ -26,7 +27,10 @@ extension LanguageServer {
     /// writes as JSON that reads back the same; and the document a `didChange`
     /// leaves is the text its changes make of the one before, spliced whole
     /// (a refused change, logged, leaves it as it was).
-    public static func fuzzServe(_ bytes: [UInt8]) -> FuzzReport {
+    ///
+    /// `vocabulary` is hmq's (HMQRuntime's `LanguageVocabulary(registry:)`); the
+    /// server is given a plugin stage `dedupe` besides, as an hmq with a stage plugin has.
+    public static func fuzzServe(_ bytes: [UInt8], vocabulary: LanguageVocabulary) -> FuzzReport {
         var report = FuzzReport()
         let file: ScratchFile
         do { file = try ScratchFile(bytes, name: "fuzz-lsp") } catch {
@@ -43,7 +47,9 @@ extension LanguageServer {
             return report
         }
         let framing = MessageFraming(input: input, output: output)
-        let server = LanguageServer(vocabulary: Vocabulary(pluginStages: ["dedupe"], formats: ["json", "csv", "table"]), version: "fuzz")
+        var vocabulary = vocabulary
+        vocabulary.pluginStages.insert("dedupe")
+        let server = LanguageServer(vocabulary: vocabulary, version: "fuzz")
         while server.exitCode == nil {
             let message: JSONValue
             do {

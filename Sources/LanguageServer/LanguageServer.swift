@@ -1,7 +1,6 @@
 import Foundation
 import HMQJSON
 import HMQLanguage
-import HMQRuntime
 import HMQSyntax
 
 /// `hmq lsp`: a Language Server Protocol server for `.hmq` files.
@@ -12,19 +11,10 @@ import HMQSyntax
 /// (`let` bindings). Positions are UTF-16 code units, as the protocol counts
 /// them. Messages are handled one at a time, in order.
 public final class LanguageServer {
-    /// What completion and parsing need to know of this hmq: plugin stages and formats.
-    public struct Vocabulary: Sendable {
-        public var pluginStages: Set<String>
-        public var formats: [String]
-        public var formatOptions: @Sendable (String) -> [String]
-        public init(pluginStages: Set<String> = [], formats: [String] = [], formatOptions: @escaping @Sendable (String) -> [String] = { _ in [] }) {
-            self.pluginStages = pluginStages
-            self.formats = formats
-            self.formatOptions = formatOptions
-        }
-    }
-
-    let vocabulary: Vocabulary
+    /// What checking, completion and hover know of this hmq: settings, fields, formats, plugin stages.
+    let vocabulary: LanguageVocabulary
+    /// Hover's texts.
+    let help: Help
     let version: String
     /// Open documents, by URI.
     private(set) var documents: [String: TextDocument] = [:]
@@ -33,8 +23,9 @@ public final class LanguageServer {
     /// Set by `exit`: 0 after `shutdown`, else 1 (as the protocol says).
     public private(set) var exitCode: Int32?
 
-    public init(vocabulary: Vocabulary, version: String) {
+    public init(vocabulary: LanguageVocabulary, version: String) {
         self.vocabulary = vocabulary
+        help = Help(vocabulary)
         self.version = version
     }
 
@@ -152,7 +143,7 @@ public final class LanguageServer {
 
     func publishDiagnostics(_ uri: String) -> JSONValue {
         let source = Source(name: uri, text: documents[uri]?.text ?? "")
-        let diagnostics = ScriptCheck.parse(source, pluginStages: vocabulary.pluginStages).diagnostics.map { d -> JSONValue in
+        let diagnostics = vocabulary.check(source).diagnostics.map { d -> JSONValue in
             var message = d.message
             if let suggestion = d.suggestion { message += "\n" + suggestion }
             for note in d.notes { message += "\n" + note }
@@ -178,25 +169,22 @@ public final class LanguageServer {
         let letNames = Self.letNames(in: source, pluginStages: vocabulary.pluginStages)
         // Paths in a script are read from where hmq runs, as the editor's (the server's) working directory.
         let directory = FileManager.default.currentDirectoryPath
-        let vocabulary = self.vocabulary
-        var completer = Completer(fields: { Evaluator.contactFields }, formats: { vocabulary.formats }, formatOptions: vocabulary.formatOptions,
-                                  variables: { letNames }, directory: directory)
-        completer.pluginStages = { Array(vocabulary.pluginStages) }
+        let completer = Completer(vocabulary: vocabulary, variables: { letNames }, directory: directory)
         let items = completer.complete(before).candidates.map { word -> JSONValue in
             .object(JSONObject([
                 .init(key: "label", value: .string(word)),
-                .init(key: "kind", value: .integer(Self.kind(of: word))),
+                .init(key: "kind", value: .integer(kind(of: word))),
             ]))
         }
         return .object(JSONObject([.init(key: "isIncomplete", value: .bool(false)), .init(key: "items", value: .array(items))]))
     }
 
     /// LSP CompletionItemKind: Keyword 14, Field 5, Variable 6, Property 10, File 17, Value 12.
-    static func kind(of word: String) -> Int64 {
+    func kind(of word: String) -> Int64 {
         if word.hasPrefix("$") { return 6 }
         if StageName.all.contains(word) || Parser.statementKeywords.contains(word) || Parser.findKeywords.contains(word) { return 14 }
-        if Settings.names.contains(word) { return 10 }
-        if Evaluator.contactFields.contains(word) { return 5 }
+        if vocabulary.setting(named: word) != nil { return 10 }
+        if vocabulary.contactFields.contains(word) { return 5 }
         if word.hasSuffix("/") || word.contains(".") && !word.hasPrefix("-") { return 17 }
         return 12
     }
@@ -209,9 +197,9 @@ public final class LanguageServer {
         let word = source.text(token.range).lowercased()
         let previous = index > 0 ? source.text(tokens[index - 1].range).lowercased() : ""
         var text: String?
-        if previous == "set", let setting = Settings.descriptor(named: word) {
+        if previous == "set", let setting = vocabulary.setting(named: word) {
             text = "set \(setting.name) \(setting.valueHint)\n\n\(setting.summary) (default \(setting.defaultValue); \(setting.flag), \(setting.environmentVariable))"
-        } else if let topic = Help.topics.first(where: { $0.name == (Self.topicAliases[word] ?? word) }),
+        } else if let topic = help.topics.first(where: { $0.name == (Self.topicAliases[word] ?? word) }),
                   Self.isKeywordPosition(tokens, index, source) || Self.topicAliases[word] == "find" {
             text = topic.text
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HMQAgent
 import HMQHost
+import HMQLanguage
 import HMQRuntime
 import LanguageServer
 
@@ -57,11 +58,7 @@ struct LSPCommand: HMQSubcommand {
 
     func execute() async throws -> ExitStatus {
         let host = try root.global.host()
-        let registry = host.registry
-        let vocabulary = LanguageServer.Vocabulary(
-            pluginStages: registry.stageNames, formats: registry.allFormatters.map(\.name),
-            formatOptions: { name in registry.formatter(named: name)?.options.map { "--" + $0.name } ?? [] })
-        let server = LanguageServer(vocabulary: vocabulary, version: Version.text)
+        let server = LanguageServer(vocabulary: LanguageVocabulary(registry: host.registry), version: Version.text)
         let console = host.console
         let status = server.serve(MessageFraming(input: STDIN_FILENO, output: STDOUT_FILENO)) { console.err($0 + "\n") }
         // The protocol asks for 1 when the client exits without shutting down: not one of hmq's own codes.

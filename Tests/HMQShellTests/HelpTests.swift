@@ -1,4 +1,5 @@
 import HMQLanguage
+import HMQRuntime
 import HMQSyntax
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 @Suite struct HelpTests {
     static var examples: [(topic: String, line: String)] {
         var examples: [(String, String)] = []
-        for (topic, text) in Help.topics where !["keys", "commands"].contains(topic) {
+        for (topic, text) in Help(LanguageVocabulary(registry: PluginRegistry())).topics where !["keys", "commands"].contains(topic) {
             for raw in text.split(separator: "\n") where raw.hasPrefix("  ") {
                 var line = raw.trimmingCharacters(in: .whitespaces)
                 if let hash = line.range(of: "  #") { line = String(line[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces) }

@@ -1,3 +1,6 @@
+import HMQFormatters
+import HMQLanguage
+import HMQRuntime
 @_spi(Fuzzing) import LanguageServer
 import Testing
 import TestSupport
@@ -17,7 +20,7 @@ import TestSupport
         let inputs = FuzzInputs.of("FuzzLSP")
         #expect(Set(inputs.map(\.name)).isSuperset(of: Self.seeds.keys))
         for (name, bytes) in inputs {
-            let report = LanguageServer.fuzzServe(bytes)
+            let report = LanguageServer.fuzzServe(bytes, vocabulary: LanguageVocabulary(registry: BuiltinFormatters.registry))
             #expect(report.problem == nil, "\(name): \(report.problem ?? "")")
             guard let seed = Self.seeds[name] else { continue }
             #expect(report.messages == seed.messages && report.framingError == seed.framingError, "\(name): \(report)")

@@ -1,5 +1,4 @@
 import HMQJSON
-import Heymarket
 @testable import LanguageServer
 import Testing
 
