@@ -35,11 +35,7 @@ struct MCPCommand: HMQSubcommand {
             throw CommandFailure(status: .usage, message: "--call-timeout must be a number of seconds above 0, at most 86400")
         }
         let host = try root.global.host()
-        do {
-            try await host.serveAgent(version: Version.text, allowRead: allowRead, callTimeout: .milliseconds(Int((callTimeout * 1000).rounded())))
-        } catch let error as ConfinementError {
-            throw CommandFailure(status: .usage, message: error.message)
-        }
+        try await host.serveAgent(version: Version.text, allowRead: allowRead, callTimeout: .milliseconds(Int((callTimeout * 1000).rounded())))
         return .ok
     }
 }
@@ -57,11 +53,7 @@ struct LSPCommand: HMQSubcommand {
 
     func execute() async throws -> ExitStatus {
         let host = try root.global.host()
-        let registry = host.registry
-        let vocabulary = LanguageServer.Vocabulary(
-            pluginStages: registry.stageNames, formats: registry.allFormatters.map(\.name),
-            formatOptions: { name in registry.formatter(named: name)?.options.map { "--" + $0.name } ?? [] })
-        let server = LanguageServer(vocabulary: vocabulary, version: Version.text)
+        let server = LanguageServer(vocabulary: .init(registry: host.registry), version: Version.text)
         let console = host.console
         let status = server.serve(MessageFraming(input: STDIN_FILENO, output: STDOUT_FILENO)) { console.err($0 + "\n") }
         // The protocol asks for 1 when the client exits without shutting down: not one of hmq's own codes.
