@@ -151,8 +151,8 @@ let package = Package(
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "HMQSystem", "Heymarket", "TestSupport"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQJSON", "Heymarket", "TestSupport"]),
         .testTarget(name: "HMQHostTests", dependencies: ["HMQHost", "HMQRuntime", "Heymarket"]),
-        .testTarget(name: "HMQAgentTests", dependencies: ["HMQAgent", "HMQJSON", "Heymarket"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
+        .testTarget(name: "HMQAgentTests", dependencies: ["HMQAgent", "HMQJSON", "Heymarket", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent"]),
     ],
     swiftLanguageModes: [.v6]
 )
