@@ -154,9 +154,9 @@ let package = Package(
         .testTarget(name: "HMQShellTests", dependencies: ["HMQShell", "HMQLanguage", "LineEditing", "HMQRuntime", "HMQSyntax", "HMQJSON", "HMQSystem", "Heymarket", "HeymarketSandbox"]),
         .testTarget(name: "HMQConfigTests", dependencies: ["HMQConfig", "HMQRuntime", "HMQSystem", "Heymarket", "TestSupport"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "HMQLanguage", "HMQRuntime", "HMQFormatters", "HMQSyntax", "HMQJSON", "TestSupport"]),
-        .testTarget(name: "HMQHostTests", dependencies: ["HMQHost", "HMQRuntime", "Heymarket"]),
-        .testTarget(name: "HMQAgentTests", dependencies: ["HMQAgent", "HMQJSON", "Heymarket"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent", "HMQHost"]),
+        .testTarget(name: "HMQHostTests", dependencies: ["HMQHost", "HMQRuntime", "HMQSyntax", "Heymarket", "HeymarketSandbox"]),
+        .testTarget(name: "HMQAgentTests", dependencies: ["HMQAgent", "HMQJSON", "HMQRuntime", "HMQFormatters", "Heymarket", "HeymarketSandbox", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HeymarketSandbox", "Heymarket", "HMQJSON", "HMQRuntime", "HMQFormatters", "HMQShell", "LineEditing", "HMQAgent"]),
     ],
     swiftLanguageModes: [.v6]
 )

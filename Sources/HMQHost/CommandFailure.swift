@@ -22,8 +22,41 @@ public struct CommandFailure: Error, Sendable {
         case let error as ConfigError: self.init(status: .usage, message: error.description)
         case let error as SettingSourceError: self.init(status: .usage, message: error.message)
         case let error as RuntimeError: self.init(status: ExitStatus(error), message: error.diagnostic.message)
+        case let error as ConfinementError: self.init(status: .usage, message: error.message)
         case is CancellationError: self.init(status: .interrupted, message: nil)
         default: self.init(status: .api, message: "\(error)")
+        }
+    }
+}
+
+extension CommandFailure {
+    /// Runs a command's body and turns whatever it ends with into its exit
+    /// status; an error's message goes to stderr in `console`'s error format,
+    /// or, when the command line did not give one (`formatGiven` false), in the
+    /// one the profile chose (`error_format`) once the host was read.
+    public static func exitStatus(console: Console, formatGiven: Bool, of body: () async throws -> ExitStatus) async -> Int32 {
+        do {
+            return try await body().rawValue
+        } catch {
+            let failure = CommandFailure(error)
+            var console = console
+            if !formatGiven, let chosen = ErrorFormat.chosen { console.errorFormat = chosen }
+            if let message = failure.message { console.error(message, status: failure.status) }
+            return failure.status.rawValue
+        }
+    }
+}
+
+extension Console {
+    /// A usage error of the command line: swift-argument-parser's message with
+    /// its usage lines as it is, or in JSON its first line alone, without
+    /// "Error: " (the usage lines are for people).
+    public func usageError(_ message: String) {
+        if errorFormat == .json {
+            let first = message.split(separator: "\n").first.map(String.init) ?? message
+            error(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first, status: .usage)
+        } else {
+            err(message + "\n")
         }
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import HMQHost
 import HMQRuntime
-import HMQSyntax
-import HMQSystem
 
 /// `hmq check`: parse only, print every diagnostic.
 struct CheckCommand: HMQSubcommand {
@@ -14,19 +12,7 @@ struct CheckCommand: HMQSubcommand {
 
     func execute() async throws -> ExitStatus {
         let host = try root.global.host()
-        let texts = root.global.expressions.enumerated().map { Source(name: root.global.expressions.count == 1 ? "<-e>" : "<-e #\($0 + 1)>", text: $1) }
-        let sources = try texts + files.map(ScriptFile.read)
-        guard !sources.isEmpty else { throw CommandFailure(status: .usage, message: "give a file to check, or -e 'text'") }
-        var status = ExitStatus.ok
-        for source in sources {
-            let result = host.parse(source)
-            let count = result.diagnostics.filter { $0.severity == .error }.count
-            if count > 0 {
-                status = .syntax
-                if host.console.errorFormat == .text { host.console.err("\(source.name): \(count) error\(count == 1 ? "" : "s")\n") }
-            }
-        }
-        return status
+        return try host.check(ScriptFile.expressions(root.global.expressions) + files.map(ScriptFile.read))
     }
 }
 
@@ -40,22 +26,7 @@ struct FormatCommand: HMQSubcommand {
     @Flag(name: .shortAndLong, help: "Rewrite the files in place instead of printing.") var write = false
 
     func execute() async throws -> ExitStatus {
-        let host = try root.global.host()
-        var status = ExitStatus.ok
-        for file in files {
-            let result = host.parse(try ScriptFile.read(file))
-            if result.hasErrors {
-                status = .syntax
-                continue
-            }
-            let formatted = ASTPrinter().print(result.script)
-            if write, file != "-" {
-                do { try AtomicFile.write(file) { try $0.write(formatted) } } catch { throw CommandFailure(status: .usage, message: "\(error)") }
-            } else {
-                host.console.out(formatted)
-            }
-        }
-        return status
+        try root.global.host().format(files: files, write: write)
     }
 }
 
@@ -67,9 +38,7 @@ struct FormatsCommand: HMQSubcommand {
     @ParentCommand var root: HMQCommand
 
     func execute() async throws -> ExitStatus {
-        let host = try root.global.host()
-        host.console.out(host.registry.formatterListing())
-        for warning in host.pluginWarnings { host.console.note(warning) }
+        try root.global.host().listFormats()
         return .ok
     }
 }

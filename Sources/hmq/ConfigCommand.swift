@@ -3,7 +3,6 @@ import Foundation
 import HMQConfig
 import HMQHost
 import HMQRuntime
-import Heymarket
 
 /// `hmq config path|show|init`.
 struct ConfigCommand: AsyncParsableCommand {
@@ -41,15 +40,7 @@ struct ConfigCommand: AsyncParsableCommand {
             discussion: "The key goes to ~/.config/hmq/NAME.key, the profile to the config file, both mode 0600. Answers may come on stdin, one per line.")
 
         func execute() async throws -> ExitStatus {
-            let console = Console()
-            let path = ConfigFolder.configFile(environment: ProcessInfo.processInfo.environment)
-            let existing = try Configuration.load(path: path)
-            let name = Prompt.ask("Profile name", default: existing.profiles.isEmpty ? "prod" : nil)
-            let baseURL = Prompt.ask("Base URL", default: BaseURL.production.description)
-            let id = Prompt.ask("Secret ID", default: nil)
-            let key = Prompt.askSecret("Secret Key (not shown)")
-            let keyPath = try ConfigWriter.add(.init(name: name, baseURL: baseURL, secretID: id, secretKey: key), toConfigAt: path)
-            console.err("hmq: wrote profile '\(name)' to \(path) (key in \(keyPath), both mode 600). Check it with: hmq auth check --profile \(name)\n")
+            try Host.addProfile()
             return .ok
         }
     }

@@ -82,21 +82,6 @@ struct GlobalOptions: ParsableArguments {
         if refresh { options.settings.append(("refresh", "on", "--refresh")) }
         return try Host(options: options)
     }
-
-    /// `--var NAME=VALUE` values by name.
-    func namedVariables() throws -> [String: String] {
-        var named: [String: String] = [:]
-        for variable in variables {
-            guard let eq = variable.firstIndex(of: "="), let first = variable.first, first.isLetter || first == "_",
-                  variable[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-            else { throw CommandFailure(status: .usage, message: "--var '\(variable)' must be NAME=VALUE, with NAME made of letters, digits and '_'") }
-            let name = String(variable[..<eq])
-            guard named.updateValue(String(variable[variable.index(after: eq)...]), forKey: name) == nil else {
-                throw CommandFailure(status: .usage, message: "--var \(name) is given twice")
-            }
-        }
-        return named
-    }
 }
 
 extension ColorChoice: ExpressibleByArgument {}

@@ -58,12 +58,12 @@ struct RunCommand: HMQSubcommand {
     func execute() async throws -> ExitStatus {
         let global = root.global
         let host = try global.host()
-        let variables = try global.namedVariables()
+        let variables = try Host.variables(global.variables)
         if isInteractive {
             try await host.runREPL(variables: variables, runStartup: !global.noRC, version: Version.text)
             return .ok
         }
-        var sources = global.expressions.enumerated().map { Source(name: global.expressions.count == 1 ? "<-e>" : "<-e #\($0 + 1)>", text: $1) }
+        var sources = ScriptFile.expressions(global.expressions)
         var arguments = scriptAndArguments
         if sources.isEmpty { sources = [try ScriptFile.read(arguments.isEmpty ? "-" : arguments.removeFirst())] }
         return try await host.runScripts(sources, arguments: arguments, variables: variables, dryRun: global.dryRun, continueOnError: global.continueOnError)

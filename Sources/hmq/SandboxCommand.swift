@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import HMQHost
 import HMQRuntime
 import HeymarketSandbox
@@ -40,24 +39,9 @@ struct SandboxCommand: AsyncParsableCommand {
         var handlesSignals: Bool { true }
 
         func execute() async throws -> ExitStatus {
-            let console = Console()
-            let store: SandboxContactStore
-            do {
-                store = try dataset.map { try SandboxContactStore(contentsOf: URL(fileURLWithPath: $0)) } ?? .demo
-            } catch {
-                throw CommandFailure(status: .usage, message: "cannot read dataset \(dataset ?? ""): \(error)")
-            }
             let faults = FaultInjection(latency: latency, serverErrorRate: errorRate, throttleRate: throttleRate, retryAfter: retryAfter,
                                         malformedRate: malformedRate, seed: seed)
-            let service = SandboxService(configuration: SandboxConfiguration(rateLimit: rateLimit, rateWindow: rateWindow, faults: faults), store: store)
-            let statistics = try await SandboxServer.serveUntilTerminated(service: service, host: host, port: port) { url in
-                console.err("hmq sandbox: listening on \(url) with \(store.count) contacts (Ctrl-C to stop)\n"
-                            + "  export HEYMARKET_SECRET_ID=\(SandboxConfiguration.demoSecret.id)\n"
-                            + "  export HEYMARKET_SECRET_KEY=\(SandboxConfiguration.demoSecret.key)\n"
-                            + "  hmq search --base-url \(url) --phone 14155551234\n")
-                console.out(url + "\n")  // on stdout too, so scripts can read the port
-            }
-            console.err("hmq sandbox: stopped after \(statistics)\n")
+            try await SandboxServe.run(SandboxConfiguration(rateLimit: rateLimit, rateWindow: rateWindow, faults: faults), dataset: dataset, host: host, port: port)
             return .ok
         }
     }

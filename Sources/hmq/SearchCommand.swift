@@ -35,24 +35,7 @@ struct SearchCommand: HMQSubcommand {
         if root.global.dryRun {
             throw CommandFailure(status: .usage, message: "--dry-run applies to hmq text; to see the requests without sending them: hmq -e 'explain find phone …'")
         }
-        var all = phones.map(ChannelValue.phone) + emails.map(ChannelValue.email)
-        // Read as a line of --stdin is: the one TYPE:VALUE reader.
-        for channel in channels {
-            let value = ChannelValue(parsing: channel)
-            guard value.type != nil else { throw CommandFailure(status: .usage, message: "--channel '\(channel)' must be TYPE:VALUE, e.g. facebook:1234") }
-            all.append(value)
-        }
-        all += values.map(ChannelValue.untyped)
-        guard !all.isEmpty || stdin else {
-            throw CommandFailure(status: .usage, message: "nothing to search for: give --phone, --email, --channel TYPE:VALUE, values or --stdin")
-        }
-        // Read as `find phone file "-"` reads it: spooled once, streamed by every pass of the lookup.
-        let open: InputOpener
-        do {
-            open = try ValueFiles.searchValues(all, standardInput: stdin)
-        } catch let error as RuntimeError {
-            throw CommandFailure(status: .usage, message: error.diagnostic.message)
-        }
+        let open = try Host.searchInput(phones: phones, emails: emails, channels: channels, values: values, standardInput: stdin)
         let host = try root.global.host()
         return try await host.search(open, namesOrigins: stdin, report: report, pretty: pretty)
     }

@@ -36,11 +36,7 @@ struct MCPCommand: HMQSubcommand {
             throw CommandFailure(status: .usage, message: "--call-timeout must be a number of seconds above 0, at most 86400")
         }
         let host = try root.global.host()
-        do {
-            try await host.serveAgent(version: Version.text, allowRead: allowRead, callTimeout: .milliseconds(Int((callTimeout * 1000).rounded())))
-        } catch let error as ConfinementError {
-            throw CommandFailure(status: .usage, message: error.message)
-        }
+        try await host.serveAgent(version: Version.text, allowRead: allowRead, callTimeout: .milliseconds(Int((callTimeout * 1000).rounded())))
         return .ok
     }
 }

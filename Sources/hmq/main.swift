@@ -36,40 +36,21 @@ func main(_ given: [String]) async -> Int32 {
             console.out(HMQCommand.fullMessage(for: error) + "\n")
             return ExitStatus.ok.rawValue
         }
-        let message = UnknownOption.explain(HMQCommand.fullMessage(for: error), arguments: arguments)
-        if console.errorFormat == .json {
-            // The first line, without swift-argument-parser's "Error: " (the usage lines are for people).
-            let first = message.split(separator: "\n").first.map(String.init) ?? message
-            console.error(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first, status: .usage)
-        } else {
-            console.err(message + "\n")
-        }
+        // Unknown options get hmq's own suggestion (UnknownOption says why).
+        let subcommands = HMQCommand.configuration.subcommands
+        let help = { (name: String) in subcommands.first { $0._commandName == name }.map { HMQCommand.helpMessage(for: $0) } ?? "" }
+        let message = UnknownOption.explain(HMQCommand.fullMessage(for: error), arguments: arguments, rootHelp: HMQCommand.helpMessage(),
+                                            subcommands: subcommands.map { $0._commandName }, help: help)
+        console.usageError(message)
         return ExitStatus.usage.rawValue
     }
     let execute: @Sendable () async -> Int32 = {
-        do {
-            return try await subcommand.execute().rawValue
-        } catch {
-            let failure = CommandFailure(error)
-            // The profile may have chosen the format (error_format) once the host was read.
-            var console = console
-            if !formatGiven, let chosen = ErrorFormat.chosen { console.errorFormat = chosen }
-            if let message = failure.message { console.error(message, status: failure.status) }
-            return failure.status.rawValue
-        }
+        await CommandFailure.exitStatus(console: console, formatGiven: formatGiven) { try await subcommand.execute() }
     }
     // Everything but the prompt and the sandbox server ends cleanly on SIGINT/SIGTERM.
     return subcommand.handlesSignals ? await execute() : await Interruption.cancellingOnSignals(execute)
 }
 
-// A standard stream started closed (`hmq ... <&-`, `>&-`) would let the next file
-// opened take its number: a socket on fd 1 would receive our output. Hold those
-// numbers with /dev/null, as OpenSSH's sanitise_stdfd does.
-for fd in Int32(0)...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
-    let null = open("/dev/null", O_RDWR)
-    if null >= 0, null != fd { dup2(null, fd); close(null) }
-    if fd == 0 { ValueFiles.standardInputClosed.store(true, ordering: .relaxed) }
-}
-// A closed output (`hmq ... | head -1`) is an EPIPE error hmq handles by stopping quietly, not a signal.
-signal(SIGPIPE, SIG_IGN)
+// Standard streams that started closed held by /dev/null, SIGPIPE ignored.
+ProcessStart.secureStandardStreams()
 exit(await main(Array(CommandLine.arguments.dropFirst())))

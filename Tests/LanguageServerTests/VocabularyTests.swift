@@ -70,4 +70,11 @@ import Testing
         let (_, diagnostics) = try Self.server(opening: "find phone 1 | where name matches \"(\"\n")
         #expect(diagnostics.map { $0["code"]?.stringValue } == [DiagnosticID.invalidPattern.rawValue])
     }
+
+    /// The formats after `| format` and a format's options after its name come from the host's plugin registry.
+    @Test func formatsAndTheirOptionsComeFromTheRegistry() throws {
+        let formats = try Self.labels("find phone 1 | format ")
+        #expect(Set(formats).isSuperset(of: BuiltinFormatters.all.map(\.name)), "\(formats)")
+        #expect(try Self.labels("find phone 1 | format table --").contains("--max-width"))
+    }
 }
