@@ -69,7 +69,7 @@ public actor AgentTools {
             return answer.answer
         }
         if let save = parsed.first.flatMap({ Self.firstSave(in: $0.script) }) {
-            let diagnostic = Diagnostic(id: .runtime, range: save, message: "save is not available to an agent: the rows come back in the answer")
+            let diagnostic = Diagnostic(id: .notPermitted, range: save, message: "save is not available to an agent: the rows come back in the answer")
             answer.error = Self.errorObject(kind: "usage", status: .usage, message: diagnostic.message, diagnostics: [Self.describe(diagnostic, in: source)])
             return answer.answer
         }
