@@ -69,7 +69,7 @@ public actor AgentTools {
             return answer.answer
         }
         if let save = parsed.first.flatMap({ Self.firstSave(in: $0.script) }) {
-            let diagnostic = Diagnostic(id: .runtime, range: save, message: "save is not available to an agent: the rows come back in the answer")
+            let diagnostic = Diagnostic(id: .notPermitted, range: save, message: "save is not available to an agent: the rows come back in the answer")
             answer.error = Self.errorObject(kind: "usage", status: .usage, message: diagnostic.message, diagnostics: [Self.describe(diagnostic, in: source)])
             return answer.answer
         }
@@ -216,7 +216,7 @@ public actor AgentTools {
                       isError: false)
     }
 
-    /// Every diagnostic of a text: `{ok, diagnostics: [{line, column, end_line, end_column, severity, message, suggestion, notes}]}`.
+    /// Every diagnostic of a text: `{ok, diagnostics: [{line, column, end_line, end_column, severity, id, message, suggestion, notes}]}`.
     public func check(_ text: String) -> Answer {
         let source = Source(name: "<check>", text: text)
         let diagnostics = ScriptCheck.parse(source, pluginStages: registry.stageNames).diagnostics
@@ -323,6 +323,7 @@ public actor AgentTools {
             .init(key: "end_line", value: .integer(Int64(end.line))),
             .init(key: "end_column", value: .integer(Int64(end.column))),
             .init(key: "severity", value: .string(diagnostic.severity.rawValue)),
+            .init(key: "id", value: .string(diagnostic.id.rawValue)),
             .init(key: "message", value: .string(diagnostic.message)),
             .init(key: "suggestion", value: diagnostic.suggestion.map(JSONValue.string) ?? .null),
             .init(key: "notes", value: .array(diagnostic.notes.map(JSONValue.string))),

@@ -40,7 +40,7 @@ public enum MCPServer {
         ],
         [
             "name": "check", "title": "Check hmq text",
-            "description": "Parses hmq text without running it: {ok, diagnostics: [{line, column, end_line, end_column, severity, message, suggestion, notes}]}, lines and columns from 1.",
+            "description": "Parses hmq text without running it: {ok, diagnostics: [{line, column, end_line, end_column, severity, id, message, suggestion, notes}]}, lines and columns from 1; id names the kind of problem (README, \"Errors as data\").",
             "inputSchema": ["type": "object", "properties": ["text": ["type": "string"]], "required": ["text"]],
             "annotations": ["readOnlyHint": true, "idempotentHint": true, "openWorldHint": false],
         ],

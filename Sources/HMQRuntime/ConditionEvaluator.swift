@@ -126,7 +126,7 @@ struct ConditionEvaluator {
             regexCache[key] = regex
             return regex
         } catch {
-            throw .at(range, "invalid regular expression: \(error.message) (at character \(error.offset + 1) of the pattern)")
+            throw .at(range, .invalidPattern, "invalid regular expression: \(error.message) (at character \(error.offset + 1) of the pattern)")
         }
     }
 

@@ -6,12 +6,15 @@ import Heymarket
 /// one JSON object per line on stderr, with snake_case keys as the API's.
 ///
 /// ```json
-/// {"severity":"error","kind":"syntax","exit_code":3,"message":"unknown stage 'shwo'","file":"a.hmq",
+/// {"severity":"error","id":"unknown-stage","kind":"syntax","exit_code":3,"message":"unknown stage 'shwo'","file":"a.hmq",
 ///  "line":1,"column":26,"end_line":1,"end_column":30,"suggestion":"did you mean 'show'?",
 ///  "request_id":null,"values":[],"status":null}
 /// ```
 public struct ErrorRecord: Sendable {
     public var severity: String
+    /// The diagnostic's id (`unknown-stage`, `file-not-found`, `partial-failure`: ``DiagnosticID``);
+    /// nil for a message that is not a diagnostic of the text (a usage error, `hmq search`'s batches).
+    public var id: String?
     /// How it ended the run (`syntax`, `usage`, `api`, `authentication`, `interrupted`); nil for a note or warning.
     public var status: ExitStatus?
     public var message: String
@@ -38,6 +41,7 @@ public struct ErrorRecord: Sendable {
     /// A diagnostic of `source` (a syntax error, a warning, a note).
     public init(_ diagnostic: Diagnostic, in source: Source, status: ExitStatus? = nil) {
         severity = diagnostic.severity.rawValue
+        id = diagnostic.id.rawValue
         self.status = diagnostic.severity == .error ? (status ?? .syntax) : nil
         message = diagnostic.message
         file = source.name
@@ -77,6 +81,7 @@ public struct ErrorRecord: Sendable {
         func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
         return .object(JSONObject([
             .init(key: "severity", value: .string(severity)),
+            .init(key: "id", value: text(id)),
             .init(key: "kind", value: text(status?.kind)),
             .init(key: "exit_code", value: number(status.map { Int($0.rawValue) })),
             .init(key: "message", value: .string(message)),

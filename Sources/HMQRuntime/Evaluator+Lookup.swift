@@ -216,7 +216,7 @@ extension Evaluator {
         }
         switch inputs.confinement.resolved(toRead: literal.value) {
         case .success(let real): return StringLiteral(value: real, range: literal.range)
-        case .failure(let refusal): throw .at(literal.range, refusal.message)
+        case .failure(let refusal): throw .at(literal.range, .notPermitted, refusal.message)
         }
     }
 
@@ -236,13 +236,13 @@ extension Evaluator {
             ? items.first.flatMap { find.items.indices.contains($0) ? find.items[$0].value.range : nil } ?? find.range : find.range
         let hint = "fix \(count == 1 ? "it" : "them"), or leave invalid values out with 'set invalid skip' (--skip-invalid)"
         if count == 1, origin(first.input.origin, in: find) == nil {
-            return .diagnostic(Diagnostic(id: .runtime, range: range, message: first.error.message + "; nothing was sent", suggestion: hint))
+            return .diagnostic(Diagnostic(id: .invalidValues, range: range, message: first.error.message + "; nothing was sent", suggestion: hint))
         }
         var notes = census.invalid.map { entry in
             (origin(entry.input.origin, in: find).map { $0 + ": " } ?? "") + entry.error.message
         }
         if count > notes.count { notes.append("… and \(count - notes.count) more") }
-        return .diagnostic(Diagnostic(id: .runtime, range: range,
+        return .diagnostic(Diagnostic(id: .invalidValues, range: range,
                                       message: LookupSummary.nothingSent(invalid: count),
                                       suggestion: hint, notes: notes))
     }
@@ -256,7 +256,7 @@ extension Evaluator {
 
     func currentClient() throws(RuntimeError) -> HeymarketClient {
         guard let client else {
-            throw .at(SourceRange(start: 0, end: 0), "no API client: run with credentials or --sandbox (or use --dry-run)")
+            throw .at(SourceRange(start: 0, end: 0), .noClient, "no API client: run with credentials or --sandbox (or use --dry-run)")
         }
         return client.with(options: lookupOptions(settings))
     }

@@ -25,7 +25,7 @@ extension Evaluator {
         }
         let name = formatStage?.name.name ?? settings.format
         guard let plugin = registry.formatter(named: name) else {
-            throw RuntimeError.at(formatStage?.name.range ?? pipeline.range, "unknown format '\(name)'", suggestion: formatSuggestion(name))
+            throw RuntimeError.at(formatStage?.name.range ?? pipeline.range, .unknownFormat, "unknown format '\(name)'", suggestion: formatSuggestion(name))
         }
         let options = try formatStage.map { try optionValues($0.options) } ?? [:]
         return try await write(pipeline, with: plugin, options: options, to: output, context: outputContext, at: formatStage?.range ?? pipeline.range)
@@ -40,7 +40,7 @@ extension Evaluator {
             if let named { try plugin.check(columns: named) }
             formatter = try plugin.makeFormatter(sink: sink, rawOptions: options, context: context)
         } catch {
-            throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
+            throw RuntimeError.at(range, .formatError, "format \(plugin.name): \(error.message)")
         }
         let emitter = RowEmitter(formatter: formatter, sink: sink)
         let masker = self.masker, sources = Self.maskSources(pipeline.stages)
@@ -51,7 +51,7 @@ extension Evaluator {
             try emitter.end(columns: columns)
             return summary
         } catch let error as FormatterOptionError {
-            throw RuntimeError.at(range, "format \(plugin.name): \(error.message)")
+            throw RuntimeError.at(range, .formatError, "format \(plugin.name): \(error.message)")
         }
     }
 
@@ -79,19 +79,19 @@ extension Evaluator {
     /// so an error never leaves a half-written file.
     func saveRows(_ pipeline: Pipeline, to save: SaveStage, format: FormatStage?) async throws -> SourceSummary {
         guard inputs.confinement.writesFiles else {
-            throw RuntimeError.at(save.range, "save is not available to \(inputs.confinement.caller): the rows come back in the answer")
+            throw RuntimeError.at(save.range, .notPermitted, "save is not available to \(inputs.confinement.caller): the rows come back in the answer")
         }
         var options = try optionValues(save.options)
         let explicit = (options.removeValue(forKey: "format") ?? nil) ?? format?.name.name
         let plugin: FormatterPlugin
         if let explicit {
             guard let p = registry.formatter(named: explicit) else {
-                throw RuntimeError.at(save.range, "unknown format '\(explicit)'", suggestion: formatSuggestion(explicit))
+                throw RuntimeError.at(save.range, .unknownFormat, "unknown format '\(explicit)'", suggestion: formatSuggestion(explicit))
             }
             plugin = p
         } else {
             guard let p = registry.formatter(forPath: save.path.value) else {
-                throw RuntimeError.at(save.path.range, "cannot tell the format of '\(save.path.value)' from its extension",
+                throw RuntimeError.at(save.path.range, .unknownFormat, "cannot tell the format of '\(save.path.value)' from its extension",
                                       suggestion: "add --format NAME (\(registry.allFormatters.map(\.name).joined(separator: ", ")))")
             }
             plugin = p
@@ -101,7 +101,7 @@ extension Evaluator {
         do {
             file = try AtomicFile(save.path.value)
         } catch {
-            throw RuntimeError.at(save.path.range, error.description)
+            throw RuntimeError.at(save.path.range, .writeFailed, error.description)
         }
         do {
             var summary = try await write(pipeline, with: plugin, options: options, to: file.sink, context: .file, at: save.range)
@@ -111,13 +111,13 @@ extension Evaluator {
                 // Never replace a file with a result that is not whole.
                 let partial = save.path.value + ".partial"
                 try file.commit(to: partial)
-                summary.notes.append(Diagnostic(id: .runtime, severity: .note, range: save.path.range,
+                summary.notes.append(Diagnostic(id: .partialSave, severity: .note, range: save.path.range,
                                                 message: "the rows found were written to \(partial); \(save.path.value) was left as it was"))
             }
             return summary
         } catch let error as AtomicFile.WriteError {
             file.abort()
-            throw RuntimeError.at(save.path.range, error.description)
+            throw RuntimeError.at(save.path.range, .writeFailed, error.description)
         } catch {
             file.abort()
             throw error

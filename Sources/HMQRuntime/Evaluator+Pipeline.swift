@@ -29,9 +29,9 @@ extension Evaluator {
         case .variable(let v):
             guard let bound = bindings[v.name] else {
                 if literals.text(v) != nil {
-                    throw RuntimeError.at(v.range, "$\(v.name) is a value, not a result; use it inside find: find $\(v.name)")
+                    throw RuntimeError.at(v.range, .misusedVariable, "$\(v.name) is a value, not a result; use it inside find: find $\(v.name)")
                 }
-                throw RuntimeError.at(v.range, "$\(v.name) is not bound", suggestion: bindings.isEmpty ? "bind a result first: let \(v.name) = find ..." : Suggestion.closest(to: v.name, among: Array(bindings.keys)).map { "did you mean '$\($0)'?" })
+                throw RuntimeError.at(v.range, .unboundVariable, "$\(v.name) is not bound", suggestion: bindings.isEmpty ? "bind a result first: let \(v.name) = find ..." : Suggestion.closest(to: v.name, among: Array(bindings.keys)).map { "did you mean '$\($0)'?" })
             }
             chain = StageChain(stages, sourceColumns: listing == nil ? bound.columns : Relation.unmatchedColumns)
             summary = SourceSummary(unmatched: bound.unmatched, failures: bound.failures)
@@ -123,13 +123,13 @@ extension Evaluator {
     /// A stage plugin's transform, its options checked.
     func pluginTransform(_ stage: PluginStage) throws -> any RowTransform {
         guard let plugin = registry.stage(named: stage.name.name) else {
-            throw RuntimeError.at(stage.name.range, "no stage plugin named '\(stage.name.name)' is registered")
+            throw RuntimeError.at(stage.name.range, .unregisteredStage, "no stage plugin named '\(stage.name.name)' is registered")
         }
         do {
             let options = try PluginOptions(try optionValues(stage.options), declared: plugin.options, pluginName: plugin.name)
             return try plugin.makeTransform(options: options)
         } catch let error as FormatterOptionError {
-            throw RuntimeError.at(stage.range, "\(plugin.name): \(error.message)")
+            throw RuntimeError.at(stage.range, .invalidOption, "\(plugin.name): \(error.message)")
         }
     }
 

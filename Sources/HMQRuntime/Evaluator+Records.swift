@@ -65,7 +65,7 @@ struct RecordsLookup {
         while current.map({ $0.line < line }) ?? true {
             if let record = current { finish(record) }
             guard let next = try records.next() else {
-                throw RuntimeError.at(SourceRange(start: 0, end: 0), "the records file changed while hmq read it; run again once it has stopped changing")
+                throw RuntimeError.at(SourceRange(start: 0, end: 0), .fileChanged, "the records file changed while hmq read it; run again once it has stopped changing")
             }
             current = next
         }
@@ -189,7 +189,7 @@ struct RecordsLookup {
         if longRecords > 0 {
             notes.append("\(longRecords) record\(longRecords == 1 ? " has" : "s have") cells past the header's last column; they are not in input (is a header missing, or a comma too many?)")
         }
-        return Diagnostic(id: .runtime, severity: .note, range: range,
+        return Diagnostic(id: .recordOutcomes, severity: .note, range: range,
                           message: (stopped ? "the lookup stopped once the rows were out; of the \(total) record\(total == 1 ? "" : "s") read: " : "\(total) record\(total == 1 ? "" : "s"): ")
                             + parts.joined(separator: ", "),
                           suggestion: listing ? nil : "each row's outcome and detail say why; '| unmatched' lists the records that found no contact",
@@ -250,7 +250,7 @@ extension Evaluator {
             let invalid = joiner.counts[.invalid] ?? 0
             if invalid > 0, settings.invalid == .error, summary.failures.isEmpty {
                 summary.recordsError = .diagnostic(Diagnostic(
-                    id: .runtime, range: records.path.range,
+                    id: .invalidRecords, range: records.path.range,
                     message: "\(invalid) record\(invalid == 1 ? "" : "s") had no key cell hmq could read (outcome invalid)" + (ended ? "; every other record was looked up" : ""),
                     suggestion: "their detail says which cell and why; 'set invalid skip' (--skip-invalid) makes this a note"))
             }

@@ -120,7 +120,7 @@ public actor Evaluator {
             } catch is FileSink.Closed {
                 break  // the reader of our output went away: nothing left to do
             } catch {
-                errors.append(.at(statement.range, "\(error)"))
+                errors.append(.at(statement.range, .unexpectedError, "\(error)"))
                 if !continueOnError { break }
             }
         }
@@ -133,16 +133,16 @@ public actor Evaluator {
         case .set(let s):
             let value = try literals.text(s.value)
             if !inputs.confinement.writesFiles, s.name.name.lowercased() == "checkpoint", value.trimmingWhitespaceAndNewlines().lowercased() != "off" {
-                throw RuntimeError.at(s.name.range, "checkpoint is not available to \(inputs.confinement.caller): it writes a file")
+                throw RuntimeError.at(s.name.range, .notPermitted, "checkpoint is not available to \(inputs.confinement.caller): it writes a file")
             }
             do {
                 try settings.apply(s.name.name, value)
             } catch {
                 let known = Settings.descriptor(named: s.name.name) != nil
-                throw RuntimeError.at(known ? s.value.range : s.name.range, error.message, suggestion: error.suggestion)
+                throw RuntimeError.at(known ? s.value.range : s.name.range, .invalidSetting, error.message, suggestion: error.suggestion)
             }
             if s.name.name.lowercased() == "format", registry.formatter(named: value) == nil {
-                throw RuntimeError.at(s.value.range, "unknown format '\(value)'", suggestion: formatSuggestion(value))
+                throw RuntimeError.at(s.value.range, .unknownFormat, "unknown format '\(value)'", suggestion: formatSuggestion(value))
             }
         case .let(let l):
             if dryRun {
@@ -198,7 +198,7 @@ public actor Evaluator {
                                   asksExact: "'set attribution exact' (--attribution exact)", listsInvalid: "'| unmatched' lists them with the reason",
                                   origin: { namer($0.origin) })
         for note in lookup.notes(wording) {
-            events.note(Diagnostic(id: .runtime, severity: .note, range: find.range, message: note.message, suggestion: note.suggestion))
+            events.note(Diagnostic(id: note.kind.noteID, severity: .note, range: find.range, message: note.message, suggestion: note.suggestion))
         }
     }
 
@@ -206,7 +206,7 @@ public actor Evaluator {
     /// extension written after them (`set extensions drop`).
     func noteDroppedExtensions(_ census: PlanCensus, of find: FindSource) {
         guard let message = census.droppedExtensionsNote else { return }
-        events.note(Diagnostic(id: .runtime, severity: .note, range: find.range, message: message))
+        events.note(Diagnostic(id: .droppedExtensions, severity: .note, range: find.range, message: message))
     }
 
     // MARK: Values

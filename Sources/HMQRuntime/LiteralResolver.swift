@@ -24,19 +24,19 @@ struct LiteralResolver: Sendable {
     func require(_ v: VariableReference) throws(RuntimeError) -> String {
         if let text = text(v) { return text }
         if let position = v.position {
-            throw .at(v.range, "$\(position) is not set: the script was given \(inputs.arguments.count) argument\(inputs.arguments.count == 1 ? "" : "s")")
+            throw .at(v.range, .unsetVariable, "$\(position) is not set: the script was given \(inputs.arguments.count) argument\(inputs.arguments.count == 1 ? "" : "s")")
         }
         if let name = v.environmentName {
             if !inputs.confinement.readsEnvironment {
-                throw .at(v.range, "$env is not available to \(inputs.confinement.caller): the environment holds the user's secrets")
+                throw .at(v.range, .notPermitted, "$env is not available to \(inputs.confinement.caller): the environment holds the user's secrets")
             }
             if inputs.withheldEnvironment.contains(name) {
-                throw .at(v.range, "$env.\(name) holds a credential, which scripts cannot read")
+                throw .at(v.range, .notPermitted, "$env.\(name) holds a credential, which scripts cannot read")
             }
-            throw .at(v.range, "the environment variable \(name) is not set")
+            throw .at(v.range, .unsetVariable, "the environment variable \(name) is not set")
         }
-        if boundNames.contains(v.name) { throw .at(v.range, "$\(v.name) is a result, not a value; start a pipeline with it: $\(v.name) | ...") }
-        throw .at(v.range, "$\(v.name) is not set", suggestion: "pass it with --var \(v.name)=VALUE")
+        if boundNames.contains(v.name) { throw .at(v.range, .misusedVariable, "$\(v.name) is a result, not a value; start a pipeline with it: $\(v.name) | ...") }
+        throw .at(v.range, .unsetVariable, "$\(v.name) is not set", suggestion: "pass it with --var \(v.name)=VALUE")
     }
 
     /// A literal as text (for `set` and options).

@@ -50,7 +50,7 @@ struct RecordsInput: Sendable {
                 // A sheet with no header row: its first lead would be taken for one, and never looked up.
                 let header = file.header[index]
                 if header.contains("@") || header.filter(\.isNumber).count >= 7 {
-                    throw RuntimeError.at(key.column.range, "the first row of \(file.opened.name) looks like a lead, not a header (its column \(index + 1) is \(header))",
+                    throw RuntimeError.at(key.column.range, .missingHeader, "the first row of \(file.opened.name) looks like a lead, not a header (its column \(index + 1) is \(header))",
                                           suggestion: "add a header row naming the columns (Name,Phone,Email), so the first lead is looked up too")
                 }
                 return Key(type: key.type?.name, name: header, index: index)
@@ -69,13 +69,13 @@ struct RecordsInput: Sendable {
             columns = fields
             keys = try records.keys.map { key in
                 guard case .name(let field) = key.column else {
-                    throw RuntimeError.at(key.column.range, "an NDJSON record's key is a field name in quotes, not a number")
+                    throw RuntimeError.at(key.column.range, .unknownColumn, "an NDJSON record's key is a field name in quotes, not a number")
                 }
                 // As a CSV header: exactly, else the one field of that name in another case.
                 let folded = fields.filter { $0.lowercased() == field.value.lowercased() }
                 let name = fields.contains(field.value) ? field.value : folded.count == 1 ? folded[0] : field.value
                 guard fields.isEmpty || fields.contains(name) else {
-                    throw RuntimeError.at(field.range, "no record of \(opened.name) has a field \"\(field.value)\"",
+                    throw RuntimeError.at(field.range, .unknownColumn, "no record of \(opened.name) has a field \"\(field.value)\"",
                                           suggestion: "fields: " + fields.prefix(20).map { "\"\($0)\"" }.joined(separator: ", "))
                 }
                 return Key(type: key.type?.name, name: name, index: nil)
@@ -137,11 +137,11 @@ struct RecordsInput: Sendable {
             let object: JSONObject
             do {
                 guard case .object(let o) = try JSONParser.parse(text) else {
-                    throw RuntimeError.at(range, "\(name):\(line) is not a JSON object (one record per line is expected)")
+                    throw RuntimeError.at(range, .malformedFile, "\(name):\(line) is not a JSON object (one record per line is expected)")
                 }
                 object = o
             } catch let error as JSONParser.Error {
-                throw RuntimeError.at(range, "\(name):\(line): \(error)")
+                throw RuntimeError.at(range, .malformedFile, "\(name):\(line): \(error)")
             }
             guard !columns.isEmpty else { return Record(line: line, cells: object, keys: []) }
             let cells = JSONObject(columns.map { JSONObject.Member(key: $0, value: object[$0] ?? .null) })

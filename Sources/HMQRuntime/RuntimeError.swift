@@ -33,21 +33,22 @@ public enum RuntimeError: Error, Sendable {
         return "\(notAnswered): \(failures.count) batch\(failures.count == 1 ? "" : "es") failed after retries"
     }
 
-    static func at(_ range: SourceRange, _ message: String, suggestion: String? = nil) -> RuntimeError {
-        .diagnostic(Diagnostic(id: .runtime, range: range, message: message, suggestion: suggestion))
+    /// A diagnostic error at `range`, with its kind's id (``DiagnosticID``, RuntimeDiagnosticID.swift).
+    static func at(_ range: SourceRange, _ id: DiagnosticID, _ message: String, suggestion: String? = nil) -> RuntimeError {
+        .diagnostic(Diagnostic(id: id, range: range, message: message, suggestion: suggestion))
     }
 
     /// The diagnostic to render for this error.
     public var diagnostic: Diagnostic {
         switch self {
         case .diagnostic(let d): return d
-        case .api(let error, let range): return Diagnostic(id: .runtime, range: range, message: error.description)
+        case .api(let error, let range): return Diagnostic(id: .apiError, range: range, message: error.description)
         case .partialFailure(let failures, let range, let withheld, let attribution) where failures.isEmpty:
             let values = attribution.flatMap(\.values)
             let notes = attribution.prefix(5).map { f in "batch \(f.batchIndex + 1): \(f.error)" }
                 + ["undetermined: " + values.prefix(20).map(\.value).joined(separator: ", ") + (values.count > 20 ? ", … (\(values.count - 20) more)" : "")]
             _ = withheld
-            return Diagnostic(id: .runtime, range: range,
+            return Diagnostic(id: .attributionIncomplete, range: range,
                               message: "exact attribution could not finish: \(values.count) value\(values.count == 1 ? " stays" : "s stay") undetermined", notes: notes)
         case .partialFailure(let failures, let range, let withheld, _):
             let values = failures.flatMap(\.values)
@@ -61,7 +62,7 @@ public enum RuntimeError: Error, Sendable {
             if failures.count > 5 { notes.append("… and \(failures.count - 5) more failed batches") }
             notes.append("not answered: " + values.prefix(20).map(\.value).joined(separator: ", ")
                          + (values.count > 20 ? ", … (\(values.count - 20) more; '| unmatched' lists every one as failed)" : ""))
-            return Diagnostic(id: .runtime, range: range, message: message, notes: notes)
+            return Diagnostic(id: .partialFailure, range: range, message: message, notes: notes)
         }
     }
 }

@@ -77,7 +77,7 @@ public enum ValueFiles {
             var info = stat()
             let now = fstat(descriptor, &info) == 0 ? (Int64(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec) : (-1, 0, 0)
             guard read == snapshot.size, now.0 == snapshot.size, now.1 == snapshot.seconds, now.2 == snapshot.nanoseconds else {
-                throw .at(path.range, "\(name) changed while hmq read it (a lookup reads its values more than once); run again once it has stopped changing")
+                throw .at(path.range, .fileChanged, "\(name) changed while hmq read it (a lookup reads its values more than once); run again once it has stopped changing")
             }
         }
     }
@@ -105,7 +105,7 @@ public enum ValueFiles {
                 var end = max(start, scanned)
                 while end < buffer.count, buffer[end] != 0x0A { end += 1 }
                 if end - start > ValueFiles.longestLine {
-                    throw RuntimeError.at(input.path.range, "\(name):\(line + 1) is longer than \(ValueFiles.longestLine / 1024) KiB: one value per line is expected (does the file end its lines with CR alone?)")
+                    throw RuntimeError.at(input.path.range, .malformedFile, "\(name):\(line + 1) is longer than \(ValueFiles.longestLine / 1024) KiB: one value per line is expected (does the file end its lines with CR alone?)")
                 }
                 if end == buffer.count, !atEnd {
                     scanned = end
@@ -127,7 +127,7 @@ public enum ValueFiles {
                 }
                 guard lo < hi, buffer[lo] != UInt8(ascii: "#") else { continue }
                 guard let value = String(validating: buffer[lo..<hi], as: UTF8.self) else {
-                    throw RuntimeError.at(input.path.range, "\(name):\(line) is not UTF-8 text")
+                    throw RuntimeError.at(input.path.range, .malformedFile, "\(name):\(line) is not UTF-8 text")
                 }
                 return (value, line)
             }
@@ -146,7 +146,7 @@ public enum ValueFiles {
             while true {
                 let n = chunk.withUnsafeMutableBytes { pread(input.descriptor, $0.baseAddress, $0.count, offset) }
                 if n < 0, errno == EINTR { continue }
-                if n < 0 { throw RuntimeError.at(input.path.range, ReadFailure(code: errno).message(for: name)) }
+                if n < 0 { throw RuntimeError.at(input.path.range, .unreadableFile, ReadFailure(code: errno).message(for: name)) }
                 if n == 0 {
                     atEnd = true
                     try input.checkUnchanged(read: Int64(offset))
@@ -195,7 +195,7 @@ public enum ValueFiles {
             while true {
                 n = chunk.withUnsafeMutableBytes { pread(input.descriptor, $0.baseAddress, $0.count, offset) }
                 if n < 0, errno == EINTR { continue }
-                if n < 0 { throw RuntimeError.at(input.path.range, ReadFailure(code: errno).message(for: input.name)) }
+                if n < 0 { throw RuntimeError.at(input.path.range, .unreadableFile, ReadFailure(code: errno).message(for: input.name)) }
                 break
             }
             offset += off_t(n)
@@ -216,7 +216,7 @@ public enum ValueFiles {
                 }
                 try parser?.feed(bytes) { queue.append(($0, $1)) }
             } catch let error as CSVError {
-                throw RuntimeError.at(input.path.range, error.message(for: input.name))
+                throw RuntimeError.at(input.path.range, .unreadableFile, error.message(for: input.name))
             }
         }
     }
@@ -232,7 +232,7 @@ public enum ValueFiles {
             opened = try open(path)
             self.delimiter = delimiter
             guard let first = try CSVRecordReader(opened, delimiter: delimiter).next() else {
-                throw RuntimeError.at(path.range, "\(opened.name) is empty (a header row is needed)")
+                throw RuntimeError.at(path.range, .missingHeader, "\(opened.name) is empty (a header row is needed)")
             }
             header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         }
@@ -249,17 +249,17 @@ public enum ValueFiles {
             let name = opened.name
             switch column {
             case .position(let n, let range):
-                guard n <= header.count else { throw RuntimeError.at(range, "\(name) has \(header.count) column\(header.count == 1 ? "" : "s"), not \(n)") }
+                guard n <= header.count else { throw RuntimeError.at(range, .unknownColumn, "\(name) has \(header.count) column\(header.count == 1 ? "" : "s"), not \(n)") }
                 return n - 1
             case .name(let wanted):
                 let exact = header.indices.filter { header[$0] == wanted.value }
                 let folded = header.indices.filter { header[$0].lowercased() == wanted.value.lowercased() }
                 if let only = (exact.isEmpty ? folded : exact).first, (exact.isEmpty ? folded : exact).count == 1 { return only }
                 if !folded.isEmpty {
-                    throw RuntimeError.at(wanted.range, "\(name) has \(folded.count) columns named \"\(wanted.value)\"",
+                    throw RuntimeError.at(wanted.range, .ambiguousColumn, "\(name) has \(folded.count) columns named \"\(wanted.value)\"",
                                           suggestion: "choose one by number: column \(folded.map { String($0 + 1) }.joined(separator: " or column "))")
                 }
-                throw RuntimeError.at(wanted.range, "\(name) has no column \"\(wanted.value)\"", suggestion: "columns: " + header.map { "\"\($0)\"" }.joined(separator: ", "))
+                throw RuntimeError.at(wanted.range, .unknownColumn, "\(name) has no column \"\(wanted.value)\"", suggestion: "columns: " + header.map { "\"\($0)\"" }.joined(separator: ", "))
             }
         }
     }
@@ -310,18 +310,18 @@ public enum ValueFiles {
         var info = stat()
         if isStandardInput(path.value) {
             if scriptOnStandardInput.load(ordering: .relaxed) {
-                throw RuntimeError.at(path.range, "stdin holds the script itself, so it has no values to read; put them in a file, or run the script with -e or from a file")
+                throw RuntimeError.at(path.range, .stdinUnavailable, "stdin holds the script itself, so it has no values to read; put them in a file, or run the script with -e or from a file")
             }
             if standardInputClosed.load(ordering: .relaxed) {
-                throw RuntimeError.at(path.range, "stdin is closed: there are no values to read")
+                throw RuntimeError.at(path.range, .stdinUnavailable, "stdin is closed: there are no values to read")
             }
-            guard fstat(STDIN_FILENO, &info) == 0 else { throw RuntimeError.at(path.range, ReadFailure(code: errno).message(for: name)) }
+            guard fstat(STDIN_FILENO, &info) == 0 else { throw RuntimeError.at(path.range, .unreadableFile, ReadFailure(code: errno).message(for: name)) }
         } else if stat(path.value, &info) != 0 {
             let reason = errno
-            if reason == ENOENT || reason == ENOTDIR { throw RuntimeError.at(path.range, "no such file: \(name)") }
-            throw RuntimeError.at(path.range, "cannot read \(name): \(String(cString: strerror(reason)))")
+            if reason == ENOENT || reason == ENOTDIR { throw RuntimeError.at(path.range, .fileNotFound, "no such file: \(name)") }
+            throw RuntimeError.at(path.range, .unreadableFile, "cannot read \(name): \(String(cString: strerror(reason)))")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw RuntimeError.at(path.range, "\(name) is a directory") }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw RuntimeError.at(path.range, .unreadableFile, "\(name) is a directory") }
         let key = "\(info.st_dev):\(info.st_ino)"
         if (info.st_mode & S_IFMT) != S_IFREG || isStandardInput(path.value), let spool = spooled.withLock({ $0[key] }) { return spool }
         let source: Int32
@@ -329,10 +329,10 @@ public enum ValueFiles {
             source = STDIN_FILENO
         } else {
             source = Foundation.open(path.value, O_RDONLY | O_CLOEXEC)
-            guard source >= 0 else { throw RuntimeError.at(path.range, "cannot read \(name): \(String(cString: strerror(errno)))") }
+            guard source >= 0 else { throw RuntimeError.at(path.range, .unreadableFile, "cannot read \(name): \(String(cString: strerror(errno)))") }
             guard fstat(source, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else {
                 close(source)
-                throw RuntimeError.at(path.range, "\(name) is a directory")
+                throw RuntimeError.at(path.range, .unreadableFile, "\(name) is a directory")
             }
             if (info.st_mode & S_IFMT) == S_IFREG {
                 return Opened(descriptor: source, owned: true, path: path,
@@ -347,7 +347,7 @@ public enum ValueFiles {
             if let spool = spooled[key] { return spool }
             var template = Array((FileManager.default.temporaryDirectory.path + "/hmq-values-XXXXXX").utf8CString)
             let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard spool >= 0 else { throw RuntimeError.at(path.range, "cannot keep \(name) in a temporary file: \(String(cString: strerror(errno)))") }
+            guard spool >= 0 else { throw RuntimeError.at(path.range, .writeFailed, "cannot keep \(name) in a temporary file: \(String(cString: strerror(errno)))") }
             _ = fcntl(spool, F_SETFD, FD_CLOEXEC)
             template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
             let opened = Opened(descriptor: spool, owned: true, path: path, snapshot: nil)
@@ -359,7 +359,7 @@ public enum ValueFiles {
                 try Task.checkCancellation()
                 let n = chunk.withUnsafeMutableBytes { Foundation.read(source, $0.baseAddress, $0.count) }
                 if n < 0, errno == EINTR { continue }
-                if n < 0 { throw RuntimeError.at(path.range, ReadFailure(code: errno).message(for: name)) }
+                if n < 0 { throw RuntimeError.at(path.range, .unreadableFile, ReadFailure(code: errno).message(for: name)) }
                 if n == 0 { break }
                 // A stream with no line breaks (/dev/zero) is refused before it fills the disk.
                 if let last = chunk[0..<n].lastIndex(of: 0x0A) {
@@ -369,13 +369,13 @@ public enum ValueFiles {
                     lineLength += n
                 }
                 if lineLength > longestLine {
-                    throw RuntimeError.at(path.range, "\(name):\(lines + 1) is longer than \(longestLine / 1024) KiB: one value per line is expected")
+                    throw RuntimeError.at(path.range, .malformedFile, "\(name):\(lines + 1) is longer than \(longestLine / 1024) KiB: one value per line is expected")
                 }
                 var written = 0
                 while written < n {
                     let w = chunk.withUnsafeBytes { write(spool, $0.baseAddress! + written, n - written) }
                     if w < 0, errno == EINTR { continue }
-                    if w <= 0 { throw RuntimeError.at(path.range, "cannot keep \(name) in a temporary file: \(String(cString: strerror(errno)))") }
+                    if w <= 0 { throw RuntimeError.at(path.range, .writeFailed, "cannot keep \(name) in a temporary file: \(String(cString: strerror(errno)))") }
                     written += w
                 }
             }

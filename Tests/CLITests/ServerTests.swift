@@ -212,6 +212,26 @@ import Testing
         #expect(!everything.contains("eyJ"))  // no JWT either
     }
 
+    /// An agent branches on a diagnostic's `id`, as a program reading `--error-format json` does.
+    @Test func mcpDiagnosticsCarryTheIdOfTheirKind() async throws {
+        let peer = try Peer(["mcp", "--sandbox"])
+        var mcp = MCP(peer: peer)
+        _ = try await mcp.request("initialize", ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "test", "version": "1"]])
+        peer.send(Self.json(["jsonrpc": "2.0", "method": "notifications/initialized"]) + Data("\n".utf8))
+        for (tool, text, id) in [("query", "find phone 14155551234 | show nmae", "unknown-field"),
+                                 ("query", "find phone 14155551234, 12 | show name", "invalid-values"),
+                                 ("query", "find phone file \"ids.txt\" | show name", "not-permitted"),
+                                 ("query", "find phone 14155551234 | save \"x.csv\"", "not-permitted"),
+                                 ("query", "$r | show name", "unbound-variable"),
+                                 ("check", "find phone 1 | shwo", "unknown-stage")] {
+            let answer = try await mcp.call(tool, ["text": text])
+            let diagnostics = tool == "check" ? answer.structured["diagnostics"] : (answer.structured["error"] as? [String: Any])?["diagnostics"]
+            let first = try #require((diagnostics as? [[String: Any]])?.first, "\(text): \(answer.text)")
+            #expect(first["id"] as? String == id, "\(text): \(first)")
+        }
+        #expect(await peer.finish() == 0)
+    }
+
     /// An agent is an untrusted caller: it reads no environment, writes no file
     /// (save, checkpoint) and reads files only under --allow-read, by their real path.
     @Test func mcpConfinesTheAgentToWhatTheUserAllowed() async throws {

@@ -168,6 +168,56 @@ import Testing
         #expect(Self.records(check.stderr).compactMap { $0["line"] as? Int } == [1, 2], "\(check.stderr)")
     }
 
+    /// Each kind of runtime problem has its own `id` in the JSON records, so a
+    /// program can branch on it instead of on the message's words.
+    @Test func runtimeErrorsAndNotesCarryTheIdOfTheirKind() async throws {
+        let cases: [(text: String, status: Int32, id: String)] = [
+            ("find phone file \"missing.txt\" | show name", 2, "file-not-found"),
+            ("find phone file \".\" | show name", 2, "unreadable-file"),
+            ("find csv \"empty.csv\" by phone \"Phone\" | show name", 2, "missing-header"),
+            ("find csv \"leads.csv\" by phone \"Mobile\" | show name", 2, "unknown-column"),
+            ("find phone 14155551234 | show nmae", 2, "unknown-field"),
+            ("find phone 14155551234 | format xml", 2, "unknown-format"),
+            ("set batch lots", 2, "invalid-setting"),
+            ("$r | show name", 2, "unbound-variable"),
+            ("find phone $1 | show name", 2, "unset-variable"),
+            ("find phone 14155551234, 12 | show name", 2, "invalid-values"),
+            ("find phone 14155551234 | diff \"snapshot.ndjson\"", 2, "malformed-file"),
+            ("find phone 14155551234 | shwo name", 3, "unknown-stage"),
+            // Notes: the run succeeds, and the note says which kind it is.
+            ("find phone 19990000000 | show name", 0, "no-contact"),
+            ("find phone 14155551234 | where name > 3 | show name", 0, "type-mismatch"),
+        ]
+        try await CLISandbox.with { sandbox in
+            try sandbox.write("empty.csv", "")
+            try sandbox.write("leads.csv", "Name,Phone\nAda,14155551234\n")
+            try sandbox.write("snapshot.ndjson", "{\"id\": 1001\nnot json\n")
+            var seen: [String: String] = [:]
+            for (text, status, id) in cases {
+                let out = try await sandbox.hmq(["--error-format", "json", "-e", text])
+                #expect(out.status == status, "\(text): \(out.stderr)")
+                let records = Self.records(out.stderr)
+                let wanted = status == 0 ? "note" : "error"
+                let record = try #require(records.first { $0["severity"] as? String == wanted }, "\(text): \(out.stderr)")
+                #expect(record["id"] as? String == id, "\(text): \(record)")
+                if let other = seen.updateValue(text, forKey: id) { Issue.record("'\(text)' and '\(other)' both gave \(id)") }
+            }
+        }
+
+        // A failed batch: partial-failure, beside its kind, values and request id.
+        let failing = try ChaosServer { _, _ in .answer(status: 503, body: #"{"error":"down"}"#) }
+        defer { failing.stop() }
+        let out = try await Self.hmq(failing, ["--error-format", "json", "--retries", "1", "-e", "find phone 14155551234 | show id"])
+        #expect(out.status == 4, "\(out.stderr)")
+        let failed = try #require(Self.records(out.stderr).first { $0["severity"] as? String == "error" })
+        #expect(failed["id"] as? String == "partial-failure" && failed["kind"] as? String == "api", "\(failed)")
+
+        // A message that is not a diagnostic of the text has no id, but the key is there.
+        let usage = try await HMQProcess.run(["--error-format", "json", "--formt", "csv"])
+        let record = try #require(Self.records(usage.stderr).first)
+        #expect(record.keys.contains("id") && record["id"] is NSNull, "\(record)")
+    }
+
     /// A budget file another run left damaged (garbage, a pause far beyond any
     /// max_wait) is never obeyed blindly: the run goes on, pacing itself.
     @Test func aDamagedSharedBudgetNeverHoldsARun() async throws {

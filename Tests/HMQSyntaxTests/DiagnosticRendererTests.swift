@@ -36,7 +36,7 @@ import TextWidth
         #expect(lines[1] == " 1 | …4155550397, 14155550398, 14155550399 | shwo name")
         #expect(lines[2] == "   |                                         ^~~~ did you mean 'show'?")
         // A long range is cut too: the note under a find of 400 values.
-        let note = Diagnostic(id: .runtime, severity: .note, range: SourceRange(start: 0, end: result.source.bytes.count - 12), message: "n")
+        let note = Diagnostic(id: DiagnosticID(rawValue: "no-contact"), severity: .note, range: SourceRange(start: 0, end: result.source.bytes.count - 12), message: "n")
         let noteLines = DiagnosticRenderer().render(note, in: result.source).split(separator: "\n").map(String.init)
         #expect(noteLines[1].count <= 6 + 160 + 2)
         #expect(noteLines[2] == "   | ^" + String(repeating: "~", count: 79))

@@ -34,7 +34,7 @@ final class DiffTransform: RowTransform, FieldChecking, NoteProducing {
         self.sources = sources
         exitCode = stage.options.contains { $0.name == "exit-code" }
         if let other = stage.options.first(where: { $0.name != "exit-code" || $0.value != nil }) {
-            throw RuntimeError.at(other.range, other.name == "exit-code" ? "--exit-code takes no value" : "diff has no option --\(other.name)",
+            throw RuntimeError.at(other.range, .invalidOption, other.name == "exit-code" ? "--exit-code takes no value" : "diff has no option --\(other.name)",
                                   suggestion: "diff \"FILE\" [by FIELD] [--exit-code]")
         }
         let key = stage.key.map { $0.components.map(\.name) } ?? ["id"]
@@ -43,17 +43,17 @@ final class DiffTransform: RowTransform, FieldChecking, NoteProducing {
         fieldCheck = FieldCheck(stage.key.map { [$0] } ?? [])
         name = path.value
         guard let data = FileManager.default.contents(atPath: path.value) else {
-            throw RuntimeError.at(path.range, FileManager.default.fileExists(atPath: path.value) ? "cannot read \(path.value)" : "no such file: \(path.value)",
+            throw RuntimeError.at(path.range, FileManager.default.fileExists(atPath: path.value) ? .unreadableFile : .fileNotFound, FileManager.default.fileExists(atPath: path.value) ? "cannot read \(path.value)" : "no such file: \(path.value)",
                                   suggestion: "save one first: ... | save \"\(path.value)\"")
         }
         var rows: [(JSONValue, Int)] = []
         let bytes = Array(data)
         if bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "[") {
             do {
-                guard case .array(let all) = try JSONParser.parse(bytes) else { throw RuntimeError.at(path.range, "\(name) is not a JSON array") }
+                guard case .array(let all) = try JSONParser.parse(bytes) else { throw RuntimeError.at(path.range, .malformedFile, "\(name) is not a JSON array") }
                 rows = all.enumerated().map { ($1, $0 + 1) }
             } catch let error as JSONParser.Error {
-                throw RuntimeError.at(path.range, "\(name): \(error)")
+                throw RuntimeError.at(path.range, .malformedFile, "\(name): \(error)")
             }
         } else {
             for (i, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
@@ -61,18 +61,18 @@ final class DiffTransform: RowTransform, FieldChecking, NoteProducing {
                 do {
                     rows.append((try JSONParser.parse(line), i + 1))
                 } catch {
-                    throw RuntimeError.at(path.range, "\(name):\(i + 1): \(error)", suggestion: "a snapshot is what 'save \"\(name)\"' wrote: one JSON object per line")
+                    throw RuntimeError.at(path.range, .malformedFile, "\(name):\(i + 1): \(error)", suggestion: "a snapshot is what 'save \"\(name)\"' wrote: one JSON object per line")
                 }
             }
         }
         for (value, line) in rows {
-            guard case .object(let object) = value else { throw RuntimeError.at(path.range, "\(name):\(line) is not a JSON object") }
+            guard case .object(let object) = value else { throw RuntimeError.at(path.range, .malformedFile, "\(name):\(line) is not a JSON object") }
             guard let keyText = RowComparison.keyText(Row(fields: object).value(at: key)) else {
-                throw RuntimeError.at(stage.key?.range ?? path.range, "\(name):\(line) has no \(key.joined(separator: ".")) to match rows by",
+                throw RuntimeError.at(stage.key?.range ?? path.range, .missingKey, "\(name):\(line) has no \(key.joined(separator: ".")) to match rows by",
                                       suggestion: stage.key == nil ? "name the key field: diff \"\(name)\" by FIELD" : nil)
             }
             guard comparison.remember(object, as: keyText) else {
-                throw RuntimeError.at(stage.key?.range ?? path.range, "\(name):\(line): \(key.joined(separator: ".")) \(keyText) is in the snapshot twice",
+                throw RuntimeError.at(stage.key?.range ?? path.range, .duplicateKey, "\(name):\(line): \(key.joined(separator: ".")) \(keyText) is in the snapshot twice",
                                       suggestion: "choose a key that is one per row: diff \"\(name)\" by FIELD")
             }
         }
@@ -84,14 +84,14 @@ final class DiffTransform: RowTransform, FieldChecking, NoteProducing {
         do {
             return try comparison.compare(rows)
         } catch let same as RowComparison.SameKey {
-            throw RuntimeError.at(stage.key?.range ?? stage.range, "two different rows have \(key.joined(separator: ".")) \(same.keyText), so the snapshot cannot tell them apart",
+            throw RuntimeError.at(stage.key?.range ?? stage.range, .duplicateKey, "two different rows have \(key.joined(separator: ".")) \(same.keyText), so the snapshot cannot tell them apart",
                                   suggestion: "choose a key that is one per row: diff \"\(name)\" by FIELD")
         }
     }
 
     func finish(_ end: StreamEnd) throws -> [Row] {
         guard !end.incomplete else {
-            notes.append(Diagnostic(id: .runtime, severity: .note, range: stage.range,
+            notes.append(Diagnostic(id: .diffIncomplete, severity: .note, range: stage.range,
                                     message: "rows of \(name) that may be gone are not listed: a batch of the lookup failed, so what is missing is unknown"))
             return []
         }

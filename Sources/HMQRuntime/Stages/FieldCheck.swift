@@ -46,7 +46,7 @@ struct FieldCheck {
                 guard Suggestion.closest(to: head, among: known) != nil else { continue }
             }
             let guess = Suggestion.closest(to: head, among: known)
-            throw .at(path.components[0].range, "unknown field '\(head)'",
+            throw .at(path.components[0].range, .unknownField, "unknown field '\(head)'",
                       suggestion: guess.map { "did you mean '\($0)'?" } ?? "fields: " + known.prefix(12).joined(separator: ", "))
         }
     }

@@ -28,7 +28,7 @@ final class WhereTransform: RowTransform, FieldChecking, NoteProducing {
     /// One note per test that met values of the wrong shape.
     var notes: [Diagnostic] {
         tester.mismatches.map { m in
-            Diagnostic(id: .runtime, severity: .note, range: m.range,
+            Diagnostic(id: .typeMismatch, severity: .note, range: m.range,
                        message: "\(m.count) row\(m.count == 1 ? "" : "s") did not match: \(m.message)")
         }
     }
