@@ -88,9 +88,12 @@ public struct Console: Sendable {
         errorFormat == .json ? err(ErrorRecord(severity: "error", status: status, message: message).line) : line("error", "31", message)
     }
 
-    /// `hmq: note: message` on stderr.
-    public func note(_ message: String) {
-        errorFormat == .json ? err(ErrorRecord(severity: "note", message: message).line) : line("note", "36", message)
+    /// `hmq: note: message` on stderr; as JSON with its `id` when it has one.
+    public func note(_ message: String, id: DiagnosticID? = nil) {
+        guard errorFormat == .json else { return line("note", "36", message) }
+        var record = ErrorRecord(severity: "note", message: message)
+        record.id = id?.rawValue
+        err(record.line)
     }
 
     /// Says how to resume a checkpointed run that was stopped.

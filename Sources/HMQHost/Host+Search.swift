@@ -107,7 +107,7 @@ extension Host {
         let wording = NoteWording(typed: true, listsUnmatched: report ? nil : "--report lists them all",
                                   attribution: settings.attribution, asksExact: "--attribution exact", listsInvalid: nil,
                                   origin: { namesOrigins ? ValueFiles.searchOrigin($0.origin) : nil })
-        for note in summary.notes(wording) { console.note(note.line) }
+        for note in summary.notes(wording) { console.note(note.line, id: note.kind.noteID) }
         // What stopped the run first, in one line; then each batch with its values.
         let status = ExitStatus(summary)
         if let stop = summary.failures.first(where: { $0.error.stopsTheRun }) {
@@ -125,7 +125,7 @@ extension Host {
             for failure in summary.failures { console.report(ErrorRecord(failure)) }
         }
         for failure in summary.attributionFailures {
-            console.report(ErrorRecord(failure, message: "exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: "
+            console.report(ErrorRecord(failure, id: .attributionIncomplete, message: "exact attribution for batch \(failure.batchIndex + 1) could not finish: \(failure.error); undetermined: "
                                                 + failure.values.map(\.value).joined(separator: ", ")))
         }
         return status

@@ -13,7 +13,7 @@ import Heymarket
 public struct ErrorRecord: Sendable {
     public var severity: String
     /// The diagnostic's id (`unknown-stage`, `file-not-found`, `partial-failure`: ``DiagnosticID``);
-    /// nil for a message that is not a diagnostic of the text (a usage error, `hmq search`'s batches).
+    /// nil for a message that is not a diagnostic of the text (a usage error, a plugin's warning).
     public var id: String?
     /// How it ended the run (`syntax`, `usage`, `api`, `authentication`, `interrupted`); nil for a note or warning.
     public var status: ExitStatus?
@@ -67,9 +67,11 @@ public struct ErrorRecord: Sendable {
         }
     }
 
-    /// A batch that failed after its retries (`hmq search`), with its values, status and request id.
-    public init(_ failure: BatchFailure, message: String? = nil) {
+    /// A batch that failed after its retries (`hmq search`), with its values, status and request id;
+    /// its id is `partial-failure` (or `attribution-incomplete` for exact attribution that could not finish).
+    public init(_ failure: BatchFailure, id: DiagnosticID = .partialFailure, message: String? = nil) {
         self.init(severity: "error", status: failure.error.isAuthentication ? .authentication : .api, message: message ?? failure.description)
+        self.id = id.rawValue
         requestID = failure.error.requestID
         httpStatus = failure.error.status
         values = Array(failure.values.prefix(1000).map(\.value))

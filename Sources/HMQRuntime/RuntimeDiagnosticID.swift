@@ -102,7 +102,7 @@ extension DiagnosticID {
 
 extension LookupSummary.NoteKind {
     /// The id of the note that counts (and names) the values of this kind.
-    var noteID: DiagnosticID {
+    public var noteID: DiagnosticID {
         switch self {
         case .unmatched: .noContact
         case .undetermined: .undetermined

@@ -211,6 +211,17 @@ import Testing
         #expect(out.status == 4, "\(out.stderr)")
         let failed = try #require(Self.records(out.stderr).first { $0["severity"] as? String == "error" })
         #expect(failed["id"] as? String == "partial-failure" && failed["kind"] as? String == "api", "\(failed)")
+        // hmq search gives its failed batches and its notes the same ids as a script's lookup.
+        let searched = try await Self.hmq(failing, ["--error-format", "json", "--retries", "1", "search", "--phone", "14155551234"])
+        #expect(searched.status == 4, "\(searched.stderr)")
+        let batch = try #require(Self.records(searched.stderr).first { $0["severity"] as? String == "error" })
+        #expect(batch["id"] as? String == "partial-failure" && (batch["values"] as? [String]) == ["14155551234"], "\(batch)")
+        try await CLISandbox.with { sandbox in
+            let out = try await sandbox.hmq(["--error-format", "json", "search", "--phone", "14155551234", "--phone", "19990000000"])
+            #expect(out.status == 0, "\(out.stderr)")
+            let note = try #require(Self.records(out.stderr).first { $0["severity"] as? String == "note" }, "\(out.stderr)")
+            #expect(note["id"] as? String == "no-contact" && (note["message"] as? String)?.contains("19990000000") == true, "\(note)")
+        }
 
         // A message that is not a diagnostic of the text has no id, but the key is there.
         let usage = try await HMQProcess.run(["--error-format", "json", "--formt", "csv"])
