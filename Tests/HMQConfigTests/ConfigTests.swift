@@ -4,6 +4,7 @@ import HMQSystem
 import Heymarket
 import HMQRuntime
 import Testing
+import TestSupport
 
 @Suite struct ConfigParsingTests {
     let example = """
@@ -265,12 +266,6 @@ import Testing
         let resolver = SecretResolver(environment: ["PATH": "/usr/bin:/bin"], commandTimeout: 1)
         #expect(throws: ConfigError.self) { _ = try resolver.run(["/bin/sh", "-c", "trap '' TERM; sleep \(marker)"], profile: "p") }
         usleep(300_000)
-        let left = Process()
-        left.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        left.arguments = ["-f", "sleep \(marker)"]
-        left.standardOutput = Pipe()
-        try left.run()
-        left.waitUntilExit()
-        #expect(left.terminationStatus == 1)
+        #expect(try !aProcessIsRunning(matching: "sleep \(marker)"))
     }
 }

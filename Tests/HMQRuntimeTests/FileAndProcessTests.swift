@@ -1,6 +1,7 @@
 import Foundation
 import HMQSystem
 import Testing
+import TestSupport
 
 @testable import HMQRuntime
 
@@ -59,13 +60,7 @@ import Testing
         let ended = child.terminate(grace: 0.5)
         #expect(ended == .signalled(SIGKILL))
         usleep(200_000)
-        let left = Process()
-        left.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        left.arguments = ["-f", "sleep \(marker)"]
-        left.standardOutput = Pipe()
-        try left.run()
-        left.waitUntilExit()
-        #expect(left.terminationStatus == 1, "nothing it started is left running")
+        #expect(try !aProcessIsRunning(matching: "sleep \(marker)"), "nothing it started is left running")
     }
 
     @Test func aChildSeesSIGPIPEAtItsDefault() throws {
