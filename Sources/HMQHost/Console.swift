@@ -1,6 +1,7 @@
 import Foundation
 import HMQRuntime
 import HMQSyntax
+import HMQSystem
 import Heymarket
 import Synchronization
 
@@ -17,6 +18,13 @@ public struct Console: Sendable {
     private let shown = ShownProgress()
     /// How stderr masks phones and emails (`--mask`, `set mask`); copies of a console share it.
     private let masking = MaskState()
+
+    /// The session's secrets, never written on stderr (copies of a console share them).
+    private let redaction = RedactionState()
+
+    /// Hides `secrets` (whole or in part: ``SecretRedactor``) in everything written on stderr from now on:
+    /// an error that quotes the text a user typed a key into does not repeat it.
+    public func redact(_ secrets: [String]) { redaction.value.withLock { $0.add(secrets) } }
 
     /// Masks everything written on stderr from now on (nil or off: nothing).
     public func mask(_ masker: Masker?) { masking.value.withLock { $0 = masker?.isOn == true ? masker : nil } }
@@ -80,7 +88,10 @@ public struct Console: Sendable {
     public func out(_ text: String) -> Bool { Self.write(text, to: STDOUT_FILENO) }
 
     /// Writes text to stderr as it is (already rendered diagnostics, help), masked when masking is on.
-    public func err(_ text: String) { Self.write(masking.value.withLock { $0 }.map { $0.text(text) } ?? text, to: STDERR_FILENO) }
+    public func err(_ text: String) {
+        let text = redaction.value.withLock { $0.isEmpty ? text : $0.text(text) }
+        Self.write(masking.value.withLock { $0 }.map { $0.text(text) } ?? text, to: STDERR_FILENO)
+    }
 
     /// `hmq: error: message` on stderr (bold red on a colour terminal); the
     /// message's control characters are shown, never sent to the terminal.
@@ -219,4 +230,9 @@ private let chosenFormat = Mutex<ErrorFormat?>(nil)
 /// `--color auto|always|never`.
 public enum ColorChoice: String, CaseIterable, Sendable {
     case auto, always, never
+}
+
+/// The secrets a console and its copies never write.
+final class RedactionState: Sendable {
+    let value = Mutex(SecretRedactor())
 }

@@ -61,6 +61,10 @@ public final class Host: Sendable {
         }
         ErrorFormat.choose(console.errorFormat)
         self.console = console
+        // The keys the environment holds are never repeated on stderr, even where a user typed one into a query.
+        let idVariables = Set(["HEYMARKET_SECRET_ID"] + configuration.profiles.values.compactMap(\.secretIDEnvironment))
+        console.redact(CredentialVariables.names(in: environment, configuration: configuration)
+            .filter { !idVariables.contains($0) }.compactMap { environment[$0] })
         for warning in configuration.warnings { console.note(warning) }
         // `--mask`, HMQ_MASK or the profile's mask: stderr is masked from the start.
         if let settings = try? settings(), settings.mask != .off { console.mask(Masker(settings.mask)) }
@@ -125,10 +129,13 @@ public final class Host: Sendable {
     /// once: a `secret_key_command` may ask for a passphrase.
     public func credentials() throws -> Credentials {
         if usesSandbox {
-            return .secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key))
+            let demo = Credentials.secret(id: SandboxConfiguration.demoSecret.id, key: Secret(SandboxConfiguration.demoSecret.key))
+            console.redact(demo.secrets)
+            return demo
         }
         if let cached = credentialCache.withLock({ $0 }) { return cached }
         let (credentials, warnings) = try SecretResolver(environment: environment).credentials(for: profile)
+        console.redact(credentials.secrets)
         for warning in warnings { console.note(warning) }
         credentialCache.withLock { $0 = credentials }
         return credentials

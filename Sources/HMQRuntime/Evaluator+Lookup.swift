@@ -470,9 +470,8 @@ struct OutcomeCollector {
             detail = e.description
         }
         // A value holding this session's credential is never shown.
-        var hidden = false
-        if case .invalid(let e) = outcome, e.code == .credentialInValue { hidden = true }
-        let shown = hidden ? "(not shown: it holds a credential)" : value.value
+        var shown = value.value
+        if case .invalid(let e) = outcome { shown = e.shownValue(shown) }
         guard keepRows || streams else { return }
         let row = Row(fields: JSONObject([
             .init(key: "type", value: value.type.map(JSONValue.string) ?? .null),

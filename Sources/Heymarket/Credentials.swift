@@ -37,6 +37,14 @@ public enum Credentials: Sendable, Hashable, CustomStringConvertible {
         s.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The secrets these credentials hold (never sent as a value, never shown): the key, not the Secret ID.
+    public var secrets: [String] {
+        switch self {
+        case .secret(_, let key): return [key.exposedValue]
+        case .apiKey(let key): return [key.exposedValue]
+        }
+    }
+
     /// A description safe for logs: the scheme and, for JWTs, the last 4 characters of the Secret ID.
     public var description: String {
         switch self {

@@ -2,6 +2,7 @@ import Foundation
 import HMQJSON
 import Logging
 import Synchronization
+import HMQSystem
 
 /// The Heymarket contact-search client.
 ///
@@ -174,7 +175,7 @@ public struct HeymarketClient: Sendable {
             }
             var outgoing = request
             outgoing.authorization = try await tokens.authorization()
-            let secrets = tokens.secrets + [outgoing.authorization?.exposedValue.replacingAll("Bearer ", with: "") ?? ""]
+            let secrets = SecretRedactor(tokens.secrets + [outgoing.authorization?.exposedValue.replacingAll("Bearer ", with: "") ?? ""])
             // Counted once it goes out: credentials unusable here send nothing.
             attempt += 1
             sentRequests.increment()
@@ -186,7 +187,8 @@ public struct HeymarketClient: Sendable {
             do {
                 let response = try await transport.send(outgoing)
                 connections.connected()
-                let requestID = response.header("X-Request-Id")
+                // A server may echo the token in its request id: the log never shows it.
+                let requestID = response.header("X-Request-Id").map(secrets.text)
                 logger.debug("\(label) -> HTTP \(response.status) in \(ContinuousClock.now - started) (request id \(requestID ?? "none"))")
                 switch response.status {
                 case 200:

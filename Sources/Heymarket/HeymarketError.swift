@@ -1,3 +1,4 @@
+import HMQSystem
 /// An error from talking to Heymarket: what kind, the HTTP status when there
 /// was one, the server's own message, and the `X-Request-Id` to quote to support.
 ///
@@ -99,16 +100,24 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         isAuthentication || code == .unreachable
     }
 
-    /// This error with every occurrence of `secrets` in its message replaced by `****`
-    /// (a server that echoes the Authorization header must not print our token).
-    public func redacting(_ secrets: [String]) -> HeymarketError {
+    /// This error with `secrets` in its message replaced by `****` (a server
+    /// that echoes the Authorization header must not print our token), whole or
+    /// in part (``SecretRedactor``).
+    public func redacting(_ secrets: [String]) -> HeymarketError { redacting(SecretRedactor(secrets)) }
+
+    /// This error with what `redactor` hides replaced by `****`.
+    public func redacting(_ redactor: SecretRedactor) -> HeymarketError {
         var copy = self
-        for secret in secrets where secret.count >= 8 {
-            copy.message = copy.message.replacingAll(secret, with: "****")
-            // A server may echo the key or the token anywhere, its request id included.
-            copy.requestID = copy.requestID?.replacingAll(secret, with: "****")
-        }
+        copy.message = redactor.text(copy.message)
+        // A server may echo the key or the token anywhere, its request id included.
+        copy.requestID = copy.requestID.map(redactor.text)
         return copy
+    }
+
+    /// How a value is shown beside this error: as it is, unless it holds a
+    /// credential of this session (``Code/credentialInValue``), which is never shown.
+    public func shownValue(_ value: String) -> String {
+        code == .credentialInValue ? "(not shown: it holds a credential)" : value
     }
 
     /// True when retrying the same request may succeed (429, 5xx, network, timeout,

@@ -28,7 +28,7 @@ extension SearchResult {
         let invalid: [JSONValue] = result.invalid.map { entry in
             .object(JSONObject([
                 .init(key: "type", value: entry.value.type.map(JSONValue.string) ?? .null),
-                .init(key: "value", value: .string(entry.value.value)),
+                .init(key: "value", value: .string(entry.error.shownValue(entry.value.value))),
                 .init(key: "error", value: .string(entry.error.message)),
                 .init(key: "status", value: entry.error.status.map { .integer(Int64($0)) } ?? .null),
                 .init(key: "request_id", value: entry.error.requestID.map(JSONValue.string) ?? .null),

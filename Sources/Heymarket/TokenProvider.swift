@@ -25,12 +25,7 @@ public actor TokenProvider {
     }
 
     /// The secrets these credentials hold (never sent as a value, never shown).
-    nonisolated var secrets: [String] {
-        switch credentials {
-        case .secret(_, let key): return [key.exposedValue]
-        case .apiKey(let key): return [key.exposedValue]
-        }
-    }
+    nonisolated var secrets: [String] { credentials.secrets }
 
     /// The value for the `Authorization` header: `Bearer <token>`.
     public func authorization() async throws -> Secret {

@@ -10,9 +10,10 @@ import Testing
 @Suite(.serialized) struct ChaosTests {
     static let credentials = ["HEYMARKET_SECRET_ID": "chaos-id", "HEYMARKET_SECRET_KEY": "sk_chaos_key_never_shown_0123"]
 
-    func hmq(_ server: ChaosServer, _ args: [String], directory: URL? = nil) async throws -> (HMQProcess.Output, seconds: Double) {
+    func hmq(_ server: ChaosServer, _ args: [String], directory: URL? = nil, stdin: String? = nil) async throws -> (HMQProcess.Output, seconds: Double) {
         let start = ContinuousClock.now
-        let out = try await HMQProcess.run(["--base-url", server.url, "--rate", "0"] + args, environment: Self.credentials, directory: directory)
+        let input = try stdin.map { try String(contentsOf: (directory ?? URL(fileURLWithPath: ".")).appendingPathComponent($0), encoding: .utf8) } ?? ""
+        let out = try await HMQProcess.run(["--base-url", server.url, "--rate", "0"] + args, environment: Self.credentials, stdin: input, directory: directory)
         return (out, (ContinuousClock.now - start) / .seconds(1))
     }
 
@@ -339,6 +340,32 @@ import Testing
         }
     }
 
+    /// A server that echoes the token cut in two, only its signature, or in
+    /// its request id (logged with -v) gets none of it printed: any run of 16
+    /// characters of the token or the key is redacted, not only the whole.
+    @Test func aTokenEchoedInPiecesIsRedactedToo() async throws {
+        let seen = Mutex<[String]>([])
+        let server = try ChaosServer { request, n in
+            let token = (request.headers["authorization"] ?? "").replacingOccurrences(of: "Bearer ", with: "")
+            seen.withLock { $0.append(token) }
+            let cut = String(token.prefix(20)) + " " + String(token.dropFirst(20))
+            let signature = token.split(separator: ".").last.map(String.init) ?? ""
+            let key = String(Self.credentials["HEYMARKET_SECRET_KEY"]!.prefix(20))
+            return .answer(status: 500, headers: [("X-Request-Id", token)], body: #"{"error":"cut \#(cut) signature \#(signature) key \#(key)"}"#)
+        }
+        defer { server.stop() }
+        for args in [["-e", "find phone 14155551234"], ["search", "--phone", "14155551234"], ["--error-format", "json", "search", "--phone", "14155551234"]] {
+            let (out, _) = try await hmq(server, ["--retries", "1", "-v"] + args)
+            #expect(out.status == 4, "\(args): \(out.stderr)")
+            #expect(out.stderr.contains("signature ****"), "\(args): \(out.stderr)")
+            let secrets = seen.withLock { $0 } + [Self.credentials["HEYMARKET_SECRET_KEY"]!]
+            for secret in Set(secrets) where secret.count >= 16 {
+                let runs = (0...(secret.count - 16)).map { String(Array(secret)[$0..<$0 + 16]) }
+                #expect(!runs.contains { out.stderr.contains($0) }, "\(args): a piece of a secret is shown: \(out.stderr)")
+            }
+        }
+    }
+
     @Test func theSessionsKeyIsNeverSentAsAValueNorShown() async throws {
         let server = try ChaosServer { request, _ in .answer(status: 200, body: Self.contacts(for: request.body)) }
         defer { server.stop() }
@@ -349,9 +376,14 @@ import Testing
         let (env, _) = try await hmq(server, ["-e", "find $env.HEYMARKET_SECRET_KEY"], directory: directory)
         #expect(env.status == 2)
         #expect(env.stderr.contains("holds a credential, which scripts cannot read"))
-        for args in [["-e", #"find file "environ" | unmatched"#], ["--skip-invalid", "-e", #"find file "environ" | unmatched | save "x.csv""#]] {
-            let (out, _) = try await hmq(server, args, directory: directory)
-            #expect(!(out.stdout + out.stderr).contains(key), "\(args)")
+        // Written into a query, read from a file or stdin, reported: the key is never repeated, not even in an error's excerpt.
+        try Data("phone:\(key)\n14155551234\n".utf8).write(to: directory.appendingPathComponent("stdin.txt"))
+        for args in [["-e", #"find file "environ" | unmatched"#], ["--skip-invalid", "-e", #"find file "environ" | unmatched | save "x.csv""#],
+                     ["-e", "find phone \"\(key)\""], ["-e", "find phone \(key)"], ["--error-format", "json", "-e", "find phone \(key)"],
+                     ["check", "-e", "find phone \(key)"], ["-e", "find phone 14155551234 | where \(key) == 1"],
+                     ["--skip-invalid", "search", "--stdin", "--report"]] {
+            let (out, _) = try await hmq(server, args, directory: directory, stdin: args.contains("--stdin") ? "stdin.txt" : nil)
+            #expect(!(out.stdout + out.stderr).contains(key), "\(args): \(out.stdout)\(out.stderr)")
         }
         if let saved = try? String(contentsOf: directory.appendingPathComponent("x.csv"), encoding: .utf8) {
             #expect(!saved.contains(key))
