@@ -49,6 +49,11 @@ public enum ValueFiles {
     /// file whose lines end in CR alone would otherwise be one huge value.
     static let longestLine = 64 * 1024
 
+    /// The error for line `line` of `name`, longer than ``longestLine``.
+    static func tooLong(_ path: StringLiteral, name: String, line: Int) -> RuntimeError {
+        .at(path.range, .malformedFile, "\(name):\(line) is longer than \(longestLine / 1024) KiB: one value per line is expected (does the file end its lines with CR alone?)")
+    }
+
     /// An input opened once for every pass of a lookup: a regular file by its
     /// descriptor (so a file replaced while hmq reads it is still read whole),
     /// with its size and modification time to notice one changed in place; or
@@ -104,9 +109,7 @@ public enum ValueFiles {
             while true {
                 var end = max(start, scanned)
                 while end < buffer.count, buffer[end] != 0x0A { end += 1 }
-                if end - start > ValueFiles.longestLine {
-                    throw RuntimeError.at(input.path.range, .malformedFile, "\(name):\(line + 1) is longer than \(ValueFiles.longestLine / 1024) KiB: one value per line is expected (does the file end its lines with CR alone?)")
-                }
+                if end - start > ValueFiles.longestLine { throw ValueFiles.tooLong(input.path, name: name, line: line + 1) }
                 if end == buffer.count, !atEnd {
                     scanned = end
                     try fill()
@@ -362,15 +365,15 @@ public enum ValueFiles {
                 if n < 0 { throw RuntimeError.at(path.range, .unreadableFile, ReadFailure(code: errno).message(for: name)) }
                 if n == 0 { break }
                 // A stream with no line breaks (/dev/zero) is refused before it fills the disk.
-                if let last = chunk[0..<n].lastIndex(of: 0x0A) {
+                // The line that began in an earlier chunk ends at this chunk's first break: it counts first.
+                if let first = chunk[0..<n].firstIndex(of: 0x0A), let last = chunk[0..<n].lastIndex(of: 0x0A) {
+                    if lineLength + first > longestLine { throw tooLong(path, name: name, line: lines + 1) }
                     lines += chunk[0..<n].lazy.filter { $0 == 0x0A }.count
                     lineLength = n - last - 1
                 } else {
                     lineLength += n
                 }
-                if lineLength > longestLine {
-                    throw RuntimeError.at(path.range, .malformedFile, "\(name):\(lines + 1) is longer than \(longestLine / 1024) KiB: one value per line is expected")
-                }
+                if lineLength > longestLine { throw tooLong(path, name: name, line: lines + 1) }
                 var written = 0
                 while written < n {
                     let w = chunk.withUnsafeBytes { write(spool, $0.baseAddress! + written, n - written) }

@@ -199,6 +199,10 @@ import Testing
             let zero = try await sandbox.hmq(["-e", #"find phone file "/dev/zero" | count"#])
             #expect(zero.status == 2)
             #expect(zero.stderr.contains("/dev/zero:1 is longer than 64 KiB"), "\(zero.stderr)")
+            // The first line too long is the one named, though it ends in the next chunk read.
+            let long = String(repeating: "1", count: 100_000) + "\n" + String(repeating: "2", count: 100_000) + "\n"
+            let first = try await sandbox.hmq(["-e", #"find phone file "-" | count"#], stdin: long)
+            #expect(first.status == 2 && first.stderr.contains("stdin:1 is longer than 64 KiB"), "\(first.stderr)")
 
             // A script that came on stdin cannot read values from it too.
             let scriptOnStdin = try await sandbox.hmq([], stdin: #"find phone file "-" | count"# + "\n")
