@@ -63,12 +63,7 @@ enum JSONRPC {
     }
 
     /// An id a request may have: a string or an integer (not `null`, which MCP does not allow).
-    static func isID(_ value: JSONValue) -> Bool {
-        switch value {
-        case .string, .integer: true
-        default: false
-        }
-    }
+    static func isID(_ value: JSONValue) -> Bool { value.isJSONRPCID }
 
     /// The answer to request `id`.
     static func result(id: JSONValue, _ result: JSONValue) -> JSONValue {

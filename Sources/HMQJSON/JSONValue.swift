@@ -82,3 +82,16 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// True for what JSON-RPC 2.0 takes as a request's id: a string or an
+    /// integer (one too large for `Int64` too, echoed back as written); never
+    /// a fraction, an exponent, an object, an array, a boolean or null.
+    public var isJSONRPCID: Bool {
+        switch self {
+        case .string, .integer: true
+        case .number(let text): text.utf8.allSatisfy { $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        default: false
+        }
+    }
+}

@@ -68,6 +68,7 @@ public final class LanguageServer {
             return []
         }
         guard let id else { return notification(method, params) }
+        guard id.isJSONRPCID else { return [Self.error(id: .null, code: -32600, message: "the id must be a string or an integer")] }
         if !initialized, method != "initialize" {
             return [Self.error(id: id, code: -32002, message: "the server is not initialized")]
         }

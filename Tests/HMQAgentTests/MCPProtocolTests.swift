@@ -40,6 +40,8 @@ import Testing
         (#"{"jsonrpc":"2.0","id":8,"method":"initialize","params":{}}"#, 8, -32602, "initialize needs params"),
         (#"{"jsonrpc":"1.0","id":9,"method":"ping"}"#, 9, -32600, "jsonrpc 2.0"),
         (#"{"jsonrpc":"2.0","id":{"n":1},"method":"ping"}"#, nil, -32600, "the id must be a string or an integer"),
+        (#"{"jsonrpc":"2.0","id":1e2,"method":"ping"}"#, nil, -32600, "the id must be a string or an integer"),
+        (#"{"jsonrpc":"2.0","id":99999999999999999999999999,"method":"nothing/here"}"#, .number("99999999999999999999999999"), -32601, "Method not found"),
         (#"{"jsonrpc":"2.0","id":10,"method":"ping","error":{"code":1,"message":"x"}}"#, 10, -32600, "a request carries no result or error"),
     ]
 

@@ -78,3 +78,19 @@ import Testing
         #expect(try Self.labels("find phone 1 | format table --").contains("--max-width"))
     }
 }
+
+/// What the server does with a request's id: it answers with it as sent, or
+/// refuses one JSON-RPC does not allow (an object, an array, a fraction) with id null, and goes on.
+@Suite struct RequestIDTests {
+    @Test func anIdJSONRPCDoesNotAllowIsRefusedAndTheServerGoesOn() throws {
+        let (server, _) = try VocabularyTests.server(opening: "find phone 1")
+        for id in [#"{"a": 1}"#, "[1]", "1.5", "true", "null"] {
+            let answer = server.handle(try JSONParser.parse(#"{"jsonrpc": "2.0", "id": \#(id), "method": "shutdown"}"#))
+            #expect(answer.first?["id"] == .null && answer.first?["error"]?["code"] == .integer(-32600), "\(id): \(answer)")
+        }
+        for (id, echoed) in [("7", JSONValue.integer(7)), (#""s""#, .string("s")), ("99999999999999999999999999", .number("99999999999999999999999999"))] {
+            let answer = server.handle(try JSONParser.parse(#"{"jsonrpc": "2.0", "id": \#(id), "method": "textDocument/hover", "params": {}}"#))
+            #expect(answer.first?["id"] == echoed && answer.first?["error"] == nil, "\(id): \(answer)")
+        }
+    }
+}
