@@ -1,5 +1,6 @@
 import HMQConfig
 import HMQRuntime
+import HMQSyntax
 import Heymarket
 
 /// An error that ends a command with a given exit status. Its message is
@@ -7,10 +8,13 @@ import Heymarket
 public struct CommandFailure: Error, Sendable {
     public var status: ExitStatus
     public var message: String?
+    /// The kind of problem, for `--error-format json` (nil: none of the ids a script's diagnostics have).
+    public var id: DiagnosticID?
 
-    public init(status: ExitStatus, message: String?) {
+    public init(status: ExitStatus, message: String?, id: DiagnosticID? = nil) {
         self.status = status
         self.message = message
+        self.id = id
     }
 
     /// What any error a command throws comes to: its status and message, so
@@ -18,11 +22,12 @@ public struct CommandFailure: Error, Sendable {
     public init(_ error: any Error) {
         switch error {
         case let failure as CommandFailure: self = failure
-        case let error as HeymarketError: self.init(status: ExitStatus(error), message: error.description)
+        case let error as HeymarketError:
+            self.init(status: ExitStatus(error), message: error.description, id: error.code == .missingCredentials ? .noClient : .apiError)
         case let error as ConfigError: self.init(status: .usage, message: error.description)
         case let error as SettingSourceError: self.init(status: .usage, message: error.message)
-        case let error as RuntimeError: self.init(status: ExitStatus(error), message: error.diagnostic.message)
-        case let error as ConfinementError: self.init(status: .usage, message: error.message)
+        case let error as RuntimeError: self.init(status: ExitStatus(error), message: error.diagnostic.message, id: error.diagnostic.id)
+        case let error as ConfinementError: self.init(status: .usage, message: error.message, id: .notPermitted)
         case is CancellationError: self.init(status: .interrupted, message: nil)
         default: self.init(status: .api, message: "\(error)")
         }
@@ -41,7 +46,7 @@ extension CommandFailure {
             let failure = CommandFailure(error)
             var console = console
             if !formatGiven, let chosen = ErrorFormat.chosen { console.errorFormat = chosen }
-            if let message = failure.message { console.error(message, status: failure.status) }
+            if let message = failure.message { console.error(message, status: failure.status, id: failure.id) }
             return failure.status.rawValue
         }
     }

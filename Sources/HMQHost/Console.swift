@@ -95,8 +95,11 @@ public struct Console: Sendable {
 
     /// `hmq: error: message` on stderr (bold red on a colour terminal); the
     /// message's control characters are shown, never sent to the terminal.
-    public func error(_ message: String, status: ExitStatus? = nil) {
-        errorFormat == .json ? err(ErrorRecord(severity: "error", status: status, message: message).line) : line("error", "31", message)
+    public func error(_ message: String, status: ExitStatus? = nil, id: DiagnosticID? = nil) {
+        guard errorFormat == .json else { return line("error", "31", message) }
+        var record = ErrorRecord(severity: "error", status: status, message: message)
+        record.id = id?.rawValue
+        err(record.line)
     }
 
     /// `hmq: note: message` on stderr; as JSON with its `id` when it has one.

@@ -61,7 +61,7 @@ extension Host {
         var outcomes = SearchOutcomes(keepsAll: report)
         var invalidCount: Int?
         let summary = try await withClient(options: settings.searchOptions) { client -> LookupSummary in
-            guard let client else { throw CommandFailure(status: .authentication, message: "no credentials") }
+            guard let client else { throw CommandFailure(status: .authentication, message: "no credentials", id: .noClient) }
             let display = console.progressDisplay()
             defer { display?.clear() }
             do {
@@ -73,9 +73,10 @@ extension Host {
                         }
                         guard Self.proceeds(census, settings: settings, note: { console.note($0) }) else {
                             for entry in census.invalid {
-                                console.error((namesOrigins ? ValueFiles.searchOrigin(entry.input.origin) + ": " : "") + entry.error.message, status: .usage)
+                                console.error((namesOrigins ? ValueFiles.searchOrigin(entry.input.origin) + ": " : "") + entry.error.message,
+                                              status: .usage, id: .invalidValues)
                             }
-                            guard report else { throw CommandFailure(status: .usage, message: Self.invalidMessage(census.invalidCount)) }
+                            guard report else { throw CommandFailure(status: .usage, message: Self.invalidMessage(census.invalidCount), id: .invalidValues) }
                             invalidCount = census.invalidCount
                             return false
                         }
@@ -92,7 +93,7 @@ extension Host {
                 throw CancellationError()
             } catch let error as RuntimeError {
                 // Standard input that cannot be read as values (not UTF-8, a line too long).
-                throw CommandFailure(status: ExitStatus(error), message: error.diagnostic.message)
+                throw CommandFailure(status: ExitStatus(error), message: error.diagnostic.message, id: error.diagnostic.id)
             }
         }
         if report {
@@ -103,8 +104,8 @@ extension Host {
             // When every batch failed, nothing was looked up: an empty array would read as "no contacts".
             try contacts.finish(printsEmpty: !summary.nothingLookedUp)
         }
-        if let invalidCount { throw CommandFailure(status: .usage, message: Self.invalidMessage(invalidCount)) }
-        let wording = NoteWording(typed: true, listsUnmatched: report ? nil : "--report lists them all",
+        if let invalidCount { throw CommandFailure(status: .usage, message: Self.invalidMessage(invalidCount), id: .invalidValues) }
+        let wording = NoteWording(typed: true, listsUnmatched: report ? nil : "--report lists them",
                                   attribution: settings.attribution, asksExact: "--attribution exact", listsInvalid: nil,
                                   origin: { namesOrigins ? ValueFiles.searchOrigin($0.origin) : nil })
         for note in summary.notes(wording) { console.note(note.line, id: note.kind.noteID) }

@@ -221,6 +221,15 @@ import Testing
             #expect(out.status == 0, "\(out.stderr)")
             let note = try #require(Self.records(out.stderr).first { $0["severity"] as? String == "note" }, "\(out.stderr)")
             #expect(note["id"] as? String == "no-contact" && (note["message"] as? String)?.contains("19990000000") == true, "\(note)")
+            let invalid = try await sandbox.hmq(["--error-format", "json", "search", "--phone", "123"])
+            let errors = Self.records(invalid.stderr).filter { $0["severity"] as? String == "error" }
+            #expect(invalid.status == 2 && errors.count == 2 && errors.allSatisfy { $0["id"] as? String == "invalid-values" }, "\(invalid.stderr)")
+        }
+        // No credentials: no-client, from a script and from hmq search alike.
+        for args in [["-e", "find phone 14155551234"], ["search", "--phone", "14155551234"]] {
+            let out = try await HMQProcess.run(["--error-format", "json"] + args, environment: ["HEYMARKET_SECRET_ID": "", "HEYMARKET_SECRET_KEY": ""])
+            let record = try #require(Self.records(out.stderr).first, "\(args): \(out.stderr)")
+            #expect(out.status == 5 && record["id"] as? String == "no-client", "\(args): \(record)")
         }
 
         // A message that is not a diagnostic of the text has no id, but the key is there.
