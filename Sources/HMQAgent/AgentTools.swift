@@ -246,26 +246,32 @@ public actor AgentTools {
         let before = client.requestsSent
         do {
             let result = try await Host.lookUp(values, with: client.with(options: settings.searchOptions), settings: settings)
-            guard case .object(var report) = result.report else { return Answer(json: result.report, isError: !result.isComplete) }
-            Self.bound(&report)
-            report["requests"] = .integer(Int64(client.requestsSent - before))
             // Judged as `hmq search` judges it: a failed batch or an unfinished exact attribution is an error.
             let status = ExitStatus(result.summary)
             let failed = result.failures + result.attributionFailures
-            report["error"] = status == .ok ? .null
+            return Self.reportAnswer(result, requests: client.requestsSent - before, error: status == .ok ? .null
                 : Self.errorObject(kind: Self.kind(status), status: status, message: failed.first.map(\.description) ?? "",
-                                   requestID: failed.lazy.compactMap(\.error.requestID).first)
-            return Answer(json: .object(report), isError: status != .ok)
+                                   requestID: failed.lazy.compactMap(\.error.requestID).first))
         } catch let invalid as InvalidValuesError {
-            return Self.failure(Self.errorObject(kind: "usage", status: .usage,
-                                                 message: LookupSummary.nothingSent(invalid: invalid.count) + " (skip_invalid: true leaves them out)",
-                                                 details: invalid.first.map(\.error.message)))
+            // As `hmq search --report` does: the report all the same, listing the invalid values (the others not searched).
+            return Self.reportAnswer(invalid.result, requests: 0, error: Self.errorObject(
+                kind: "usage", status: .usage, message: LookupSummary.nothingSent(invalid: invalid.count) + " (skip_invalid: true leaves them out)",
+                details: invalid.first.map(\.error.message)))
         } catch let error as HeymarketError {
             let status = ExitStatus(error)
             return Self.failure(Self.errorObject(kind: Self.kind(status), status: status, message: error.description, requestID: error.requestID))
         } catch {
             return Self.failure(Self.errorObject(kind: "api", status: .api, message: "\(error)"))
         }
+    }
+
+    /// The `hmq search --report` object of `result`, bounded, with `requests` and `error` (`.null`: none).
+    static func reportAnswer(_ result: SearchResult, requests: Int, error: JSONValue) -> Answer {
+        guard case .object(var report) = result.report else { return Answer(json: result.report, isError: error != .null) }
+        bound(&report)
+        report["requests"] = .integer(Int64(requests))
+        report["error"] = error
+        return Answer(json: .object(report), isError: error != .null)
     }
 
     /// Every list of a report cut to ``maximumRowLimit`` entries, with `omitted` counting what was left out.

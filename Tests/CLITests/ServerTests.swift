@@ -186,6 +186,10 @@ import Testing
         let refusedInvalid = try await mcp.call("lookup", ["phone": ["14155551234", "12"]])
         #expect(refusedInvalid.isError && (refusedInvalid.structured["error"] as? [String: Any])?["message"] as? String == "1 invalid value; nothing was sent (skip_invalid: true leaves them out)",
                 "\(refusedInvalid.text)")
+        // The report all the same, as hmq search --report gives it: the invalid value listed, the other not searched, no request.
+        #expect((refusedInvalid.structured["invalid"] as? [[String: Any]])?.first?["value"] as? String == "12", "\(refusedInvalid.text)")
+        #expect((refusedInvalid.structured["not_searched"] as? [[String: Any]])?.first?["value"] as? String == "14155551234")
+        #expect(refusedInvalid.structured["requests"] as? Int == 0)
         for name in ["skip_invalid", "skipInvalid"] {
             let skipped = try await mcp.call("lookup", ["phone": ["14155551234", "12"], name: true])
             #expect((skipped.structured["contacts"] as? [Any])?.count == 1 && (skipped.structured["invalid"] as? [Any])?.count == 1, "\(name): \(skipped.text)")
