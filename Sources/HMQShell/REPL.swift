@@ -128,6 +128,10 @@ public final class REPL {
     /// While a quote is open: says so, and how to get out.
     public var quotePrompt: String { String(repeating: " ", count: max(0, prompt.count - 22)) + "(quote open; empty line ends)> " }
 
+    /// Words that are no statement, taken alone on a line as the dot-command a
+    /// newcomer means (psql takes `help`, `quit` and `exit` the same way).
+    static let bareCommands = ["help": ".help", "exit": ".quit", "quit": ".quit"]
+
     /// Runs until Ctrl-D or `.quit`; returns the exit status (0).
     public func run() async -> Int32 {
         if configuration.welcome {
@@ -160,10 +164,11 @@ public final class REPL {
                 if buffer.isEmpty {
                     let trimmed = line.trimmingCharacters(in: .whitespaces)
                     if trimmed.isEmpty { continue }
-                    // Dot-commands, and psql's \x.
-                    if trimmed.hasPrefix(".") || trimmed.hasPrefix("\\") {
+                    // Dot-commands, psql's \x, and `help`, `exit` and `quit` alone on a line (as psql takes them).
+                    let bare = Self.bareCommands[trimmed.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ";"))]
+                    if trimmed.hasPrefix(".") || trimmed.hasPrefix("\\") || bare != nil {
                         remember(trimmed)
-                        if await dotCommand(trimmed) == .quit {
+                        if await dotCommand(bare ?? trimmed) == .quit {
                             closeOutputFiles()
                             return 0
                         }

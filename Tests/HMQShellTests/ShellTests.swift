@@ -90,7 +90,7 @@ struct TestFormat: FormatterPlugin {
         // A statement starts with a keyword or a bound name ($who is a --var of this session).
         #expect(reader.tab("") == ["$who", "explain", "find", "let", "set"])
         #expect(reader.tab("fi") == ["find"])
-        #expect(reader.tab("find ") == ["any", "csv", "email", "file", "phone"])
+        #expect(reader.tab("find ") == ["any", "csv", "email", "file", "ndjson", "phone"])
         #expect(reader.tab("find phone 14155551234, e") == ["email"])
         #expect(reader.tab("find phone 1415") == [])
     }
@@ -237,6 +237,18 @@ enum SandboxHarness {
             // .quit ends the session: the last line is never read.
             #expect(h.reader.prompts.count == 9)
         }
+    }
+
+    /// `help`, `quit` and `exit` alone on a line do what a newcomer means, as in psql.
+    @Test func helpQuitAndExitAloneOnALineAreTheDotCommands() async throws {
+        let h = await Harness([.line("help"), .line("HELP;"), .line("exit"), .line(".vars")])
+        _ = await h.repl.run()
+        #expect(h.output.text.contains(".help commands"), "\(h.output.text)")
+        #expect(h.errors.isEmpty, "\(h.errors)")
+        #expect(h.reader.prompts.count == 3, "exit ends the session")
+        let quit = await Harness([.line("quit"), .line(".vars")])
+        _ = await quit.repl.run()
+        #expect(quit.reader.prompts.count == 1 && quit.output.text.isEmpty)
     }
 
     @Test func historyKeepsStatementsNotBlanksRepeatsOrSecrets() async throws {
