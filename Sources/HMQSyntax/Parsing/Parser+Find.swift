@@ -100,8 +100,8 @@ extension Parser {
     }
 
     /// The words a `find` knows after it or a comma: the channel types `phone`,
-    /// `email` and `any` (untyped), and the sources `file` and `csv`.
-    public static let findKeywords = ["phone", "email", "any", "file", "csv"]
+    /// `email` and `any` (untyped), and the sources `file`, `csv` and `ndjson`.
+    public static let findKeywords = ["phone", "email", "any", "file", "csv", "ndjson"]
 
     /// Words people write for a phone or an email that are not channel types.
     static let channelTypeSynonyms = ["mobile": "phone", "cell": "phone", "cellphone": "phone", "tel": "phone", "telephone": "phone",
