@@ -582,10 +582,13 @@ hmq reads 99.90% of those libphonenumber reads (the rest it refuses as ambiguous
   `1.4155550007E+10` too; scientific notation that lost digits
   (`1.41556E+10`) is refused with that reason (export the column as text).
 - An untyped value that a person reads as a phone number (digits and phone
-  punctuation, maybe with an extension or as a spreadsheet writes it) is read
-  as one, or refused as one: `415-555-0133 ext. 359` is refused for its
-  extension (or, under `set extensions drop`, searched as `14155550133`)
-  instead of being sent raw and called "no contact".
+  punctuation: at least 7 digits, or 3 written with a leading `+` or an area
+  code in parentheses; maybe with an extension or as a spreadsheet writes it)
+  is read as one, or refused as one, instead of being sent raw and called
+  "no contact": `415-555-0133 ext. 359` is refused for its extension (or,
+  under `set extensions drop`, searched as `14155550133`), `(415) 555` as too
+  short. Bare digits shorter than 7 (`123`) may be another channel's id: they
+  are sent as written.
 - A number whose length after the country code is not one that country uses is
   refused (`+44 20 7946 09581`).
 

@@ -68,7 +68,9 @@ public struct ChannelNormalizer: Sendable {
     }
 
     /// What a person reads as a phone number, so an untyped value is read (or
-    /// refused) as one: digits with phone punctuation only (at least 7 digits),
+    /// refused) as one: digits with phone punctuation only (at least 7 digits,
+    /// or 3 when written with a leading `+` or an area code in parentheses: `(415) 555`;
+    /// bare digits shorter than that may be an id of another channel, sent as they are),
     /// maybe with an extension after them (`415-555-0133 ext. 359`, `x12`, `#12`),
     /// or a number as a spreadsheet writes it (`14155550007.0`, `1.4155550007E+10`).
     static func looksLikePhone(_ text: String) -> Bool {
@@ -78,13 +80,15 @@ public struct ChannelNormalizer: Sendable {
 
     private static func looksLikePlainPhone(_ text: Substring) -> Bool {
         var digits = 0
+        var written = false
         for (i, c) in text.enumerated() {
             if c.isASCII, c.isNumber { digits += 1; continue }
-            if c == "+", i == 0 { continue }
-            if " -.()/\u{A0}".contains(c) { continue }
+            if c == "+", i == 0 { written = true; continue }
+            if c == "(" || c == ")" { written = true; continue }
+            if " -./\u{A0}".contains(c) { continue }
             return false
         }
-        return digits >= 7
+        return digits >= 7 || (written && digits >= 3)
     }
 
     /// Why a text shaped like `local@domain` is still no address a contact can have

@@ -50,6 +50,8 @@ import Testing
         // What a person reads as a phone is read as one when untyped too, and refused as one.
         (.untyped("415-555-0133 ext. 359"), "has an extension"), (.untyped("(415) 555-0133 x12"), "has an extension"),
         (.untyped("+1 415 555 0133 #7"), "has an extension"),
+        // Written as a phone (an area code in parentheses, a leading +) though too short: refused, not sent raw.
+        (.untyped("(415) 555"), "not a phone number"), (.untyped("+1 415"), "not a phone number"),
     ])
     func spreadsheetAndPersonWrittenNumbersAreRefusedWithTheirReason(input: ChannelValue, reason: String) {
         guard case .failure(let error) = ChannelNormalizer().normalize(input) else {
@@ -59,7 +61,7 @@ import Testing
         #expect(error.message.contains(reason), "\(error.message)")
     }
 
-    @Test(arguments: ["someone x1", "order #12", "text 12.0", "3.14", "1e10"])
+    @Test(arguments: ["someone x1", "order #12", "text 12.0", "3.14", "1e10", "123", "12 34"])
     func whatIsNoPhoneIsSentAsItIs(text: String) throws {
         #expect(try ChannelNormalizer().normalize(.untyped(text)).get().value == text)
     }
