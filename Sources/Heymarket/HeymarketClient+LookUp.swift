@@ -1,7 +1,8 @@
 import HMQJSON
 
 /// What a lookup reports as it goes (see ``HeymarketClient/lookUp(_:planner:census:retainingMatches:settlesRestWhenStopped:readerMayStop:_:)``), in this order:
-/// `planned` once; then for each batch, in batch order, `progress`, `batch`,
+/// `planned` once; `progress` with nothing done yet (when there is a batch to
+/// send, so a slow first answer is not silence); then for each batch, in batch order, `progress`, `batch`,
 /// the `outcome` of every input value it settled (in input order) and `settled`;
 /// at the end the `outcome` of each value never searched.
 public enum LookupEvent: Sendable {
@@ -63,6 +64,7 @@ extension HeymarketClient {
             let source = try planner.batches(open, census: census)
             var assembler = SearchAssembler(normalizer: planner.normalizer, retainingMatches: retainingMatches, answers: planner.answers)
             var counter = ProgressCounter(census: census, client: self)
+            if census.batchCount > 0 { _ = try onEvent(.progress(counter.progress)) }
             for try await outcome in batchOutcomes(source, readerMayStop: readerMayStop) {
                 let failuresBefore = assembler.attributionFailures.count
                 let step = assembler.add(outcome)

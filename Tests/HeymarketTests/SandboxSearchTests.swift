@@ -92,9 +92,9 @@ func demoPhone(_ id: Int) -> String { "1415555" + String(id + 1000) }
                 seen.withLock { $0.append(progress) }
             }
             let all = seen.withLock { $0 }
-            #expect(all.map(\.batchesDone) == [1, 2, 3, 4])
+            #expect(all.map(\.batchesDone) == [0, 1, 2, 3, 4], "nothing done yet, then each batch")
             #expect(all.allSatisfy { $0.batchesTotal == 4 && $0.valuesTotal == 35 && $0.rateLimited == 0 })
-            #expect(all.map(\.valuesDone) == [10, 20, 30, 35])
+            #expect(all.map(\.valuesDone) == [0, 10, 20, 30, 35])
         }
     }
 
