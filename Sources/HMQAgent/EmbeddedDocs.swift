@@ -257,7 +257,7 @@ explain find phone file "phones.txt"
   against the format before anything is looked up.
 - `file "x.txt"` skips blank lines and lines starting with `#`. The path may
   be a variable (`file $1`); `file "-"` (or `"/dev/stdin"`) reads standard
-  input, once (`cut -d, -f2 leads.csv | hmq -e 'find email file "-"'`), and
+  input, once (`jq -r '.[].email' leads.json | hmq -e 'find email file "-"'`), and
   pipes and FIFOs are read to their end (`file $1` with `<(command)`). `csv "x.csv"
   column "Email"` skips empty cells and rows too short to have the column, and
   a header naming the column twice is an error (choose it by number). The

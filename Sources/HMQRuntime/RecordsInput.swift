@@ -76,7 +76,7 @@ struct RecordsInput: Sendable {
                 let name = fields.contains(field.value) ? field.value : folded.count == 1 ? folded[0] : field.value
                 guard fields.isEmpty || fields.contains(name) else {
                     throw RuntimeError.at(field.range, .unknownColumn, "no record of \(opened.name) has a field \"\(field.value)\"",
-                                          suggestion: "fields: " + fields.prefix(20).map { "\"\($0)\"" }.joined(separator: ", "))
+                                          suggestion: ValueFiles.columnSuggestion(Array(fields.prefix(20)), near: field.value, named: "fields"))
                 }
                 return Key(type: key.type?.name, name: name, index: nil)
             }

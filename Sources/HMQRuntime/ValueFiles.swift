@@ -49,6 +49,13 @@ public enum ValueFiles {
     /// file whose lines end in CR alone would otherwise be one huge value.
     static let longestLine = 64 * 1024
 
+    /// What is said of a column or field a file does not have: the closest of
+    /// `names` (ignoring case) when one is near `wanted`, then what there is.
+    static func columnSuggestion(_ names: [String], near wanted: String, named what: String) -> String {
+        let guess = Suggestion.closest(to: wanted, among: names.map { $0.lowercased() }).flatMap { lower in names.first { $0.lowercased() == lower } }
+        return (guess.map { "did you mean \"\($0)\"? " } ?? "") + what + ": " + names.map { "\"\($0)\"" }.joined(separator: ", ")
+    }
+
     /// The error for line `line` of `name`, longer than ``longestLine``.
     static func tooLong(_ path: StringLiteral, name: String, line: Int) -> RuntimeError {
         .at(path.range, .malformedFile, "\(name):\(line) is longer than \(longestLine / 1024) KiB: one value per line is expected (does the file end its lines with CR alone?)")
@@ -262,7 +269,8 @@ public enum ValueFiles {
                     throw RuntimeError.at(wanted.range, .ambiguousColumn, "\(name) has \(folded.count) columns named \"\(wanted.value)\"",
                                           suggestion: "choose one by number: column \(folded.map { String($0 + 1) }.joined(separator: " or column "))")
                 }
-                throw RuntimeError.at(wanted.range, .unknownColumn, "\(name) has no column \"\(wanted.value)\"", suggestion: "columns: " + header.map { "\"\($0)\"" }.joined(separator: ", "))
+                throw RuntimeError.at(wanted.range, .unknownColumn, "\(name) has no column \"\(wanted.value)\"",
+                                      suggestion: ValueFiles.columnSuggestion(header, near: wanted.value, named: "columns"))
             }
         }
     }

@@ -21,8 +21,9 @@ struct HMQCommand: AsyncParsableCommand {
             Diagnostics and notes go to stderr. Credentials come from a profile of ~/.config/hmq/config.toml \
             or HEYMARKET_SECRET_ID and HEYMARKET_SECRET_KEY, never the command line; --sandbox needs none.
 
-            Exit codes: 0 ok; 2 usage, invalid input or a runtime error in the script; 3 syntax error; \
-            4 API or network error (including a partly failed lookup); 5 authentication; 130 interrupted.
+            Exit codes: 0 ok; 1 changes found (diff with --exit-code); 2 usage, invalid input or a runtime \
+            error in the script; 3 syntax error; 4 API or network error (including a partly failed lookup); \
+            5 authentication; 130 interrupted.
             """,
         version: Version.line,
         subcommands: [RunCommand.self, SearchCommand.self, CheckCommand.self, FormatCommand.self, FormatsCommand.self,

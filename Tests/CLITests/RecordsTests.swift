@@ -163,7 +163,7 @@ import TestSupport
             let before = sandbox.searchRequests
             let missing = try await sandbox.hmq(["-e", #"find csv "-" by phone "Fone""#], stdin: "Who,Phone\nAda,14155551234\n")
             #expect(missing.status == 2)
-            #expect(missing.stderr.contains(#"has no column "Fone""#) && missing.stderr.contains(#"columns: "Who", "Phone""#), "\(missing.stderr)")
+            #expect(missing.stderr.contains(#"has no column "Fone""#) && missing.stderr.contains(#"did you mean "Phone"? columns: "Who", "Phone""#), "\(missing.stderr)")
             #expect(sandbox.searchRequests == before)
         }
     }
