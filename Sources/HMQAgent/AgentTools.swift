@@ -30,6 +30,8 @@ public actor AgentTools {
     public static let listLimit = 20
 
     let client: HeymarketClient?
+    /// The session's secrets (the key), never in an answer.
+    public nonisolated var secrets: [String] { client?.secrets ?? [] }
     let registry: PluginRegistry
     let settings: Settings
     let inputs: ScriptInputs

@@ -2,6 +2,7 @@ import Foundation
 import HMQHost
 import HMQJSON
 import HMQRuntime
+import HMQSystem
 import Heymarket
 
 /// `hmq mcp`: the Model Context Protocol on stdin/stdout, over ``AgentTools``.
@@ -95,12 +96,25 @@ public enum MCPServer {
         try await MCPSession(agent: agent, version: version, callTimeout: callTimeout, lines: lines).run()
     }
 
-    /// One tool call's answer, masked whole under `hmq mcp --mask` (or `set mask on`): rows by field, texts by what they hold.
+    /// One tool call's answer, masked whole under `hmq mcp --mask` (or `set mask on`): rows by field, texts by what they hold;
+    /// and never holding the session's key (``SecretRedactor``), not even where the agent wrote it into a text it checks.
     static func call(_ arguments: Arguments, _ tools: AgentTools) async -> AgentTools.Answer {
         let masker = await tools.masker
-        let answer = await unmasked(arguments, tools)
-        guard masker.isOn else { return answer }
-        return AgentTools.Answer(json: masker.value(answer.json, field: nil), isError: answer.isError)
+        var answer = await unmasked(arguments, tools)
+        if masker.isOn { answer = AgentTools.Answer(json: masker.value(answer.json, field: nil), isError: answer.isError) }
+        let redactor = SecretRedactor(tools.secrets)
+        guard !redactor.isEmpty else { return answer }
+        return AgentTools.Answer(json: redacted(answer.json, redactor), isError: answer.isError)
+    }
+
+    /// `value` with what `redactor` hides replaced in every string and key.
+    static func redacted(_ value: JSONValue, _ redactor: SecretRedactor) -> JSONValue {
+        switch value {
+        case .string(let text): .string(redactor.text(text))
+        case .array(let values): .array(values.map { redacted($0, redactor) })
+        case .object(let object): .object(JSONObject(object.members.map { .init(key: redactor.text($0.key), value: redacted($0.value, redactor)) }))
+        default: value
+        }
     }
 
     private static func unmasked(_ arguments: Arguments, _ tools: AgentTools) async -> AgentTools.Answer {

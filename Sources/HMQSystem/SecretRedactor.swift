@@ -2,16 +2,31 @@
 /// in text with `****`: the whole secret, and any run of
 /// ``SecretRedactor/shortestRun`` or more of its characters, so that a server
 /// that echoes a token cut in two, only its signature, or a prefix of the key
-/// does not get it printed. Secrets shorter than ``shortestSecret`` are left
-/// alone (too short to tell from ordinary text).
+/// does not get it printed. Invisible format characters (zero-width spaces and
+/// joiners, soft hyphens) between a secret's characters do not hide it.
+/// Secrets shorter than ``shortestSecret`` are left alone (too short to tell
+/// from ordinary text).
 public struct SecretRedactor: Sendable {
     /// The fewest characters a secret has to be redacted.
     public static let shortestSecret = 8
     /// The fewest characters of a secret, in a row, that are redacted on their own.
     public static let shortestRun = 16
 
-    /// Per secret: the width of its windows, and every window of it.
-    private var windows: [(width: Int, set: Set<[UInt8]>)] = []
+    /// Up to 16 bytes, packed (a window of a secret or of a text).
+    private struct Window: Hashable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, width: Int) {
+            for i in 0..<width {
+                let byte = UInt64(bytes[start + i])
+                if i < 8 { low |= byte << (8 * UInt64(i)) } else { high |= byte << (8 * UInt64(i - 8)) }
+            }
+        }
+    }
+
+    /// Per width (16, or a shorter secret's length): every window of that width of a secret.
+    private var windows: [Int: Set<Window>] = [:]
 
     public init(_ secrets: [String] = []) { add(secrets) }
 
@@ -21,15 +36,11 @@ public struct SecretRedactor: Sendable {
     /// Redacts `secrets` too, from now on.
     public mutating func add(_ secrets: [String]) {
         for secret in secrets {
-            let bytes = Array(secret.utf8)
+            let bytes = Self.visible(secret).bytes
             guard bytes.count >= Self.shortestSecret else { continue }
             let width = min(bytes.count, Self.shortestRun)
-            var set = Set<[UInt8]>()
-            for start in 0...(bytes.count - width) { set.insert(Array(bytes[start..<start + width])) }
-            if let same = windows.firstIndex(where: { $0.width == width }) {
-                windows[same].set.formUnion(set)
-            } else {
-                windows.append((width, set))
+            bytes.withUnsafeBufferPointer { buffer in
+                for start in 0...(bytes.count - width) { windows[width, default: []].insert(Window(buffer, from: start, width: width)) }
             }
         }
     }
@@ -37,16 +48,20 @@ public struct SecretRedactor: Sendable {
     /// `text` with every run of a secret's characters replaced by `****` (one for each run).
     public func text(_ text: String) -> String {
         guard !windows.isEmpty else { return text }
-        let bytes = Array(text.utf8)
-        var hidden = [Bool](repeating: false, count: bytes.count)
-        var any = false
-        for (width, set) in windows where bytes.count >= width {
-            for start in 0...(bytes.count - width) where set.contains(Array(bytes[start..<start + width])) {
-                for i in start..<start + width { hidden[i] = true }
-                any = true
+        let (folded, origin) = Self.visible(text)
+        // Which bytes of the text (as written) a run covers.
+        var hidden: [Bool]?
+        folded.withUnsafeBufferPointer { buffer in
+            for (width, set) in windows where buffer.count >= width {
+                for start in 0...(buffer.count - width) where set.contains(Window(buffer, from: start, width: width)) {
+                    if hidden == nil { hidden = [Bool](repeating: false, count: text.utf8.count) }
+                    let first = origin.map { $0[start] } ?? start, last = origin.map { $0[start + width - 1] } ?? start + width - 1
+                    for i in first...last { hidden![i] = true }
+                }
             }
         }
-        guard any else { return text }
+        guard let hidden else { return text }
+        let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0
@@ -61,5 +76,23 @@ public struct SecretRedactor: Sendable {
         }
         // A run may end inside a multi-byte character: what is left of it is replaced, never left malformed.
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The UTF-8 bytes of `text` without its invisible format characters (general
+    /// category Cf: U+200B, U+200D, U+00AD, ...), and for each byte kept where it
+    /// stands in `text` (nil when nothing was left out).
+    private static func visible(_ text: String) -> (bytes: [UInt8], origin: [Int]?) {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return (Array(text.utf8), nil) }
+        var bytes: [UInt8] = [], origin: [Int] = []
+        var offset = 0
+        for scalar in text.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if scalar.properties.generalCategory != .format {
+                bytes += UTF8.encode(scalar).map(Array.init) ?? []
+                origin += offset..<offset + width
+            }
+            offset += width
+        }
+        return (bytes, origin.count == offset ? nil : origin)
     }
 }

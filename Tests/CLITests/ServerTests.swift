@@ -205,6 +205,16 @@ import Testing
         let ranPattern = try await mcp.call("query", ["text": pattern])
         #expect(ranPattern.isError && ranPattern.structured["requests"] as? Int == 0)
 
+        // The key, written by the agent into a text it checks or runs, comes back in no answer (nor any 16 characters of it).
+        for tool in ["check", "query", "explain"] {
+            for text in ["find phone sk_demo_sandbox_not_a_real_key", "find phone \"sk_demo_sandbox_not_a_real_key\"", "find phone \"demo_sandbox_not_a_re\" | shwo"] {
+                let answer = try await mcp.call(tool, ["text": text])
+                #expect(!answer.text.contains("demo_sandbox_not"), "\(tool) \(text): \(answer.text)")
+            }
+        }
+        let checkedKey = try await mcp.call("check", ["text": "find phone sk_demo_sandbox_not_a_real_key"])
+        #expect(checkedKey.text.contains("found '****'"), "\(checkedKey.text)")
+
         // The grammar is a resource.
         let grammar = try await mcp.request("resources/read", ["uri": "hmq://docs/grammar"])
         #expect(((grammar["result"] as? [String: Any])?["contents"] as? [[String: Any]])?.first?["text"] as? String == EmbeddedDocs.grammar)

@@ -31,4 +31,16 @@ import Testing
         #expect(redactor.text("\(key)signature0123456789") == "****")
         #expect(redactor.text("é\(key)é") == "é****é")
     }
+
+    /// Zero-width spaces, joiners or soft hyphens between a secret's characters
+    /// look like the secret on a terminal: they do not hide it from the redactor.
+    @Test func invisibleCharactersBetweenItsCharactersDoNotHideASecret() {
+        let redactor = SecretRedactor([key])
+        for separator in ["\u{200B}", "\u{200D}", "\u{00AD}", "\u{FEFF}"] {
+            let hidden = key.map(String.init).joined(separator: separator)
+            #expect(redactor.text("a \(hidden) b") == "a **** b", "\(separator.unicodeScalars.first!.value)")
+        }
+        // Text around it keeps its own non-ASCII characters.
+        #expect(redactor.text("δ\u{200B}ε \(key) ζ") == "δ\u{200B}ε **** ζ")
+    }
 }
