@@ -24,15 +24,38 @@ public enum DemoDataset {
         (0..<count).map(contact(at:))
     }
 
+    /// The store: each contact by the channels it is found by; the contact itself
+    /// is made (tags, notes, dates) only when a search finds it.
     static func store() -> SandboxContactStore {
-        let entries = contacts().map { c -> SandboxContactStore.Entry in
+        let entries = (0..<count).map { i -> SandboxContactStore.Entry in
+            let shown = shownChannels(at: i)
             var channels: [SandboxContactStore.Channel] = []
-            if let phone = c.phone { channels.append(.init(type: "phone", value: phone)) }
-            if let email = c.email { channels.append(.init(type: "email", value: email)) }
-            if let fb = c.facebook { channels.append(.init(type: "facebook", value: fb)) }
-            return .init(body: .demo(c), channels: channels + hiddenChannels(at: c.id - 1001))
+            if let phone = shown.phone { channels.append(.init(type: "phone", value: phone)) }
+            if let email = shown.email { channels.append(.init(type: "email", value: email)) }
+            if let fb = shown.facebook { channels.append(.init(type: "facebook", value: fb)) }
+            return .init(body: .demo(index: i), channels: channels + hiddenChannels(at: i))
         }
         return SandboxContactStore(entries: entries)
+    }
+
+    /// The channels contact `i`'s fields show, as ``contact(at:)`` gives them.
+    static func shownChannels(at i: Int) -> (phone: String?, email: String?, facebook: String?) {
+        let id = 1001 + i
+        let phone: String?
+        switch i {
+        case 0: phone = "14155551234"
+        case 1: phone = "14155559876"
+        default: phone = i % 29 == 28 ? nil : "1415555" + String(id + 1000)
+        }
+        return (phone, i % 23 == 22 ? nil : person(at: i).slug + "@example.com", i % 40 == 5 ? "1000\(id)" : nil)
+    }
+
+    /// Contact `i`'s name and the slug of its address.
+    private static func person(at i: Int) -> Person {
+        if i < people.count { return people[i] }
+        let f = firstNames[(i * 7) % firstNames.count]
+        let l = lastNames[(i * 11 + i / firstNames.count) % lastNames.count]
+        return Person(first: f.0, last: l.0, slug: "\(f.1).\(l.1).\(1001 + i)")
     }
 
     /// A demo contact as the sandbox answers it: keys sorted, slashes as they are.
@@ -93,20 +116,8 @@ public enum DemoDataset {
 
     static func contact(at i: Int) -> DemoContact {
         let id = 1001 + i
-        let person: Person
-        if i < people.count {
-            person = people[i]
-        } else {
-            let f = firstNames[(i * 7) % firstNames.count]
-            let l = lastNames[(i * 11 + i / firstNames.count) % lastNames.count]
-            person = Person(first: f.0, last: l.0, slug: "\(f.1).\(l.1).\(id)")
-        }
-        let phone: String?
-        switch i {
-        case 0: phone = "14155551234"
-        case 1: phone = "14155559876"
-        default: phone = i % 29 == 28 ? nil : "1415555" + String(id + 1000)
-        }
+        let person = person(at: i)
+        let shown = shownChannels(at: i)
         var tagNames: [String] = []
         if i == 0 { tagNames = ["vip", "customer"] }
         else {
@@ -138,8 +149,8 @@ public enum DemoDataset {
             display_name: displayName,
             first: person.first,
             last: person.last,
-            phone: phone,
-            email: i % 23 == 22 ? nil : (i < people.count ? person.slug + "@example.com" : person.slug + "@example.com"),
+            phone: shown.phone,
+            email: shown.email,
             tags: tags,
             custom: custom,
             note: notes,
@@ -159,7 +170,7 @@ public enum DemoDataset {
             created: timestamp(day: i, hour: 9),
             updated: timestamp(day: i + 30 + i % 17, hour: 14),
             company: i % 9 == 0 ? ["Acme Corp", "Globex", "Initech", "Umbrella"][i / 9 % 4] : nil,
-            facebook: i % 40 == 5 ? "1000\(id)" : nil
+            facebook: shown.facebook
         )
     }
 

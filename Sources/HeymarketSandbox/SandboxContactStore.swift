@@ -21,7 +21,8 @@ public struct SandboxContactStore: Sendable {
         /// one-shot `hmq --sandbox -e` finds a few of the 320).
         enum Body: Sendable {
             case json(Data)
-            case demo(DemoContact)
+            /// The demo contact of this index (``DemoDataset/contact(at:)``), made when it is answered.
+            case demo(index: Int)
         }
         var body: Body
         /// Every channel, those the fields show first.
@@ -31,7 +32,7 @@ public struct SandboxContactStore: Sendable {
         var json: Data {
             switch body {
             case .json(let data): data
-            case .demo(let contact): DemoDataset.json(contact)
+            case .demo(let index): DemoDataset.json(DemoDataset.contact(at: index))
             }
         }
     }
