@@ -18,10 +18,18 @@ public struct SecretRedactor: Sendable {
         var high: UInt64 = 0
 
         init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, width: Int) {
-            for i in 0..<width {
-                let byte = UInt64(bytes[start + i])
-                if i < 8 { low |= byte << (8 * UInt64(i)) } else { high |= byte << (8 * UInt64(i - 8)) }
-            }
+            for i in 0..<width { put(bytes[start + i], at: i) }
+        }
+
+        private mutating func put(_ byte: UInt8, at i: Int) {
+            if i < 8 { low |= UInt64(byte) << (8 * UInt64(i)) } else { high |= UInt64(byte) << (8 * UInt64(i - 8)) }
+        }
+
+        /// The window one byte further on: its first byte dropped, `byte` last (at `width - 1`).
+        mutating func slide(in byte: UInt8, width: Int) {
+            low = (low >> 8) | (high << 56)
+            high >>= 8
+            put(byte, at: width - 1)
         }
     }
 
@@ -53,7 +61,10 @@ public struct SecretRedactor: Sendable {
         var hidden: [Bool]?
         folded.withUnsafeBufferPointer { buffer in
             for (width, set) in windows where buffer.count >= width {
-                for start in 0...(buffer.count - width) where set.contains(Window(buffer, from: start, width: width)) {
+                var window = Window(buffer, from: 0, width: width)
+                for start in 0...(buffer.count - width) {
+                    if start > 0 { window.slide(in: buffer[start + width - 1], width: width) }
+                    guard set.contains(window) else { continue }
                     if hidden == nil { hidden = [Bool](repeating: false, count: text.utf8.count) }
                     let first = origin.map { $0[start] } ?? start, last = origin.map { $0[start + width - 1] } ?? start + width - 1
                     for i in first...last { hidden![i] = true }
