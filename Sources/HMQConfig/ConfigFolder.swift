@@ -1,4 +1,5 @@
 import Foundation
+import Heymarket
 
 /// Where hmq keeps its configuration: `$XDG_CONFIG_HOME/hmq`, by default
 /// `~/.config/hmq` (the config file, key files, plugins, the REPL's hmqrc).
@@ -34,6 +35,16 @@ public enum CredentialVariables {
             if let name = profile.secretIDEnvironment { names.insert(name) }
         }
         return names
+    }
+
+    /// The keys among them, as the environment holds them (never a Secret ID, which is no secret):
+    /// `HEYMARKET_SECRET_KEY`, `HEYMARKET_API_KEY` and each variable a profile reads its key from.
+    public static func keys(in environment: [String: String], configuration: Configuration) -> [String] {
+        var names: Set<String> = [Credentials.EnvironmentName.secretKey, Credentials.EnvironmentName.apiKey]
+        for profile in configuration.profiles.values {
+            if case .environment(let name)? = profile.secretKey { names.insert(name) }
+        }
+        return names.sorted().compactMap { environment[$0] }
     }
 
     /// `environment` without them.

@@ -62,9 +62,7 @@ public final class Host: Sendable {
         ErrorFormat.choose(console.errorFormat)
         self.console = console
         // The keys the environment holds are never repeated on stderr, even where a user typed one into a query.
-        let idVariables = Set(["HEYMARKET_SECRET_ID"] + configuration.profiles.values.compactMap(\.secretIDEnvironment))
-        console.redact(CredentialVariables.names(in: environment, configuration: configuration)
-            .filter { !idVariables.contains($0) }.compactMap { environment[$0] })
+        console.redact(CredentialVariables.keys(in: environment, configuration: configuration))
         for warning in configuration.warnings { console.note(warning) }
         // `--mask`, HMQ_MASK or the profile's mask: stderr is masked from the start.
         if let settings = try? settings(), settings.mask != .off { console.mask(Masker(settings.mask)) }

@@ -36,6 +36,16 @@ import TestSupport
         #expect(throws: ConfigError.self) { try config.select(flag: "nope", environment: [:]) }
     }
 
+    /// The keys the environment holds (the console never writes them): the profile's key variable and the
+    /// standard ones, never a Secret ID or another HEYMARKET_ variable.
+    @Test func theEnvironmentsKeysAreTheKeyVariablesOnly() throws {
+        let config = try Configuration.parse(example, path: "c.toml")
+        let environment = ["TEST_KEY": "profile-key-0123456789", "TEST_ID": "profile-id", "HEYMARKET_SECRET_KEY": "sk_env_0123456789",
+                           "HEYMARKET_SECRET_ID": "env-id", "HEYMARKET_API_KEY": "api-key-0123456789", "HEYMARKET_OTHER": "x", "HOME": "/root"]
+        #expect(Set(CredentialVariables.keys(in: environment, configuration: config)) == ["profile-key-0123456789", "sk_env_0123456789", "api-key-0123456789"])
+        #expect(CredentialVariables.keys(in: ["HOME": "/root"], configuration: config).isEmpty)
+    }
+
     @Test(arguments: [
         ("default_profile = \"prod\"\n[profiles.prod\nsecret_id = \"x\"\n", "c.toml:2: "),
         ("[profiles.prod]\nsecret_id = \"x\"\nbacth = 50\n", "c.toml:3: [profiles.prod] unknown key 'bacth'"),
