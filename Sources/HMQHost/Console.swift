@@ -96,18 +96,12 @@ public struct Console: Sendable {
     /// `hmq: error: message` on stderr (bold red on a colour terminal); the
     /// message's control characters are shown, never sent to the terminal.
     public func error(_ message: String, status: ExitStatus? = nil, id: DiagnosticID? = nil) {
-        guard errorFormat == .json else { return line("error", "31", message) }
-        var record = ErrorRecord(severity: "error", status: status, message: message)
-        record.id = id?.rawValue
-        err(record.line)
+        errorFormat == .json ? err(ErrorRecord(severity: "error", status: status, id: id, message: message).line) : line("error", "31", message)
     }
 
     /// `hmq: note: message` on stderr; as JSON with its `id` when it has one.
     public func note(_ message: String, id: DiagnosticID? = nil) {
-        guard errorFormat == .json else { return line("note", "36", message) }
-        var record = ErrorRecord(severity: "note", message: message)
-        record.id = id?.rawValue
-        err(record.line)
+        errorFormat == .json ? err(ErrorRecord(severity: "note", id: id, message: message).line) : line("note", "36", message)
     }
 
     /// Says how to resume a checkpointed run that was stopped.

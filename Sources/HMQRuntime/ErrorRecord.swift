@@ -31,10 +31,11 @@ public struct ErrorRecord: Sendable {
     /// The HTTP status of the failing answer.
     public var httpStatus: Int?
 
-    /// A message with no place in a text (a command's error, a note).
-    public init(severity: String, status: ExitStatus? = nil, message: String) {
+    /// A message with no place in a text (a command's error, a note), with the id of its kind when it has one.
+    public init(severity: String, status: ExitStatus? = nil, id: DiagnosticID? = nil, message: String) {
         self.severity = severity
         self.status = status
+        self.id = id?.rawValue
         self.message = message
     }
 
@@ -70,8 +71,7 @@ public struct ErrorRecord: Sendable {
     /// A batch that failed after its retries (`hmq search`), with its values, status and request id;
     /// its id is `partial-failure` (or `attribution-incomplete` for exact attribution that could not finish).
     public init(_ failure: BatchFailure, id: DiagnosticID = .partialFailure, message: String? = nil) {
-        self.init(severity: "error", status: failure.error.isAuthentication ? .authentication : .api, message: message ?? failure.description)
-        self.id = id.rawValue
+        self.init(severity: "error", status: failure.error.isAuthentication ? .authentication : .api, id: id, message: message ?? failure.description)
         requestID = failure.error.requestID
         httpStatus = failure.error.status
         values = Array(failure.values.prefix(1000).map(\.value))

@@ -1,8 +1,8 @@
 import Foundation
 import HMQJSON
+import HMQSystem
 import Logging
 import Synchronization
-import HMQSystem
 
 /// The Heymarket contact-search client.
 ///

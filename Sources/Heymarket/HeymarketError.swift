@@ -1,4 +1,5 @@
 import HMQSystem
+
 /// An error from talking to Heymarket: what kind, the HTTP status when there
 /// was one, the server's own message, and the `X-Request-Id` to quote to support.
 ///
@@ -100,12 +101,8 @@ public struct HeymarketError: Error, Sendable, Hashable, CustomStringConvertible
         isAuthentication || code == .unreachable
     }
 
-    /// This error with `secrets` in its message replaced by `****` (a server
-    /// that echoes the Authorization header must not print our token), whole or
-    /// in part (``SecretRedactor``).
-    public func redacting(_ secrets: [String]) -> HeymarketError { redacting(SecretRedactor(secrets)) }
-
-    /// This error with what `redactor` hides replaced by `****`.
+    /// This error with what `redactor` hides (the session's secrets, whole or in part)
+    /// replaced by `****`: a server that echoes the Authorization header must not print our token.
     public func redacting(_ redactor: SecretRedactor) -> HeymarketError {
         var copy = self
         copy.message = redactor.text(copy.message)
