@@ -44,7 +44,8 @@ source        = find | variable ;
 
 (* Values grouped by channel type: a type word applies to the values after it
    until the next type word. Values before any type word, or after 'any', are
-   sent without channel_type (the server infers phone or email).
+   sent without channel_type (the server infers phone or email); one written as
+   a phone number is read as one first (normalised, or refused as invalid).
    Any name is a channel type: phone, email, facebook, a future integration.
      find phone 14155551234, 14155559876, email a@b.com
      find 14155551234, a@b.com
