@@ -10,9 +10,9 @@ import Testing
 @Suite(.serialized) struct ChaosTests {
     static let credentials = ["HEYMARKET_SECRET_ID": "chaos-id", "HEYMARKET_SECRET_KEY": "sk_chaos_key_never_shown_0123"]
 
-    func hmq(_ server: ChaosServer, _ args: [String], directory: URL? = nil, stdin: String? = nil) async throws -> (HMQProcess.Output, seconds: Double) {
+    func hmq(_ server: ChaosServer, _ args: [String], directory: URL? = nil, stdinFile: String? = nil) async throws -> (HMQProcess.Output, seconds: Double) {
         let start = ContinuousClock.now
-        let input = try stdin.map { try String(contentsOf: (directory ?? URL(fileURLWithPath: ".")).appendingPathComponent($0), encoding: .utf8) } ?? ""
+        let input = try stdinFile.map { try String(contentsOf: (directory ?? URL(fileURLWithPath: ".")).appendingPathComponent($0), encoding: .utf8) } ?? ""
         let out = try await HMQProcess.run(["--base-url", server.url, "--rate", "0"] + args, environment: Self.credentials, stdin: input, directory: directory)
         return (out, (ContinuousClock.now - start) / .seconds(1))
     }
@@ -382,7 +382,7 @@ import Testing
                      ["-e", "find phone \"\(key)\""], ["-e", "find phone \(key)"], ["--error-format", "json", "-e", "find phone \(key)"],
                      ["check", "-e", "find phone \(key)"], ["-e", "find phone 14155551234 | where \(key) == 1"],
                      ["--skip-invalid", "search", "--stdin", "--report"]] {
-            let (out, _) = try await hmq(server, args, directory: directory, stdin: args.contains("--stdin") ? "stdin.txt" : nil)
+            let (out, _) = try await hmq(server, args, directory: directory, stdinFile: args.contains("--stdin") ? "stdin.txt" : nil)
             #expect(!(out.stdout + out.stderr).contains(key), "\(args): \(out.stdout)\(out.stderr)")
         }
         if let saved = try? String(contentsOf: directory.appendingPathComponent("x.csv"), encoding: .utf8) {
